@@ -1,0 +1,40 @@
+import type { Pool } from "pg";
+
+/**
+ * A camera counting service as a region's users would write it: plain SQL, no knowledge of
+ * replication. Each report adds people and vehicles seen in a time bucket with an upsert.
+ */
+export interface CountReport {
+  readonly cameraId: string;
+  /** Bucket start, ISO-8601 UTC. */
+  readonly bucket: string;
+  readonly peopleIn: number;
+  readonly peopleOut: number;
+  readonly vehicleIn: number;
+  readonly vehicleOut: number;
+  readonly homeRegion: string;
+  readonly modelVersion: string;
+}
+
+const UPSERT = `INSERT INTO counting_results
+  (camera_id, bucket, people_in, people_out, vehicle_in, vehicle_out, model_version, status, home_region)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'ok', $8)
+ON CONFLICT (camera_id, bucket) DO UPDATE SET
+  people_in = counting_results.people_in + excluded.people_in,
+  people_out = counting_results.people_out + excluded.people_out,
+  vehicle_in = counting_results.vehicle_in + excluded.vehicle_in,
+  vehicle_out = counting_results.vehicle_out + excluded.vehicle_out,
+  model_version = excluded.model_version`;
+
+export async function writeReport(pool: Pool, r: CountReport): Promise<void> {
+  await pool.query(UPSERT, [
+    r.cameraId,
+    r.bucket,
+    r.peopleIn,
+    r.peopleOut,
+    r.vehicleIn,
+    r.vehicleOut,
+    r.modelVersion,
+    r.homeRegion,
+  ]);
+}

@@ -1,0 +1,6 @@
+export { writeReport } from "./camera-writer.ts";
+export type { CountReport } from "./camera-writer.ts";
+export { GroundTruth } from "./ground-truth.ts";
+export type { Totals } from "./ground-truth.ts";
+export { runFleet, seededRandom } from "./fleet.ts";
+export type { FleetOptions } from "./fleet.ts";

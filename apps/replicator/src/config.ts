@@ -1,0 +1,139 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { countingResultsSpec, firstIssue, parseInstallConfig, regionIdSchema } from "@georep/spec";
+import type { InstallConfig } from "@georep/spec";
+
+/** A config file or flag that cannot work; the message names the field and the fix. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    message: string,
+    readonly field: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const configSchema = z
+  .object({
+    region: regionIdSchema,
+    regions: z
+      .array(z.object({ id: regionIdSchema, zone: z.string().optional() }).strict())
+      .min(2, {
+        message:
+          "must list at least two regions (this one and a peer); georep replicates between regions",
+      }),
+    postgres: z
+      .object({ url: z.url({ message: "must be a postgres:// connection URL" }) })
+      .strict(),
+    kafka: z
+      .object({
+        brokers: z
+          .array(z.string().regex(/^[^:\s]+:\d+$/, { message: "must be host:port" }))
+          .min(1),
+        partitions: z.number().int().min(1).max(1000).default(6),
+        replicationFactor: z.number().int().min(1).max(7).default(1),
+      })
+      .strict(),
+    /** The read cache: one Redis by URL, or a Sentinel-managed master by name. */
+    redis: z
+      .object({
+        url: z.url().optional(),
+        sentinels: z
+          .array(
+            z
+              .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) })
+              .strict(),
+          )
+          .min(1)
+          .optional(),
+        masterName: z.string().min(1).optional(),
+        cacheTtlSeconds: z.number().int().positive().default(3600),
+      })
+      .strict()
+      .refine((r) => (r.url === undefined) !== (r.sentinels === undefined), {
+        message: "needs exactly one of url (a single Redis) or sentinels (with masterName)",
+      })
+      .refine((r) => r.sentinels === undefined || r.masterName !== undefined, {
+        message: "with sentinels, set masterName to the Sentinel master's name",
+        path: ["masterName"],
+      })
+      .optional(),
+    /** Table specs; the string "counting_results" names the built-in camera counting spec. */
+    tables: z
+      .array(z.union([z.literal("counting_results"), z.record(z.string(), z.unknown())]))
+      .min(1),
+    http: z
+      .object({
+        port: z.number().int().min(0).max(65535).default(0),
+        host: z.string().default("127.0.0.1"),
+      })
+      .strict()
+      .default({ port: 0, host: "127.0.0.1" }),
+    slotName: z
+      .string()
+      .regex(/^[a-z0-9_]{1,63}$/, {
+        message: "must be a lower-case replication slot name ([a-z0-9_], ≤ 63)",
+      })
+      .optional(),
+    installSchema: z.boolean().default(true),
+    lagWarningSeconds: z.number().positive().default(30),
+    lagCriticalSeconds: z.number().positive().default(60),
+  })
+  .strict();
+
+export type ReplicatorConfig = z.output<typeof configSchema> & {
+  readonly schema: InstallConfig;
+  readonly slot: string;
+};
+
+/** Validates a replicator config once, at the edge. @throws ConfigError naming the field. */
+export function parseReplicatorConfig(input: unknown): ReplicatorConfig {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const { field, text } = firstIssue(parsed.error);
+    throw new ConfigError(`replicator config: ${text}`, field, { cause: parsed.error });
+  }
+  const c = parsed.data;
+  if (c.lagWarningSeconds >= c.lagCriticalSeconds) {
+    throw new ConfigError(
+      `replicator config: lagWarningSeconds (${c.lagWarningSeconds}) must be lower than lagCriticalSeconds (${c.lagCriticalSeconds}); the warning has to fire first`,
+      "lagWarningSeconds",
+    );
+  }
+  const tables = c.tables.map((t) => (t === "counting_results" ? countingResultsSpec : t));
+  let schema: InstallConfig;
+  try {
+    schema = parseInstallConfig({ region: c.region, regions: c.regions, tables });
+  } catch (error) {
+    throw new ConfigError(
+      `replicator config: ${(error as Error).message}`,
+      (error as { field?: string }).field ?? "tables",
+      { cause: error },
+    );
+  }
+  return { ...c, schema, slot: c.slotName ?? `georep_${c.region.replaceAll("-", "_")}` };
+}
+
+export function loadReplicatorConfig(path: string): ReplicatorConfig {
+  let raw: string;
+  try {
+    raw = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(
+      `cannot read config file '${path}': ${(error as Error).message}; pass --config <file.json>`,
+      "config",
+      { cause: error },
+    );
+  }
+  try {
+    return parseReplicatorConfig(JSON.parse(raw));
+  } catch (error) {
+    if (error instanceof SyntaxError)
+      throw new ConfigError(`config file '${path}' is not valid JSON: ${error.message}`, "config", {
+        cause: error,
+      });
+    throw error;
+  }
+}

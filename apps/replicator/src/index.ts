@@ -1,0 +1,12 @@
+export { parseReplicatorConfig, loadReplicatorConfig, ConfigError } from "./config.ts";
+export type { ReplicatorConfig } from "./config.ts";
+export { serveHttp } from "./http.ts";
+export type { Probes, HttpEndpoint } from "./http.ts";
+export { createReplicator } from "./replicator.ts";
+export type {
+  Replicator,
+  ReplicatorDeps,
+  ReplicatorStatus,
+  ReplicatorState,
+} from "./replicator.ts";
+export { cacheKey, changesChannel } from "./counter-cache.ts";

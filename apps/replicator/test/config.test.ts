@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseReplicatorConfig } from "../src/index.ts";
+
+const ok = {
+  region: "us-east",
+  regions: [{ id: "us-east" }, { id: "eu-west", zone: "eu" }],
+  postgres: { url: "postgres://postgres@127.0.0.1:55431/app" },
+  kafka: { brokers: ["127.0.0.1:19092"] },
+  tables: ["counting_results"],
+};
+
+describe("parseReplicatorConfig", () => {
+  it("fills defaults and derives the slot name", () => {
+    const config = parseReplicatorConfig(ok);
+    expect(config.kafka.partitions).toBe(6);
+    expect(config.slot).toBe("georep_us_east");
+    expect(config.schema.tables[0]?.name).toBe("counting_results");
+  });
+
+  it.each([
+    [{ ...ok, region: "US" }, "region", "lower-case letters"],
+    [{ ...ok, regions: [{ id: "us-east" }] }, "regions", "at least two regions"],
+    [{ ...ok, region: "ap-south" }, "region", "not in regions"],
+    [{ ...ok, postgres: { url: "not a url" } }, "postgres.url", "postgres:// connection URL"],
+    [{ ...ok, kafka: { brokers: ["localhost"] } }, "kafka.brokers.0", "host:port"],
+    [{ ...ok, kafka: { brokers: ["a:1"], partitions: 0 } }, "kafka.partitions", ">=1"],
+    [{ ...ok, tables: [] }, "tables", ">=1"],
+    [{ ...ok, tables: [{ name: "Bad" }] }, "tables[0].name", "identifier"],
+    [
+      { ...ok, lagWarningSeconds: 60, lagCriticalSeconds: 30 },
+      "lagWarningSeconds",
+      "must be lower than lagCriticalSeconds",
+    ],
+    [{ ...ok, slotName: "Bad-Slot" }, "slotName", "replication slot name"],
+    [{ ...ok, typo: true }, "", "Unrecognized key"],
+    [{ ...ok, redis: {} }, "redis", "exactly one of url"],
+    [
+      { ...ok, redis: { sentinels: [{ host: "s1", port: 26379 }] } },
+      "redis.masterName",
+      "set masterName",
+    ],
+  ])("refuses %j at '%s', saying how to fix it", (input, field, text) => {
+    let error: unknown;
+    try {
+      parseReplicatorConfig(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).field).toBe(field);
+    expect((error as ConfigError).message).toContain(text);
+  });
+});

@@ -1,0 +1,56 @@
+import { z } from "zod";
+
+/**
+ * The message contract between a region's shipper and every other region's merger.
+ * One Kafka message carries one envelope; a `rows` envelope holds the latest state slices of
+ * one origin for keys that hash to the same partition. Every number that may exceed 2^53 (HLC
+ * stamps, counter components) travels as a decimal string.
+ */
+export const ENVELOPE_VERSION = 1;
+
+const decimal = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,18})$/, { message: "must be a non-negative decimal integer string" });
+const region = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { message: "must be a region id" });
+const lsn = z
+  .string()
+  .regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/, { message: "must be an LSN like 16/B374D848" });
+const column = z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: "must be a column name" });
+
+/** One origin's CRDT state for one row: what that origin wrote, never what it merged in. */
+export const rowSliceSchema = z
+  .object({
+    /** "schema.table" */
+    table: z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/),
+    /** Key column -> value in PostgreSQL text form (cast back with the column's type). */
+    key: z.record(column, z.string()),
+    zone: z.string().nullable(),
+    /** State component column (e.g. people_in__p) -> this origin's component. */
+    counters: z.record(column, decimal),
+    /** Register column -> this origin's latest write: text value (null = SQL NULL) and HLC stamp. */
+    registers: z.record(column, z.object({ v: z.string().nullable(), t: decimal }).strict()),
+    ins: decimal.nullable(),
+    del: decimal.nullable(),
+    /** Tombstone base: region -> component column -> component observed at delete time. */
+    delBase: z.record(region, z.record(column, decimal)).nullable(),
+  })
+  .strict();
+
+const common = {
+  v: z.literal(ENVELOPE_VERSION),
+  origin: region,
+  /** End LSN of the source transaction (the newest one folded into this envelope). */
+  lsn,
+  /** Source commit time, epoch milliseconds. */
+  commitTime: z.number().int().nonnegative(),
+};
+
+export const envelopeSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("rows"), ...common, rows: z.array(rowSliceSchema).min(1) }).strict(),
+  z.object({ kind: z.literal("heartbeat"), ...common, stamp: decimal }).strict(),
+]);
+
+export type RowSlice = z.infer<typeof rowSliceSchema>;
+export type Envelope = z.infer<typeof envelopeSchema>;
+export type RowsEnvelope = Extract<Envelope, { kind: "rows" }>;
+export type HeartbeatEnvelope = Extract<Envelope, { kind: "heartbeat" }>;

@@ -1,0 +1,12 @@
+export { ENVELOPE_VERSION, envelopeSchema, rowSliceSchema } from "./envelope.ts";
+export type { Envelope, RowsEnvelope, HeartbeatEnvelope, RowSlice } from "./envelope.ts";
+export { encodeEnvelope, decodeEnvelope, DEFAULT_MAX_MESSAGE_BYTES } from "./codec.ts";
+export type { DecodeResult, DecodeOptions, DeadLetterReason } from "./codec.ts";
+export {
+  originTopic,
+  zoneTopic,
+  deadLetterTopic,
+  topicForRow,
+  rowKey,
+  partitionOf,
+} from "./topics.ts";

@@ -1,0 +1,141 @@
+// Batch consumer lifecycle:
+//
+//   idle ──start()──▶ joining ──GROUP_JOIN──▶ positioning (assigned partitions paused,
+//   seek each to the caller's durable next offset, resume) ──▶ consuming
+//   consuming ──rebalance──▶ joining ──▶ …       consuming ──crash (non-retriable)──▶ failed
+//   any ──stop()──▶ stopping (current batch finishes) ──▶ stopped
+//
+// autoCommit is off and nothing is auto-resolved: a batch counts as consumed only when its
+// handler says so, after the caller made its effect durable. The caller's store, not Kafka's
+// committed offsets, is the source of truth: Kafka's offsets are committed as an optimisation.
+import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
+import { buildKafkaJs } from "./client.ts";
+import type {
+  BatchConsumer,
+  BatchConsumerOptions,
+  BatchControls,
+  ConsumedMessage,
+} from "./consumer-types.ts";
+import { createDeadLetterSender } from "./dead-letters.ts";
+import { createOffsetCommits } from "./offset-commits.ts";
+
+export type {
+  BatchConsumer,
+  BatchConsumerOptions,
+  BatchControls,
+  BatchOutcome,
+  ConsumedBatch,
+  ConsumedMessage,
+  DeadLetterRecord,
+  TopicPartition,
+} from "./consumer-types.ts";
+
+export const partitionId = (topic: string, partition: number): string => `${topic}:${partition}`;
+
+function toConsumed(m: KafkaMessage): ConsumedMessage {
+  return {
+    offset: BigInt(m.offset),
+    key: m.key,
+    value: m.value,
+    headers: (m.headers ?? {}) as ConsumedMessage["headers"],
+  };
+}
+
+export function createBatchConsumer(options: BatchConsumerOptions): BatchConsumer {
+  const kafka = buildKafkaJs(options.kafka);
+  const log = options.logger.child({ component: "consumer", groupId: options.groupId });
+  let consumer: Consumer | undefined;
+  let running = false;
+  const deadLetters = createDeadLetterSender(kafka);
+  const commits = createOffsetCommits(log);
+
+  async function position(c: Consumer, assignment: Record<string, number[]>): Promise<void> {
+    const assigned = Object.entries(assignment).flatMap(([topic, ps]) =>
+      ps.map((partition) => ({ topic, partition })),
+    );
+    const byTopic = Object.entries(assignment).map(([topic, partitions]) => ({
+      topic,
+      partitions,
+    }));
+    c.pause(byTopic);
+    try {
+      const offsets = await options.startOffsets(assigned);
+      for (const tp of assigned) {
+        const next = offsets.get(partitionId(tp.topic, tp.partition));
+        if (next !== undefined)
+          c.seek({ topic: tp.topic, partition: tp.partition, offset: next.toString() });
+      }
+      log.info(
+        { assigned: assigned.length, positioned: offsets.size },
+        "partitions assigned and positioned from the durable store",
+      );
+    } finally {
+      c.resume(byTopic);
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (batch.messages.length === 0 || payload.isStale()) return;
+    const controls: BatchControls = {
+      heartbeat: () => payload.heartbeat(),
+      isActive: () => running && payload.isRunning() && !payload.isStale(),
+    };
+    const outcome = await options.onBatch(
+      { topic: batch.topic, partition: batch.partition, messages: batch.messages.map(toConsumed) },
+      controls,
+    );
+    switch (outcome.kind) {
+      case "seek":
+        consumer?.seek({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: outcome.offset.toString(),
+        });
+        return;
+      case "consumed":
+        payload.resolveOffset(outcome.through.toString());
+        await commits.consumed(payload, outcome.through + 1n);
+    }
+  }
+
+  return {
+    async start() {
+      const c = kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+        maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+        maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
+        allowAutoTopicCreation: false,
+      });
+      consumer = c;
+      c.on(c.events.GROUP_JOIN, (e) => {
+        commits.reset();
+        position(c, e.payload.memberAssignment).catch((error: unknown) => {
+          log.error({ err: error }, "positioning assigned partitions failed");
+          options.onCrash?.(error);
+        });
+      });
+      c.on(c.events.CRASH, (e) => {
+        if (!e.payload.restart) options.onCrash?.(e.payload.error);
+      });
+      await c.connect();
+      await c.subscribe({ topics: [...options.topics], fromBeginning: true });
+      running = true;
+      await c.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.concurrentPartitions ?? 1,
+        eachBatch,
+      });
+    },
+    deadLetter: (records) => deadLetters.send(records),
+    async stop() {
+      running = false;
+      const c = consumer;
+      consumer = undefined;
+      if (c !== undefined) await c.disconnect();
+      await deadLetters.close();
+    },
+  };
+}

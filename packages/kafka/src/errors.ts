@@ -1,0 +1,66 @@
+/** Where a Kafka operation failed; carried by every KafkaError. */
+export interface KafkaErrorContext {
+  readonly operation: "connect" | "send" | "ensure-topics" | "disconnect";
+  readonly topic?: string;
+  readonly partition?: number;
+}
+
+/**
+ * Every failure that leaves this package. `retriable` mirrors kafkajs' own flag (transient
+ * broker, network and leadership errors); callers decide on retries from that flag alone.
+ */
+export class KafkaError extends Error {
+  override readonly name = "KafkaError";
+  readonly retriable: boolean;
+  readonly context: KafkaErrorContext;
+  /** Kafka protocol error type when the broker gave one (e.g. NOT_LEADER_OR_FOLLOWER). */
+  readonly kafkaType: string | undefined;
+
+  constructor(
+    message: string,
+    options: {
+      cause?: unknown;
+      retriable: boolean;
+      context: KafkaErrorContext;
+      kafkaType?: string;
+    },
+  ) {
+    super(message, { cause: options.cause });
+    this.retriable = options.retriable;
+    this.context = options.context;
+    this.kafkaType = options.kafkaType;
+  }
+}
+
+interface KafkaJsLike {
+  readonly name?: unknown;
+  readonly message?: unknown;
+  readonly retriable?: unknown;
+  readonly type?: unknown;
+  readonly topic?: unknown;
+  readonly partition?: unknown;
+}
+
+/** Wraps anything kafkajs threw into a KafkaError, keeping its retriable flag and context. */
+export function toKafkaError(error: unknown, context: KafkaErrorContext): KafkaError {
+  if (error instanceof KafkaError) return error;
+  const e = (typeof error === "object" && error !== null ? error : {}) as KafkaJsLike;
+  const message = typeof e.message === "string" ? e.message : String(error);
+  const name = typeof e.name === "string" ? e.name : "Error";
+  const where =
+    context.topic === undefined
+      ? ""
+      : ` (topic ${context.topic}${context.partition === undefined ? "" : `, partition ${context.partition}`})`;
+  return new KafkaError(`kafka ${context.operation} failed${where}: ${name}: ${message}`, {
+    cause: error,
+    // Connection-level errors are transient; unknown errors are treated as retriable too, so a
+    // caller's loop keeps trying instead of losing data. Only kafkajs' explicit `false` stops it.
+    retriable: e.retriable !== false,
+    context: {
+      ...context,
+      ...(typeof e.topic === "string" ? { topic: e.topic } : {}),
+      ...(typeof e.partition === "number" ? { partition: e.partition } : {}),
+    },
+    ...(typeof e.type === "string" ? { kafkaType: e.type } : {}),
+  });
+}

@@ -1,0 +1,19 @@
+export { createKafka } from "./client.ts";
+export type { KafkaClient, KafkaOptions } from "./client.ts";
+export type { Producer, ProducerRecord, ProducerOptions, Compression } from "./producer.ts";
+export type { TopicSpec, TopicReport } from "./admin.ts";
+export { KafkaError, toKafkaError } from "./errors.ts";
+export type { KafkaErrorContext } from "./errors.ts";
+export { pinoLogCreator, kafkaLogLevel } from "./log-creator.ts";
+export {
+  createBatchConsumer,
+  partitionId,
+  type BatchConsumer,
+  type BatchConsumerOptions,
+  type BatchControls,
+  type BatchOutcome,
+  type ConsumedBatch,
+  type ConsumedMessage,
+  type DeadLetterRecord,
+  type TopicPartition,
+} from "./consumer.ts";

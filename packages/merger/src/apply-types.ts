@@ -1,0 +1,46 @@
+import type { ClientBase } from "pg";
+import type { RowsEnvelope } from "@georep/contract";
+import type { BatchContext } from "./errors.ts";
+import type { ProgressEntry } from "./sql/progress.ts";
+
+export interface ApplyInput {
+  readonly envelopes: readonly RowsEnvelope[];
+  readonly progress: readonly ProgressEntry[];
+}
+
+export interface ApplyResult {
+  /** Staged state rows (after coalescing duplicates of one key and origin). */
+  readonly stagedRows: number;
+  readonly stateRowsChanged: number;
+  readonly userRowsInserted: number;
+  readonly userRowsUpdated: number;
+  readonly userRowsDeleted: number;
+  readonly conflicts: number;
+  readonly attempts: number;
+}
+
+export interface Applier {
+  /**
+   * Merges the envelopes and records `progress` in ONE transaction on `client`, retrying the
+   * whole transaction on deadlock (40P01) or serialization failure (40001) with backoff.
+   * @throws MergeError with the SQLSTATE, the failing step and the batch context.
+   */
+  apply(
+    client: ClientBase,
+    input: ApplyInput,
+    context?: Partial<BatchContext>,
+  ): Promise<ApplyResult>;
+}
+
+export function totalsOf(sums: readonly number[]): Omit<ApplyResult, "attempts"> {
+  const [stagedRows = 0, stateRowsChanged = 0, userRowsInserted = 0] = sums;
+  const [, , , userRowsUpdated = 0, userRowsDeleted = 0, conflicts = 0] = sums;
+  return {
+    stagedRows,
+    stateRowsChanged,
+    userRowsInserted,
+    userRowsUpdated,
+    userRowsDeleted,
+    conflicts,
+  };
+}

@@ -1,0 +1,140 @@
+import type { ClientBase } from "pg";
+import type { Logger } from "@georep/observability";
+import type { StateLayout, TableSpec } from "@georep/spec";
+import { stateLayout } from "@georep/spec";
+import { MergeError, isRetriableSqlState, sqlStateOf } from "./errors.ts";
+import { mergeCallSql, mergeFunctionSql } from "./sql/merge-function.ts";
+import { progressParams, UPSERT_PROGRESS_SQL } from "./sql/progress.ts";
+import type { ProgressEntry } from "./sql/progress.ts";
+import { stageParams } from "./sql/stage.ts";
+import { stageEnvelopes } from "./staging.ts";
+import { totalsOf } from "./apply-types.ts";
+import type { Applier, ApplyInput, ApplyResult } from "./apply-types.ts";
+
+export type { Applier, ApplyInput, ApplyResult } from "./apply-types.ts";
+
+export interface ApplierOptions {
+  readonly tables: readonly TableSpec[];
+  readonly logger: Logger;
+  readonly maxAttempts?: number;
+  readonly backoffMs?: number;
+  /** Waits between attempts; injectable for tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+interface Compiled {
+  readonly layout: StateLayout;
+  /** The session's conflict-candidate table and merge function (once per connection). */
+  readonly create: string;
+  readonly call: string;
+}
+
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `georep_merge_${statementNames.size}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+const NO_PROGRESS: unknown[] = progressParams([]).map(() => null);
+const ZERO = [0, 0, 0, 0, 0, 0];
+
+export function createApplier(options: ApplierOptions): Applier {
+  const compiled = new Map<string, Compiled>(
+    options.tables.map((t) => {
+      const layout = stateLayout(t);
+      return [
+        `${t.schema}.${t.name}`,
+        { layout, create: mergeFunctionSql(layout), call: mergeCallSql(layout) },
+      ];
+    }),
+  );
+  const layouts = new Map([...compiled].map(([name, c]) => [name, c.layout]));
+  const prepared = new WeakMap<ClientBase, true>();
+  const maxAttempts = options.maxAttempts ?? 8;
+  const backoffMs = options.backoffMs ?? 20;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  /**
+   * One transaction. A batch of one table (the common case) is ONE statement in autocommit: the
+   * table's merge function, with the progress rows, commits on its own. Several tables run in name
+   * order in an explicit transaction, the last call recording progress.
+   */
+  async function once(
+    client: ClientBase,
+    input: ApplyInput,
+    step: { name: string },
+  ): Promise<Omit<ApplyResult, "attempts">> {
+    const run = async (name: string, sql: string, params?: unknown[]) => {
+      step.name = name;
+      // Named statements are parsed and planned once per connection.
+      return sql.includes(";")
+        ? client.query(sql, params)
+        : client.query({ name: statementName(sql), text: sql, values: params ?? [] });
+    };
+    if (!prepared.has(client)) {
+      await run("create merge functions", [...compiled.values()].map((c) => c.create).join("\n"));
+      prepared.set(client, true);
+    }
+    const staged = stageEnvelopes(input.envelopes, layouts);
+    const tables = [...staged.keys()].filter((t) => compiled.has(t)).sort();
+    const progress = input.progress.length > 0 ? progressParams(input.progress) : NO_PROGRESS;
+    const sums = [...ZERO];
+    if (tables.length === 0) {
+      if (input.progress.length > 0) await run("progress", UPSERT_PROGRESS_SQL, progress);
+      return totalsOf(sums);
+    }
+    const explicit = tables.length > 1;
+    if (explicit) await run("begin", "BEGIN");
+    try {
+      for (const [i, table] of tables.entries()) {
+        const c = compiled.get(table);
+        const rows = [...(staged.get(table)?.values() ?? [])];
+        if (c === undefined) continue;
+        const registers = rows.some((r) => r.registers.size > 0);
+        const args: unknown[] = [...stageParams(c.layout, rows), registers];
+        args.push(...(i === tables.length - 1 ? progress : NO_PROGRESS));
+        const { rows: out } = await run(`${table}: merge`, c.call, args);
+        const counts = (out[0] as { r: number[] } | undefined)?.r ?? ZERO;
+        for (const [j, n] of counts.entries()) sums[j] = (sums[j] ?? 0) + n;
+      }
+      if (explicit) await run("commit", "COMMIT");
+      return totalsOf(sums);
+    } catch (error) {
+      if (explicit) await client.query("ROLLBACK").catch(() => undefined); // the original error is the one to report
+      throw error;
+    }
+  }
+
+  return {
+    async apply(client, input, context = {}) {
+      for (let attempt = 1; ; attempt++) {
+        const step = { name: "start" };
+        try {
+          return { ...(await once(client, input, step)), attempts: attempt };
+        } catch (error) {
+          const state = sqlStateOf(error);
+          if (isRetriableSqlState(state) && attempt < maxAttempts) {
+            const wait = backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+            options.logger.warn(
+              { ...context, sqlState: state, attempt, waitMs: Math.round(wait), step: step.name },
+              "merge transaction conflicted; retrying",
+            );
+            await sleep(wait);
+            continue;
+          }
+          throw new MergeError(
+            `merging batch failed at step '${step.name}': ${(error as Error).message}`,
+            { ...context, step: step.name },
+            { cause: error },
+          );
+        }
+      }
+    },
+  };
+}
+
+export type { ProgressEntry };

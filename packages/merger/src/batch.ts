@@ -1,0 +1,151 @@
+import type { Pool } from "pg";
+import type { Envelope, RowsEnvelope } from "@georep/contract";
+import { deadLetterTopic } from "@georep/contract";
+import type {
+  BatchControls,
+  BatchOutcome,
+  ConsumedBatch,
+  ConsumedMessage,
+  DeadLetterRecord,
+} from "@georep/kafka";
+import type { Logger, WallClock } from "@georep/observability";
+import type { Applier } from "./apply.ts";
+import { groupRunner, mergeAlone, toDeadLetter } from "./batch-merge.ts";
+import type { Dead } from "./batch-merge.ts";
+import { createGroupCommit } from "./group-commit.ts";
+import type { MergerMetrics } from "./metrics.ts";
+import type { ProgressStore } from "./progress-store.ts";
+import { routeMessage } from "./routing.ts";
+import type { RoutingContext, SourceTopic } from "./routing.ts";
+import type { ProgressEntry } from "./sql/progress.ts";
+
+export interface BatchProcessorDeps {
+  readonly routing: RoutingContext;
+  readonly sources: ReadonlyMap<string, SourceTopic>;
+  readonly pool: Pool;
+  readonly applier: Applier;
+  readonly progress: ProgressStore;
+  readonly deadLetter: (records: readonly DeadLetterRecord[]) => Promise<void>;
+  readonly metrics: MergerMetrics;
+  readonly logger: Logger;
+  readonly transientRetries: number;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Wall clock for the end-to-end lag (now − source commit time), injected for tests. */
+  readonly clock: WallClock;
+  /** Group commit cap: total row slices per grouped transaction (default 20,000). */
+  readonly maxGroupRows?: number | undefined;
+  /** Called after a batch committed, with the envelopes it merged (read paths refresh from it). */
+  readonly onApplied?: ((envelopes: readonly RowsEnvelope[]) => void) | undefined;
+}
+
+/**
+ * One Kafka batch (one partition): skip what the database says is applied, dead-letter bad
+ * messages, merge the good ones and record progress in one transaction, then report the batch
+ * consumed so the consumer commits Kafka's offset.
+ */
+export function createBatchProcessor(
+  deps: BatchProcessorDeps,
+): (batch: ConsumedBatch, controls: BatchControls) => Promise<BatchOutcome> {
+  const repositioned = new Set<string>();
+  const dlq = deadLetterTopic(deps.routing.region);
+
+  const group = createGroupCommit(groupRunner(deps), { maxRows: deps.maxGroupRows });
+  const toDead = (batch: ConsumedBatch, d: Dead): DeadLetterRecord => toDeadLetter(dlq, batch, d);
+
+  return async (batch, controls) => {
+    const source = deps.sources.get(batch.topic);
+    const last = batch.messages[batch.messages.length - 1];
+    if (source === undefined || last === undefined)
+      return { kind: "consumed", through: last?.offset ?? -1n };
+    const id = `${batch.topic}:${batch.partition}`;
+    const expected = deps.progress.nextOffset(batch.topic, batch.partition);
+    const fresh =
+      expected === undefined ? batch.messages : batch.messages.filter((m) => m.offset >= expected);
+    const first = fresh[0];
+    if (first === undefined) return { kind: "consumed", through: last.offset };
+    if (expected !== undefined && first.offset > expected && !repositioned.has(id)) {
+      repositioned.add(id); // Kafka is ahead of the database (restored backup?): read again from the database's position
+      deps.logger.warn(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          kafkaOffset: String(first.offset),
+          dbNext: String(expected),
+        },
+        "re-reading from the database's progress",
+      );
+      return { kind: "seek", offset: expected };
+    }
+    repositioned.add(id);
+    const started = performance.now();
+    const dead: Dead[] = [];
+    const rows: RowsEnvelope[] = [];
+    const byEnvelope = new Map<Envelope, ConsumedMessage>();
+    let newest: Envelope | undefined;
+    for (const message of fresh) {
+      const routed = routeMessage(source, message.value, deps.routing);
+      if (routed.kind === "dead") {
+        dead.push({ message, reason: routed.reason, detail: routed.detail });
+        continue;
+      }
+      const envelope = routed.envelope;
+      if (newest === undefined || envelope.commitTime >= newest.commitTime) newest = envelope;
+      if (envelope.kind === "rows") {
+        rows.push(envelope);
+        byEnvelope.set(envelope, message);
+      }
+    }
+    await deps.deadLetter(dead.map((d) => toDead(batch, d)));
+    const entry: ProgressEntry = {
+      topic: batch.topic,
+      partition: batch.partition,
+      origin: source.origin,
+      offset: last.offset,
+      lsn: newest?.lsn ?? null,
+      commitTime: newest?.commitTime ?? null,
+    };
+    // Batches of several partitions arriving together share one transaction (group commit);
+    // if that transaction fails, this batch is merged on its own with the full error handling.
+    const result =
+      (await group.submit({ rows, entry })) ??
+      (await mergeAlone(deps, dlq, { batch, rows, entry, dead, byEnvelope }, controls));
+    observeLag(deps, source.origin, rows, dead, byEnvelope);
+    deps.progress.advance(
+      batch.topic,
+      batch.partition,
+      source.origin,
+      last.offset,
+      entry.commitTime,
+    );
+    if (rows.length > 0) deps.onApplied?.(rows);
+    deps.metrics.recordBatch(
+      source.origin,
+      result,
+      dead.map((d) => d.reason),
+      (performance.now() - started) / 1000,
+    );
+    return { kind: "consumed", through: last.offset };
+  };
+}
+
+/**
+ * End-to-end lag, once per merged row slice, right after the batch's transaction committed.
+ * Envelopes PostgreSQL refused (dead-lettered as `rejected`) were not merged and are not counted.
+ */
+function observeLag(
+  deps: BatchProcessorDeps,
+  origin: string,
+  rows: readonly RowsEnvelope[],
+  dead: readonly Dead[],
+  byEnvelope: ReadonlyMap<Envelope, ConsumedMessage>,
+): void {
+  if (rows.length === 0) return;
+  const now = deps.clock();
+  const refused = new Set(dead.filter((d) => d.reason === "rejected").map((d) => d.message));
+  for (const envelope of rows) {
+    const message = byEnvelope.get(envelope);
+    if (message !== undefined && refused.has(message)) continue;
+    const seconds = (now - envelope.commitTime) / 1000;
+    for (let i = 0; i < envelope.rows.length; i++) deps.metrics.observeEndToEndLag(origin, seconds);
+  }
+}

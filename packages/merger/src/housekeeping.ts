@@ -1,0 +1,91 @@
+import type { Pool } from "pg";
+import type { Logger, WallClock } from "@georep/observability";
+import { MERGER_ROLE } from "@georep/spec";
+import { MergeError, MergerConfigError } from "./errors.ts";
+import type { MergerMetrics } from "./metrics.ts";
+import type { MergerOptions } from "./options.ts";
+import type { ProgressStore } from "./progress-store.ts";
+import { PRUNE_CONFLICTS_SQL } from "./sql/progress.ts";
+
+/**
+ * Refuses a database of another region, and a user that may not merge.
+ * @throws MergerConfigError naming pgUrl and the fix; MergeError when the georep schema cannot be read.
+ */
+export async function checkDatabase(pool: Pool, region: string): Promise<void> {
+  let row: { region: string | null; member: boolean } | undefined;
+  try {
+    ({
+      rows: [row],
+    } = await pool.query<{ region: string | null; member: boolean }>(
+      `SELECT (SELECT value FROM georep.settings WHERE key = 'region') AS region, pg_has_role(current_user, $1, 'MEMBER') AS member`,
+      [MERGER_ROLE],
+    ));
+  } catch (error) {
+    throw new MergeError(
+      `merger ${region}: cannot read the georep schema: ${(error as Error).message}`,
+      { step: "check database" },
+      { cause: error },
+    );
+  }
+  if (row?.region !== region) {
+    throw new MergerConfigError(
+      `merger ${region}: pgUrl points at the database of region '${String(row?.region)}'; point it at ${region}'s database`,
+      "pgUrl",
+    );
+  }
+  if (!row.member) {
+    throw new MergerConfigError(
+      `merger ${region}: the database user may not merge; connect as a member of ${MERGER_ROLE} (GRANT ${MERGER_ROLE} TO <user>)`,
+      "pgUrl",
+    );
+  }
+}
+
+export interface Housekeeping {
+  /** Seconds since the latest applied source commit, per origin seen so far. */
+  lagSeconds(): Record<string, number>;
+  /** Deletes conflict-ledger rows older than `hours`. */
+  prune(hours: number): Promise<void>;
+  /** Lag gauges every lagIntervalMs, conflict retention every retentionIntervalMs. */
+  start(options: MergerOptions): void;
+  stop(): void;
+}
+
+export function createHousekeeping(deps: {
+  readonly pool: Pool;
+  readonly progress: ProgressStore;
+  readonly metrics: MergerMetrics;
+  readonly clock: WallClock;
+  readonly log: Logger;
+}): Housekeeping {
+  const timers: NodeJS.Timeout[] = [];
+  const lagSeconds = (): Record<string, number> =>
+    Object.fromEntries(
+      [...deps.progress.latestCommitTimes()].map(([origin, t]) => [
+        origin,
+        Math.max(0, (deps.clock() - t) / 1000),
+      ]),
+    );
+  const prune = async (hours: number): Promise<void> => {
+    const { rowCount } = await deps.pool.query(PRUNE_CONFLICTS_SQL, [hours]);
+    if ((rowCount ?? 0) > 0) deps.metrics.conflictsPruned(rowCount ?? 0);
+  };
+  return {
+    lagSeconds,
+    prune,
+    start(options) {
+      const refresh = (): void => {
+        for (const [origin, s] of Object.entries(lagSeconds())) deps.metrics.setLag(origin, s);
+      };
+      const retain = (): void =>
+        void prune(options.conflictRetentionHours).catch((e: unknown) => {
+          deps.log.warn({ err: e }, "conflict retention failed");
+        });
+      timers.push(setInterval(refresh, options.lagIntervalMs).unref());
+      timers.push(setInterval(retain, options.retentionIntervalMs).unref());
+    },
+    stop() {
+      for (const t of timers.splice(0)) clearInterval(t);
+    },
+  };
+}

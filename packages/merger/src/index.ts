@@ -1,0 +1,10 @@
+export { createMerger } from "./merger.ts";
+export type { Merger, MergerConfig, MergerState, MergerStatus } from "./merger.ts";
+export { createApplier } from "./apply.ts";
+export type { Applier, ApplierOptions, ApplyInput, ApplyResult, ProgressEntry } from "./apply.ts";
+export { mergerOptionsSchema, parseMergerOptions } from "./options.ts";
+export type { MergerOptions, MergerOptionsInput, RegionRef } from "./options.ts";
+export { routeMessage, sourceTopics } from "./routing.ts";
+export type { MergerDeadLetterReason, Routed, RoutingContext, SourceTopic } from "./routing.ts";
+export { MergeError, MergerConfigError } from "./errors.ts";
+export type { BatchContext } from "./errors.ts";

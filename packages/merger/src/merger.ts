@@ -1,0 +1,146 @@
+// Merger lifecycle:
+//
+//   idle ──start()──▶ starting ──checks ok, topics ensured, consumer joined──▶ running
+//   starting ──check or connection fails──▶ failed (start() throws)
+//   running ──consumer crashed (non-retriable)──▶ failed
+//   running | failed ──stop()──▶ stopping (batch in progress finishes) ──▶ stopped
+import pg from "pg";
+import { createBatchConsumer, createKafka } from "@georep/kafka";
+import type { BatchConsumer } from "@georep/kafka";
+import { deadLetterTopic } from "@georep/contract";
+import { stateLayout } from "@georep/spec";
+import { createApplier } from "./apply.ts";
+import { createBatchProcessor } from "./batch.ts";
+import { MergerConfigError } from "./errors.ts";
+import { createMergerMetrics } from "./metrics.ts";
+import { checkTopology, parseMergerOptions } from "./options.ts";
+import type { Merger, MergerConfig, MergerState } from "./merger-types.ts";
+import { createProgressStore } from "./progress-store.ts";
+import { sourceTopics } from "./routing.ts";
+import { checkDatabase, createHousekeeping } from "./housekeeping.ts";
+
+export type { Merger, MergerConfig, MergerState, MergerStatus } from "./merger-types.ts";
+
+/** @throws MergerConfigError naming the invalid field. */
+export function createMerger(config: MergerConfig): Merger {
+  const options = parseMergerOptions(config.options);
+  const tables = checkTopology(config.region, config.regions, config.tables);
+  const log = config.logger.child({ component: "merger", region: config.region });
+  const sources = sourceTopics(config.region, config.regions);
+  const topics = sources.map((s) => s.topic);
+  const metrics = createMergerMetrics(config.metrics);
+  const pool = new pg.Pool({
+    connectionString: config.pgUrl,
+    max: options.poolSize,
+    application_name: `georep-merger-${config.region}`,
+  });
+  pool.on("error", (error) => {
+    log.warn({ err: error }, "idle PostgreSQL connection failed");
+  });
+  const progress = createProgressStore(pool, topics);
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  const kafkaOptions = {
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId ?? `georep-merger-${config.region}`,
+    logger: log,
+  };
+  let state: MergerState = "idle";
+  let lastError: string | undefined;
+  let consumer: BatchConsumer | undefined;
+
+  const fail = (error: unknown): void => {
+    state = "failed";
+    lastError = (error as Error).message;
+    log.error({ err: error }, "merger failed");
+  };
+  const housekeeping = createHousekeeping({ pool, progress, metrics, clock: config.clock, log });
+  const lagSeconds = (): Record<string, number> => housekeeping.lagSeconds();
+
+  return {
+    async start() {
+      if (state !== "idle")
+        throw new MergerConfigError(
+          `merger ${config.region}: start() called in state ${state}; create a new merger`,
+          "state",
+        );
+      state = "starting";
+      try {
+        await checkDatabase(pool, config.region);
+        if (options.ensureTopics) {
+          const kafka = createKafka(kafkaOptions);
+          const spec = {
+            partitions: options.topicPartitions,
+            replicationFactor: options.replicationFactor,
+          };
+          await kafka.admin.ensureTopics(
+            [...topics, deadLetterTopic(config.region)].map((topic) => ({ topic, ...spec })),
+          );
+          await kafka.disconnect();
+        }
+        await housekeeping.prune(options.conflictRetentionHours);
+        const applier = createApplier({
+          tables,
+          logger: log,
+          maxAttempts: options.maxAttempts,
+          backoffMs: options.retryBackoffMs,
+        });
+        const layouts = new Map(tables.map((t) => [`${t.schema}.${t.name}`, stateLayout(t)]));
+        const routing = {
+          region: config.region,
+          regions: config.regions,
+          layouts,
+          maxBytes: options.maxMessageBytes,
+        };
+        const c = createBatchConsumer({
+          kafka: kafkaOptions,
+          groupId: `georep-merger-${config.region}`,
+          topics,
+          logger: log,
+          startOffsets: (assigned) => progress.load(assigned),
+          onBatch: createBatchProcessor({
+            routing,
+            sources: new Map(sources.map((s) => [s.topic, s])),
+            pool,
+            applier,
+            progress,
+            deadLetter: (r) => c.deadLetter(r),
+            metrics,
+            logger: log,
+            transientRetries: options.transientRetries,
+            sleep,
+            clock: config.clock,
+            maxGroupRows: options.maxGroupRows,
+            onApplied: config.onApplied,
+          }),
+          onCrash: fail,
+          maxBytesPerPartition: options.maxBytesPerPartition,
+          maxWaitTimeMs: options.maxWaitTimeMs,
+          sessionTimeoutMs: options.sessionTimeoutMs,
+          concurrentPartitions: options.concurrentPartitions,
+        });
+        consumer = c;
+        await progress.load([]);
+        await c.start();
+        housekeeping.start(options);
+        state = "running";
+        log.info({ topics }, "merger running");
+      } catch (error) {
+        fail(error);
+        throw error;
+      }
+    },
+    async stop() {
+      if (state === "stopped" || state === "stopping") return;
+      state = "stopping";
+      housekeeping.stop();
+      try {
+        await consumer?.stop();
+      } finally {
+        await pool.end();
+        state = "stopped";
+        log.info("merger stopped");
+      }
+    },
+    status: () => ({ state, region: config.region, topics, lagSeconds: lagSeconds(), lastError }),
+  };
+}

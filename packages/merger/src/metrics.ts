@@ -1,0 +1,94 @@
+import type { Metrics } from "@georep/observability";
+import type { ApplyResult } from "./apply.ts";
+
+/** The merger's Prometheus series. */
+export interface MergerMetrics {
+  recordBatch(
+    origin: string,
+    result: ApplyResult,
+    deadLetters: readonly string[],
+    seconds: number,
+  ): void;
+  setLag(origin: string, seconds: number): void;
+  /** One merged row slice, observed right after its transaction committed: now − source commit time. */
+  observeEndToEndLag(origin: string, seconds: number): void;
+  conflictsPruned(n: number): void;
+}
+
+/** Fine buckets for end-to-end lag: the target is p99 ≤ 100 ms above network delay. */
+export const END_TO_END_BUCKETS: readonly number[] = [
+  0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5,
+];
+
+export function createMergerMetrics(metrics: Metrics): MergerMetrics {
+  const deadLetters = metrics.counter(
+    "georep_dead_letters_total",
+    "Messages set aside on the dead-letter topic, by reason.",
+    ["reason"],
+  );
+  const batches = metrics.counter(
+    "georep_merge_batches_total",
+    "Kafka batches merged, by origin.",
+    ["origin"],
+  );
+  const rows = metrics.counter(
+    "georep_merge_rows_total",
+    "State rows staged for merging (after coalescing), by origin.",
+    ["origin"],
+  );
+  const changed = metrics.counter(
+    "georep_merge_state_rows_changed_total",
+    "State rows the merge actually changed, by origin.",
+    ["origin"],
+  );
+  const retries = metrics.counter(
+    "georep_merge_retries_total",
+    "Batch transactions run again after a deadlock or serialization failure.",
+  );
+  const conflicts = metrics.counter(
+    "georep_conflicts_total",
+    "Register conflicts recorded in georep.conflicts, by origin.",
+    ["origin"],
+  );
+  const pruned = metrics.counter(
+    "georep_conflicts_pruned_total",
+    "Conflict-ledger rows deleted by retention.",
+  );
+  const lag = metrics.gauge(
+    "georep_replication_lag_seconds",
+    "Now minus the latest applied source commit time, by origin.",
+    ["origin"],
+  );
+  const endToEnd = metrics.histogram(
+    "georep_end_to_end_lag_seconds",
+    "Source commit time to local merge commit, per merged row slice, by origin (includes clock skew between regions).",
+    ["origin"],
+    END_TO_END_BUCKETS,
+  );
+  const duration = metrics.histogram(
+    "georep_merge_batch_seconds",
+    "Time to merge one Kafka batch.",
+    [],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  );
+  return {
+    recordBatch(origin, result, dead, seconds) {
+      batches.inc({ origin });
+      rows.inc({ origin }, result.stagedRows);
+      changed.inc({ origin }, result.stateRowsChanged);
+      if (result.attempts > 1) retries.inc(result.attempts - 1);
+      if (result.conflicts > 0) conflicts.inc({ origin }, result.conflicts);
+      for (const reason of dead) deadLetters.inc({ reason });
+      duration.observe(seconds);
+    },
+    setLag: (origin, seconds) => {
+      lag.set({ origin }, seconds);
+    },
+    observeEndToEndLag: (origin, seconds) => {
+      endToEnd.observe({ origin }, Math.max(0, seconds));
+    },
+    conflictsPruned: (n) => {
+      pruned.inc(n);
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { z } from "zod";
+import { firstIssue, regionIdSchema, parseTableSpec } from "@georep/spec";
+import type { TableSpec } from "@georep/spec";
+import { MergerConfigError } from "./errors.ts";
+
+const positiveInt = z.number().int().positive();
+
+/** Tunables, all optional; defaults suit a region with a few thousand changes per second. */
+export const mergerOptionsSchema = z
+  .object({
+    /** Messages above this size are dead-lettered as `oversized`. */
+    maxMessageBytes: positiveInt.default(1024 * 1024),
+    /** Conflict-ledger rows older than this are deleted. */
+    conflictRetentionHours: positiveInt.default(24 * 7),
+    retentionIntervalMs: positiveInt
+      .min(1000, { message: "must be at least 1000 (ms)" })
+      .default(60 * 60 * 1000),
+    /** How often the lag gauges are refreshed. */
+    lagIntervalMs: positiveInt.default(1000),
+    /** Attempts of one batch transaction on deadlock / serialization failure. */
+    maxAttempts: positiveInt.max(100).default(8),
+    retryBackoffMs: positiveInt.default(20),
+    /** Attempts of one batch after a lost connection or similar transient failure, before giving up. */
+    transientRetries: positiveInt.default(20),
+    /**
+     * Partitions whose batches are in flight at the same time (each partition stays in order).
+     * They share merge transactions (group commit): batches that arrive while one transaction
+     * runs go together in the next, so this bounds how many partitions one transaction can carry,
+     * not how many connections are used. Cover every source partition ((regions - 1) × topic
+     * partitions) so that a fetch's batches can all join one transaction.
+     */
+    concurrentPartitions: positiveInt.max(64).default(16),
+    /**
+     * Group commit cap: row slices per grouped transaction. Batches that would push a group past
+     * it wait for the next transaction (a single larger batch still goes alone), so catch-up does
+     * not put every in-flight partition's full fetch in one transaction.
+     */
+    maxGroupRows: positiveInt.default(20_000),
+    /** One connection merges (one group transaction at a time); more serve a batch retried alone after its group failed. */
+    poolSize: positiveInt
+      .min(2, { message: "must be at least 2 (one merging connection, one for housekeeping)" })
+      .default(5),
+    maxBytesPerPartition: positiveInt.default(4 * 1024 * 1024),
+    maxWaitTimeMs: positiveInt.default(100),
+    sessionTimeoutMs: positiveInt.default(30_000),
+    /** Create missing source and dead-letter topics with these settings at start. */
+    ensureTopics: z.boolean().default(true),
+    topicPartitions: positiveInt.default(6),
+    replicationFactor: positiveInt.default(1),
+  })
+  .strict()
+  .refine((o) => o.maxBytesPerPartition >= o.maxMessageBytes, {
+    message:
+      "must be at least maxMessageBytes, or a largest allowed message could never be fetched; raise it",
+    path: ["maxBytesPerPartition"],
+  });
+
+export type MergerOptions = z.output<typeof mergerOptionsSchema>;
+export type MergerOptionsInput = z.input<typeof mergerOptionsSchema>;
+
+/** @throws MergerConfigError naming the field and the fix. */
+export function parseMergerOptions(input: unknown): MergerOptions {
+  const parsed = mergerOptionsSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const { field, text } = firstIssue(parsed.error);
+  throw new MergerConfigError(`merger options: ${text}`, field, { cause: parsed.error });
+}
+
+export interface RegionRef {
+  readonly id: string;
+  readonly zone?: string | undefined;
+}
+
+/**
+ * Cross-checks region and tables.
+ * @throws MergerConfigError naming the field and the fix.
+ */
+export function checkTopology(
+  region: string,
+  regions: readonly RegionRef[],
+  tables: readonly TableSpec[],
+): TableSpec[] {
+  if (!regionIdSchema.safeParse(region).success) {
+    throw new MergerConfigError(
+      `merger: region '${region}' is not a valid region id (lower-case letters, digits, '-')`,
+      "region",
+    );
+  }
+  const ids = regions.map((r) => r.id);
+  if (new Set(ids).size !== ids.length)
+    throw new MergerConfigError("merger: regions lists a region twice; list each once", "regions");
+  if (!ids.includes(region))
+    throw new MergerConfigError(
+      `merger: region '${region}' is not in regions [${ids.join(", ")}]; add it`,
+      "region",
+    );
+  if (ids.length < 2)
+    throw new MergerConfigError(
+      "merger: regions must list at least one other region, or there is nothing to merge",
+      "regions",
+    );
+  if (tables.length === 0)
+    throw new MergerConfigError(
+      "merger: tables must declare at least one replicated table",
+      "tables",
+    );
+  return tables.map((t, i) => {
+    try {
+      return parseTableSpec(t);
+    } catch (error) {
+      throw new MergerConfigError(
+        `merger: tables[${i}]: ${(error as Error).message}`,
+        `tables[${i}]`,
+        { cause: error },
+      );
+    }
+  });
+}

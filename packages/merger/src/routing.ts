@@ -1,0 +1,91 @@
+import { decodeEnvelope, originTopic, zoneTopic } from "@georep/contract";
+import type { DeadLetterReason, Envelope } from "@georep/contract";
+import type { StateLayout } from "@georep/spec";
+import { checkEnvelope, SliceMismatchError } from "./staging.ts";
+import type { RegionRef } from "./options.ts";
+
+/**
+ * Why the merger refused a message. Beyond the contract's decode reasons: an envelope of this
+ * region itself (`own-origin`), on a topic it does not belong to (`wrong-topic`), for a table or
+ * column this region does not replicate (`schema-mismatch`), or refused by PostgreSQL (`rejected`).
+ */
+export type MergerDeadLetterReason =
+  DeadLetterReason | "own-origin" | "wrong-topic" | "schema-mismatch" | "rejected";
+
+export type Routed =
+  | { readonly kind: "envelope"; readonly envelope: Envelope }
+  | { readonly kind: "dead"; readonly reason: MergerDeadLetterReason; readonly detail: string };
+
+export interface RoutingContext {
+  readonly region: string;
+  /** Every configured region, this one included. */
+  readonly regions: readonly RegionRef[];
+  readonly layouts: ReadonlyMap<string, StateLayout>;
+  readonly maxBytes: number;
+}
+
+export interface SourceTopic {
+  readonly topic: string;
+  readonly origin: string;
+  /** Set for a zone topic: every row on it must be homed in this zone. */
+  readonly zone: string | undefined;
+}
+
+/** The topics a region's merger consumes: every other region's origin topic, and their topics of this region's zone. */
+export function sourceTopics(region: string, regions: readonly RegionRef[]): SourceTopic[] {
+  const zone = regions.find((r) => r.id === region)?.zone;
+  return regions
+    .filter((r) => r.id !== region)
+    .flatMap((r) => [
+      { topic: originTopic(r.id), origin: r.id, zone: undefined },
+      ...(zone === undefined ? [] : [{ topic: zoneTopic(r.id, zone), origin: r.id, zone }]),
+    ]);
+}
+
+/** Decides what to do with one message of `source`. Never throws. */
+export function routeMessage(
+  source: SourceTopic,
+  value: Buffer | null,
+  ctx: RoutingContext,
+): Routed {
+  const decoded = decodeEnvelope(value, {
+    maxBytes: ctx.maxBytes,
+    knownOrigins: new Set(ctx.regions.map((r) => r.id)),
+  });
+  if (!decoded.ok) return { kind: "dead", reason: decoded.reason, detail: decoded.detail };
+  const envelope = decoded.envelope;
+  if (envelope.origin === ctx.region) {
+    return {
+      kind: "dead",
+      reason: "own-origin",
+      detail: `envelope of this region '${ctx.region}' came back on ${source.topic}: a region never merges its own state`,
+    };
+  }
+  if (envelope.origin !== source.origin) {
+    return {
+      kind: "dead",
+      reason: "wrong-topic",
+      detail: `envelope of origin '${envelope.origin}' on ${source.topic}, which carries '${source.origin}'`,
+    };
+  }
+  if (envelope.kind === "heartbeat") return { kind: "envelope", envelope };
+  const ownZone = ctx.regions.find((r) => r.id === ctx.region)?.zone;
+  const misplaced = envelope.rows.find((s) =>
+    source.zone === undefined ? s.zone !== null && s.zone !== ownZone : s.zone !== source.zone,
+  );
+  if (misplaced !== undefined) {
+    return {
+      kind: "dead",
+      reason: "wrong-topic",
+      detail: `row of ${misplaced.table} homed in zone ${JSON.stringify(misplaced.zone)} on ${source.topic}`,
+    };
+  }
+  try {
+    checkEnvelope(envelope, ctx.layouts);
+  } catch (error) {
+    if (error instanceof SliceMismatchError)
+      return { kind: "dead", reason: "schema-mismatch", detail: error.message };
+    throw error;
+  }
+  return { kind: "envelope", envelope };
+}

@@ -1,0 +1,65 @@
+import type { StateLayout } from "@georep/spec";
+import { componentColumns, quoteIdent } from "@georep/spec";
+
+/** One staged column: name and SQL type. */
+export interface StageColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** Staged rows mirror the state table's columns: keys, origin, zone, components, registers, ins/del. */
+export function stageColumns(layout: StateLayout): StageColumn[] {
+  return [
+    ...layout.key.map((k) => ({ name: k.name, type: k.type })),
+    { name: layout.origin, type: "text" },
+    { name: layout.zone, type: "text" },
+    ...componentColumns(layout).map((c) => ({ name: c, type: "bigint" })),
+    ...layout.registers.flatMap((r) => [
+      { name: r.value, type: "text" },
+      { name: r.stamp, type: "bigint" },
+    ]),
+    { name: layout.insertStamp, type: "bigint" },
+    { name: layout.deleteStamp, type: "bigint" },
+    { name: layout.deleteBase, type: "jsonb" },
+  ];
+}
+
+/** Session-local (pg_temp) names of a table's merge function and conflict-candidate table. */
+export function tempNames(layout: StateLayout): { fn: string; cand: string } {
+  const base = `${layout.spec.schema}__${layout.spec.name}`;
+  return {
+    fn: `pg_temp.${quoteIdent(`merge__${base}`)}`,
+    cand: `pg_temp.${quoteIdent(`cand__${base}`)}`,
+  };
+}
+
+/**
+ * Variables of the merge function. The `g__` prefix keeps them apart from user column names
+ * (`#variable_conflict use_column` resolves any remaining clash to the column).
+ */
+export const stageParam = (i: number): string => `g__p${i + 1}`;
+export const keyVar = (i: number): string => `g__k${i + 1}`;
+
+/** The staged rows (the function's text arrays, cast to the state columns' types), aliased i. */
+export function stagedRows(layout: StateLayout): string {
+  const cols = stageColumns(layout);
+  const names = cols.map((c) => quoteIdent(c.name));
+  const casts = cols.map((c) => `x.${quoteIdent(c.name)}::${c.type} AS ${quoteIdent(c.name)}`);
+  return `(SELECT ${casts.join(", ")} FROM unnest(${cols.map((_c, i) => stageParam(i)).join(", ")}) AS x(${names.join(", ")})) i`;
+}
+
+/** The distinct touched keys, typed (the function's key arrays), aliased t. */
+export const touchedKeys = (layout: StateLayout): string =>
+  `unnest(${layout.key.map((_k, i) => keyVar(i)).join(", ")}) AS t(${keyList(layout)})`;
+
+export const keyList = (layout: StateLayout, alias?: string): string =>
+  layout.key
+    .map((k) => (alias === undefined ? quoteIdent(k.name) : `${alias}.${quoteIdent(k.name)}`))
+    .join(", ");
+
+export const keyMatch = (layout: StateLayout, a: string, b: string): string =>
+  layout.key.map((k) => `${a}.${quoteIdent(k.name)} = ${b}.${quoteIdent(k.name)}`).join(" AND ");
+
+/** The visible row of each key of the relation aliased t: LATERAL, so the key predicate reaches the view's index scan. */
+export const visibleOf = (layout: StateLayout, alias = "v", outer = "t"): string =>
+  `CROSS JOIN LATERAL (SELECT * FROM ${layout.visibleView} vv WHERE ${keyMatch(layout, "vv", outer)} OFFSET 0) ${alias}`;

@@ -1,0 +1,79 @@
+import type { StateLayout } from "@georep/spec";
+import { conflictCandidatesSql, recordConflictsSql } from "./conflicts.ts";
+import { keyVar, stageColumns, stageParam, tempNames } from "./common.ts";
+import { PROGRESS_ARRAY_TYPES, upsertProgressSql } from "./progress.ts";
+import { createCandidateTableSql, touchedKeysSql } from "./stage.ts";
+import { lockUserRowsSql, upsertStateSql } from "./state-upsert.ts";
+import { insertMissingUserRowsSql, rewriteUserRowsSql } from "./user-rows.ts";
+
+const progressVars = PROGRESS_ARRAY_TYPES.map((_t, i) => `g__r${i + 1}`);
+
+/**
+ * Every step of merging one table's staged rows, as ONE session-local plpgsql function: one round
+ * trip per batch instead of one per step, and every statement planned once per connection.
+ *
+ * The function is VOLATILE, so in READ COMMITTED each statement in it takes a fresh snapshot, as
+ * separate client statements did: the lock-then-rewrite argument of docs/merge.md holds unchanged.
+ * `jit = off`: disabling seq scans inflates estimated costs past jit_above_cost, and JIT
+ * compilation then cost ~1 s per statement (seen in auto_explain).
+ * `enable_seqscan = off` (for the function's statements only): every join of the batch with a
+ * user or state table is a per-key index probe whatever the batch size, instead of a plan chosen
+ * once for the connection's first batch (a full scan of the table, cached for every later batch).
+ *
+ * Arguments: one text array per staged column (stageColumns order), whether any staged row carries
+ * a register write (conflict detection runs only then), then the six progress arrays (NULL = no
+ * progress to record, e.g. when another table's call records it). Returns
+ * [staged, state rows changed, user rows inserted, updated, deleted, conflicts].
+ */
+export function mergeFunctionSql(layout: StateLayout): string {
+  const stage = stageColumns(layout).map((_c, i) => `${stageParam(i)} text[]`);
+  const progress = progressVars.map((v, i) => `${v} ${PROGRESS_ARRAY_TYPES[i] ?? "text[]"}`);
+  const keys = layout.key.map((k, i) => `${keyVar(i)} ${k.type}[];`);
+  const registers = layout.registers.length > 0;
+  return `${createCandidateTableSql(layout)}
+CREATE OR REPLACE FUNCTION ${tempNames(layout).fn}(${[...stage, "g__registers boolean", ...progress].join(", ")})
+RETURNS int[] LANGUAGE plpgsql VOLATILE SET enable_seqscan = off SET jit = off AS $georep$
+#variable_conflict use_column
+DECLARE
+  ${keys.join("\n  ")}
+  g__candidates int := 0;
+  g__changed int := 0;
+  g__inserted int := 0;
+  g__updated int := 0;
+  g__deleted int := 0;
+  g__conflicts int := 0;
+BEGIN
+  -- Our writes are merged state, not local writes: the capture trigger ignores them.
+  PERFORM set_config('georep.applying', 'on', true);
+  ${touchedKeysSql(layout)};
+  -- (1) lock the existing user rows of every touched key, in key order
+  PERFORM 1 FROM (${lockUserRowsSql(layout)}) locked;
+  IF g__registers THEN
+    ${registers ? `${conflictCandidatesSql(layout)};\n    GET DIAGNOSTICS g__candidates = ROW_COUNT;` : "NULL;"}
+  END IF;
+  -- (2) merge the state rows
+  ${upsertStateSql(layout)};
+  GET DIAGNOSTICS g__changed = ROW_COUNT;
+  IF g__candidates > 0 THEN
+    ${registers ? `${recordConflictsSql(layout)};\n    GET DIAGNOSTICS g__conflicts = ROW_COUNT;` : "NULL;"}
+  END IF;
+  -- (3) insert missing user rows, or lock the row a local transaction inserted meanwhile
+  ${insertMissingUserRowsSql(layout)};
+  GET DIAGNOSTICS g__inserted = ROW_COUNT;
+  -- (4)+(5) a statement of its own (fresh snapshot): rewrite/delete user rows from the view
+  ${rewriteUserRowsSql(layout)} INTO g__updated, g__deleted;
+  IF ${progressVars[0] ?? "NULL"} IS NOT NULL THEN
+    ${upsertProgressSql(progressVars)};
+  END IF;
+  RETURN ARRAY[cardinality(${stageParam(0)}), g__changed, g__inserted, g__updated, g__deleted, g__conflicts];
+END
+$georep$;`;
+}
+
+/** The call of a table's merge function, with its arguments as parameters $1…$n. */
+export function mergeCallSql(layout: StateLayout): string {
+  const stage = stageColumns(layout).map((_c, i) => `$${i + 1}::text[]`);
+  const n = stage.length;
+  const progress = PROGRESS_ARRAY_TYPES.map((t, i) => `$${n + 2 + i}::${t}`);
+  return `SELECT ${tempNames(layout).fn}(${[...stage, `$${n + 1}::boolean`, ...progress].join(", ")}) AS r`;
+}

@@ -1,0 +1,63 @@
+// Test helpers of @georep/merger: read a region's own CRDT state as contract row slices, the way
+// a shipper would send them, so tests can drive the real merge without Kafka.
+import type { ClientBase } from "pg";
+import type { Envelope, RowSlice } from "@georep/contract";
+import type { TableSpec } from "@georep/spec";
+import { componentColumns, quoteIdent, stateLayout } from "@georep/spec";
+
+/** Every state row of `origin` in `spec`'s state table, as row slices (values in text form). */
+export async function readStateSlices(
+  client: ClientBase,
+  spec: TableSpec,
+  origin: string,
+): Promise<RowSlice[]> {
+  const layout = stateLayout(spec);
+  const q = quoteIdent;
+  const comps = componentColumns(layout);
+  const cols = [
+    ...layout.key.map((k) => `${q(k.name)}::text AS ${q(k.name)}`),
+    "zone",
+    ...comps.map((c) => `${q(c)}::text AS ${q(c)}`),
+    ...layout.registers.flatMap((r) => [q(r.value), `${q(r.stamp)}::text AS ${q(r.stamp)}`]),
+    "ins__t::text AS ins__t",
+    "del__t::text AS del__t",
+    "del__base",
+  ];
+  const { rows } = await client.query<Record<string, unknown>>(
+    `SELECT ${cols.join(", ")} FROM ${layout.stateTable} WHERE origin = $1`,
+    [origin],
+  );
+  const text = (v: unknown): string | null =>
+    v === null || v === undefined ? null : typeof v === "string" ? v : JSON.stringify(v);
+  return rows.map((row) => ({
+    table: `${spec.schema}.${spec.name}`,
+    key: Object.fromEntries(layout.key.map((k) => [k.name, text(row[k.name]) ?? ""])),
+    zone: text(row["zone"]),
+    counters: Object.fromEntries(comps.map((c) => [c, text(row[c]) ?? "0"])),
+    registers: Object.fromEntries(
+      layout.registers.flatMap((r) => {
+        const t = text(row[r.stamp]);
+        return t === null ? [] : [[r.column, { v: text(row[r.value]), t }]];
+      }),
+    ),
+    ins: text(row["ins__t"]),
+    del: text(row["del__t"]),
+    delBase: (row["del__base"] ?? null) as RowSlice["delBase"],
+  }));
+}
+
+/** A rows envelope of `origin` carrying `slices` (lsn and commit time are placeholders unless given). */
+export function rowsEnvelope(
+  origin: string,
+  slices: RowSlice[],
+  at: { lsn?: string; commitTime?: number } = {},
+): Envelope {
+  return {
+    v: 1,
+    kind: "rows",
+    origin,
+    lsn: at.lsn ?? "0/1",
+    commitTime: at.commitTime ?? 0,
+    rows: slices,
+  };
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { encodeEnvelope } from "@georep/contract";
+import type { Envelope } from "@georep/contract";
+import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/spec";
+import { routeMessage, sourceTopics } from "../src/routing.ts";
+import type { RoutingContext, SourceTopic } from "../src/routing.ts";
+
+const layout = stateLayout(parseTableSpec(countingResultsSpec));
+const ctx: RoutingContext = {
+  region: "eu",
+  regions: [{ id: "us" }, { id: "eu", zone: "gdpr" }, { id: "ap" }],
+  layouts: new Map([["public.counting_results", layout]]),
+  maxBytes: 2048,
+};
+const source: SourceTopic = { topic: "georep.us", origin: "us", zone: undefined };
+const slice = (table = "public.counting_results", zone: string | null = null) => ({
+  table,
+  key: { camera_id: "c", bucket: "2024-01-01 00:00:00+00" },
+  zone,
+  counters: { people_in__p: "1" },
+  registers: {},
+  ins: "1",
+  del: null,
+  delBase: null,
+});
+const env = (over: Partial<Envelope> = {}): Buffer =>
+  encodeEnvelope({
+    v: 1,
+    kind: "rows",
+    origin: "us",
+    lsn: "0/1",
+    commitTime: 1,
+    rows: [slice()],
+    ...over,
+  } as Envelope);
+const reason = (value: Buffer | null, src = source): string => {
+  const r = routeMessage(src, value, ctx);
+  return r.kind === "dead" ? r.reason : "ok";
+};
+
+describe("routing", () => {
+  it("consumes every other region's origin topic and their topics of its own zone", () => {
+    expect(sourceTopics("eu", ctx.regions).map((s) => s.topic)).toEqual([
+      "georep.us",
+      "georep.us.zone.gdpr",
+      "georep.ap",
+      "georep.ap.zone.gdpr",
+    ]);
+    expect(sourceTopics("us", ctx.regions).map((s) => s.topic)).toEqual(["georep.eu", "georep.ap"]);
+  });
+
+  it("accepts good rows and heartbeats", () => {
+    expect(reason(env())).toBe("ok");
+    expect(
+      reason(
+        encodeEnvelope({
+          v: 1,
+          kind: "heartbeat",
+          origin: "us",
+          lsn: "0/1",
+          commitTime: 1,
+          stamp: "5",
+        }),
+      ),
+    ).toBe("ok");
+  });
+
+  it.each([
+    ["malformed", Buffer.from("garbage")],
+    ["malformed", null],
+    ["unknown-version", Buffer.from(JSON.stringify({ v: 2 }))],
+    ["oversized", Buffer.alloc(4096, 32)],
+    ["unknown-origin", env({ origin: "zz" })],
+    ["own-origin", env({ origin: "eu" })],
+    ["wrong-topic", env({ origin: "ap" })],
+    ["schema-mismatch", env({ rows: [slice("public.nope")] })],
+    ["schema-mismatch", env({ rows: [{ ...slice(), counters: { nope__p: "1" } }] })],
+    ["wrong-topic", env({ rows: [slice(undefined, "other")] })],
+  ])("dead-letters %s", (expected, value) => {
+    expect(reason(value)).toBe(expected);
+  });
+
+  it("requires zone-topic rows to be homed in that zone", () => {
+    const zoneSource = { topic: "georep.us.zone.gdpr", origin: "us", zone: "gdpr" };
+    expect(reason(env({ rows: [slice(undefined, "gdpr")] }), zoneSource)).toBe("ok");
+    expect(reason(env(), zoneSource)).toBe("wrong-topic");
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/spec";
+import { conflictCandidatesSql, recordConflictsSql } from "../src/sql/conflicts.ts";
+import { stagedRows } from "../src/sql/common.ts";
+import { mergeCallSql, mergeFunctionSql } from "../src/sql/merge-function.ts";
+import { stageParams } from "../src/sql/stage.ts";
+import { lockUserRowsSql, upsertStateSql } from "../src/sql/state-upsert.ts";
+import { insertMissingUserRowsSql, rewriteUserRowsSql } from "../src/sql/user-rows.ts";
+import { stageEnvelopes } from "../src/staging.ts";
+
+const layout = stateLayout(parseTableSpec(countingResultsSpec));
+
+describe("merge SQL", () => {
+  it("stages every state column through one unnest of the function's text arrays", () => {
+    const sql = stagedRows(layout);
+    expect(sql).toContain("unnest(g__p1, g__p2,");
+    expect(sql).toContain('x."bucket"::timestamptz');
+    expect(sql).toContain('x."del__base"::jsonb');
+    // 2 keys, origin, zone, 4 components, 3 registers × 2, ins, del, base; a flag; 6 progress arrays
+    expect(mergeCallSql(layout).match(/\$\d+::/g)?.length).toBe(17 + 1 + 6);
+  });
+
+  it("runs every step in one VOLATILE plpgsql function with index probes forced", () => {
+    const fn = mergeFunctionSql(layout);
+    expect(fn).toContain('CREATE OR REPLACE FUNCTION pg_temp."merge__public__counting_results"(');
+    expect(fn).toContain("LANGUAGE plpgsql VOLATILE SET enable_seqscan = off");
+    expect(fn).toContain("#variable_conflict use_column");
+    const order = [
+      "FOR UPDATE OF u",
+      'INSERT INTO georep."state__',
+      'INSERT INTO "public"',
+      'UPDATE "public"',
+    ];
+    const at = order.map((s) => fn.indexOf(s));
+    expect(at.every((x) => x > 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+  });
+
+  it("locks user rows in key order before anything is written", () => {
+    expect(lockUserRowsSql(layout)).toMatch(
+      /ORDER BY u\."camera_id", u\."bucket" FOR UPDATE OF u$/,
+    );
+  });
+
+  it("upserts state by component max, registers and tombstones by stamp, skipping no-op updates", () => {
+    const sql = upsertStateSql(layout);
+    expect(sql).toContain('"people_in__p" = greatest(s."people_in__p", excluded."people_in__p")');
+    expect(sql).toContain(
+      '"status__v" = CASE WHEN excluded."status__t" > coalesce(s."status__t", -1) THEN excluded."status__v" ELSE s."status__v" END',
+    );
+    expect(sql).toContain('"status__t" = greatest(s."status__t", excluded."status__t")');
+    expect(sql).toContain(
+      'del__base = CASE WHEN excluded."del__t" > coalesce(s."del__t", -1) THEN excluded.del__base ELSE s.del__base END',
+    );
+    expect(sql).toMatch(/ON CONFLICT \("camera_id", "bucket", origin\)/);
+    expect(sql).toMatch(/WHERE excluded\."people_in__p" > s\."people_in__p" OR/);
+  });
+
+  it("reads the view per key through LATERAL … OFFSET 0 so the key reaches the index", () => {
+    for (const sql of [
+      insertMissingUserRowsSql(layout),
+      rewriteUserRowsSql(layout),
+      conflictCandidatesSql(layout),
+      recordConflictsSql(layout),
+    ]) {
+      expect(sql).toMatch(
+        /CROSS JOIN LATERAL \(SELECT \* FROM georep\."visible__public__counting_results" vv WHERE vv\."camera_id" = t\."camera_id" AND vv\."bucket" = t\."bucket" OFFSET 0\)/,
+      );
+    }
+  });
+
+  it("inserts missing rows with a locking no-op on conflict, and rewrites only rows that differ", () => {
+    expect(insertMissingUserRowsSql(layout)).toMatch(
+      /ON CONFLICT \("camera_id", "bucket"\) DO UPDATE SET "camera_id" = u\."camera_id"$/,
+    );
+    const rewrite = rewriteUserRowsSql(layout);
+    expect(rewrite).toContain('ROW(u."people_in"');
+    expect(rewrite).toContain('IS DISTINCT FROM ROW(v."people_in"');
+    expect(rewrite).toContain("NOT v.alive__");
+  });
+
+  it("coalesces duplicate slices of one key and origin before staging", () => {
+    const slice = (hits: string, t: string, v: string) => ({
+      table: "public.counting_results",
+      key: { camera_id: "c", bucket: "2024-01-01 00:00:00+00" },
+      zone: null,
+      counters: { people_in__p: hits },
+      registers: { status: { v, t } },
+      ins: t,
+      del: null,
+      delBase: null,
+    });
+    const env = (s: ReturnType<typeof slice>[]) => ({
+      v: 1 as const,
+      kind: "rows" as const,
+      origin: "eu",
+      lsn: "0/1",
+      commitTime: 0,
+      rows: s,
+    });
+    const staged = stageEnvelopes(
+      [env([slice("5", "20", "new")]), env([slice("3", "10", "old"), slice("4", "30", "newest")])],
+      new Map([["public.counting_results", layout]]),
+    );
+    const rows = [...(staged.get("public.counting_results")?.values() ?? [])];
+    expect(rows).toHaveLength(1);
+    const params = stageParams(layout, rows);
+    expect(params[4]).toEqual(["5"]); // people_in__p: max
+    const statusAt = 2 + 2 + 4 + 2 * 1; // keys, origin/zone, 4 components, model_version v/t
+    expect(params[statusAt]).toEqual(["newest"]);
+    expect(params[statusAt + 1]).toEqual(["30"]);
+    expect(params[8]).toEqual([null]); // model_version__v never written
+  });
+});

@@ -1,0 +1,69 @@
+// Turns decoded pgoutput messages into the flush window, in stream order (synchronously, so that
+// a keepalive is only ever judged after every change sent before it).
+//
+//   between ──Begin──▶ in-transaction ──Insert/Update of own state──▶ window.add
+//   in-transaction ──Commit──▶ between (window.commit(end LSN))
+//   Delete/Truncate of state tables, other relations, Type/Origin/Message ──▶ ignored
+import type { Ledger } from "./ledger.ts";
+import type { Lsn } from "./lsn.ts";
+import type { PgoutputMessage } from "./pgoutput.ts";
+import type { RelationPlan } from "./tuple.ts";
+import type { FlushWindow } from "./window.ts";
+
+export type StreamMessage = PgoutputMessage<RelationPlan>;
+
+export interface StreamApplier {
+  onMessage(message: StreamMessage): void;
+  /** Advances durable to an idle keepalive's walEnd when nothing is open, buffered or in flight. */
+  onKeepalive(walEnd: Lsn, busy: boolean): void;
+  readonly inTransaction: boolean;
+}
+
+export function createApplier(window: FlushWindow, ledger: Ledger, region: string): StreamApplier {
+  let open = false;
+  let commitLsn = 0n as Lsn;
+  let commitTime = 0;
+  return {
+    get inTransaction() {
+      return open;
+    },
+    onMessage(message) {
+      switch (message.tag) {
+        case "begin":
+          open = true;
+          commitLsn = message.finalLsn;
+          commitTime = message.commitTime;
+          return;
+        case "insert":
+        case "update": {
+          const { plan, values } = message;
+          if (plan === undefined || values === undefined) return;
+          if (plan.kind === "state") {
+            window.add(plan.codec, values, commitLsn, commitTime);
+          } else {
+            const [origin, stamp] = values;
+            if (origin === region && typeof stamp === "string")
+              window.heartbeat(stamp, commitLsn, commitTime);
+          }
+          return;
+        }
+        case "commit":
+          open = false;
+          ledger.noteReceived(message.endLsn);
+          window.commit(message.endLsn);
+          return;
+        case "relation":
+        case "delete":
+        case "truncate":
+        case "type":
+        case "origin":
+        case "message":
+          return;
+      }
+    },
+    onKeepalive(walEnd, busy) {
+      ledger.noteReceived(walEnd);
+      if (!open && !busy && window.empty) ledger.advanceIdle(walEnd);
+    },
+  };
+}

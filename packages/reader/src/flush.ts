@@ -1,0 +1,129 @@
+// The flush loop: waits for a non-empty window (linger, or earlier when the window is full),
+// waits for room in the sink (backpressure), cuts the window, completes unchanged-TOAST tuples,
+// tracks the cut in the ledger and ships it.
+//
+//   waiting ──linger / wake──▶ ready? ──sink.ready()──▶ cutting ──▶ shipping (async) ──▶ waiting
+//   cutting ──error (re-read failed)──▶ onError (the reader restarts from durable)
+import type { Logger } from "@georep/observability";
+import type { Ledger } from "./ledger.ts";
+import type { CaptureBatch, CaptureSink, ShipRow } from "./sink.ts";
+import type { Values } from "./pgoutput.ts";
+import { rowWriter } from "./slice-json.ts";
+import type { Tuple } from "./tuple.ts";
+import type { CoalescedRow } from "./coalesce.ts";
+import type { FlushWindow } from "./window.ts";
+
+export interface FlushDeps {
+  readonly window: () => FlushWindow;
+  readonly ledger: () => Ledger;
+  readonly sink: CaptureSink;
+  readonly logger: Logger;
+  readonly lingerMs: number;
+  /** Re-reads the current own row of a tuple with unchanged-TOAST columns. */
+  readonly reread: (row: CoalescedRow) => Promise<Tuple | undefined>;
+  readonly onCut: () => void;
+  readonly onShipped: (batch: CaptureBatch) => void;
+  readonly onError: (error: unknown) => void;
+}
+
+export interface FlushLoop {
+  /** Flush now instead of after the linger (the window is full). */
+  wake(): void;
+  /** True between a cut and its tracking in the ledger. */
+  readonly busy: boolean;
+  /** Flushes what is left and stops; resolves when the last cut is handed to the sink. */
+  stop(): Promise<void>;
+}
+
+export function startFlushLoop(deps: FlushDeps): FlushLoop {
+  const run = { stopping: false };
+  let busy = false;
+  let wakeUp: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const sleep = (): Promise<void> =>
+    new Promise((resolve) => {
+      wakeUp = resolve;
+      timer = setTimeout(resolve, deps.lingerMs);
+    });
+  const complete = async (rows: CoalescedRow[]): Promise<ShipRow[]> => {
+    const out: ShipRow[] = [];
+    for (const row of rows) {
+      let values: Values = row.values;
+      if (values.includes(undefined)) {
+        const tuple = await deps.reread(row);
+        if (tuple === undefined) continue;
+        values = row.codec.toValues(tuple);
+      }
+      out.push(rowWriter(row.codec)(values, row.rowKey));
+    }
+    return out;
+  };
+  const flushOnce = async (): Promise<void> => {
+    await deps.sink.ready();
+    const window = deps.window();
+    if (window.empty) return;
+    busy = true;
+    try {
+      const cut = window.cut();
+      deps.onCut();
+      const rows = await complete(cut.rows);
+      const ledger = deps.ledger();
+      const ticket = ledger.track(cut.upTo);
+      if (rows.length === 0 && cut.heartbeat === undefined) {
+        ledger.complete(ticket);
+        return;
+      }
+      const batch: CaptureBatch = {
+        rows,
+        heartbeat: cut.heartbeat,
+        lsn: cut.lsn,
+        commitTime: cut.commitTime,
+        changesIn: cut.changesIn,
+      };
+      deps.sink.ship(batch).then(
+        () => {
+          ledger.complete(ticket);
+          deps.onShipped(batch);
+        },
+        (error: unknown) => {
+          deps.logger.debug(
+            { err: error },
+            "batch not shipped (sink closed); it will be re-read from the durable position",
+          );
+        },
+      );
+    } finally {
+      busy = false;
+    }
+  };
+  const done = (async () => {
+    while (!run.stopping) {
+      await sleep();
+      try {
+        await flushOnce();
+      } catch (error) {
+        deps.onError(error);
+      }
+    }
+    try {
+      await flushOnce();
+    } catch (error) {
+      deps.logger.warn(
+        { err: error },
+        "final flush failed; the slot restarts from the durable position",
+      );
+    }
+  })();
+  return {
+    wake: () => wakeUp?.(),
+    get busy() {
+      return busy;
+    },
+    async stop() {
+      run.stopping = true;
+      clearTimeout(timer);
+      wakeUp?.();
+      await done;
+    },
+  };
+}

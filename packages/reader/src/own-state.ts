@@ -1,0 +1,61 @@
+import type { Queryable } from "./queryable.ts";
+import { quoteIdent } from "@georep/spec";
+import type { TableCodec, Tuple } from "./tuple.ts";
+
+function selectList(codec: TableCodec): string {
+  return codec.columns.map((c) => `${quoteIdent(c)}::text AS ${quoteIdent(c)}`).join(", ");
+}
+
+/**
+ * Streams every own-state row of a table (origin = region) in key order, `batchSize` rows at a
+ * time (keyset pagination, so memory stays bounded and no long cursor transaction is held).
+ */
+export async function* readOwnState(
+  client: Queryable,
+  codec: TableCodec,
+  region: string,
+  batchSize: number,
+): AsyncGenerator<Tuple[]> {
+  const keys = codec.keyOrder.map(quoteIdent);
+  const keyTuple = `(${keys.join(", ")})`;
+  const casts = codec.layout.key.map((k, i) => `$${i + 2}::${k.type}`);
+  let after: Tuple | undefined;
+  for (;;) {
+    const params: unknown[] = [region];
+    let where = "origin = $1";
+    if (after !== undefined) {
+      const last = after;
+      params.push(...codec.keyOrder.map((k) => last[k]));
+      where += ` AND ${keyTuple} > (${casts.join(", ")})`;
+    }
+    params.push(batchSize);
+    const { rows } = await client.query<Record<string, string | null>>(
+      `SELECT ${selectList(codec)} FROM ${codec.layout.stateTable} WHERE ${where} ORDER BY ${keys.join(", ")} LIMIT $${params.length}`,
+      params,
+    );
+    if (rows.length === 0) return;
+    yield rows;
+    if (rows.length < batchSize) return;
+    after = rows[rows.length - 1];
+  }
+}
+
+/**
+ * Current own-state row of one key, for a tuple that carried unchanged-TOAST values. Reading a
+ * newer state than the WAL change is safe: state rows only grow.
+ */
+export async function rereadOwnRow(
+  client: Queryable,
+  codec: TableCodec,
+  region: string,
+  tuple: Tuple,
+): Promise<Tuple | undefined> {
+  const match = codec.layout.key
+    .map((k, i) => `${quoteIdent(k.name)} = $${i + 2}::${k.type}`)
+    .join(" AND ");
+  const { rows } = await client.query<Record<string, string | null>>(
+    `SELECT ${selectList(codec)} FROM ${codec.layout.stateTable} WHERE origin = $1 AND ${match}`,
+    [region, ...codec.keyOrder.map((k) => tuple[k])],
+  );
+  return rows[0];
+}

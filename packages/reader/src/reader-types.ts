@@ -1,0 +1,40 @@
+import type { Logger, Metrics, WallClock } from "@georep/observability";
+import type { TableSpec } from "@georep/spec";
+import type { CaptureSink } from "./sink.ts";
+
+export interface ReaderOptions {
+  readonly region: string;
+  readonly pgUrl: string;
+  readonly slotName: string;
+  readonly tables: readonly TableSpec[];
+  readonly sink: CaptureSink;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly clock: WallClock;
+  readonly lingerMs: number;
+  /** Cut early at this many distinct rows; pause the replication socket at 4x while the sink is full. */
+  readonly maxBatchRows: number;
+  readonly heartbeatIntervalMs: number;
+  readonly statusIntervalMs: number;
+  readonly resyncBatchRows: number;
+  readonly backoff: { readonly initialMs: number; readonly maxMs: number };
+}
+
+export interface ReaderStatus {
+  readonly state: "idle" | "preparing" | "streaming" | "backoff" | "stopped";
+  readonly receivedLsn: string;
+  readonly durableLsn: string;
+  readonly coalescedIn: number;
+  readonly shippedRows: number;
+  readonly restarts: number;
+  readonly resyncs: number;
+  readonly lastHeartbeatAt: number | undefined;
+  readonly lastError: string | undefined;
+}
+
+export interface Reader {
+  /** Returns at once: the slot is prepared and streamed in the background (see status().state); failures are retried. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): ReaderStatus;
+}

@@ -1,0 +1,179 @@
+// The region's reader.
+//
+//   idle ──start()──▶ preparing ──slot ok──▶ streaming
+//   preparing ──slot missing──▶ create slot ──▶ emit own state (initial attach) ──▶ streaming
+//   preparing ──slot lost (wal_status = lost)──▶ drop + create ──▶ emit own state (resync) ──▶ streaming
+//   streaming ──error / disconnect / handler throw / re-read failure──▶ backoff ──▶ preparing
+//   any ──stop()──▶ stopping (flush, wait for Kafka, ack durable) ──▶ stopped
+import pg from "pg";
+import { stateLayout } from "@georep/spec";
+import { isSlotInvalidated } from "./errors.ts";
+import { startFlushLoop } from "./flush.ts";
+import { writeHeartbeat } from "./heartbeat.ts";
+import { createLedger } from "./ledger.ts";
+import { formatLsn } from "./lsn.ts";
+import { rereadOwnRow } from "./own-state.ts";
+import { prepareSlot } from "./prepare.ts";
+import { readerMetrics } from "./reader-metrics.ts";
+import type { Reader, ReaderOptions, ReaderStatus } from "./reader-types.ts";
+import { startStreaming } from "./stream.ts";
+import type { Streaming } from "./stream.ts";
+import { relationPlanner, tableCodec } from "./tuple.ts";
+import { createFlushWindow } from "./window.ts";
+
+export type { Reader, ReaderOptions, ReaderStatus } from "./reader-types.ts";
+
+export function createReader(o: ReaderOptions): Reader {
+  const log = o.logger.child({ component: "reader", slot: o.slotName });
+  const codecs = o.tables.map((t) => tableCodec(stateLayout(t)));
+  const planFor = relationPlanner(codecs);
+  const m = readerMetrics(o.metrics);
+  const pool = new pg.Pool({ connectionString: o.pgUrl, max: 3 });
+  pool.on("error", (error) => {
+    log.warn({ err: error }, "idle PostgreSQL connection failed");
+  });
+  let ledger = createLedger();
+  let window = createFlushWindow();
+  let streaming: Streaming | undefined;
+  let state: ReaderStatus["state"] = "idle";
+  const life = { stopping: false };
+  const isStopping = (): boolean => life.stopping;
+  const s = {
+    coalescedIn: 0,
+    shippedRows: 0,
+    restarts: 0,
+    resyncs: 0,
+    lastHeartbeatAt: undefined as number | undefined,
+    lastError: undefined as string | undefined,
+  };
+
+  const flush = startFlushLoop({
+    window: () => window,
+    ledger: () => ledger,
+    sink: o.sink,
+    logger: log,
+    lingerMs: o.lingerMs,
+    reread: (row) => rereadOwnRow(pool, row.codec, o.region, row.codec.toTuple(row.values)),
+    onCut: () => streaming?.resume(),
+    onShipped: (batch) => {
+      s.coalescedIn += batch.changesIn;
+      s.shippedRows += batch.rows.length;
+      m.changes.inc(batch.changesIn);
+      m.rows.inc(batch.rows.length);
+      m.durable.set(Number(ledger.durable));
+    },
+    onError: (error) => streaming?.end(error),
+  });
+
+  const stream = async (): Promise<unknown> => {
+    const current = startStreaming({
+      pgUrl: o.pgUrl,
+      slotName: o.slotName,
+      region: o.region,
+      statusIntervalMs: o.statusIntervalMs,
+      maxBatchRows: o.maxBatchRows,
+      planFor,
+      ledger,
+      flush,
+      setWindow: (w) => (window = w),
+      onReceived: () => {
+        m.received.set(Number(ledger.received));
+      },
+    });
+    streaming = current;
+    state = "streaming";
+    const error = await current.ended;
+    if (streaming === current) streaming = undefined;
+    return error;
+  };
+
+  const run = async (): Promise<void> => {
+    let attempt = 0;
+    let invalidated = false;
+    while (!life.stopping) {
+      state = "preparing";
+      try {
+        const prepared = await prepareSlot({
+          pool,
+          slot: o.slotName,
+          region: o.region,
+          codecs,
+          sink: o.sink,
+          clock: o.clock,
+          batchRows: o.resyncBatchRows,
+          ledger,
+          log,
+          invalidated,
+        });
+        invalidated = false;
+        ledger = prepared.ledger;
+        if (prepared.resynced) {
+          s.resyncs += 1;
+          m.resyncs.inc();
+        }
+        log.info({ durable: formatLsn(ledger.durable), attempt }, "streaming");
+        const started = Date.now();
+        const error = await stream();
+        if (isStopping()) break;
+        if (Date.now() - started > 10_000) attempt = 0;
+        throw error;
+      } catch (error) {
+        if (isStopping()) break;
+        s.restarts += 1;
+        invalidated = isSlotInvalidated(error);
+        s.lastError = error instanceof Error ? error.message : String(error);
+        m.restarts.inc();
+        const delay = Math.min(o.backoff.maxMs, o.backoff.initialMs * 2 ** attempt);
+        attempt += 1;
+        log.warn(
+          { err: error, delayMs: delay, durable: formatLsn(ledger.durable), invalidated },
+          "replication stopped; restarting from the durable position",
+        );
+        state = "backoff";
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  };
+
+  const beat = async (): Promise<void> => {
+    try {
+      await writeHeartbeat(pool, o.region);
+      s.lastHeartbeatAt = o.clock();
+    } catch (error) {
+      log.warn({ err: error }, "heartbeat write failed; retrying at the next interval");
+    }
+  };
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  return {
+    start() {
+      running ??= run();
+      heartbeatTimer ??= setInterval(() => void beat(), o.heartbeatIntervalMs);
+      void beat();
+      return Promise.resolve();
+    },
+    async stop() {
+      if (state === "stopped") return;
+      life.stopping = true;
+      clearInterval(heartbeatTimer);
+      await flush.stop();
+      // Wait (bounded) for Kafka to confirm what was shipped, then report the final position.
+      const deadline = Date.now() + 15_000;
+      while (ledger.pending > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      const current = streaming;
+      current?.end(new Error("stopping"));
+      await current?.stop();
+      await running;
+      await pool.end().catch(() => undefined);
+      state = "stopped";
+    },
+    status: () => ({
+      state,
+      receivedLsn: formatLsn(ledger.received),
+      durableLsn: formatLsn(ledger.durable),
+      ...s,
+    }),
+  };
+}

@@ -1,0 +1,138 @@
+// One replication connection. A session is never reused: pg-logical-replication re-subscribing
+// on the same service resumes after the last *received* LSN and would skip unacknowledged data.
+//
+//   connecting ──replicationStart──▶ streaming ──error / stream end / handler throw──▶ ended
+//   any ──stop()──▶ ended (onEnd is not called for a requested stop)
+//
+// pg-logical-replication keeps the connection, START_REPLICATION and our status updates
+// (acknowledge()). The CopyData frames themselves are ours: its per-frame handler (LSN strings,
+// its pgoutput parser, an EventEmitter2 emit) cost more than our decoding, so it is swapped for
+// ours when the stream starts (see RawPlugin).
+import type { Client, ClientConfig } from "pg";
+import { LogicalReplicationService, PgoutputPlugin } from "pg-logical-replication";
+import { PUBLICATION } from "@georep/spec";
+import type { Lsn } from "./lsn.ts";
+import { formatLsn } from "./lsn.ts";
+
+export interface SessionHandlers<M> {
+  /** Called synchronously, in stream order. A throw ends the session (restart from durable). */
+  onMessage(message: M): void;
+  onKeepalive(walEnd: Lsn, shouldRespond: boolean): void;
+  /** The position to report in status updates: the durable LSN (or an idle keepalive's). */
+  ackPosition(): Lsn;
+  onEnd(error: unknown): void;
+}
+
+export interface Session {
+  ack(): void;
+  pause(): void;
+  resume(): void;
+  stop(): Promise<void>;
+}
+
+interface CopyDataConnection {
+  listeners(event: "copyData"): ((message: { chunk: Buffer }) => void)[];
+  removeListener(event: "copyData", listener: (message: { chunk: Buffer }) => void): unknown;
+  on(event: "copyData", listener: (message: { chunk: Buffer }) => void): unknown;
+}
+
+/**
+ * pg-logical-replication 2.5.0 (pinned) adds its copyData listener right before calling the
+ * plugin's start(); this plugin replaces that one listener (pg's own stays) with ours.
+ */
+class RawPlugin extends PgoutputPlugin {
+  constructor(private readonly onCopyData: (chunk: Buffer) => void) {
+    super({ protoVersion: 1, publicationNames: [PUBLICATION] });
+  }
+  override start(client: Client, slotName: string, lastLsn: string): Promise<unknown> {
+    const connection = (client as unknown as { connection: CopyDataConnection }).connection;
+    const theirs = connection.listeners("copyData").at(-1);
+    if (theirs === undefined)
+      return Promise.reject(
+        new Error("pg-logical-replication registered no copyData listener (unsupported version)"),
+      );
+    connection.removeListener("copyData", theirs);
+    connection.on("copyData", ({ chunk }) => {
+      this.onCopyData(chunk);
+    });
+    return super.start(client, slotName, lastLsn);
+  }
+}
+
+interface Pausable {
+  _connection?: { stream?: { pause?: () => void; resume?: () => void } } | null;
+}
+
+/** XLogData ('w'): header of 1 + 8 (walStart) + 8 (walEnd) + 8 (send time) bytes, then the pgoutput message. */
+const XLOG_HEADER = 25;
+
+export function startSession<M>(
+  config: ClientConfig,
+  slot: string,
+  start: Lsn,
+  statusIntervalMs: number,
+  decode: (frame: Buffer, offset: number) => M,
+  handlers: SessionHandlers<M>,
+): Session {
+  const service = new LogicalReplicationService(config, {
+    acknowledge: { auto: false, timeoutSeconds: 0 },
+  });
+  let ended = false;
+  const ack = (): void => {
+    if (ended) return;
+    void service.acknowledge(formatLsn(handlers.ackPosition())).catch(() => undefined);
+  };
+  const timer = setInterval(ack, statusIntervalMs);
+  const end = (error: unknown): void => {
+    if (ended) return;
+    ended = true;
+    clearInterval(timer);
+    void service.destroy().catch(() => undefined);
+    handlers.onEnd(error);
+  };
+  // Runs inside the socket handler: nothing may escape (a throw would crash the process).
+  const onCopyData = (chunk: Buffer): void => {
+    if (ended) return;
+    try {
+      const kind = chunk.length > 0 ? chunk.readUInt8(0) : -1;
+      if (kind === 0x77 /* w */) {
+        if (chunk.length < XLOG_HEADER) throw new Error(`XLogData frame of ${chunk.length} bytes`);
+        handlers.onMessage(decode(chunk, XLOG_HEADER));
+      } else if (kind === 0x6b /* k */) {
+        if (chunk.length < 18) throw new Error(`keepalive frame of ${chunk.length} bytes`);
+        const shouldRespond = chunk.readUInt8(17) !== 0;
+        handlers.onKeepalive(chunk.readBigUInt64BE(1) as Lsn, shouldRespond);
+        if (shouldRespond) ack();
+      } else {
+        throw new Error(`unknown replication frame 0x${kind.toString(16)}`);
+      }
+    } catch (error) {
+      end(error);
+    }
+  };
+  service.on("error", (error: Error) => {
+    end(error);
+  });
+  service.subscribe(new RawPlugin(onCopyData), slot, formatLsn(start)).then(
+    () => {
+      end(new Error("replication stream ended"));
+    },
+    (error: unknown) => {
+      end(error);
+    },
+  );
+  const stream = (): { pause?: () => void; resume?: () => void } | undefined =>
+    (service as unknown as Pausable)._connection?.stream;
+  return {
+    ack,
+    pause: () => stream()?.pause?.(),
+    resume: () => stream()?.resume?.(),
+    async stop() {
+      if (ended) return;
+      ack();
+      ended = true;
+      clearInterval(timer);
+      await service.destroy().catch(() => undefined);
+    },
+  };
+}

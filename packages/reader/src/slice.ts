@@ -1,0 +1,102 @@
+import type { RowSlice } from "@georep/contract";
+import { componentColumns } from "@georep/spec";
+import type { Values } from "./pgoutput.ts";
+import { DecodeError } from "./tuple.ts";
+import type { TableCodec, Tuple } from "./tuple.ts";
+
+/** Column positions a slice is built from, computed once per codec. */
+interface SlicePlan {
+  readonly components: readonly (readonly [string, number])[];
+  readonly registers: readonly (readonly [string, number, number])[];
+  readonly zone: number;
+  readonly ins: number;
+  readonly del: number;
+  readonly delBase: number;
+}
+
+const plans = new WeakMap<TableCodec, SlicePlan>();
+
+function planOf(codec: TableCodec): SlicePlan {
+  let plan = plans.get(codec);
+  if (plan === undefined) {
+    const { layout } = codec;
+    plan = {
+      components: componentColumns(layout).map((c) => [c, codec.indexOf(c)] as const),
+      registers: layout.registers.map(
+        (r) => [r.column, codec.indexOf(r.value), codec.indexOf(r.stamp)] as const,
+      ),
+      zone: codec.indexOf(layout.zone),
+      ins: codec.indexOf(layout.insertStamp),
+      del: codec.indexOf(layout.deleteStamp),
+      delBase: codec.indexOf(layout.deleteBase),
+    };
+    plans.set(codec, plan);
+  }
+  return plan;
+}
+
+function need(codec: TableCodec, values: Values, i: number): string | null {
+  const v = values[i];
+  if (v === undefined)
+    throw new DecodeError(
+      `column '${codec.columns[i] ?? i}' has no value (unchanged TOAST not resolved)`,
+    );
+  return v;
+}
+
+/** `del__base` jsonb text: {region: {component: "decimal"}}; its leaves are JSON strings already. */
+export function deleteBase(text: string | null): RowSlice["delBase"] {
+  if (text === null) return null;
+  let parsed: Record<string, Record<string, unknown>>;
+  try {
+    parsed = JSON.parse(text) as Record<string, Record<string, unknown>>;
+  } catch (cause) {
+    throw new DecodeError(`del__base is not valid JSON`, { cause });
+  }
+  const out: Record<string, Record<string, string>> = {};
+  for (const [region, components] of Object.entries(parsed)) {
+    const inner: Record<string, string> = {};
+    for (const [column, value] of Object.entries(components))
+      inner[column] = typeof value === "string" ? value : String(value);
+    out[region] = inner;
+  }
+  return out;
+}
+
+/**
+ * Builds the contract slice of one complete state row (in `codec.columns` order).
+ * @throws DecodeError when a needed column is missing or malformed.
+ */
+export function valuesToSlice(codec: TableCodec, values: Values): RowSlice {
+  const plan = planOf(codec);
+  const keyValues = codec.keyValues(values);
+  const key: Record<string, string> = {};
+  for (let i = 0; i < keyValues.length; i++) key[codec.keyOrder[i] ?? i] = keyValues[i] ?? "";
+  const counters: Record<string, string> = {};
+  for (const [column, i] of plan.components) {
+    const v = need(codec, values, i);
+    if (v === null) throw new DecodeError(`counter component '${column}' is NULL`);
+    counters[column] = v;
+  }
+  const registers: Record<string, { v: string | null; t: string }> = {};
+  for (const [column, vi, ti] of plan.registers) {
+    const t = need(codec, values, ti);
+    if (t !== null) registers[column] = { v: need(codec, values, vi), t };
+  }
+  const delBase = deleteBase(need(codec, values, plan.delBase));
+  return {
+    table: codec.table,
+    key,
+    zone: need(codec, values, plan.zone),
+    counters,
+    registers,
+    ins: need(codec, values, plan.ins),
+    del: need(codec, values, plan.del),
+    delBase,
+  };
+}
+
+/** valuesToSlice for a row by column name. @throws DecodeError */
+export function tupleToSlice(codec: TableCodec, tuple: Tuple): RowSlice {
+  return valuesToSlice(codec, codec.toValues(tuple));
+}

@@ -1,0 +1,89 @@
+// The flush window between two cuts:
+//
+//   empty ──add()/heartbeat()/commit()──▶ filling ──cut()──▶ empty
+//
+// Rows of a transaction whose Commit has not arrived yet may be cut: pgoutput (protocol v1)
+// sends a transaction only after it committed, so its rows are safe to ship early. The window's
+// position `upTo` is the end of the last Commit seen, so durable never passes an open transaction.
+import type { CoalescedRow } from "./coalesce.ts";
+import { createCoalescer } from "./coalesce.ts";
+import type { Lsn } from "./lsn.ts";
+import { ZERO_LSN, maxLsn } from "./lsn.ts";
+import type { Values } from "./pgoutput.ts";
+import type { TableCodec } from "./tuple.ts";
+
+export interface WindowCut {
+  readonly rows: CoalescedRow[];
+  readonly heartbeat: { readonly stamp: string } | undefined;
+  /** Every change up to here is in this cut or an earlier one. */
+  readonly upTo: Lsn;
+  /** Newest source commit LSN folded in (the envelope's lsn). */
+  readonly lsn: Lsn;
+  readonly commitTime: number;
+  readonly changesIn: number;
+}
+
+export interface FlushWindow {
+  /** Takes ownership of `values`. */
+  add(codec: TableCodec, values: Values, commitLsn: Lsn, commitTime: number): void;
+  heartbeat(stamp: string, commitLsn: Lsn, commitTime: number): void;
+  commit(endLsn: Lsn): void;
+  readonly rows: number;
+  /** True when a cut would carry nothing new (no rows, no heartbeat, no new position). */
+  readonly empty: boolean;
+  cut(): WindowCut;
+  /** Drops everything (restart from durable re-receives it). */
+  reset(position: Lsn): void;
+}
+
+export function createFlushWindow(start: Lsn = ZERO_LSN): FlushWindow {
+  let coalescer = createCoalescer();
+  let heartbeat: { stamp: string } | undefined;
+  let upTo = start;
+  let cutAt = start;
+  let lsn = ZERO_LSN;
+  let commitTime = 0;
+  const note = (commitLsn: Lsn, time: number): void => {
+    lsn = maxLsn(lsn, commitLsn);
+    if (time > commitTime) commitTime = time;
+  };
+  return {
+    add(codec, values, commitLsn, time) {
+      coalescer.add(codec, values);
+      note(commitLsn, time);
+    },
+    heartbeat(stamp, commitLsn, time) {
+      heartbeat = { stamp };
+      note(commitLsn, time);
+    },
+    commit(endLsn) {
+      upTo = maxLsn(upTo, endLsn);
+    },
+    get rows() {
+      return coalescer.size;
+    },
+    get empty() {
+      return coalescer.size === 0 && heartbeat === undefined && upTo === cutAt;
+    },
+    cut() {
+      const changesIn = coalescer.changesIn;
+      const out: WindowCut = {
+        rows: coalescer.drain(),
+        heartbeat,
+        upTo,
+        lsn: maxLsn(lsn, upTo),
+        commitTime,
+        changesIn,
+      };
+      heartbeat = undefined;
+      cutAt = upTo;
+      return out;
+    },
+    reset(position) {
+      coalescer = createCoalescer();
+      heartbeat = undefined;
+      upTo = position;
+      cutAt = position;
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { createLedger } from "../src/ledger.ts";
+import { lsnFromBigInt as l } from "../src/lsn.ts";
+import { createFlushWindow } from "../src/window.ts";
+import { codec, stateValues } from "./fixtures.ts";
+
+describe("received vs durable", () => {
+  it("advances durable only over the completed prefix", () => {
+    const ledger = createLedger(l(10n));
+    const a = ledger.track(l(20n));
+    const b = ledger.track(l(30n));
+    ledger.complete(b);
+    expect(ledger.durable).toBe(10n);
+    ledger.complete(a);
+    expect(ledger.durable).toBe(30n);
+    expect(ledger.pending).toBe(0);
+  });
+  it("moves to an idle keepalive's position only when nothing is in flight", () => {
+    const ledger = createLedger(l(10n));
+    const t = ledger.track(l(20n));
+    expect(ledger.advanceIdle(l(50n))).toBe(false);
+    expect(ledger.durable).toBe(10n);
+    ledger.complete(t);
+    expect(ledger.advanceIdle(l(50n))).toBe(true);
+    expect(ledger.durable).toBe(50n);
+    ledger.raise(l(40n));
+    expect(ledger.durable).toBe(50n);
+  });
+});
+
+describe("flush window", () => {
+  it("cuts rows with the last commit as the position, never an open transaction's", () => {
+    const w = createFlushWindow(l(5n));
+    expect(w.empty).toBe(true);
+    w.add(codec, stateValues("a"), l(100n), 1);
+    w.commit(l(101n));
+    w.add(codec, stateValues("b"), l(200n), 2);
+    const cut = w.cut();
+    expect(cut.rows.length).toBe(2);
+    expect(cut.upTo).toBe(101n);
+    expect(cut.lsn).toBe(200n);
+    expect(cut.changesIn).toBe(2);
+    expect(w.empty).toBe(true);
+    w.commit(l(201n));
+    expect(w.empty).toBe(false);
+    expect(w.cut().rows.length).toBe(0);
+  });
+});

@@ -1,0 +1,88 @@
+// The capture pipeline of one region: reader ──batches──▶ shipper ──acks=all──▶ Kafka.
+//
+//   created ──start()──▶ starting (topics) ──▶ running ──stop()──▶ stopping (flush, wait for
+//   Kafka, ack the durable LSN, close) ──▶ stopped
+import { createKafka } from "@georep/kafka";
+import type { KafkaClient } from "@georep/kafka";
+import type { Logger, Metrics, WallClock } from "@georep/observability";
+import { createReader } from "@georep/reader";
+import type { ReaderStatus } from "@georep/reader";
+import type { TableSpec } from "@georep/spec";
+import { parseCaptureConfig } from "./capture-options.ts";
+import type { CaptureConfigInput } from "./capture-options.ts";
+import { createShipper } from "./shipper.ts";
+import type { ShipperStatus } from "./shipper.ts";
+
+export interface CaptureDeps {
+  readonly tables: readonly TableSpec[];
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly clock: WallClock;
+  /** Injected for tests; default: createKafka from the config's brokers. */
+  readonly kafkaClient?: KafkaClient;
+}
+
+export type CaptureStatus = ReaderStatus & ShipperStatus;
+
+export interface Capture {
+  /** @throws KafkaError when the topics cannot be created. Replication failures are retried. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): CaptureStatus;
+}
+
+/** @throws CaptureConfigError naming the invalid field. */
+export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture {
+  const { tables, logger, metrics, clock, kafkaClient: injected, ...raw } = input;
+  const config = parseCaptureConfig(raw);
+  const t = config.options;
+  const log = logger.child({ region: config.region });
+  const kafka =
+    injected ??
+    createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: log });
+  const shipper = createShipper({
+    kafka,
+    origin: config.region,
+    zones: config.zones,
+    partitions: config.partitions,
+    replicationFactor: config.replicationFactor,
+    maxInFlightBatches: t.maxInFlightBatches,
+    maxBatchMessages: t.maxBatchMessages,
+    maxMessageBytes: t.maxMessageBytes,
+    compression: t.compression,
+    retry: { initialMs: t.backoffInitialMs, maxMs: t.backoffMaxMs },
+    logger: log,
+    metrics,
+  });
+  const reader = createReader({
+    region: config.region,
+    pgUrl: config.pgUrl,
+    slotName: config.slotName,
+    tables,
+    sink: shipper,
+    logger: log,
+    metrics,
+    clock,
+    lingerMs: t.lingerMs,
+    maxBatchRows: t.maxBatchRows,
+    heartbeatIntervalMs: t.heartbeatIntervalMs,
+    statusIntervalMs: t.statusIntervalMs,
+    resyncBatchRows: t.resyncBatchRows,
+    backoff: { initialMs: t.backoffInitialMs, maxMs: t.backoffMaxMs },
+  });
+  let stopped = false;
+  return {
+    async start() {
+      await shipper.start();
+      await reader.start();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await reader.stop();
+      await shipper.close();
+      if (injected === undefined) await kafka.disconnect();
+    },
+    status: () => ({ ...reader.status(), ...shipper.status() }),
+  };
+}

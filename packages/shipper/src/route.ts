@@ -1,0 +1,106 @@
+import {
+  ENVELOPE_VERSION,
+  encodeEnvelope,
+  originTopic,
+  partitionOf,
+  topicForRow,
+} from "@georep/contract";
+import type { ProducerRecord } from "@georep/kafka";
+import type { CaptureBatch, ShipRow } from "@georep/reader";
+import { formatLsn } from "@georep/reader";
+
+export interface RouteOptions {
+  readonly origin: string;
+  readonly partitions: number;
+  /** Upper bound of one encoded envelope; default 512 KiB keeps well under the 1 MiB merger limit. */
+  readonly maxMessageBytes: number;
+  /** Every topic heartbeats go to (the origin topic and its zone topics). */
+  readonly heartbeatTopics: readonly string[];
+}
+
+/**
+ * Splits a batch into Kafka records: rows grouped per (topic, partition) into `rows` envelopes
+ * of at most `maxMessageBytes` (a single larger row goes alone), a zone row only ever on its zone
+ * topic, plus one heartbeat envelope per partition of every heartbeat topic. Pure.
+ *
+ * Rows arrive as JSON bytes (the reader's slice-json.ts), so an envelope is cut to size exactly
+ * and assembled by copying: header, the rows' bytes separated by commas, `]}`.
+ */
+export function routeBatch(batch: CaptureBatch, o: RouteOptions): ProducerRecord[] {
+  const common = {
+    v: ENVELOPE_VERSION,
+    origin: o.origin,
+    lsn: formatLsn(batch.lsn),
+    commitTime: batch.commitTime,
+  } as const;
+  // zone (null = the origin topic) -> partition -> rows
+  const zones = new Map<string | null, (ShipRow[] | undefined)[]>();
+  for (const row of batch.rows) {
+    let partitions = zones.get(row.zone);
+    if (partitions === undefined) {
+      partitions = new Array<ShipRow[] | undefined>(o.partitions);
+      zones.set(row.zone, partitions);
+    }
+    (partitions[partitionOf(row.rowKey, o.partitions)] ??= []).push(row);
+  }
+  const records: ProducerRecord[] = [];
+  const head = `${JSON.stringify({ kind: "rows", ...common }).slice(0, -1)},"rows":[`;
+  const headBytes = Buffer.byteLength(head);
+  const emit = (
+    topic: string,
+    partition: number,
+    rows: ShipRow[],
+    from: number,
+    to: number,
+    bytes: number,
+  ): void => {
+    const value = Buffer.allocUnsafe(bytes);
+    let at = value.write(head, 0, "utf8");
+    for (let i = from; i < to; i++) {
+      const row = rows[i] as ShipRow;
+      if (i > from) value[at++] = 0x2c; // ,
+      at += row.text.copy(value, at, row.start, row.end);
+    }
+    value[at++] = 0x5d; // ]
+    value[at] = 0x7d; // }
+    records.push({ topic, partition, key: null, value });
+  };
+  for (const [zone, partitions] of zones) {
+    const topic = topicForRow(o.origin, zone);
+    for (let partition = 0; partition < partitions.length; partition++) {
+      const rows = partitions[partition];
+      if (rows === undefined) continue;
+      let from = 0;
+      let bytes = headBytes + 2; // `]}`
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as ShipRow;
+        const size = row.end - row.start + (i > from ? 1 : 0);
+        if (i > from && bytes + size > o.maxMessageBytes) {
+          emit(topic, partition, rows, from, i, bytes);
+          from = i;
+          bytes = headBytes + 2 + size - 1;
+        } else bytes += size;
+      }
+      emit(topic, partition, rows, from, rows.length, bytes);
+    }
+  }
+  if (batch.heartbeat !== undefined) {
+    const topics = o.heartbeatTopics.length === 0 ? [originTopic(o.origin)] : o.heartbeatTopics;
+    for (const topic of topics) {
+      for (let p = 0; p < o.partitions; p++) {
+        records.push({
+          topic,
+          partition: p,
+          key: null,
+          value: encodeEnvelope({ kind: "heartbeat", ...common, stamp: batch.heartbeat.stamp }),
+        });
+      }
+    }
+  }
+  return records;
+}
+
+/** Topics a batch writes to (so unseen zone topics can be created before sending). */
+export function topicsOf(records: readonly ProducerRecord[]): Set<string> {
+  return new Set(records.map((r) => r.topic));
+}

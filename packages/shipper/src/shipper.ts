@@ -1,0 +1,171 @@
+// The shipper: one send loop over one idempotent producer (acks=all), so per-partition order
+// and kafkajs' idempotence sequence numbers are never raced by concurrent sends.
+//
+//   idle ──start() (ensureTopics)──▶ running
+//   running: queued batches ──send loop takes up to maxBatchMessages records──▶ producer.send
+//            ok ──▶ every batch of the send resolves (durable in Kafka)
+//            KafkaError ──▶ backoff, same records again (the producer reconnects; duplicates are
+//                           harmless, the merge is idempotent) — batches never fail while running
+//   running ──close()──▶ draining (wait for the queue) ──▶ closed (pending ships reject)
+import type { KafkaClient, ProducerRecord } from "@georep/kafka";
+import { originTopic, zoneTopic } from "@georep/contract";
+import type { Logger, Metrics } from "@georep/observability";
+import type { CaptureBatch, CaptureSink } from "@georep/reader";
+import { createInflightWindow } from "./inflight.ts";
+import { routeBatch } from "./route.ts";
+import { shipperMetrics } from "./shipper-metrics.ts";
+
+export interface ShipperOptions {
+  readonly kafka: KafkaClient;
+  readonly origin: string;
+  readonly zones: readonly string[];
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly maxInFlightBatches: number;
+  readonly maxBatchMessages: number;
+  readonly maxMessageBytes: number;
+  readonly compression: "none" | "gzip";
+  readonly retry: { readonly initialMs: number; readonly maxMs: number };
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export interface ShipperStatus {
+  readonly messagesOut: number;
+  readonly sends: number;
+  readonly inFlightBatches: number;
+  readonly sendFailures: number;
+}
+
+export interface Shipper extends CaptureSink {
+  /** Creates the origin and zone topics (idempotent). @throws KafkaError when the broker refuses. */
+  start(): Promise<void>;
+  /** Waits (bounded) for queued batches, then closes the producer; later ships reject. */
+  close(drainMs?: number): Promise<void>;
+  status(): ShipperStatus;
+}
+
+interface Queued {
+  readonly records: ProducerRecord[];
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+export function createShipper(o: ShipperOptions): Shipper {
+  const log = o.logger.child({ component: "shipper", origin: o.origin });
+  const m = shipperMetrics(o.metrics);
+  const producer = o.kafka.producer({ compression: o.compression });
+  const window = createInflightWindow(o.maxInFlightBatches);
+  const topics = new Set<string>();
+  const queue: Queued[] = [];
+  const heartbeatTopics = [originTopic(o.origin), ...o.zones.map((z) => zoneTopic(o.origin, z))];
+  const s = { messagesOut: 0, sends: 0, sendFailures: 0 };
+  let closed = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  const ensure = async (names: Iterable<string>): Promise<void> => {
+    const missing = [...new Set(names)].filter((t) => !topics.has(t));
+    if (missing.length === 0) return;
+    await o.kafka.admin.ensureTopics(
+      missing.map((topic) => ({
+        topic,
+        partitions: o.partitions,
+        replicationFactor: o.replicationFactor,
+      })),
+    );
+    for (const t of missing) topics.add(t);
+  };
+
+  const sendWithRetry = async (records: ProducerRecord[]): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await ensure(records.map((r) => r.topic));
+        const started = performance.now();
+        await producer.send(records);
+        m.sendSeconds.observe((performance.now() - started) / 1000);
+        return;
+      } catch (error) {
+        s.sendFailures += 1;
+        m.failures.inc();
+        if (closed && attempt > 0) throw error instanceof Error ? error : new Error(String(error));
+        const delay = Math.min(o.retry.maxMs, o.retry.initialMs * 2 ** attempt);
+        log.warn(
+          { err: error, attempt, delayMs: delay, messages: records.length },
+          "kafka send failed; retrying the same records",
+        );
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  };
+
+  const run = async (): Promise<void> => {
+    while (!closed || queue.length > 0) {
+      if (queue.length === 0) {
+        await new Promise<void>((r) => (wake = r));
+        continue;
+      }
+      const group: Queued[] = [];
+      let count = 0;
+      while (
+        queue.length > 0 &&
+        (group.length === 0 || count + (queue[0]?.records.length ?? 0) <= o.maxBatchMessages)
+      ) {
+        const next = queue.shift();
+        if (next === undefined) break;
+        group.push(next);
+        count += next.records.length;
+      }
+      const records = group.flatMap((q) => q.records);
+      try {
+        await sendWithRetry(records);
+        s.sends += 1;
+        s.messagesOut += records.length;
+        m.messages.inc(records.length);
+        for (const q of group) q.resolve();
+      } catch (error) {
+        for (const q of group) q.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  };
+
+  return {
+    async start() {
+      await ensure(heartbeatTopics);
+      loop ??= run();
+    },
+    ready: () => window.ready(),
+    ship(batch: CaptureBatch) {
+      if (closed) return Promise.reject(new Error("shipper is closed"));
+      const records = routeBatch(batch, {
+        origin: o.origin,
+        partitions: o.partitions,
+        maxMessageBytes: o.maxMessageBytes,
+        heartbeatTopics,
+      });
+      window.enter();
+      m.inFlight.set(window.count);
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ records, resolve, reject });
+        wake?.();
+      }).finally(() => {
+        window.leave();
+        m.inFlight.set(window.count);
+      });
+    },
+    async close(drainMs = 15_000) {
+      if (closed) return;
+      closed = true;
+      wake?.();
+      window.close();
+      const drained = loop ?? Promise.resolve();
+      await Promise.race([drained, new Promise((r) => setTimeout(r, drainMs))]);
+      for (const q of queue.splice(0))
+        q.reject(new Error("shipper closed before this batch was sent"));
+      await producer.close().catch((error: unknown) => {
+        log.warn({ err: error }, "closing the producer failed");
+      });
+    },
+    status: () => ({ ...s, inFlightBatches: window.count }),
+  };
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { CaptureConfigError, parseCaptureConfig } from "../src/capture-options.ts";
+
+const valid = {
+  region: "us-east",
+  pgUrl: "postgres://h/db",
+  slotName: "georep_us_east",
+  kafka: { brokers: ["127.0.0.1:9092"] },
+};
+
+describe("capture config", () => {
+  it("fills defaults", () => {
+    const c = parseCaptureConfig(valid);
+    expect(c.partitions).toBe(6);
+    expect(c.replicationFactor).toBe(1);
+    expect(c.options.lingerMs).toBe(20);
+    expect(c.options.compression).toBe("none");
+  });
+  it.each([
+    [{ ...valid, slotName: "Bad-Slot" }, "slotName", "lowercase"],
+    [{ ...valid, pgUrl: "http://x" }, "pgUrl", "postgres://"],
+    [{ ...valid, kafka: { brokers: ["nohost"] } }, "kafka.brokers.0", "host:port"],
+    [
+      { ...valid, options: { backoffInitialMs: 5_000, backoffMaxMs: 100 } },
+      "options.backoffInitialMs",
+      "must not exceed backoffMaxMs",
+    ],
+    [{ ...valid, options: { lingerMs: 0 } }, "options.lingerMs", ""],
+  ])("names the field and the fix: %#", (input, field, text) => {
+    try {
+      parseCaptureConfig(input);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(CaptureConfigError);
+      expect((error as CaptureConfigError).field).toBe(field);
+      expect((error as Error).message).toContain(text);
+    }
+  });
+});

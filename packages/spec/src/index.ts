@@ -1,0 +1,15 @@
+export { SpecError, InstallError } from "./errors.ts";
+export { identifierSchema, regionIdSchema, quoteIdent, quoteLiteral } from "./identifiers.ts";
+export { parseTableSpec, tableSpecSchema } from "./table-spec.ts";
+export type { TableSpec, TableSpecInput, ColumnSpec, KeyColumnSpec } from "./table-spec.ts";
+export { parseInstallConfig } from "./install-config.ts";
+export type { InstallConfig } from "./install-config.ts";
+export { stateLayout, componentColumns, ENGINE_SCHEMA } from "./layout.ts";
+export type { StateLayout, CounterLayout, RegisterLayout } from "./layout.ts";
+export { installSchema, COMPILER_VERSION } from "./installer.ts";
+export type { InstallReport } from "./installer.ts";
+export { PUBLICATION } from "./sql/publication.ts";
+export { READER_ROLE, MERGER_ROLE } from "./sql/roles.ts";
+export { countingResultsSpec } from "./counting-results.ts";
+export { userTableSql } from "./sql/state-table.ts";
+export { firstIssue } from "./zod-issue.ts";

@@ -1,0 +1,93 @@
+import { SpecError } from "./errors.ts";
+import { quoteIdent } from "./identifiers.ts";
+import type { KeyColumnSpec, TableSpec } from "./table-spec.ts";
+
+/**
+ * Where georep keeps a table's CRDT state. One state row per (key, origin region): the origin's
+ * counter components, its latest register writes (value as text + HLC stamp), its latest insert
+ * stamp and its latest tombstone. Only the origin writes its own row locally, so a publication
+ * row filter `origin = <local>` ships exactly the locally-owned state and never echoes merged state.
+ */
+export const ENGINE_SCHEMA = "georep";
+
+export interface CounterLayout {
+  readonly column: string;
+  readonly kind: "gcounter" | "pncounter";
+  /** Grow-only component of this origin (increments). */
+  readonly p: string;
+  /** Decrement component (pncounter only). */
+  readonly n: string | undefined;
+}
+
+export interface RegisterLayout {
+  readonly column: string;
+  readonly type: string;
+  /** The value as PostgreSQL text (NULL = SQL NULL written); cast back with `::type`. */
+  readonly value: string;
+  /** HLC stamp of the origin's latest write of this column; NULL = never written by the origin. */
+  readonly stamp: string;
+}
+
+export interface StateLayout {
+  readonly spec: TableSpec;
+  /** Qualified, quoted names. */
+  readonly userTable: string;
+  readonly stateTable: string;
+  readonly visibleView: string;
+  readonly stateTableName: string;
+  readonly key: readonly KeyColumnSpec[];
+  readonly counters: readonly CounterLayout[];
+  readonly registers: readonly RegisterLayout[];
+  readonly origin: "origin";
+  readonly zone: "zone";
+  readonly insertStamp: "ins__t";
+  readonly deleteStamp: "del__t";
+  /** jsonb {region: {p-or-n column: component}} observed by the tombstone's writer. */
+  readonly deleteBase: "del__base";
+}
+
+export function stateLayout(spec: TableSpec): StateLayout {
+  const stateTableName = `state__${spec.schema}__${spec.name}`;
+  const visibleName = `visible__${spec.schema}__${spec.name}`;
+  if (visibleName.length > 63) {
+    throw new SpecError(
+      `table spec '${spec.name}': name is too long for georep's state table '${visibleName}' (63 max); shorten the table or schema name`,
+      "name",
+    );
+  }
+  return {
+    spec,
+    userTable: `${quoteIdent(spec.schema)}.${quoteIdent(spec.name)}`,
+    stateTable: `${ENGINE_SCHEMA}.${quoteIdent(stateTableName)}`,
+    visibleView: `${ENGINE_SCHEMA}.${quoteIdent(visibleName)}`,
+    stateTableName,
+    key: spec.key,
+    counters: spec.columns.flatMap((c) =>
+      c.crdt === "lww"
+        ? []
+        : [
+            {
+              column: c.name,
+              kind: c.crdt,
+              p: `${c.name}__p`,
+              n: c.crdt === "pncounter" ? `${c.name}__n` : undefined,
+            },
+          ],
+    ),
+    registers: spec.columns.flatMap((c) =>
+      c.crdt === "lww"
+        ? [{ column: c.name, type: c.type, value: `${c.name}__v`, stamp: `${c.name}__t` }]
+        : [],
+    ),
+    origin: "origin",
+    zone: "zone",
+    insertStamp: "ins__t",
+    deleteStamp: "del__t",
+    deleteBase: "del__base",
+  };
+}
+
+/** Every counter component column of the state table (p and n). */
+export function componentColumns(layout: StateLayout): string[] {
+  return layout.counters.flatMap((c) => (c.n === undefined ? [c.p] : [c.p, c.n]));
+}

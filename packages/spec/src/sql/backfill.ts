@@ -1,0 +1,37 @@
+import { quoteIdent, quoteLiteral } from "../identifiers.ts";
+import type { StateLayout } from "../layout.ts";
+import { homeExpression, recordColumn } from "./home.ts";
+
+/**
+ * Rows that existed before georep was installed on a table become this region's own state, as
+ * if they had just been inserted here, so the reader's initial emit ships them. Attach existing
+ * data in one region only: the same rows pre-loaded in two regions would be counted twice.
+ */
+export function backfillSql(layout: StateLayout, region: string): string {
+  const q = quoteIdent;
+  const keys = layout.key.map((k) => q(k.name));
+  const cols = [
+    ...keys,
+    "origin",
+    "zone",
+    ...layout.counters.flatMap((c) => (c.n === undefined ? [q(c.p)] : [q(c.p), q(c.n)])),
+    ...layout.registers.flatMap((r) => [q(r.value), q(r.stamp)]),
+    "ins__t",
+  ];
+  const home = homeExpression(layout.spec, recordColumn("t"));
+  const values = [
+    ...keys.map((k) => `t.${k}`),
+    quoteLiteral(region),
+    `(SELECT r.zone FROM georep.regions r WHERE r.id = ${home})`,
+    ...layout.counters.flatMap((c) =>
+      c.n === undefined
+        ? [`t.${q(c.column)}`]
+        : [`greatest(t.${q(c.column)}, 0)`, `greatest(-t.${q(c.column)}, 0)`],
+    ),
+    ...layout.registers.flatMap((r) => [`t.${q(r.column)}::text`, "s.stamp"]),
+    "s.stamp",
+  ];
+  return `INSERT INTO ${layout.stateTable} (${cols.join(", ")})
+SELECT ${values.join(", ")} FROM ${layout.userTable} t CROSS JOIN (SELECT georep.wall_stamp() AS stamp) s
+ON CONFLICT DO NOTHING;`;
+}

@@ -1,0 +1,239 @@
+import { quoteIdent, quoteLiteral } from "../identifiers.ts";
+import { MERGER_ROLE } from "./roles.ts";
+import type { StateLayout } from "../layout.ts";
+import { componentColumns } from "../layout.ts";
+import { homeExpression, recordColumn } from "./home.ts";
+
+/**
+ * The AFTER ROW trigger that turns a plain SQL write into this region's CRDT state.
+ * AFTER (not BEFORE) because an upsert fires BEFORE INSERT and then BEFORE UPDATE: only AFTER
+ * triggers fire for the action actually taken, so `INSERT … ON CONFLICT DO UPDATE` counts once.
+ *
+ *   INSERT: own components grow by the inserted values, every register is stamped, ins__t is
+ *           stamped; if the key already had state, the row is rewritten to what state resolves to.
+ *   UPDATE: own components grow by (new - old); changed registers are stamped.
+ *   DELETE: del__t is stamped and del__base records every component observed.
+ * A stamp is max(wall-clock stamp, greatest stamp already in the row's state + 1): a local write
+ * always lands above the value it overwrites, even when this region's wall clock is behind.
+ */
+/** georep.wall_stamp(), inlined: a SQL function call per captured row is measurable. */
+const WALL_STAMP = "((floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) << 16)";
+
+export function captureFunctionName(layout: StateLayout): string {
+  return `georep.${quoteIdent(`capture__${layout.spec.schema}__${layout.spec.name}`)}`;
+}
+
+export function captureTriggerSql(layout: StateLayout, region: string): string {
+  const q = quoteIdent;
+  const keyCols = layout.key.map((k) => q(k.name));
+  const keyOf = (rec: string): string => layout.key.map((k) => `${rec}.${q(k.name)}`).join(", ");
+  const keyMatch = (rec: string): string =>
+    layout.key.map((k) => `s.${q(k.name)} = ${rec}.${q(k.name)}`).join(" AND ");
+  const stampCols = [
+    layout.insertStamp,
+    layout.deleteStamp,
+    ...layout.registers.map((r) => r.stamp),
+  ];
+  const topStamp = (rec: string): string =>
+    `SELECT count(*), max(greatest(${stampCols.map((c) => `s.${q(c)}`).join(", ")})) INTO n_state, top FROM ${layout.stateTable} s WHERE ${keyMatch(rec)};`;
+  const home = (rec: string): string => homeExpression(layout.spec, recordColumn(rec));
+  const zoneOf = (rec: string): string =>
+    `(SELECT r.zone FROM georep.regions r WHERE r.id = ${home(rec)})`;
+  const lit = quoteLiteral(region);
+  const decls = [
+    "stamp bigint;",
+    "top bigint;",
+    "n_state bigint;",
+    "base jsonb;",
+    "z text;",
+    ...layout.counters.map((c) => `d_${c.column} bigint := 0;`),
+    ...layout.registers.map((r) => `ch_${r.column} boolean := false;`),
+  ];
+  const grow = (c: (typeof layout.counters)[number]): string =>
+    c.kind === "gcounter"
+      ? `IF d_${c.column} < 0 THEN RAISE EXCEPTION 'georep: column "${c.column}" of ${layout.spec.schema}.${layout.spec.name} is a grow-only counter (gcounter) and cannot decrease (by %)', -d_${c.column} USING ERRCODE = 'check_violation', HINT = 'Only add to it, or declare the column a pncounter in the table spec.'; END IF;`
+      : "";
+  const pCol = (c: (typeof layout.counters)[number]): string =>
+    c.n === undefined ? `d_${c.column}` : `greatest(d_${c.column}, 0)`;
+  const upsertCols = [
+    ...keyCols,
+    "origin",
+    "zone",
+    ...componentColumns(layout).map(q),
+    ...layout.registers.flatMap((r) => [q(r.value), q(r.stamp)]),
+    "ins__t",
+  ];
+  const upsertVals = (rec: string, insert: boolean): string[] => [
+    keyOf(rec),
+    lit,
+    zoneOf(rec),
+    ...layout.counters.flatMap((c) =>
+      c.n === undefined ? [pCol(c)] : [pCol(c), `greatest(-d_${c.column}, 0)`],
+    ),
+    ...layout.registers.flatMap((r) =>
+      insert
+        ? [`${rec}.${q(r.column)}::text`, "stamp"]
+        : [
+            `CASE WHEN ch_${r.column} THEN ${rec}.${q(r.column)}::text END`,
+            `CASE WHEN ch_${r.column} THEN stamp END`,
+          ],
+    ),
+    insert ? "stamp" : "NULL",
+  ];
+  const counterSet = layout.counters.flatMap((c) =>
+    c.n === undefined
+      ? [`${q(c.p)} = s.${q(c.p)} + ${pCol(c)}`]
+      : [
+          `${q(c.p)} = s.${q(c.p)} + ${pCol(c)}`,
+          `${q(c.n)} = s.${q(c.n)} + greatest(-d_${c.column}, 0)`,
+        ],
+  );
+  // The home region (and so the zone) only moves when the register it is read from changes.
+  const homeColumn = layout.spec.home.column;
+  const homeChanged = layout.registers.some((r) => r.column === homeColumn)
+    ? `ch_${homeColumn}`
+    : "false";
+  const updateSet = (rec: string, insert: boolean): string =>
+    [
+      // No subquery in the SET list: it would be an InitPlan whose cost makes the plan cache
+      // choose a custom plan (a full re-plan on every captured row) over the generic one.
+      insert ? `zone = ${zoneOf(rec)}` : `zone = CASE WHEN ${homeChanged} THEN z ELSE s.zone END`,
+      ...counterSet,
+      ...layout.registers.flatMap((r) =>
+        insert
+          ? [`${q(r.value)} = ${rec}.${q(r.column)}::text`, `${q(r.stamp)} = stamp`]
+          : [
+              `${q(r.value)} = CASE WHEN ch_${r.column} THEN ${rec}.${q(r.column)}::text ELSE s.${q(r.value)} END`,
+              `${q(r.stamp)} = CASE WHEN ch_${r.column} THEN stamp ELSE s.${q(r.stamp)} END`,
+            ],
+      ),
+      ...(insert ? ["ins__t = stamp"] : []),
+    ].join(", ");
+  // Only this trigger writes the local origin's row, under the user row's lock, so UPDATE and
+  // then INSERT is race-free, and cheaper than INSERT … ON CONFLICT for the common case (the row
+  // exists): no speculative insertion, and the update can be HOT.
+  const upsert = (rec: string, insert: boolean): string =>
+    `UPDATE ${layout.stateTable} s SET ${updateSet(rec, insert)}
+      WHERE ${keyMatch(rec)} AND s.origin = ${lit};
+    IF NOT FOUND THEN
+      INSERT INTO ${layout.stateTable} (${upsertCols.join(", ")}) VALUES (${upsertVals(rec, insert).join(", ")});
+    END IF;`;
+  const resolvedColumns = layout.spec.columns.map((c) => c.name);
+  const baseObject = `jsonb_build_object(${componentColumns(layout)
+    .map((c) => `${quoteLiteral(c)}, s.${q(c)}::text`)
+    .join(", ")})`;
+  const tableName = `${layout.spec.schema}.${layout.spec.name}`;
+  // One comparison on the hot path; which column went down is only worked out on the way to the error.
+  const gcounters = layout.counters.filter((c) => c.kind === "gcounter");
+  const growCheck =
+    gcounters.length === 0
+      ? ""
+      : `IF least(${gcounters.map((c) => `d_${c.column}`).join(", ")}) < 0 THEN
+    ${gcounters.map(grow).join("\n    ")}
+  END IF;`;
+  const registerChanged =
+    layout.registers.length === 0
+      ? "false"
+      : layout.registers.map((r) => `ch_${r.column}`).join(" OR ");
+  // Counters only (the common case): a narrow UPDATE with no CASE per register, no stamp.
+  const counterPath =
+    counterSet.length === 0
+      ? ""
+      : `UPDATE ${layout.stateTable} s SET ${counterSet.join(", ")}
+    WHERE ${keyMatch("NEW")} AND s.origin = ${lit};
+  IF NOT FOUND THEN
+    INSERT INTO ${layout.stateTable} (${upsertCols.join(", ")}) VALUES (${upsertVals("NEW", false).join(", ")});
+  END IF;`;
+  const updatePath = `  IF (${keyOf("NEW")}) IS DISTINCT FROM (${keyOf("OLD")}) THEN
+    RAISE EXCEPTION 'georep: the key of a replicated row of ${tableName} cannot change' USING ERRCODE = 'feature_not_supported', HINT = 'Delete the row and insert it under the new key.';
+  END IF;
+  ${layout.counters.map((c) => `d_${c.column} := coalesce(NEW.${q(c.column)}, 0) - coalesce(OLD.${q(c.column)}, 0);`).join("\n  ")}
+  ${growCheck}
+  ${layout.registers.map((r) => `ch_${r.column} := NEW.${q(r.column)} IS DISTINCT FROM OLD.${q(r.column)};`).join("\n  ")}
+  -- The zone follows the home region, which only a register (or the immutable key) decides.
+  IF NOT (${[...layout.counters.map((c) => `d_${c.column} <> 0`), ...layout.registers.map((r) => `ch_${r.column}`)].join(" OR ")}) THEN
+    RETURN NULL;
+  END IF;
+  IF ${registerChanged} THEN
+    ${topStamp("NEW")}
+    stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1);
+    ${homeChanged === "false" ? "" : `IF ${homeChanged} THEN z := ${zoneOf("NEW")}; END IF;`}
+    ${upsert("NEW", false)}
+    RETURN NULL;
+  END IF;
+  ${counterPath}
+  RETURN NULL;
+`;
+
+  return `CREATE OR REPLACE FUNCTION ${captureFunctionName(layout)}() RETURNS trigger LANGUAGE plpgsql AS $georep$
+DECLARE
+  ${decls.join("\n  ")}
+BEGIN
+  -- One test on the hot path; the rare marked sessions are sorted out inside.
+  IF current_setting('georep.applying', true) = 'on' OR current_setting('georep.fixup', true) = 'on' THEN
+    -- Our own fix-up of a row this trigger just captured (nested, so a session cannot fake it).
+    IF pg_trigger_depth() > 1 AND current_setting('georep.fixup', true) = 'on' THEN RETURN NULL; END IF;
+    IF current_setting('georep.applying', true) = 'on' THEN
+      IF pg_has_role(current_user, 'georep_merger', 'MEMBER') THEN RETURN NULL; END IF;
+      RAISE EXCEPTION 'georep: only the merger role may set georep.applying' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    ${updatePath}
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    ${topStamp("OLD")}
+    stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1);
+    SELECT jsonb_object_agg(s.origin, ${baseObject}) INTO base FROM ${layout.stateTable} s WHERE ${keyMatch("OLD")};
+    INSERT INTO ${layout.stateTable} AS s (${[...keyCols, "origin", "zone", "del__t", "del__base"].join(", ")})
+      VALUES (${keyOf("OLD")}, ${lit}, ${zoneOf("OLD")}, stamp, base)
+      ON CONFLICT (${[...keyCols, "origin"].join(", ")}) DO UPDATE SET del__t = excluded.del__t, del__base = excluded.del__base;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    ${topStamp("NEW")}
+    stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1);
+    ${layout.counters.map((c) => `d_${c.column} := coalesce(NEW.${q(c.column)}, 0);`).join("\n    ")}
+    ${growCheck}
+    IF n_state = 0 THEN
+      -- A key never seen here: no state row of ours can exist, insert it straight away.
+      INSERT INTO ${layout.stateTable} (${upsertCols.join(", ")}) VALUES (${upsertVals("NEW", true).join(", ")});
+      RETURN NULL;
+    END IF;
+    ${upsert("NEW", true)}
+    IF n_state > 0 THEN
+      -- The key already had state (a tombstone, or increments from regions whose insert has not
+      -- arrived yet): the row services see is what the state resolves to, not just NEW.
+      PERFORM set_config('georep.fixup', 'on', true);
+      UPDATE ${layout.userTable} t SET (${resolvedColumns.map(q).join(", ")}) = (SELECT ${resolvedColumns.map((c) => `v.${q(c)}`).join(", ")} FROM ${layout.visibleView} v WHERE ${layout.key.map((k) => `v.${q(k.name)} = NEW.${q(k.name)}`).join(" AND ")})
+        WHERE ${layout.key.map((k) => `t.${q(k.name)} = NEW.${q(k.name)}`).join(" AND ")};
+      PERFORM set_config('georep.fixup', 'off', true);
+    END IF;
+    RETURN NULL;
+  END IF;
+  RETURN NULL;
+END
+$georep$;`;
+}
+
+/** Triggers are (re)created only when a spec changed, so a re-run of the installer is a no-op. */
+export function captureTriggersSql(layout: StateLayout): string {
+  const t = `capture__${layout.spec.name}`;
+  const guard = `guard_truncate__${layout.spec.name}`;
+  return `DROP TRIGGER IF EXISTS ${quoteIdent(t)} ON ${layout.userTable};
+CREATE TRIGGER ${quoteIdent(t)} AFTER INSERT OR UPDATE OR DELETE ON ${layout.userTable}
+  FOR EACH ROW
+  -- The merger's rows skip the function call altogether; anyone else setting the marker still
+  -- enters it, and is refused there.
+  WHEN (current_setting('georep.applying', true) IS DISTINCT FROM 'on' OR NOT pg_has_role(current_user, '${MERGER_ROLE}', 'MEMBER'))
+  EXECUTE FUNCTION ${captureFunctionName(layout)}();
+DROP TRIGGER IF EXISTS ${quoteIdent(guard)} ON ${layout.userTable};
+CREATE TRIGGER ${quoteIdent(guard)} BEFORE TRUNCATE ON ${layout.userTable}
+  FOR EACH STATEMENT EXECUTE FUNCTION georep.refuse_truncate();`;
+}
+
+export const REFUSE_TRUNCATE_SQL = `CREATE OR REPLACE FUNCTION georep.refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'georep: TRUNCATE of replicated table %.% is refused: it would not replicate and counts would diverge', TG_TABLE_SCHEMA, TG_TABLE_NAME
+    USING ERRCODE = 'feature_not_supported', HINT = 'DELETE the rows instead (deletes replicate as tombstones).';
+END $$;`;

@@ -1,0 +1,38 @@
+import { quoteIdent } from "../identifiers.ts";
+import type { StateLayout } from "../layout.ts";
+
+export const READER_ROLE = "georep_reader";
+export const MERGER_ROLE = "georep_merger";
+
+/** Roles are cluster-wide; create them once, quietly, whatever database installs first. */
+export const ROLES_SQL = `DO $$ BEGIN
+  -- Roles are cluster-wide and several databases of one cluster may install at once: a role
+  -- created by a concurrent installer is fine.
+  BEGIN
+    CREATE ROLE ${READER_ROLE} LOGIN REPLICATION;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+  END;
+  BEGIN
+    CREATE ROLE ${MERGER_ROLE} LOGIN;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+  END;
+END $$;
+GRANT USAGE ON SCHEMA georep TO ${READER_ROLE}, ${MERGER_ROLE};
+GRANT SELECT ON georep.settings, georep.regions TO ${READER_ROLE}, ${MERGER_ROLE};
+GRANT SELECT, INSERT, UPDATE ON georep.heartbeat TO ${READER_ROLE};
+GRANT SELECT ON georep.heartbeat TO ${MERGER_ROLE};
+GRANT SELECT, INSERT, UPDATE ON georep.progress TO ${MERGER_ROLE};
+GRANT SELECT, INSERT, DELETE ON georep.conflicts TO ${MERGER_ROLE};
+GRANT USAGE ON SEQUENCE georep.conflicts_id_seq TO ${MERGER_ROLE};`;
+
+/**
+ * Least privilege per table: the reader only reads state (it re-emits it after a lost slot);
+ * the merger merges state and rewrites the user rows it resolves.
+ */
+export function tableGrantsSql(layout: StateLayout): string {
+  return `GRANT SELECT ON ${layout.stateTable}, ${layout.visibleView} TO ${READER_ROLE};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ${layout.stateTable} TO ${MERGER_ROLE};
+GRANT SELECT ON ${layout.visibleView} TO ${MERGER_ROLE};
+GRANT USAGE ON SCHEMA ${quoteIdent(layout.spec.schema)} TO ${MERGER_ROLE};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ${layout.userTable} TO ${MERGER_ROLE};`;
+}

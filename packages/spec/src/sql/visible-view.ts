@@ -1,0 +1,54 @@
+import { quoteIdent, quoteLiteral as sqlString } from "../identifiers.ts";
+import type { StateLayout } from "../layout.ts";
+import { homeExpression } from "./home.ts";
+
+/**
+ * The view that resolves a table's CRDT state into the row services see. It is the single
+ * definition of "what a row looks like" used by the merger, verification and tests:
+ *   - counters: sum over origins of max(0, component - winning tombstone's base[origin])
+ *   - registers: the entry with the greatest (stamp, origin); with `home-wins`, entries written
+ *     by the row's home region outrank all others: (is_home, stamp, origin)
+ *   - alive: greatest (ins__t, origin) > greatest (del__t, origin); updates never revive a row.
+ * Key predicates push down through the window partitions, so `WHERE key = ...` stays an index scan.
+ */
+export function visibleViewSql(layout: StateLayout): string {
+  const keys = layout.key.map((k) => quoteIdent(k.name));
+  const part = keys.join(", ");
+  const registerByName = new Map(layout.registers.map((r) => [r.column, r]));
+  const winning = (value: string, stamp: string): string =>
+    `first_value(${quoteIdent(value)}) OVER (PARTITION BY ${part} ORDER BY ${quoteIdent(stamp)} DESC NULLS LAST, origin DESC)`;
+  const inputOf = (name: string): string => {
+    const reg = registerByName.get(name);
+    return reg === undefined ? `s.${quoteIdent(name)}` : `(${winning(reg.value, reg.stamp)})`;
+  };
+  const homeWins = layout.spec.policy === "home-wins";
+  const inner = [
+    "s.*",
+    `first_value(${layout.deleteBase}) OVER (PARTITION BY ${part} ORDER BY ${layout.deleteStamp} DESC NULLS LAST, origin DESC) AS base__`,
+    ...(homeWins ? [`${homeExpression(layout.spec, inputOf)} AS home__`] : []),
+  ];
+  const component = (col: string): string =>
+    `greatest(0, ${quoteIdent(col)} - coalesce((base__ -> origin ->> ${sqlString(col)})::bigint, 0))`;
+  const counters = layout.counters.map((c) =>
+    c.n === undefined
+      ? `sum(${component(c.p)})::bigint AS ${quoteIdent(c.column)}`
+      : `(sum(${component(c.p)}) - sum(${component(c.n)}))::bigint AS ${quoteIdent(c.column)}`,
+  );
+  const registers = layout.registers.flatMap((r) => {
+    const order = `${homeWins ? "(origin = home__) DESC, " : ""}${quoteIdent(r.stamp)} DESC, origin DESC`;
+    const agg = (expr: string): string =>
+      `(array_agg(${expr} ORDER BY ${order}) FILTER (WHERE ${quoteIdent(r.stamp)} IS NOT NULL))[1]`;
+    return [
+      `${agg(quoteIdent(r.value))}::${r.type} AS ${quoteIdent(r.column)}`,
+      `${agg(quoteIdent(r.stamp))} AS ${quoteIdent(r.stamp)}`,
+      `${agg("origin")} AS ${quoteIdent(`${r.column}__o`)}`,
+    ];
+  });
+  const best = (stamp: string, what: string): string =>
+    `(array_agg(${what} ORDER BY ${stamp} DESC NULLS LAST, origin DESC))[1]`;
+  const alive = `(${best("ins__t", "ins__t")} IS NOT NULL AND (${best("del__t", "del__t")} IS NULL OR ROW(${best("ins__t", "ins__t")}, ${best("ins__t", "origin")}) > ROW(${best("del__t", "del__t")}, ${best("del__t", "origin")}))) AS alive__`;
+  return `CREATE OR REPLACE VIEW ${layout.visibleView} AS
+SELECT ${[...keys, ...counters, ...registers, alive].join(",\n  ")}
+FROM (SELECT ${inner.join(", ")} FROM ${layout.stateTable} s) s
+GROUP BY ${part};`;
+}

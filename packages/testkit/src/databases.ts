@@ -1,0 +1,70 @@
+import pg from "pg";
+import { readEndpoints, regionEndpoint } from "./endpoints.ts";
+import { uniqueName } from "./unique-name.ts";
+import { waitFor } from "./wait-for.ts";
+
+export interface TestDatabase {
+  readonly regionId: string;
+  readonly name: string;
+  /** Connection URL of the new database (superuser `postgres`). */
+  readonly url: string;
+  /** Drops the database, first dropping any replication slot left on it and its sessions. */
+  drop(): Promise<void>;
+}
+
+function withDatabase(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function onServer<T>(serverUrl: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function dropSlotsOf(client: pg.Client, database: string): Promise<void> {
+  await client.query(
+    "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL",
+    [database],
+  );
+  await waitFor(
+    async () => {
+      const { rows } = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_replication_slots WHERE database = $1 AND active",
+        [database],
+      );
+      return rows[0]?.n === 0;
+    },
+    { description: `replication slots on ${database} to become inactive`, timeoutMs: 10_000 },
+  );
+  await client.query(
+    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1",
+    [database],
+  );
+}
+
+/**
+ * Creates a fresh database on a region's cluster, named from `prefix` by `uniqueName()`.
+ * @throws Error when the region is unknown or the stack is down (run `pnpm stack up`).
+ */
+export async function createTestDatabase(regionId: string, prefix: string): Promise<TestDatabase> {
+  const serverUrl = regionEndpoint(readEndpoints(), regionId).pgUrl;
+  const name = uniqueName(prefix);
+  await onServer(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+  return {
+    regionId,
+    name,
+    url: withDatabase(serverUrl, name),
+    drop: () =>
+      onServer(serverUrl, async (client) => {
+        await dropSlotsOf(client, name);
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }),
+  };
+}

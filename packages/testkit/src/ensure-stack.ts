@@ -1,0 +1,56 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { type Endpoints, readEndpoints } from "./endpoints.ts";
+import { findRepoRoot } from "./repo-root.ts";
+
+let pending: Promise<Endpoints> | undefined;
+
+function runStackUp(root: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(root, "node_modules", ".bin", "tsx"), ["tools/stack/main.ts", "up"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: process.env,
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    child.stderr.on("data", (c: Buffer) => chunks.push(c));
+    child.on("error", (cause) => {
+      reject(
+        new Error(
+          `Could not run \`tsx tools/stack/main.ts up\` in ${root}: run \`pnpm install\` first.`,
+          { cause },
+        ),
+      );
+    });
+    child.on("close", (code, signal) => {
+      if (code === 0) {
+        resolve();
+        return;
+      }
+      const output = Buffer.concat(chunks).toString("utf8");
+      // Only on failure does the stack's own output reach the terminal.
+      process.stderr.write(output);
+      const tail = output.trim().split("\n").slice(-15).join("\n");
+      reject(new Error(`\`pnpm stack up\` failed (${signal ?? `exit ${code}`}):\n${tail}`));
+    });
+  });
+}
+
+/**
+ * Brings the local stack up (idempotent: running parts are reused) and returns its endpoints.
+ * Runs `tsx tools/stack/main.ts up` from the repository root once per process; its output is
+ * shown only when it fails.
+ * @throws Error with the tail of the stack's output when `up` fails.
+ */
+export function ensureStackUp(): Promise<Endpoints> {
+  pending ??= (async () => {
+    const root = findRepoRoot();
+    await runStackUp(root);
+    return readEndpoints(join(root, ".stack", "endpoints.json"));
+  })();
+  pending.catch(() => {
+    pending = undefined;
+  });
+  return pending;
+}

@@ -1,0 +1,19 @@
+export { findRepoRoot, stackDir } from "./repo-root.ts";
+export {
+  type Endpoints,
+  type RegionEndpoint,
+  endpointsPath,
+  endpointsSchema,
+  parseEndpoints,
+  readEndpoints,
+  regionEndpoint,
+  regionEndpointSchema,
+  regionIdSchema,
+} from "./endpoints.ts";
+export { ensureStackUp } from "./ensure-stack.ts";
+export { type WaitForOptions, WaitForTimeoutError, waitFor } from "./wait-for.ts";
+export { uniqueName } from "./unique-name.ts";
+export { type TestDatabase, createTestDatabase } from "./databases.ts";
+export { type TestTopic, createTestTopic, testKafka } from "./kafka.ts";
+export { type PropertySettings, propertySettings } from "./properties.ts";
+export { useCleanups } from "./cleanups.ts";

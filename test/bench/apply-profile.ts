@@ -1,0 +1,108 @@
+// Profile of the merge: time per client round trip with 3-row (with and without register writes),
+// 100-row and 2,000-row batches on 20k existing keys (KEYS=…), one connection, no Kafka.
+//   npx tsx test/bench/apply-profile.ts      (KEEP=1 keeps the database and prints its URL)
+import pg from "pg";
+import type { RowSlice } from "@georep/contract";
+import { createApplier } from "@georep/merger";
+import { silentLogger } from "@georep/observability";
+import {
+  countingResultsSpec,
+  installSchema,
+  parseInstallConfig,
+  parseTableSpec,
+} from "@georep/spec";
+import { createTestDatabase } from "@georep/testkit";
+
+const spec = parseTableSpec(countingResultsSpec);
+const db = await createTestDatabase("eu-west", "prof");
+const client = new pg.Client({ connectionString: db.url });
+await client.connect();
+const [origin, target] = ["oprof", "tprof"];
+await installSchema(
+  client,
+  parseInstallConfig({
+    region: target,
+    regions: [{ id: origin }, { id: target }],
+    tables: [countingResultsSpec],
+  }),
+);
+const times = new Map<string, number[]>();
+const orig = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>;
+let label = "";
+(client as unknown as { query: unknown }).query = async (...a: unknown[]) => {
+  const t0 = performance.now();
+  const r = await orig(...a);
+  const q = a[0] as string | { name?: string; text: string };
+  const text = typeof q === "string" ? q : q.text;
+  const key = label + " " + text.replace(/\s+/g, " ").slice(0, 60);
+  const arr = times.get(key) ?? [];
+  arr.push(performance.now() - t0);
+  times.set(key, arr);
+  return r;
+};
+const applier = createApplier({ tables: [spec], logger: silentLogger() });
+const slice = (k: number, n: number, withReg: boolean): RowSlice => ({
+  table: "public.counting_results",
+  key: { camera_id: `cam-${k}`, bucket: "2026-01-01 00:00:00+00" },
+  zone: null,
+  counters: { people_in__p: String(n) },
+  registers: withReg ? { status: { v: "ok", t: String(65536000 + n) } } : {},
+  ins: withReg ? String(65536000) : null,
+  del: null,
+  delBase: null,
+});
+const KEYS = Number(process.env["KEYS"] ?? 20000);
+for (let i = 0; i < KEYS; i += 5000) {
+  await applier.apply(client, {
+    envelopes: [
+      {
+        v: 1,
+        kind: "rows",
+        origin,
+        lsn: "0/1",
+        commitTime: 0,
+        rows: Array.from({ length: Math.min(5000, KEYS - i) }, (_x, j) => slice(i + j, 0, true)),
+      },
+    ],
+    progress: [],
+  });
+}
+times.clear();
+for (const [name, size, iters, reg] of [
+  ["small3", 3, 300, true],
+  ["small3-noreg", 3, 300, false],
+  ["big100", 100, 100, false],
+  ["big2000", 2000, 10, false],
+] as const) {
+  label = name;
+  let n = 1;
+  const t0 = performance.now();
+  for (let it = 0; it < iters; it++) {
+    const rows = Array.from({ length: size }, () =>
+      slice(Math.floor(Math.random() * KEYS), n++, reg),
+    );
+    await applier.apply(client, {
+      envelopes: [{ v: 1, kind: "rows", origin, lsn: "0/1", commitTime: Date.now(), rows }],
+      progress: [
+        {
+          topic: "t",
+          partition: 0,
+          origin,
+          offset: BigInt(it),
+          lsn: "0/1",
+          commitTime: Date.now(),
+        },
+      ],
+    });
+  }
+  const total = performance.now() - t0;
+  console.log(
+    `${name}: ${(total / iters).toFixed(2)} ms/batch, ${((size * iters) / (total / 1000)).toFixed(0)} rows/s`,
+  );
+  for (const [k, v] of times)
+    if (k.startsWith(name + " "))
+      console.log(`   ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(2)} ms  ${k}`);
+}
+await client.end();
+if (process.env["KEEP"]) console.log(db.url);
+else await db.drop();

@@ -1,0 +1,119 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
+import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/spec";
+import { createTestDatabase, readEndpoints, uniqueName, waitFor } from "@georep/testkit";
+import type { TestDatabase } from "@georep/testkit";
+import { verifyRegions } from "@georep/verify";
+import { replicatorProcess } from "./processes.ts";
+import type { ReplicatorProcess } from "./processes.ts";
+
+/**
+ * Chaos: replicator processes are SIGKILLed at random moments while every region takes
+ * writes, then restarted. Afterwards every region must be identical and every counter exact.
+ */
+describe("chaos: kill -9 of replicators during writes", () => {
+  const seed = Number(process.env["GEOREP_SEED"] ?? Date.now() % 100_000);
+  const random = seededRandom(seed);
+  const regions: Array<{ id: string; db: TestDatabase; pool: pg.Pool; proc: ReplicatorProcess }> =
+    [];
+
+  beforeAll(async () => {
+    const endpoints = readEndpoints();
+    const tag = uniqueName("c").replaceAll("_", "").slice(-8);
+    const ids = endpoints.regions.map((r) => `k${tag}-${r.id}`.slice(0, 31));
+    for (const [i, cluster] of endpoints.regions.entries()) {
+      const id = ids[i] ?? "";
+      const db = await createTestDatabase(cluster.id, "chaos");
+      const proc = replicatorProcess(id, {
+        region: id,
+        regions: ids.map((x) => ({ id: x })),
+        postgres: { url: db.url },
+        kafka: { brokers: endpoints.kafka.brokers },
+        tables: ["counting_results"],
+      });
+      regions.push({ id, db, pool: new pg.Pool({ connectionString: db.url, max: 4 }), proc });
+    }
+    for (const r of regions) await r.proc.start();
+  });
+
+  afterAll(async () => {
+    for (const r of regions) await r.proc.stop();
+    for (const r of regions) {
+      await r.pool.end();
+      await r.db.drop();
+    }
+  });
+
+  it(`loses and double-counts nothing (seed ${seed})`, async () => {
+    const truth = new GroundTruth();
+    const cameraIds = ["cam-1", "cam-2", "cam-3", "cam-4", "cam-5"];
+    const buckets = ["2026-11-22T10:00:00.000Z", "2026-11-22T11:00:00.000Z"];
+    const phase = { writing: true };
+    const writers = Promise.all(
+      regions.map((r, i) =>
+        runFleet(
+          {
+            region: r.id,
+            pool: r.pool,
+            cameraIds,
+            buckets,
+            concurrency: 2,
+            random: seededRandom(seed + i),
+          },
+          400,
+          truth,
+        ),
+      ),
+    ).finally(() => {
+      phase.writing = false;
+    });
+    let kills = 0;
+    while (phase.writing && kills < 6) {
+      const victim = regions[Math.floor(random() * regions.length)];
+      if (victim === undefined) continue;
+      await waitFor(
+        async () =>
+          (await victim.pool.query("SELECT 1 FROM georep.progress LIMIT 1")).rowCount !== 0 ||
+          !phase.writing,
+        { description: "some merges before the next kill", timeoutMs: 30_000 },
+      );
+      await victim.proc.kill9();
+      kills += 1;
+      await victim.proc.start();
+    }
+    await writers;
+    const layouts = [stateLayout(parseTableSpec(countingResultsSpec))];
+    const want = truth.total();
+    await waitFor(
+      async () => {
+        if (
+          !(
+            await verifyRegions(
+              regions.map((r) => ({ region: r.id, pool: r.pool })),
+              layouts,
+            )
+          ).identical
+        )
+          return false;
+        for (const r of regions) {
+          const { rows } = await r.pool.query<{ i: string; o: string }>(
+            "SELECT coalesce(sum(people_in),0)::text AS i, coalesce(sum(people_out),0)::text AS o FROM counting_results",
+          );
+          if (
+            BigInt(rows[0]?.i ?? "-1") !== want.peopleIn ||
+            BigInt(rows[0]?.o ?? "-1") !== want.peopleOut
+          )
+            return false;
+        }
+        return true;
+      },
+      {
+        description: `regions identical with exact totals after ${kills} kills (seed ${seed})`,
+        timeoutMs: 120_000,
+        intervalMs: 500,
+      },
+    );
+    expect(kills).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,379 @@
+// One Apache Kafka broker in KRaft mode (combined broker + controller), jars from Maven Central.
+//
+//   no jars ──mvn copy-dependencies──▶ jars ──StorageTool format──▶ formatted
+//   formatted ──java kafka.Kafka (detached, pid file)──▶ starting ──admin polls──▶ ready
+//   ready ──SIGTERM (controlled shutdown)──▶ stopped
+import { createHash, randomBytes } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { Kafka, logLevel } from "kafkajs";
+import type { StackConfig } from "./config.ts";
+import { StackError } from "./errors.ts";
+import {
+  aptInstall,
+  commandLine,
+  isAlive,
+  probe,
+  readPid,
+  runOrFail,
+  stopProcess,
+  which,
+} from "./proc.ts";
+import { isPortFree, portOwner } from "./ports.ts";
+
+type KafkaConfig = StackConfig["kafka"];
+
+export function brokerAddress(k: KafkaConfig): string {
+  return `127.0.0.1:${k.port}`;
+}
+
+/** server.properties for a single combined broker+controller. Pure. */
+export function serverProperties(k: KafkaConfig): string {
+  return [
+    "# Written by `pnpm stack up` (tools/stack/kafka.ts); changes here are overwritten.",
+    "process.roles=broker,controller",
+    "node.id=1",
+    `controller.quorum.bootstrap.servers=127.0.0.1:${k.controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${k.port},CONTROLLER://127.0.0.1:${k.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${k.port},CONTROLLER://127.0.0.1:${k.controllerPort}`,
+    "controller.listener.names=CONTROLLER",
+    "inter.broker.listener.name=PLAINTEXT",
+    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+    `log.dirs=${k.dataDir}`,
+    "num.partitions=6",
+    "auto.create.topics.enable=false",
+    "offsets.topic.replication.factor=1",
+    // One broker: fewer internal partitions make the first consumer group and producer id faster.
+    "offsets.topic.num.partitions=6",
+    "transaction.state.log.replication.factor=1",
+    "transaction.state.log.min.isr=1",
+    "transaction.state.log.num.partitions=6",
+    "share.coordinator.state.topic.replication.factor=1",
+    "share.coordinator.state.topic.min.isr=1",
+    "group.initial.rebalance.delay.ms=0",
+    "delete.topic.enable=true",
+    "",
+  ].join("\n");
+}
+
+/** log4j2 configuration: everything to .stack/logs/kafka.log, rolled at 50 MB. Pure. */
+export function log4j2Yaml(logFile: string): string {
+  return `Configuration:
+  Appenders:
+    RollingFile:
+      name: file
+      fileName: "${logFile}"
+      filePattern: "${logFile}.%i"
+      PatternLayout:
+        pattern: "[%d] %p %m (%c)%n"
+      SizeBasedTriggeringPolicy:
+        size: 50MB
+      DefaultRolloverStrategy:
+        max: 3
+  Loggers:
+    Root:
+      level: INFO
+      AppenderRef:
+        - ref: file
+    Logger:
+      - name: kafka.request.logger
+        level: WARN
+      - name: org.apache.kafka.controller
+        level: INFO
+`;
+}
+
+function javaBin(): string {
+  const home = process.env["JAVA_HOME"];
+  return home !== undefined && existsSync(join(home, "bin", "java"))
+    ? join(home, "bin", "java")
+    : "java";
+}
+
+function javaMajor(): number | undefined {
+  const r = probe(javaBin(), ["-version"]);
+  if (r.code !== 0) return undefined;
+  const m = /version "(\d+)(?:\.(\d+))?/.exec(r.output);
+  if (m === null) return undefined;
+  const first = Number(m[1]);
+  return first === 1 ? Number(m[2]) : first;
+}
+
+/**
+ * Makes sure Java ≥ 17 and Maven are there, installing them with apt-get when missing.
+ * @throws StackError naming what is missing and how to install it.
+ */
+export async function ensureJavaAndMaven(needMaven: boolean): Promise<void> {
+  let major = javaMajor();
+  if (major === undefined) {
+    await aptInstall(
+      ["openjdk-17-jre-headless"],
+      "Java is not installed (Kafka 4.x needs Java 17+)",
+    );
+    major = javaMajor();
+  }
+  if (major === undefined || major < 17) {
+    throw new StackError(
+      `Java ${major ?? "?"} found, Kafka 4.x needs Java 17 or newer`,
+      "apt-get install -y openjdk-17-jre-headless, and put it first on PATH or set JAVA_HOME",
+    );
+  }
+  if (needMaven && which("mvn") === undefined) {
+    await aptInstall(
+      ["maven"],
+      "Maven (mvn) is not installed; it fetches the Kafka jars from Maven Central",
+    );
+  }
+}
+
+function pomHash(k: KafkaConfig): string {
+  return createHash("sha256")
+    .update(readFileSync(join(k.pomDir, "pom.xml")))
+    .digest("hex");
+}
+
+/** Whether the jars for the committed pom.xml are already in tools/kafka/target/libs. */
+export function jarsPresent(k: KafkaConfig): boolean {
+  const stamp = join(k.libsDir, ".pom.sha256");
+  return (
+    existsSync(stamp) &&
+    readFileSync(stamp, "utf8").trim() === pomHash(k) &&
+    readdirSync(k.libsDir).some((f) => f.startsWith("kafka_2.13-"))
+  );
+}
+
+/**
+ * Fetches the broker's jars with Maven unless the cached ones match tools/kafka/pom.xml.
+ * @throws StackError when Maven fails (offline, Maven Central unreachable).
+ */
+export async function fetchJars(k: KafkaConfig): Promise<"cached" | "fetched"> {
+  if (jarsPresent(k)) return "cached";
+  await ensureJavaAndMaven(true);
+  rmSync(k.libsDir, { recursive: true, force: true });
+  await runOrFail(
+    "mvn",
+    [
+      "-q",
+      "-B",
+      "-f",
+      join(k.pomDir, "pom.xml"),
+      "dependency:copy-dependencies",
+      `-DoutputDirectory=${k.libsDir}`,
+    ],
+    "check that Maven Central is reachable (mvn -B -f tools/kafka/pom.xml dependency:copy-dependencies) and retry",
+  );
+  writeFileSync(join(k.libsDir, ".pom.sha256"), `${pomHash(k)}\n`);
+  return "fetched";
+}
+
+function pidFile(k: KafkaConfig): string {
+  return join(k.dir, "kafka.pid");
+}
+
+/** The pid of our broker if it is running (the pid file names a live `kafka.Kafka` JVM). */
+export function brokerPid(k: KafkaConfig): number | undefined {
+  const pid = readPid(pidFile(k));
+  return pid !== undefined && isAlive(pid) && commandLine(pid).includes("kafka.Kafka")
+    ? pid
+    : undefined;
+}
+
+function writeIfChanged(file: string, text: string): boolean {
+  if (existsSync(file) && readFileSync(file, "utf8") === text) return false;
+  writeFileSync(file, text);
+  return true;
+}
+
+/** A KRaft cluster id: 16 random bytes, base64url without padding (what `random-uuid` prints). */
+export function newClusterId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+async function format(k: KafkaConfig, classpath: string, properties: string): Promise<void> {
+  if (existsSync(join(k.dataDir, "meta.properties"))) return;
+  const idFile = join(k.dir, "cluster-id");
+  if (!existsSync(idFile)) writeFileSync(idFile, `${newClusterId()}\n`);
+  const clusterId = readFileSync(idFile, "utf8").trim();
+  await runOrFail(
+    javaBin(),
+    [
+      `-Dlog4j2.configurationFile=${join(k.dir, "log4j2.yaml")}`,
+      "-cp",
+      classpath,
+      "kafka.tools.StorageTool",
+      "format",
+      "--standalone",
+      "-t",
+      clusterId,
+      "-c",
+      properties,
+      "--ignore-formatted",
+    ],
+    `delete ${k.dir} and retry; see ${k.logFile}`,
+    { cwd: k.dir },
+  );
+}
+
+export interface KafkaUp {
+  action: "reused" | "started" | "restarted";
+  pid: number;
+}
+
+/**
+ * Starts the broker in the background (or reuses the running one). Does not wait for readiness:
+ * call `waitKafkaReady` after doing other work while the JVM boots.
+ * @throws StackError when Java is missing, a port is taken by another process or formatting fails.
+ */
+export async function startKafka(k: KafkaConfig): Promise<KafkaUp> {
+  mkdirSync(k.dir, { recursive: true });
+  mkdirSync(k.dataDir, { recursive: true });
+  const properties = join(k.dir, "server.properties");
+  const changed = [
+    writeIfChanged(properties, serverProperties(k)),
+    writeIfChanged(join(k.dir, "log4j2.yaml"), log4j2Yaml(k.logFile)),
+  ].some(Boolean);
+  let action: KafkaUp["action"] = "started";
+  const running = brokerPid(k);
+  if (running !== undefined && !changed) return { action: "reused", pid: running };
+  if (running !== undefined) {
+    await stopProcess(running, "the Kafka broker", 60_000);
+    action = "restarted";
+  }
+  await ensureJavaAndMaven(false);
+  for (const port of [k.port, k.controllerPort]) {
+    if (!(await isPortFree(port))) {
+      throw new StackError(
+        `Kafka's port ${port} is taken by ${portOwner(port)}`,
+        `stop that process ('ss -ltnp sport = :${port}' shows it), then run 'pnpm stack up' again`,
+      );
+    }
+  }
+  const classpath = `${k.libsDir}/*`;
+  await format(k, classpath, properties);
+  const outFile = join(k.dir, "..", "logs", "kafka.out");
+  mkdirSync(join(k.dir, "..", "logs"), { recursive: true });
+  const out = openSync(outFile, "a");
+  const child = spawn(
+    javaBin(),
+    [
+      "-Xmx512m",
+      "-Xms512m",
+      "-XX:+UseG1GC",
+      "-XX:MaxGCPauseMillis=20",
+      "-XX:+ExitOnOutOfMemoryError",
+      "-Djava.awt.headless=true",
+      `-Dlog4j2.configurationFile=${join(k.dir, "log4j2.yaml")}`,
+      `-Dkafka.logs.dir=${join(k.dir, "..", "logs")}`,
+      "-cp",
+      classpath,
+      "kafka.Kafka",
+      properties,
+    ],
+    { cwd: k.dir, detached: true, stdio: ["ignore", out, out] },
+  );
+  closeSync(out);
+  const pid = child.pid;
+  if (pid === undefined)
+    throw new StackError(
+      "could not start java for the Kafka broker",
+      "check that `java -version` works",
+    );
+  child.unref();
+  writeFileSync(pidFile(k), `${pid}\n`);
+  return { action, pid };
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, "utf8").trim().split("\n").slice(-lines).join("\n    ");
+  } catch {
+    return "(no log)";
+  }
+}
+
+function admin(k: KafkaConfig): ReturnType<Kafka["admin"]> {
+  const kafka = new Kafka({
+    clientId: "georep-stack",
+    brokers: [brokerAddress(k)],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    retry: { retries: 0 },
+  });
+  return kafka.admin();
+}
+
+/**
+ * Why the broker is not healthy, or undefined when it answers describeCluster and listTopics
+ * (and, with `groups`, finds a group coordinator: the first lookup creates __consumer_offsets).
+ */
+export async function checkKafka(k: KafkaConfig, groups = false): Promise<string | undefined> {
+  const a = admin(k);
+  try {
+    await a.connect();
+    const cluster = await a.describeCluster();
+    if (cluster.brokers.length === 0) return "no broker in the cluster metadata";
+    await a.listTopics();
+    if (groups) await a.describeGroups(["georep-stack-readiness"]);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  } finally {
+    await a.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Polls the broker with kafkajs admin until it serves metadata and a group coordinator
+ * (the first lookup creates __consumer_offsets), or fails when the JVM exits or time runs out.
+ * @throws StackError with the tail of the broker's logs.
+ */
+export async function waitKafkaReady(
+  k: KafkaConfig,
+  pid: number,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const outFile = join(k.dir, "..", "logs", "kafka.out");
+  let problem: string | undefined = "not polled yet";
+  while (Date.now() < until) {
+    if (!isAlive(pid)) {
+      throw new StackError(
+        `the Kafka broker (pid ${pid}) exited while starting:\n    ${tail(outFile, 8)}\n    ${tail(k.logFile, 8)}`,
+        `see ${k.logFile} and ${outFile}; if the storage is broken, run 'pnpm stack down' and delete ${k.dir}`,
+      );
+    }
+    problem = await checkKafka(k, true);
+    if (problem === undefined) return;
+    await delay(200);
+  }
+  throw new StackError(
+    `the Kafka broker did not become ready in ${timeoutMs / 1000}s (last: ${problem})`,
+    `see ${k.logFile}`,
+  );
+}
+
+/**
+ * Stops our broker (SIGTERM, controlled shutdown; SIGKILL after 60 s).
+ * @throws StackError when it does not exit.
+ */
+export async function stopKafka(k: KafkaConfig): Promise<"stopped" | "not running"> {
+  const pid = brokerPid(k);
+  if (pid === undefined) {
+    rmSync(pidFile(k), { force: true });
+    return "not running";
+  }
+  await stopProcess(pid, "the Kafka broker", 60_000);
+  rmSync(pidFile(k), { force: true });
+  return "stopped";
+}

@@ -1,0 +1,44 @@
+// `pnpm stack up | down | status`: the local PostgreSQL-per-region + Kafka + Redis stack.
+import { join } from "node:path";
+import { findRepoRoot } from "@georep/testkit";
+import { parseArgs, usage } from "./args.ts";
+import { stackConfig } from "./config.ts";
+import { StackError } from "./errors.ts";
+import { withStackLock } from "./lock.ts";
+import { down, status, up } from "./stack.ts";
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    process.stderr.write(parsed.help ? `${usage}\n` : `error: ${parsed.error}\n${usage}\n`);
+    return parsed.help ? 0 : 2;
+  }
+  const config = stackConfig(findRepoRoot(import.meta.dirname), process.env);
+  const lockFile = join(config.stackDir, "stack.lock");
+  switch (parsed.command) {
+    case "up":
+      await withStackLock(lockFile, () => up(config));
+      return 0;
+    case "down":
+      await withStackLock(lockFile, () => down(config));
+      return 0;
+    case "status":
+      return (await status(config)) ? 0 : 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof StackError) {
+      process.stderr.write(`\nstack: ${error.message}\n  fix: ${error.fix}\n`);
+    } else {
+      process.stderr.write(
+        `\nstack: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+    }
+    process.exitCode = 1;
+  },
+);

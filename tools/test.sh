@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh machine: installs what is missing, brings the local
+# three-region stack up, then typecheck, lint, unit and integration tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tools/bootstrap.sh
+pnpm stack up
+status=0
+pnpm format:check || status=$?
+pnpm typecheck || status=$?
+pnpm lint || status=$?
+pnpm test || status=$?
+if [[ "${CI:-}" == "true" ]]; then pnpm stack down || true; fi
+exit $status
