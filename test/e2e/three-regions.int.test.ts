@@ -140,10 +140,17 @@ describe("three regions, whole pipeline", () => {
       };
       expect((await get("/health")).status).toBe(200);
       expect((await get("/ready")).status).toBe(200);
-      const metrics = await get("/metrics");
-      for (const other of world.regions.slice(1)) {
-        expect(metrics.body).toContain(`georep_replication_lag_seconds{origin="${other.id}"}`);
-      }
+      // The lag gauges refresh on an interval once an origin's first commit is applied: poll.
+      const series = world.regions
+        .slice(1)
+        .map((other) => `georep_replication_lag_seconds{origin="${other.id}"}`);
+      await waitFor(
+        async () => {
+          const metrics = await get("/metrics");
+          return metrics.status === 200 && series.every((s) => metrics.body.includes(s));
+        },
+        { description: `/metrics to carry ${series.join(" and ")}`, timeoutMs: 30_000 },
+      );
       expect((await get("/nope")).status).toBe(404);
     } finally {
       await http.close();
