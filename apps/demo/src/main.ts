@@ -11,9 +11,8 @@ import { createLogger, createMetrics, systemClock } from "@georep/observability"
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/spec";
 import { readEndpoints, waitFor } from "@georep/testkit";
 import { verifyRegions } from "@georep/verify";
-import { parseReplicatorConfig } from "../config.ts";
-import { createReplicator } from "../replicator.ts";
-import type { Replicator } from "../replicator.ts";
+import { createReplicator, parseReplicatorConfig } from "@georep/replicator";
+import type { Replicator } from "@georep/replicator";
 import { liveLine } from "./live-view.ts";
 import { finalReport, totalsMatch } from "./report.ts";
 import { dropDemo, resetDemo } from "./setup.ts";
