@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: every benchmark, one after another (they would disturb each other on two
  * cores), each printing its figures and its ratio to the anchor measured in the same run.
- *   pnpm bench [crdt|writes|capture|apply|lag ...]
+ *   pnpm bench [crdt|writes|capture|apply|lag|backlog ...]
  */
 import { spawnSync } from "node:child_process";
 import { findRepoRoot } from "@georep/testkit";
@@ -12,6 +12,7 @@ const benches: Record<string, string> = {
   capture: "test/bench/capture.bench.ts",
   apply: "test/bench/apply.bench.ts",
   lag: "test/bench/lag.bench.ts",
+  backlog: "test/bench/backlog.bench.ts",
 };
 
 const wanted = process.argv.slice(2);
