@@ -4,6 +4,7 @@ import { schemaApply } from "./commands/schema-apply.ts";
 import { status } from "./commands/status.ts";
 import { rehome } from "./commands/rehome.ts";
 import { verify } from "./commands/verify.ts";
+import { conflicts } from "./commands/conflicts.ts";
 
 const print = (value: unknown): void => {
   process.stdout.write(
@@ -56,6 +57,22 @@ program
   .action(async (opts: { config: string; from: string; to: string }) => {
     print(await rehome(opts.config, opts.from, opts.to));
   });
+
+program
+  .command("conflicts")
+  .description(
+    "The conflict ledger: register writes that lost to a concurrent write from another region.",
+  )
+  .requiredOption("--config <file>", "the region's replicator config (JSON)")
+  .option("--since-minutes <n>", "how far back to look (default 1440, one day)")
+  .option("--table <schema.table>", "only this replicated table")
+  .option("--limit <n>", "newest entries to list (default 100; counts cover the whole window)")
+  .action(
+    async (opts: { config: string; sinceMinutes?: string; table?: string; limit?: string }) => {
+      const { config, ...flags } = opts;
+      print(await conflicts(config, flags));
+    },
+  );
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`georep: ${error instanceof Error ? error.message : String(error)}\n`);
