@@ -5,22 +5,9 @@ import { parseLsn } from "@georep/reader";
 import { createCapture } from "@georep/shipper";
 import type { Capture } from "@georep/shipper";
 import { countingResultsSpec, parseTableSpec } from "@georep/spec";
-import {
-  createTestDatabase,
-  readEndpoints,
-  regionEndpoint,
-  useCleanups,
-  waitFor,
-} from "@georep/testkit";
+import { createTestDatabase, readEndpoints, useCleanups, waitFor } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
-import {
-  mismatches,
-  ownState,
-  readTopic,
-  setupRegionDb,
-  slotPosition,
-  writeCounts,
-} from "./helpers.ts";
+import { setupRegionDb, slotPosition } from "./helpers.ts";
 
 const defer = useCleanups();
 
@@ -62,64 +49,12 @@ it("an idle database's slot keeps advancing while other databases write", async 
   const target = parseLsn(rows[0]?.lsn ?? "0/0");
   await waitFor(async () => parseLsn((await slotPosition(r.client, r.slot)) ?? "0/0") >= target, {
     description: "the idle slot's confirmed_flush_lsn to pass WAL written by another database",
-    timeoutMs: 20_000,
+    // Slot creation, heartbeat, Kafka round trip and status update: seconds on a loaded machine.
+    timeoutMs: 60_000,
     intervalMs: 100,
   });
   expect(c.status().lastHeartbeatAt).toBeDefined();
 });
 
-it("a slot invalidated by max_slot_wal_keep_size is detected, recreated and resynced", async () => {
-  const r = await setupRegionDb("cap_lost", "ap-south");
-  defer(() => r.close());
-  const topic = await readTopic(r.region);
-  defer(() => topic.stop());
-  const first = capture(r);
-  await first.start();
-  await writeCounts(r.client, 300, 50, 30, 1);
-  await waitFor(
-    async () => mismatches(topic.rows, await ownState(r.client, r.region)).length === 0,
-    { description: "first writes shipped", timeoutMs: 30_000 },
-  );
-  await first.stop();
-  const admin = new pg.Client({
-    connectionString: regionEndpoint(readEndpoints(), "ap-south").pgUrl,
-  });
-  await admin.connect();
-  try {
-    await admin.query("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'");
-    await admin.query("SELECT pg_reload_conf()");
-    // Writes while the reader is down, then WAL moves on until the slot is lost.
-    await writeCounts(r.client, 600, 80, 30, 2);
-    await waitFor(
-      async () => {
-        await r.client.query(
-          "INSERT INTO public.counting_results (camera_id, bucket, people_in) VALUES ('filler', now(), 1) ON CONFLICT (camera_id, bucket) DO UPDATE SET people_in = counting_results.people_in + 1",
-        );
-        await admin.query("SELECT pg_switch_wal()");
-        await admin.query("CHECKPOINT");
-        const { rows } = await admin.query<{ s: string | null }>(
-          "SELECT wal_status AS s FROM pg_replication_slots WHERE slot_name = $1",
-          [r.slot],
-        );
-        return rows[0]?.s === "lost";
-      },
-      {
-        description: "the stopped slot to be invalidated (wal_status = lost)",
-        timeoutMs: 60_000,
-        intervalMs: 10,
-      },
-    );
-  } finally {
-    await admin.query("ALTER SYSTEM RESET max_slot_wal_keep_size");
-    await admin.query("SELECT pg_reload_conf()");
-    await admin.end();
-  }
-  const second = capture(r);
-  await second.start();
-  await writeCounts(r.client, 200, 80, 20, 3);
-  await waitFor(
-    async () => mismatches(topic.rows, await ownState(r.client, r.region)).length === 0,
-    { description: "everything shipped after the resync", timeoutMs: 60_000, intervalMs: 200 },
-  );
-  expect(second.status().resyncs).toBe(1);
-});
+// The invalidation test (max_slot_wal_keep_size lowered for a whole cluster) is in
+// slot-invalidation.chaos.test.ts: it would invalidate the slots of files running alongside.

@@ -72,12 +72,21 @@ describe("chaos: kill -9 of replicators during writes", () => {
     while (phase.writing && kills < 6) {
       const victim = regions[Math.floor(random() * regions.length)];
       if (victim === undefined) continue;
-      await waitFor(
-        async () =>
-          (await victim.pool.query("SELECT 1 FROM georep.progress LIMIT 1")).rowCount !== 0 ||
-          !phase.writing,
-        { description: "some merges before the next kill", timeoutMs: 30_000 },
-      );
+      // Kill only once the victim has merged something since its last start, so kills land
+      // mid-stream rather than back to back during start-up.
+      const merged = async (): Promise<bigint> =>
+        BigInt(
+          (
+            await victim.pool.query<{ n: string }>(
+              "SELECT coalesce(sum(kafka_offset), -1)::text AS n FROM georep.progress",
+            )
+          ).rows[0]?.n ?? "-1",
+        );
+      const before = await merged();
+      await waitFor(async () => (await merged()) > before || !phase.writing, {
+        description: "the victim to merge more before the next kill",
+        timeoutMs: 60_000,
+      });
       await victim.proc.kill9();
       kills += 1;
       await victim.proc.start();

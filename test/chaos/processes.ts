@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findRepoRoot, waitFor } from "@georep/testkit";
@@ -30,7 +30,10 @@ export function replicatorProcess(
       return child !== undefined && child.exitCode === null && child.signalCode === null;
     },
     async start() {
-      const log = openSync(join(dir, "replicator.log"), "a");
+      const logPath = join(dir, "replicator.log");
+      const log = openSync(logPath, "a");
+      // The log is appended to across restarts: readiness must be read from this run's part only.
+      const from = statSync(logPath).size;
       const proc = spawn(
         process.execPath,
         ["--import", "tsx", join(root, "apps/replicator/src/main.ts"), "--config", configPath],
@@ -50,10 +53,11 @@ export function replicatorProcess(
       await waitFor(
         () => {
           if (proc.exitCode !== null)
-            throw new Error(
-              `replicator ${region} exited with ${proc.exitCode}; see ${join(dir, "replicator.log")}`,
-            );
-          return readFileSync(join(dir, "replicator.log"), "utf8").includes("replicator active");
+            throw new Error(`replicator ${region} exited with ${proc.exitCode}; see ${logPath}`);
+          return readFileSync(logPath)
+            .subarray(from)
+            .toString("utf8")
+            .includes("replicator active");
         },
         {
           description: `replicator ${region} to become active`,

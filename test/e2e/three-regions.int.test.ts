@@ -184,15 +184,25 @@ describe("three regions, whole pipeline", () => {
     const started = standby.start().then(() => {
       active = true;
     });
-    await waitFor(() => standby.status().state === "standby", {
-      description: "the second instance to wait as standby",
-      timeoutMs: 30_000,
-    });
-    expect(active).toBe(false);
-    await a.replicator.stop();
-    await started;
-    expect(standby.status().state).toBe("active");
-    a.replicator = standby;
+    started.catch(() => undefined); // a failed start is reported by `await started` below
+    try {
+      await waitFor(() => standby.status().state === "standby", {
+        description: "the second instance to wait as standby",
+        timeoutMs: 30_000,
+      });
+      expect(active).toBe(false);
+      await a.replicator.stop();
+      await started;
+      expect(standby.status().state).toBe("active");
+      a.replicator = standby;
+    } finally {
+      // Not handed over (a step above failed): stop it here, or it would take over the region
+      // while afterAll drops its database.
+      if (a.replicator !== standby) {
+        await standby.stop();
+        await started.catch(() => undefined);
+      }
+    }
     // The new active instance replicates: a write in b reaches a.
     await b.pool.query(
       "UPDATE counting_results SET people_in = people_in + 5 WHERE camera_id = 'solo-2'",

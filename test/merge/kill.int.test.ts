@@ -23,6 +23,16 @@ import {
 // Contract §1.6: kill -9 of the merger mid-batch, restart, nothing lost and nothing counted twice.
 const defer = useCleanups();
 
+/** Resolves when the child has exited, also when it already had (a listener added then would never fire). */
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    child.once("exit", () => {
+      resolve();
+    });
+  });
+}
+
 function spawnMerger(config: unknown): { child: ChildProcess; started: Promise<void> } {
   const root = findRepoRoot();
   // node itself with tsx as a loader (not the tsx wrapper binary): SIGKILL must hit the merger, not a parent.
@@ -106,12 +116,9 @@ it("kill -9 mid-batch and restart: exact counts, progress resumes from the datab
       timeoutMs: 60_000,
       intervalMs: 20,
     });
+    const gone = exited(m.child);
     m.child.kill("SIGKILL");
-    await new Promise<void>((resolve) =>
-      m.child.once("exit", () => {
-        resolve();
-      }),
-    );
+    await gone;
   }
   expect(await applied()).toBeLessThan(rounds);
   const last = spawnMerger(config);
@@ -131,10 +138,7 @@ it("kill -9 mid-batch and restart: exact counts, progress resumes from the datab
   expect(got.length).toBe(keys);
   for (const row of got)
     expect(row.hits, `hits of ${row.id}`).toBe(String(count.get(Number(row.id))));
+  const gone = exited(last.child);
   last.child.kill("SIGTERM");
-  await new Promise<void>((resolve) =>
-    last.child.once("exit", () => {
-      resolve();
-    }),
-  );
+  await gone;
 });

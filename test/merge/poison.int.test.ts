@@ -38,12 +38,16 @@ it("poison messages land in the DLQ with reasons and do not stop consumption", a
   await db.client
     .query(`INSERT INTO georep.conflicts (table_name, row_key, column_name, winner_stamp, winner_region, loser_stamp, loser_region, recorded_at)
     VALUES ('public.pitems', '{}', 'label', 1, 'a', 0, 'b', now() - interval '3 hours')`);
+  // Everything before the heartbeat was committed at the source an hour ago: the lag reads about
+  // 3600 s until the heartbeat (committed now) is applied, whatever the speed of the machine.
+  const committedAnHourAgo = Date.now() - 3_600_000;
   const good = (id: number, hits: bigint) =>
-    encode(rows(origin, [itemSlice("pitems", id, hits, 1n << 16n)]));
+    encode(rows(origin, [itemSlice("pitems", id, hits, 1n << 16n)], committedAnHourAgo));
   const oversized = encode(
     rows(
       origin,
       Array.from({ length: 40 }, (_v, i) => itemSlice("pitems", 100 + i, 1n, 1n << 16n)),
+      committedAnHourAgo,
     ),
   );
   const values = [
@@ -53,9 +57,9 @@ it("poison messages land in the DLQ with reasons and do not stop consumption", a
       JSON.stringify({ v: 2, kind: "rows", origin, lsn: "0/1", commitTime: 1, rows: [] }),
     ),
     oversized,
-    encode(rows("zz-nowhere", [itemSlice("pitems", 2, 1n, 1n << 16n)])),
-    encode(rows(target, [itemSlice("pitems", 3, 1n, 1n << 16n)])),
-    encode(rows(origin, [itemSlice("nosuch", 4, 1n, 1n)])),
+    encode(rows("zz-nowhere", [itemSlice("pitems", 2, 1n, 1n << 16n)], committedAnHourAgo)),
+    encode(rows(target, [itemSlice("pitems", 3, 1n, 1n << 16n)], committedAnHourAgo)),
+    encode(rows(origin, [itemSlice("nosuch", 4, 1n, 1n)], committedAnHourAgo)),
     good(2, 7n),
   ].map((value, i) => ({ key: `m${i}`, value }));
   await produce(topic.name, values, 1);
@@ -101,7 +105,7 @@ it("poison messages land in the DLQ with reasons and do not stop consumption", a
       return Promise.resolve();
     },
   });
-  await waitFor(() => reasons.length >= 6, { description: "six dead letters", timeoutMs: 30_000 });
+  await waitFor(() => reasons.length >= 6, { description: "six dead letters", timeoutMs: 60_000 });
   expect(reasons.map((r) => r.reason)).toEqual([
     "malformed",
     "unknown-version",
@@ -118,6 +122,7 @@ it("poison messages land in the DLQ with reasons and do not stop consumption", a
 
   // An idle origin: a heartbeat keeps its lag fresh and moves progress.
   const lag = () => merger.status().lagSeconds[origin] ?? Infinity;
+  expect(lag()).toBeGreaterThan(3_000);
   await produce(
     topic.name,
     [
@@ -135,17 +140,23 @@ it("poison messages land in the DLQ with reasons and do not stop consumption", a
     ],
     1,
   );
-  await waitFor(() => lag() < 5, { description: "lag from the heartbeat", timeoutMs: 20_000 });
+  // Below 600 s: from the heartbeat (the messages before it are 3600 s old), and not a wall-clock
+  // window of a few seconds that a slow merge or a descheduled test would miss.
+  await waitFor(() => lag() < 600, { description: "lag from the heartbeat", timeoutMs: 60_000 });
   await waitFor(
     async () =>
       (await db.client.query("SELECT kafka_offset FROM georep.progress WHERE kafka_offset = 8"))
         .rowCount === 1,
-    { description: "progress to cover the heartbeat", timeoutMs: 20_000 },
+    { description: "progress to cover the heartbeat", timeoutMs: 60_000 },
   );
+  // The gauge is refreshed every lagIntervalMs: poll it, for this origin.
+  const gauge = new RegExp(`^georep_replication_lag_seconds\\{origin="${origin}"\\} (\\S+)$`, "m");
   await waitFor(
-    async () =>
-      /georep_replication_lag_seconds\{origin="[^"]+"\} [0-4]\./.test(await metrics.render()),
-    { description: "lag gauge", timeoutMs: 5_000 },
+    async () => {
+      const value = gauge.exec(await metrics.render())?.[1];
+      return value !== undefined && Number(value) < 600;
+    },
+    { description: `the lag gauge of ${origin} below 600 s`, timeoutMs: 30_000 },
   );
   expect(merger.status().state).toBe("running");
 });
