@@ -7,6 +7,8 @@ import { readOwnState } from "./own-state.ts";
 import type { Queryable } from "./queryable.ts";
 import type { CaptureSink } from "./sink.ts";
 import { createSlot, dropSlot, inspectSlot } from "./slot.ts";
+import { clearResync, markResync, resyncPending } from "./resync-marker.ts";
+import { ReaderError } from "./errors.ts";
 import type { TableCodec } from "./tuple.ts";
 import { rowWriter } from "./slice-json.ts";
 
@@ -30,7 +32,9 @@ export interface PrepareDeps {
  * state is emitted once, tracked at the new slot's consistent point, before streaming from it.
  * Creating the slot first and reading after is what makes the copy complete: everything
  * committed before the consistent point is in the read, everything after is on the slot
- * (overlap is shipped twice, which idempotent merges absorb).
+ * (overlap is shipped twice, which idempotent merges absorb). A resync marker, written before
+ * the slot and cleared once Kafka acknowledged the whole emit, makes a crash in between emit
+ * again on the next start: the surviving slot alone would stream on without that state.
  * @throws ReaderError or a pg error; the caller backs off and retries.
  */
 export async function prepareSlot(d: PrepareDeps): Promise<{ ledger: Ledger; resynced: boolean }> {
@@ -38,8 +42,18 @@ export async function prepareSlot(d: PrepareDeps): Promise<{ ledger: Ledger; res
   const state = inspected.kind === "ok" && d.invalidated ? ({ kind: "lost" } as const) : inspected;
   if (state.kind === "ok") {
     d.ledger.raise(state.confirmedFlush);
-    return { ledger: d.ledger, resynced: false };
+    const pending = await resyncPending(d.pool, d.slot);
+    if (pending === undefined) return { ledger: d.ledger, resynced: false };
+    d.log.warn(
+      { slot: d.slot, reason: pending },
+      "an earlier own-state emit was interrupted before Kafka acknowledged it; emitting again",
+    );
+    const rows = await emitOwnState(d, d.ledger, d.ledger.durable);
+    await clearResync(d.pool, d.slot);
+    d.log.info({ rows }, "own state emitted");
+    return { ledger: d.ledger, resynced: true };
   }
+  await markResync(d.pool, d.slot, state.kind === "lost" ? "invalidated" : "initial");
   if (state.kind === "lost") {
     d.log.error(
       { slot: d.slot },
@@ -54,12 +68,16 @@ export async function prepareSlot(d: PrepareDeps): Promise<{ ledger: Ledger; res
   );
   const ledger = createLedger(start);
   const rows = await emitOwnState(d, ledger, start);
+  await clearResync(d.pool, d.slot);
   d.log.info({ rows }, "own state emitted");
   return { ledger, resynced: true };
 }
 
+/** Ships every own-state row, tracked at `at`; resolves once Kafka acknowledged all of them. */
 async function emitOwnState(d: PrepareDeps, ledger: Ledger, at: Lsn): Promise<number> {
   let total = 0;
+  const shipped: Array<Promise<void>> = [];
+  let failure: unknown;
   for (const codec of d.codecs) {
     for await (const tuples of readOwnState(d.pool, codec, d.region, d.batchRows)) {
       await d.sink.ready();
@@ -70,23 +88,33 @@ async function emitOwnState(d: PrepareDeps, ledger: Ledger, at: Lsn): Promise<nu
       });
       const ticket = ledger.track(at);
       total += rows.length;
-      d.sink
-        .ship({
-          rows,
-          heartbeat: undefined,
-          lsn: at,
-          commitTime: d.clock(),
-          changesIn: rows.length,
-        })
-        .then(
+      const ship = d.sink.ship({
+        rows,
+        heartbeat: undefined,
+        lsn: at,
+        commitTime: d.clock(),
+        changesIn: rows.length,
+      });
+      // Every outcome is handled at once (no unhandled rejection while later batches are
+      // read); a failure is raised after the loop.
+      shipped.push(
+        ship.then(
           () => {
             ledger.complete(ticket);
           },
           (error: unknown) => {
-            d.log.debug({ err: error }, "resync batch not shipped (sink closed)");
+            failure ??= error;
           },
-        );
+        ),
+      );
     }
   }
+  await Promise.all(shipped);
+  if (failure !== undefined)
+    throw new ReaderError(
+      "own-state emit not acknowledged by Kafka",
+      { slot: d.slot, lsn: at },
+      { cause: failure },
+    );
   return total;
 }

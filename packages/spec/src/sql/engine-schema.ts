@@ -59,4 +59,18 @@ CREATE OR REPLACE FUNCTION georep.wall_stamp() RETURNS bigint LANGUAGE sql VOLAT
 $$ SELECT (floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) << 16 $$;
 `,
   },
+  {
+    version: 2,
+    description: "resync markers: an own-state emit that has not been acknowledged by Kafka yet",
+    sql: `
+-- Written by the reader before it creates a slot (or recreates a lost one) and deleted once
+-- every row of the own-state emit is acknowledged by Kafka: a crash in between leaves the marker,
+-- and the next start emits again instead of streaming on from a slot that skipped that state.
+CREATE TABLE IF NOT EXISTS georep.resync (
+  slot text PRIMARY KEY,
+  reason text NOT NULL,
+  started_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+`,
+  },
 ];
