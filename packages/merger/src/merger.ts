@@ -1,6 +1,7 @@
 // Merger lifecycle:
 //
-//   idle ──start()──▶ starting ──checks ok, topics ensured, consumer joined──▶ running
+//   idle ──start()──▶ starting ──checks ok, topics ensured, consumer started──▶ running
+//   (kafkajs joins the group in the background: running means consuming soon, not assigned yet)
 //   starting ──check or connection fails──▶ failed (start() throws)
 //   running ──consumer crashed (non-retriable)──▶ failed
 //   running | failed ──stop()──▶ stopping (batch in progress finishes) ──▶ stopped
