@@ -1,6 +1,7 @@
 import pg from "pg";
 import { z } from "zod";
 import { loadReplicatorConfig } from "@georep/replicator";
+import { CliUsageError } from "../errors.ts";
 
 /** Flags of `georep conflicts`, validated before any connection is made. */
 const flagsSchema = z.object({
@@ -23,11 +24,6 @@ const flagsSchema = z.object({
 });
 
 export type ConflictFlags = z.input<typeof flagsSchema>;
-
-/** Raised for an invalid flag; the message names the flag and the fix. */
-export class ConflictFlagsError extends Error {
-  override readonly name = "ConflictFlagsError";
-}
 
 export interface ConflictEntry {
   readonly recordedAt: string;
@@ -66,7 +62,7 @@ function parseFlags(flags: ConflictFlags): z.output<typeof flagsSchema> {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const flag = FLAG_NAMES[String(issue?.path[0])] ?? String(issue?.path[0]);
-  throw new ConflictFlagsError(`${flag} ${issue?.message ?? "is invalid"}`, {
+  throw new CliUsageError(`${flag} ${issue?.message ?? "is invalid"}`, flag, {
     cause: parsed.error,
   });
 }

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { quoteIdent, stateLayout } from "@georep/spec";
 import { loadReplicatorConfig } from "@georep/replicator";
+import { CliUsageError } from "../errors.ts";
 
 export interface RehomeReport {
   readonly table: string;
@@ -28,9 +29,13 @@ export async function rehome(
   const ids = config.regions.map((r) => r.id);
   for (const region of [from, to]) {
     if (!ids.includes(region))
-      throw new Error(`region '${region}' is not in the config's regions [${ids.join(", ")}]`);
+      throw new CliUsageError(
+        `region '${region}' is not in the config's regions [${ids.join(", ")}]`,
+        region === from ? "--from" : "--to",
+      );
   }
-  if (from === to) throw new Error("--from and --to name the same region; nothing to move");
+  if (from === to)
+    throw new CliUsageError("--from and --to name the same region; nothing to move", "--to");
   const client = new pg.Client({
     connectionString: config.postgres.url,
     application_name: "georep-rehome",
@@ -41,7 +46,7 @@ export async function rehome(
     for (const spec of config.schema.tables) {
       const layout = stateLayout(spec);
       if (spec.home.kind !== "column") {
-        throw new Error(
+        throw new CliUsageError(
           `table ${spec.schema}.${spec.name} derives its home from '${spec.home.column}' by prefix; change the rule in its spec instead`,
         );
       }

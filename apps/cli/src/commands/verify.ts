@@ -3,6 +3,7 @@ import { stateLayout } from "@georep/spec";
 import { loadReplicatorConfig } from "@georep/replicator";
 import { verifyRegions } from "@georep/verify";
 import type { VerifyReport } from "@georep/verify";
+import { CliUsageError } from "../errors.ts";
 
 /** `georep verify --config a.json --config b.json …`: are the regions identical? */
 export async function verify(configPaths: readonly string[]): Promise<VerifyReport> {
@@ -14,7 +15,10 @@ export async function verify(configPaths: readonly string[]): Promise<VerifyRepo
   try {
     const first = configs[0];
     if (first === undefined)
-      throw new Error("verify needs at least two --config files, one per region");
+      throw new CliUsageError(
+        "verify needs at least two --config files, one per region",
+        "--config",
+      );
     return await verifyRegions(pools, first.schema.tables.map(stateLayout));
   } finally {
     await Promise.all(pools.map((p) => p.pool.end()));
