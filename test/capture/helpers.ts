@@ -5,7 +5,12 @@ import pg from "pg";
 import type { Consumer } from "kafkajs";
 import { decodeEnvelope, originTopic, rowKey } from "@georep/contract";
 import type { RowSlice } from "@georep/contract";
-import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/spec";
+import {
+  countingResultsSpec,
+  installSchema,
+  parseInstallConfig,
+  parseTableSpec,
+} from "@georep/spec";
 import {
   createTestDatabase,
   findRepoRoot,
@@ -15,7 +20,9 @@ import {
 } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { createKafka } from "@georep/kafka";
-import { silentLogger } from "@georep/observability";
+import { createMetrics, silentLogger, systemClock } from "@georep/observability";
+import { createCapture } from "@georep/shipper";
+import type { Capture } from "@georep/shipper";
 
 export interface RegionDb {
   readonly db: TestDatabase;
@@ -260,4 +267,24 @@ export async function slotPosition(client: pg.Client, slot: string): Promise<str
     [slot],
   );
   return rows[0]?.lsn ?? undefined;
+}
+
+/** A capture of `r` in this process, with short intervals so tests see progress fast; the caller stops it. */
+export function testCapture(r: RegionDb): Capture {
+  return createCapture({
+    region: r.region,
+    pgUrl: r.db.url,
+    slotName: r.slot,
+    kafka: { brokers: readEndpoints().kafka.brokers },
+    options: {
+      heartbeatIntervalMs: 300,
+      statusIntervalMs: 200,
+      backoffInitialMs: 50,
+      backoffMaxMs: 500,
+    },
+    tables: [parseTableSpec(countingResultsSpec)],
+    logger: silentLogger(),
+    metrics: createMetrics(),
+    clock: systemClock,
+  });
 }

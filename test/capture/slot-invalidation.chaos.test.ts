@@ -1,12 +1,16 @@
 import pg from "pg";
 import { expect, it } from "vitest";
-import { createMetrics, silentLogger, systemClock } from "@georep/observability";
-import { createCapture } from "@georep/shipper";
 import type { Capture } from "@georep/shipper";
-import { countingResultsSpec, parseTableSpec } from "@georep/spec";
 import { readEndpoints, regionEndpoint, useCleanups, waitFor } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
-import { mismatches, ownState, readTopic, setupRegionDb, writeCounts } from "./helpers.ts";
+import {
+  mismatches,
+  ownState,
+  readTopic,
+  setupRegionDb,
+  testCapture,
+  writeCounts,
+} from "./helpers.ts";
 
 // This lowers max_slot_wal_keep_size for the WHOLE ap-south cluster and forces WAL switches and
 // checkpoints: every other slot on that cluster (other test files' slots, replicators' slots)
@@ -15,22 +19,7 @@ import { mismatches, ownState, readTopic, setupRegionDb, writeCounts } from "./h
 const defer = useCleanups();
 
 function capture(r: RegionDb): Capture {
-  const c = createCapture({
-    region: r.region,
-    pgUrl: r.db.url,
-    slotName: r.slot,
-    kafka: { brokers: readEndpoints().kafka.brokers },
-    options: {
-      heartbeatIntervalMs: 300,
-      statusIntervalMs: 200,
-      backoffInitialMs: 50,
-      backoffMaxMs: 500,
-    },
-    tables: [parseTableSpec(countingResultsSpec)],
-    logger: silentLogger(),
-    metrics: createMetrics(),
-    clock: systemClock,
-  });
+  const c = testCapture(r);
   defer(() => c.stop());
   return c;
 }

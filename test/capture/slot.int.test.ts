@@ -1,33 +1,15 @@
 import pg from "pg";
 import { expect, it } from "vitest";
-import { createMetrics, silentLogger, systemClock } from "@georep/observability";
 import { parseLsn } from "@georep/reader";
-import { createCapture } from "@georep/shipper";
 import type { Capture } from "@georep/shipper";
-import { countingResultsSpec, parseTableSpec } from "@georep/spec";
-import { createTestDatabase, readEndpoints, useCleanups, waitFor } from "@georep/testkit";
+import { createTestDatabase, useCleanups, waitFor } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
-import { setupRegionDb, slotPosition } from "./helpers.ts";
+import { setupRegionDb, slotPosition, testCapture } from "./helpers.ts";
 
 const defer = useCleanups();
 
 function capture(r: RegionDb): Capture {
-  const c = createCapture({
-    region: r.region,
-    pgUrl: r.db.url,
-    slotName: r.slot,
-    kafka: { brokers: readEndpoints().kafka.brokers },
-    options: {
-      heartbeatIntervalMs: 300,
-      statusIntervalMs: 200,
-      backoffInitialMs: 50,
-      backoffMaxMs: 500,
-    },
-    tables: [parseTableSpec(countingResultsSpec)],
-    logger: silentLogger(),
-    metrics: createMetrics(),
-    clock: systemClock,
-  });
+  const c = testCapture(r);
   defer(() => c.stop());
   return c;
 }
