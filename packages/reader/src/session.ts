@@ -13,6 +13,7 @@ import { LogicalReplicationService, PgoutputPlugin } from "pg-logical-replicatio
 import { PUBLICATION } from "@georep/spec";
 import type { Lsn } from "./lsn.ts";
 import { formatLsn } from "./lsn.ts";
+import { PgoutputDecodeError } from "./pgoutput-cursor.ts";
 
 export interface SessionHandlers<M> {
   /** Called synchronously, in stream order. A throw ends the session (restart from durable). */
@@ -96,15 +97,17 @@ export function startSession<M>(
     try {
       const kind = chunk.length > 0 ? chunk.readUInt8(0) : -1;
       if (kind === 0x77 /* w */) {
-        if (chunk.length < XLOG_HEADER) throw new Error(`XLogData frame of ${chunk.length} bytes`);
+        if (chunk.length < XLOG_HEADER)
+          throw new PgoutputDecodeError(`XLogData frame of ${chunk.length} bytes`);
         handlers.onMessage(decode(chunk, XLOG_HEADER));
       } else if (kind === 0x6b /* k */) {
-        if (chunk.length < 18) throw new Error(`keepalive frame of ${chunk.length} bytes`);
+        if (chunk.length < 18)
+          throw new PgoutputDecodeError(`keepalive frame of ${chunk.length} bytes`);
         const shouldRespond = chunk.readUInt8(17) !== 0;
         handlers.onKeepalive(chunk.readBigUInt64BE(1) as Lsn, shouldRespond);
         if (shouldRespond) ack();
       } else {
-        throw new Error(`unknown replication frame 0x${kind.toString(16)}`);
+        throw new PgoutputDecodeError(`unknown replication frame 0x${kind.toString(16)}`);
       }
     } catch (error) {
       end(error);
