@@ -4,9 +4,12 @@
 // Environment: GEOREP_BENCH_CHANGES (200000), GEOREP_BENCH_HOT_CHANGES (50000),
 // GEOREP_BENCH_OPTIONS (JSON capture tuning, e.g. '{"maxBatchRows":5000}'), GEOREP_BENCH_SKIP_HOT=1.
 // Both sides start from a slot created before the writes and stop at the same WAL end; "ours"
-// counts until Kafka acknowledged every change (acks=all), setup (topics, slot check) included.
+// counts until Kafka acknowledged every change (acks=all), its start included (slot check,
+// replication connection, Kafka producer). The region's topic is created beforehand, as a
+// deployment has it: creating a topic is not per-change work and pg_recvlogical has none.
 import { spawn } from "node:child_process";
 import pg from "pg";
+import { originTopic } from "@georep/contract";
 import { createLogger, createMetrics, systemClock } from "@georep/observability";
 import { createCapture } from "@georep/shipper";
 import type { Capture } from "@georep/shipper";
@@ -18,12 +21,13 @@ import {
 } from "@georep/spec";
 import {
   createTestDatabase,
+  createTestTopic,
   ensureStackUp,
   readEndpoints,
   uniqueName,
   waitFor,
 } from "@georep/testkit";
-import type { TestDatabase } from "@georep/testkit";
+import type { TestDatabase, TestTopic } from "@georep/testkit";
 
 const N = Number(process.env["GEOREP_BENCH_CHANGES"] ?? 200_000);
 const HOT = Number(process.env["GEOREP_BENCH_HOT_CHANGES"] ?? 50_000);
@@ -74,7 +78,9 @@ const rate = (n: number, ms: number): string => `${fmt((n / ms) * 1000).padStart
 
 async function uniformKeys(): Promise<void> {
   const { db, client, region } = await database("bench_uniform");
+  let topic: TestTopic | undefined;
   try {
+    topic = await createTestTopic(originTopic(region), 6);
     const rawSlot = uniqueName("bench_raw");
     const ourSlot = uniqueName("bench_ours");
     await client.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [rawSlot]);
@@ -137,7 +143,7 @@ async function uniformKeys(): Promise<void> {
       `(a) pg_recvlogical pgoutput decode : ${rate(N, rawMs)}  (${fmt(rawMs)} ms, to /dev/null)`,
     );
     console.log(
-      `(b) reader + shipper, Kafka acked  : ${rate(N, oursMs)}  (${fmt(oursMs)} ms incl. ${fmt(setupMs)} ms setup; ${fmt(s.sends)} sends, ${fmt(s.messagesOut)} messages, ${fmt(s.shippedRows)} rows)`,
+      `(b) reader + shipper, Kafka acked  : ${rate(N, oursMs)}  (${fmt(oursMs)} ms incl. ${fmt(setupMs)} ms start; ${fmt(s.sends)} sends, ${fmt(s.messagesOut)} messages, ${fmt(s.shippedRows)} rows)`,
     );
     console.log(`    streaming only                 : ${rate(N, oursMs - setupMs)}`);
     console.log(
@@ -149,6 +155,7 @@ async function uniformKeys(): Promise<void> {
     if (Object.keys(OPTIONS).length > 0) console.log(`    tuning: ${JSON.stringify(OPTIONS)}`);
   } finally {
     await client.end();
+    await topic?.delete();
     await db.drop();
   }
 }

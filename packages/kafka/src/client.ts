@@ -49,6 +49,7 @@ export function createKafka(options: KafkaOptions): KafkaClient {
       const p = createProducer(kafka, options.logger, producerOptions);
       producers.add(p);
       return {
+        connect: (topics) => p.connect(topics),
         send: (records) => p.send(records),
         close: async () => {
           producers.delete(p);

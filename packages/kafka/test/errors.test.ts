@@ -4,7 +4,6 @@ import { createLogger } from "@georep/observability";
 import { Writable } from "node:stream";
 import { KafkaError, toKafkaError } from "../src/errors.ts";
 import { pinoLogCreator } from "../src/log-creator.ts";
-import { splitByPartitionBytes } from "../src/producer.ts";
 
 describe("KafkaError", () => {
   it("keeps kafkajs' retriable flag, the cause and the topic/partition", () => {
@@ -46,23 +45,5 @@ describe("kafkajs log lines", () => {
     expect(line["msg"]).toBe("leader moved");
     expect(line["namespace"]).toBe("Producer");
     expect(line["broker"]).toBe("b:1");
-  });
-});
-
-describe("splitByPartitionBytes", () => {
-  it("keeps each partition of a request under the broker's batch limit, in order", () => {
-    const rec = (partition: number, size: number) => ({
-      topic: "t",
-      partition,
-      key: null,
-      value: Buffer.alloc(size),
-    });
-    const records = [rec(0, 600), rec(1, 600), rec(0, 600), rec(0, 100)];
-    const chunks = splitByPartitionBytes(records, 1000);
-    expect(chunks.map((c) => c.map((r) => r.partition))).toEqual([
-      [0, 1],
-      [0, 0],
-    ]);
-    expect(chunks.flat()).toEqual(records);
   });
 });

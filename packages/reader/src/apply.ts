@@ -1,12 +1,14 @@
 // Turns decoded pgoutput messages into the flush window, in stream order (synchronously, so that
 // a keepalive is only ever judged after every change sent before it).
 //
-//   between ──Begin──▶ in-transaction ──Insert/Update of own state──▶ window.add
+//   between ──Begin──▶ in-transaction ──Insert/Update of own state──▶ window.put (written
+//                                       as JSON) or window.add (values: unchanged TOAST)
 //   in-transaction ──Commit──▶ between (window.commit(end LSN))
 //   Delete/Truncate of state tables, other relations, Type/Origin/Message ──▶ ignored
 import type { Ledger } from "./ledger.ts";
 import type { Lsn } from "./lsn.ts";
 import type { PgoutputMessage } from "./pgoutput.ts";
+import { frameRowWriter } from "./slice-json.ts";
 import type { RelationPlan } from "./tuple.ts";
 import type { FlushWindow } from "./window.ts";
 
@@ -36,12 +38,18 @@ export function createApplier(window: FlushWindow, ledger: Ledger, region: strin
           return;
         case "insert":
         case "update": {
-          const { plan, values } = message;
-          if (plan === undefined || values === undefined) return;
+          const { plan, tuple, old } = message;
+          if (plan === undefined || tuple === undefined) return;
           if (plan.kind === "state") {
-            window.add(plan.codec, values, commitLsn, commitTime);
+            // A complete tuple is written as JSON now, straight from the frame: the window then
+            // holds bytes, not strings. One with unchanged TOAST (or a problem the values path
+            // reports at the cut) is kept as values.
+            const row = tuple.complete ? frameRowWriter(plan.codec)(tuple) : undefined;
+            if (row !== undefined) window.put(row, commitLsn, commitTime);
+            else window.add(plan.codec, tuple.values(old), commitLsn, commitTime);
           } else {
-            const [origin, stamp] = values;
+            const origin = tuple.text(0);
+            const stamp = tuple.text(1);
             if (origin === region && typeof stamp === "string")
               window.heartbeat(stamp, commitLsn, commitTime);
           }

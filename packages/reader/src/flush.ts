@@ -1,6 +1,6 @@
 // The flush loop: waits for a non-empty window (linger, or earlier when the window is full),
-// waits for room in the sink (backpressure), cuts the window, completes unchanged-TOAST tuples,
-// tracks the cut in the ledger and ships it.
+// waits for room in the sink (backpressure), cuts the window, writes the rows kept as values
+// (re-reading unchanged-TOAST columns still unknown), tracks the cut in the ledger and ships it.
 //
 //   waiting ──linger / wake──▶ ready? ──sink.ready()──▶ cutting ──▶ shipping (async) ──▶ waiting
 //   cutting ──error (re-read failed)──▶ onError (the reader restarts from durable)
@@ -10,7 +10,8 @@ import type { CaptureBatch, CaptureSink, ShipRow } from "./sink.ts";
 import type { Values } from "./pgoutput.ts";
 import { rowWriter } from "./slice-json.ts";
 import type { Tuple } from "./tuple.ts";
-import type { CoalescedRow } from "./coalesce.ts";
+import type { CoalescedRow, ValuesRow } from "./coalesce.ts";
+import { lacksSliceColumn } from "./slice.ts";
 import type { FlushWindow } from "./window.ts";
 
 export interface FlushDeps {
@@ -20,9 +21,10 @@ export interface FlushDeps {
   readonly logger: Logger;
   readonly lingerMs: number;
   /** Re-reads the current own row of a tuple with unchanged-TOAST columns. */
-  readonly reread: (row: CoalescedRow) => Promise<Tuple | undefined>;
+  readonly reread: (row: ValuesRow) => Promise<Tuple | undefined>;
   readonly onCut: () => void;
-  readonly onShipped: (batch: CaptureBatch) => void;
+  /** Counts of a batch Kafka acknowledged (rows shipped, WAL changes folded into them). */
+  readonly onShipped: (shipped: { readonly rows: number; readonly changesIn: number }) => void;
   readonly onError: (error: unknown) => void;
 }
 
@@ -48,8 +50,12 @@ export function startFlushLoop(deps: FlushDeps): FlushLoop {
   const complete = async (rows: CoalescedRow[]): Promise<ShipRow[]> => {
     const out: ShipRow[] = [];
     for (const row of rows) {
+      if (row.kind === "written") {
+        out.push(row);
+        continue;
+      }
       let values: Values = row.values;
-      if (values.includes(undefined)) {
+      if (lacksSliceColumn(row.codec, values)) {
         const tuple = await deps.reread(row);
         if (tuple === undefined) continue;
         values = row.codec.toValues(tuple);
@@ -80,10 +86,12 @@ export function startFlushLoop(deps: FlushDeps): FlushLoop {
         commitTime: cut.commitTime,
         changesIn: cut.changesIn,
       };
+      // Only the counts outlive the send: the rows are garbage once routed into envelopes.
+      const shipped = { rows: rows.length, changesIn: cut.changesIn };
       deps.sink.ship(batch).then(
         () => {
           ledger.complete(ticket);
-          deps.onShipped(batch);
+          deps.onShipped(shipped);
         },
         (error: unknown) => {
           deps.logger.debug(

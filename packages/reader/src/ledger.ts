@@ -5,6 +5,7 @@
 //               acknowledged to PostgreSQL and the restart point after any failure
 //
 //   track(upTo) ──▶ pending ──complete()──▶ done ── (all earlier done) ──▶ durable = upTo
+//   no ticket pending ──▶ drained() waiters resume
 import type { Lsn } from "./lsn.ts";
 import { ZERO_LSN, maxLsn } from "./lsn.ts";
 
@@ -23,6 +24,8 @@ export interface Ledger {
   track(upTo: Lsn): Ticket;
   /** Marks a batch durable; durable advances over the completed prefix. */
   complete(ticket: Ticket): void;
+  /** Resolves once no batch is pending (at once when none is): everything shipped is durable. */
+  drained(): Promise<void>;
   /**
    * Nothing received is still in flight: the position can move to `lsn` (a keepalive's walEnd
    * or a fresh slot's start) without shipping anything. No-op while batches are pending.
@@ -36,6 +39,7 @@ export function createLedger(start: Lsn = ZERO_LSN): Ledger {
   let received = start;
   let durable = start;
   const queue: Ticket[] = [];
+  let waiters: Array<() => void> = [];
   return {
     get received() {
       return received;
@@ -60,6 +64,15 @@ export function createLedger(start: Lsn = ZERO_LSN): Ledger {
         const head = queue.shift();
         if (head !== undefined) durable = maxLsn(durable, head.upTo);
       }
+      if (queue.length === 0 && waiters.length > 0) {
+        const woken = waiters;
+        waiters = [];
+        for (const wake of woken) wake();
+      }
+    },
+    drained() {
+      if (queue.length === 0) return Promise.resolve();
+      return new Promise((resolve) => waiters.push(resolve));
     },
     advanceIdle(lsn) {
       if (queue.length > 0) return false;

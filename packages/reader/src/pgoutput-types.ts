@@ -1,5 +1,6 @@
 // The messages of pgoutput protocol v1 as our decoder (pgoutput.ts) returns them.
 import type { Lsn } from "./lsn.ts";
+import type { TupleSpans } from "./tuple-spans.ts";
 
 export interface RelationColumn {
   readonly name: string;
@@ -44,7 +45,10 @@ export type PgoutputMessage<P extends TuplePlan> =
       readonly tag: "insert" | "update";
       readonly relation: Relation;
       readonly plan: P | undefined;
-      readonly values: Values | undefined;
+      /** The new tuple's planned columns (undefined without a plan); valid until the next decode(). */
+      readonly tuple: TupleSpans | undefined;
+      /** An update's full old tuple (REPLICA IDENTITY FULL): fills unknown slots of `tuple`. */
+      readonly old: Values | undefined;
     }
   | { readonly tag: "delete"; readonly relation: Relation }
   | { readonly tag: "truncate"; readonly relations: readonly Relation[] }

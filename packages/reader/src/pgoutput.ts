@@ -3,9 +3,10 @@
 //
 // Why not pg-logical-replication's parser: it builds a dictionary object per tuple, decodes every
 // value through TextDecoder over a Buffer slice and LSNs as strings. Here a relation gets a plan
-// once (which columns to decode, into which slot of a fixed-width array); tuples of relations
-// without a plan are walked (framing checked) but not decoded. Values stay PostgreSQL text:
-// `null` is SQL NULL, `undefined` an unchanged TOAST value (or a column the relation lacks).
+// once (which columns matter, into which slot of a fixed-width row); a planned tuple is decoded
+// into positions in the frame (TupleSpans), not strings, and tuples of relations without a plan
+// are walked (framing checked) but not decoded. Values stay PostgreSQL text: `null` is SQL NULL,
+// `undefined` an unchanged TOAST value (or a column the relation lacks).
 import { Cursor, PgoutputDecodeError } from "./pgoutput-cursor.ts";
 import type {
   PgoutputMessage,
@@ -14,6 +15,7 @@ import type {
   TuplePlan,
   Values,
 } from "./pgoutput-types.ts";
+import { NULL_SPAN, TupleSpans } from "./tuple-spans.ts";
 
 export { PgoutputDecodeError } from "./pgoutput-cursor.ts";
 export type {
@@ -24,13 +26,15 @@ export type {
   Values,
 } from "./pgoutput-types.ts";
 
-function isAscii(b: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if ((b[i] ?? 0) > 0x7f) return false;
-  return true;
+interface Known<P> {
+  readonly relation: Relation;
+  readonly plan: P | undefined;
+  /** Reused for every tuple of the relation (planned relations only). */
+  readonly spans: TupleSpans | undefined;
 }
 
 export class PgoutputDecoder<P extends TuplePlan> {
-  private readonly relations = new Map<number, { relation: Relation; plan: P | undefined }>();
+  private readonly relations = new Map<number, Known<P>>();
 
   /** `planFor` is asked once per Relation message; undefined = do not decode its tuples. */
   constructor(private readonly planFor: (relation: Relation) => P | undefined) {}
@@ -49,24 +53,29 @@ export class PgoutputDecoder<P extends TuplePlan> {
       case 0x52 /* R */:
         return { tag: "relation", relation: this.relation(c) };
       case 0x49 /* I */: {
-        const { relation, plan } = this.lookup(c.i32());
+        const { relation, plan, spans } = this.lookup(c.i32());
         if (c.u8() !== 0x4e) throw new PgoutputDecodeError("pgoutput insert without a new tuple");
-        return { tag: "insert", relation, plan, values: this.tuple(c, relation, plan, undefined) };
+        this.tuple(c, relation, plan, spans);
+        return { tag: "insert", relation, plan, tuple: spans, old: undefined };
       }
       case 0x55 /* U */: {
-        const { relation, plan } = this.lookup(c.i32());
+        const { relation, plan, spans } = this.lookup(c.i32());
         let sub = c.u8();
         let old: Values | undefined;
         if (sub === 0x4b /* K */ || sub === 0x4f /* O */) {
-          // A key-only old tuple carries placeholders, not values: walked, not decoded.
-          old = this.tuple(c, relation, sub === 0x4f ? plan : undefined, undefined);
+          // A key-only old tuple carries placeholders, not values: walked, not decoded. A full
+          // one (REPLICA IDENTITY FULL) is kept as text: it fills unchanged columns of the new.
+          const full = sub === 0x4f ? spans : undefined;
+          this.tuple(c, relation, plan, full);
+          old = full?.values();
           sub = c.u8();
         }
         if (sub !== 0x4e)
           throw new PgoutputDecodeError(
             `pgoutput update: unexpected submessage 0x${sub.toString(16)}`,
           );
-        return { tag: "update", relation, plan, values: this.tuple(c, relation, plan, old) };
+        this.tuple(c, relation, plan, spans);
+        return { tag: "update", relation, plan, tuple: spans, old };
       }
       case 0x44 /* D */: {
         const { relation } = this.lookup(c.i32());
@@ -108,7 +117,7 @@ export class PgoutputDecoder<P extends TuplePlan> {
     }
   }
 
-  private lookup(id: number): { relation: Relation; plan: P | undefined } {
+  private lookup(id: number): Known<P> {
     const entry = this.relations.get(id);
     if (entry === undefined)
       throw new PgoutputDecodeError(
@@ -130,56 +139,48 @@ export class PgoutputDecoder<P extends TuplePlan> {
       columns.push({ flags, name: column, typeOid: c.i32() >>> 0, typeMod: c.i32() });
     }
     const relation: Relation = { id: id >>> 0, schema, name, replicaIdentity, columns };
-    this.relations.set(id, { relation, plan: this.planFor(relation) });
+    const plan = this.planFor(relation);
+    const spans = plan === undefined ? undefined : new TupleSpans(plan.width);
+    this.relations.set(id, { relation, plan, spans });
     return relation;
   }
 
-  /** Reads TupleData; decodes planned columns only. An unchanged value takes `fallback`'s. */
+  /** Reads TupleData; records where the planned columns lie in `spans` (if given). */
   private tuple(
     c: Cursor,
     relation: Relation,
     plan: P | undefined,
-    fallback: Values | undefined,
-  ): Values | undefined {
+    spans: TupleSpans | undefined,
+  ): void {
     const n = c.i16();
     if (n > relation.columns.length)
       throw new PgoutputDecodeError(
         `pgoutput tuple of ${relation.schema}.${relation.name} has ${n} columns, the relation ${relation.columns.length}`,
       );
-    const out: Values | undefined =
-      plan === undefined
-        ? undefined
-        : new Array<string | null | undefined>(plan.width).fill(undefined);
-    const b = c.b;
-    // One latin1 string of the whole message, cut with substring where a value is ASCII, is
-    // several times cheaper than a UTF-8 decode per value.
-    const whole = out === undefined ? "" : b.toString("latin1");
+    spans?.reset(c.b);
+    const slots = spans === undefined ? undefined : plan?.slots;
     for (let i = 0; i < n; i++) {
       const kind = c.u8();
-      const slot = out === undefined || plan === undefined ? -1 : (plan.slots[i] ?? -1);
+      const slot = slots === undefined ? -1 : (slots[i] ?? -1);
       if (kind === 0x74 /* t */ || kind === 0x62 /* b */) {
         const length = c.i32();
         if (length < 0)
           throw new PgoutputDecodeError(`pgoutput value of negative length ${length}`);
         c.need(length);
-        if (slot >= 0 && out !== undefined) {
+        if (slot >= 0 && spans !== undefined) {
           if (kind === 0x62)
             throw new PgoutputDecodeError(
               `pgoutput binary value in ${relation.name}.${relation.columns[i]?.name ?? i}: only text is supported`,
             );
-          out[slot] = isAscii(b, c.p, c.p + length)
-            ? whole.substring(c.p, c.p + length)
-            : b.toString("utf8", c.p, c.p + length);
+          spans.start[slot] = c.p;
+          spans.end[slot] = c.p + length;
         }
         c.p += length;
       } else if (kind === 0x6e /* n */) {
-        if (slot >= 0 && out !== undefined) out[slot] = null;
-      } else if (kind === 0x75 /* u */) {
-        if (slot >= 0 && out !== undefined) out[slot] = fallback?.[slot];
-      } else {
+        if (slot >= 0 && spans !== undefined) spans.start[slot] = NULL_SPAN;
+      } else if (kind !== 0x75 /* u: unchanged TOAST, the slot stays unknown */) {
         throw new PgoutputDecodeError(`unknown pgoutput tuple value kind 0x${kind.toString(16)}`);
       }
     }
-    return out;
   }
 }

@@ -23,6 +23,9 @@ import { createFlushWindow } from "./window.ts";
 
 export type { Reader, ReaderOptions, ReaderStatus } from "./reader-types.ts";
 
+/** How long stop() waits for Kafka to acknowledge what was shipped before it gives up. */
+const STOP_DRAIN_MS = 15_000;
+
 export function createReader(o: ReaderOptions): Reader {
   const log = o.logger.child({ component: "reader", slot: o.slotName });
   const codecs = o.tables.map((t) => tableCodec(stateLayout(t)));
@@ -55,11 +58,11 @@ export function createReader(o: ReaderOptions): Reader {
     lingerMs: o.lingerMs,
     reread: (row) => rereadOwnRow(pool, row.codec, o.region, row.codec.toTuple(row.values)),
     onCut: () => streaming?.resume(),
-    onShipped: (batch) => {
-      s.coalescedIn += batch.changesIn;
-      s.shippedRows += batch.rows.length;
-      m.changes.inc(batch.changesIn);
-      m.rows.inc(batch.rows.length);
+    onShipped: (shipped) => {
+      s.coalescedIn += shipped.changesIn;
+      s.shippedRows += shipped.rows;
+      m.changes.inc(shipped.changesIn);
+      m.rows.inc(shipped.rows);
       m.durable.set(Number(ledger.durable));
     },
     onError: (error) => streaming?.end(error),
@@ -159,9 +162,12 @@ export function createReader(o: ReaderOptions): Reader {
       clearInterval(heartbeatTimer);
       await flush.stop();
       // Wait (bounded) for Kafka to confirm what was shipped, then report the final position.
-      const deadline = Date.now() + 15_000;
-      while (ledger.pending > 0 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        ledger.drained(),
+        new Promise((r) => (timer = setTimeout(r, STOP_DRAIN_MS))),
+      ]);
+      clearTimeout(timer);
       const current = streaming;
       current?.end(new Error("stopping"));
       await current?.stop();

@@ -100,3 +100,41 @@ export function valuesToSlice(codec: TableCodec, values: Values): RowSlice {
 export function tupleToSlice(codec: TableCodec, tuple: Tuple): RowSlice {
   return valuesToSlice(codec, codec.toValues(tuple));
 }
+
+/**
+ * True when a column the slice is built from is still unknown: a key, the zone, a counter
+ * component, a register's stamp (or its value when stamped), the insert/delete stamps or the
+ * delete base. Columns the slice does not read may stay unknown.
+ */
+export function lacksSliceColumn(codec: TableCodec, values: Values): boolean {
+  const plan = planOf(codec);
+  for (const k of codec.keyOrder) if (values[codec.indexOf(k)] === undefined) return true;
+  for (const [, i] of plan.components) if (values[i] === undefined) return true;
+  for (const [, vi, ti] of plan.registers) {
+    const t = values[ti];
+    if (t === undefined || (t !== null && values[vi] === undefined)) return true;
+  }
+  return [plan.zone, plan.ins, plan.del, plan.delBase].some((i) => values[i] === undefined);
+}
+
+/**
+ * The values a slice was built from, as far as it shows them: what valuesToSlice reads comes
+ * back (the delete base as JSON text), so valuesToSlice(codec, sliceToValues(codec, s)) equals s.
+ * A register without a stamp keeps an unknown value: the slice never showed it.
+ */
+export function sliceToValues(codec: TableCodec, slice: RowSlice): Values {
+  const plan = planOf(codec);
+  const out = new Array<string | null | undefined>(codec.columns.length).fill(undefined);
+  for (const k of codec.keyOrder) out[codec.indexOf(k)] = slice.key[k];
+  out[plan.zone] = slice.zone;
+  for (const [column, i] of plan.components) out[i] = slice.counters[column];
+  for (const [column, vi, ti] of plan.registers) {
+    const r = slice.registers[column];
+    out[ti] = r === undefined ? null : r.t;
+    if (r !== undefined) out[vi] = r.v;
+  }
+  out[plan.ins] = slice.ins;
+  out[plan.del] = slice.del;
+  out[plan.delBase] = slice.delBase === null ? null : JSON.stringify(slice.delBase);
+  return out;
+}

@@ -1,6 +1,7 @@
 import { ENGINE_SCHEMA, componentColumns } from "@georep/spec";
 import type { StateLayout } from "@georep/spec";
 import type { Relation, TuplePlan, Values } from "./pgoutput.ts";
+import type { TupleSpans } from "./tuple-spans.ts";
 
 /**
  * A state-table row by column name, all values in PostgreSQL text form: `null` is SQL NULL,
@@ -26,6 +27,8 @@ export interface TableCodec {
   indexOf(column: string): number;
   /** Stable coalescing / partitioning key: contract rowKey(table, key, keyOrder). @throws DecodeError */
   keyOf(values: Values): string;
+  /** keyOf of a tuple still in its frame; undefined when a key column is NULL or unknown. */
+  keyOfSpans(spans: TupleSpans): string | undefined;
   /** Key column values, in keyOrder. @throws DecodeError when one is NULL or unknown. */
   keyValues(values: Values): string[];
   toValues(tuple: Tuple): Values;
@@ -62,6 +65,41 @@ export function tableCodec(layout: StateLayout): TableCodec {
     }
     return key;
   };
+  // keyOfSpans writes the key's text into `scratch` and decodes it once: one flat string, no
+  // concatenation. Printable ASCII without a quote or backslash needs no JSON escape, so the
+  // bytes are JSON.stringify's; anything else takes JSON.stringify itself.
+  const head = Buffer.from(`${prefix}[`, "latin1");
+  const plainPrefix = /^[\x20-\x7e]*$/.test(prefix);
+  let scratch = Buffer.allocUnsafe(256);
+  const escapedKey = (spans: TupleSpans): string =>
+    prefix + JSON.stringify(keyIndex.map((k) => spans.text(k)));
+  const keyOfSpans = (spans: TupleSpans): string | undefined => {
+    const { frame, start, end } = spans;
+    let size = head.length + 1;
+    for (const k of keyIndex) {
+      const s = start[k] ?? -1;
+      if (s < 0) return undefined;
+      size += (end[k] ?? s) - s + 3;
+    }
+    if (!plainPrefix) return escapedKey(spans);
+    if (size > scratch.length) scratch = Buffer.allocUnsafe(2 * size);
+    const out = scratch;
+    out.set(head, 0);
+    let at = head.length;
+    for (let i = 0; i < keyIndex.length; i++) {
+      const k = keyIndex[i] ?? -1;
+      if (i > 0) out[at++] = 0x2c; // ,
+      out[at++] = 0x22; // "
+      for (let j = start[k] ?? 0, e = end[k] ?? 0; j < e; j++) {
+        const c = frame[j] ?? 0;
+        if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return escapedKey(spans);
+        out[at++] = c;
+      }
+      out[at++] = 0x22;
+    }
+    out[at++] = 0x5d; // ]
+    return out.toString("latin1", 0, at);
+  };
   return {
     layout,
     table,
@@ -70,6 +108,7 @@ export function tableCodec(layout: StateLayout): TableCodec {
     indexOf: (column) => index.get(column) ?? -1,
     // Same text as contract rowKey(): `${table}|${JSON.stringify(key values in keyOrder)}`.
     keyOf: (values) => prefix + JSON.stringify(keyValues(values)),
+    keyOfSpans,
     keyValues,
     toValues: (tuple) => columns.map((c) => tuple[c]),
     toTuple: (values) => Object.fromEntries(columns.map((c, i) => [c, values[i]])),

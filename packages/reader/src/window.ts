@@ -1,11 +1,11 @@
 // The flush window between two cuts:
 //
-//   empty ──add()/heartbeat()/commit()──▶ filling ──cut()──▶ empty
+//   empty ──put()/add()/heartbeat()/commit()──▶ filling ──cut()──▶ empty
 //
 // Rows of a transaction whose Commit has not arrived yet may be cut: pgoutput (protocol v1)
 // sends a transaction only after it committed, so its rows are safe to ship early. The window's
 // position `upTo` is the end of the last Commit seen, so durable never passes an open transaction.
-import type { CoalescedRow } from "./coalesce.ts";
+import type { CoalescedRow, WrittenRow } from "./coalesce.ts";
 import { createCoalescer } from "./coalesce.ts";
 import type { Lsn } from "./lsn.ts";
 import { ZERO_LSN, maxLsn } from "./lsn.ts";
@@ -24,6 +24,8 @@ export interface WindowCut {
 }
 
 export interface FlushWindow {
+  /** A complete tuple, written as JSON already. */
+  put(row: WrittenRow, commitLsn: Lsn, commitTime: number): void;
   /** Takes ownership of `values`. */
   add(codec: TableCodec, values: Values, commitLsn: Lsn, commitTime: number): void;
   heartbeat(stamp: string, commitLsn: Lsn, commitTime: number): void;
@@ -48,6 +50,10 @@ export function createFlushWindow(start: Lsn = ZERO_LSN): FlushWindow {
     if (time > commitTime) commitTime = time;
   };
   return {
+    put(row, commitLsn, time) {
+      coalescer.put(row);
+      note(commitLsn, time);
+    },
     add(codec, values, commitLsn, time) {
       coalescer.add(codec, values);
       note(commitLsn, time);

@@ -45,4 +45,19 @@ describe("flush window", () => {
     expect(w.empty).toBe(false);
     expect(w.cut().rows.length).toBe(0);
   });
+  it("resolves drained() when the last pending batch completes, in any order", async () => {
+    const ledger = createLedger(l(10n));
+    await ledger.drained();
+    const a = ledger.track(l(20n));
+    const b = ledger.track(l(30n));
+    let drained = false;
+    const waiting = ledger.drained().then(() => (drained = true));
+    ledger.complete(b);
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    ledger.complete(a);
+    await waiting;
+    expect(drained).toBe(true);
+    expect(ledger.durable).toBe(30n);
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PgoutputDecodeError, PgoutputDecoder } from "../src/pgoutput.ts";
-import type { Relation, TuplePlan } from "../src/pgoutput.ts";
+import type { PgoutputMessage, Relation, TuplePlan, Values } from "../src/pgoutput.ts";
+import { NULL_SPAN, UNKNOWN_SPAN } from "../src/tuple-spans.ts";
 
 /** node-postgres style byte builder for pgoutput frames. */
 class Bytes {
@@ -126,6 +127,10 @@ const plan = (relation: Relation): Plan | undefined => {
   };
 };
 
+/** A change's values, taken at once (the decoder reuses its tuple at the next decode). */
+const valuesOf = (m: PgoutputMessage<Plan>): Values | undefined =>
+  m.tag === "insert" || m.tag === "update" ? m.tuple?.values(m.old) : undefined;
+
 const primed = (): PgoutputDecoder<Plan> => {
   const d = new PgoutputDecoder(plan);
   d.decode(frames["relation"] ?? Buffer.alloc(0));
@@ -146,11 +151,11 @@ describe("pgoutput decoder", () => {
     expect(f("origin")).toEqual({ tag: "origin", originLsn: 0x20n, name: "eu-west" });
     expect(f("type")).toEqual({ tag: "type", typeOid: 16_600, schema: "public", name: "mood" });
     const insert = f("insert");
-    expect(insert.tag === "insert" && insert.values).toEqual(["k1", "é✓", null]);
+    expect(insert.tag === "insert" && valuesOf(insert)).toEqual(["k1", "é✓", null]);
     expect(insert.tag === "insert" && insert.plan?.name).toBe("state");
     const other = f("insertOther");
     expect(other.tag === "insert" && other.relation.id).toBe(0x80000001);
-    expect(other.tag === "insert" && other.values).toBeUndefined();
+    expect(other.tag === "insert" && valuesOf(other)).toBeUndefined();
     const commit = f("commit");
     expect(commit).toEqual({
       tag: "commit",
@@ -176,17 +181,34 @@ describe("pgoutput decoder", () => {
   it("keeps unchanged TOAST as undefined, never null; an old full tuple fills it", () => {
     const d = primed();
     const n = d.decode(frames["updateN"] ?? Buffer.alloc(0));
-    expect(n.tag === "update" && n.values).toEqual(["k1", undefined, "2"]);
+    expect(n.tag === "update" && valuesOf(n)).toEqual(["k1", undefined, "2"]);
     const k = d.decode(frames["updateK"] ?? Buffer.alloc(0));
-    expect(k.tag === "update" && k.values).toEqual(["k1", "3", undefined]);
+    expect(k.tag === "update" && valuesOf(k)).toEqual(["k1", "3", undefined]);
     const o = d.decode(frames["updateO"] ?? Buffer.alloc(0));
-    expect(o.tag === "update" && o.values).toEqual(["k1", "old-a", "4"]);
+    expect(o.tag === "update" && valuesOf(o)).toEqual(["k1", "old-a", "4"]);
   });
   it("decodes a frame at an offset (the XLogData header stays in front)", () => {
     const d = primed();
     const framed = Buffer.concat([Buffer.alloc(25, 0xff), frames["insert"] ?? Buffer.alloc(0)]);
     const m = d.decode(framed, 25);
-    expect(m.tag === "insert" && m.values).toEqual(["k1", "é✓", null]);
+    expect(m.tag === "insert" && valuesOf(m)).toEqual(["k1", "é✓", null]);
+  });
+  it("decodes a planned tuple into positions in the frame, not strings", () => {
+    const d = primed();
+    const frame = frames["insert"] ?? Buffer.alloc(0);
+    const m = d.decode(frame);
+    const tuple = m.tag === "insert" ? m.tuple : undefined;
+    expect(tuple?.frame).toBe(frame);
+    expect(tuple?.complete).toBe(true);
+    const text = (slot: number): string | undefined =>
+      tuple === undefined
+        ? undefined
+        : frame.toString("utf8", tuple.start[slot] ?? 0, tuple.end[slot] ?? 0);
+    expect([text(0), text(1)]).toEqual(["k1", "é✓"]);
+    expect(tuple?.start[2]).toBe(NULL_SPAN);
+    const n = d.decode(frames["updateN"] ?? Buffer.alloc(0));
+    expect(n.tag === "update" && n.tuple?.complete).toBe(false);
+    expect(n.tag === "update" && n.tuple?.start[1]).toBe(UNKNOWN_SPAN);
   });
   it("refuses every message cut at every byte position, and changes of unknown relations", () => {
     for (const [name, frame] of Object.entries(frames)) {

@@ -6,50 +6,11 @@ import { valuesToSlice } from "../src/slice.ts";
 import { DecodeError } from "../src/tuple.ts";
 import type { Values } from "../src/pgoutput.ts";
 import type { ShipRow } from "../src/sink.ts";
+import { completeRow } from "./arbitraries.ts";
 import { codec, stateValues } from "./fixtures.ts";
 
 const write = rowWriter(codec);
 const json = (row: ShipRow): string => row.text.toString("utf8", row.start, row.end);
-
-/** Text of any kind: escapes, controls, multi-byte, astral and lone surrogates. */
-const text = fc.oneof(
-  fc.string(),
-  fc.string({ unit: "binary" }),
-  fc.string({
-    unit: fc.constantFrom(
-      '"',
-      "\\",
-      "\n",
-      "\u0000",
-      "\u001f",
-      "\u007f",
-      "é",
-      "\u2028",
-      "😀",
-      "\ud800",
-      "\udc00",
-      "a",
-    ),
-  }),
-);
-const decimal = fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }).map(String);
-const deleteBase = fc
-  .dictionary(
-    fc.constantFrom("us-east", "eu-west", "ap-south"),
-    fc.dictionary(fc.constantFrom("people_in__p", "vehicle_in__p"), decimal),
-  )
-  .map((o) => JSON.stringify(o));
-
-/** A complete row (every column known) in codec.columns order. */
-const completeRow: fc.Arbitrary<Values> = fc.tuple(
-  ...codec.columns.map((c): fc.Arbitrary<string | null> => {
-    if (codec.keyOrder.includes(c)) return text;
-    if (c.endsWith("__p") || c.endsWith("__n")) return decimal;
-    if (c === "del__base") return fc.option(deleteBase, { nil: null });
-    if (c.endsWith("__t")) return fc.option(decimal, { nil: null });
-    return fc.option(text, { nil: null });
-  }),
-);
 
 describe("rowWriter: a slice's JSON straight from its values", () => {
   it("equals JSON.stringify(valuesToSlice) with its exact UTF-8 size, for any row", () => {

@@ -25,7 +25,7 @@ export const captureTuningSchema = z
     resyncBatchRows: z.number().int().min(1).max(100_000).default(5_000),
     backoffInitialMs: ms(10, 60_000).default(200),
     backoffMaxMs: ms(10, 600_000).default(5_000),
-    compression: z.enum(["none", "gzip"]).default("none"),
+    compression: z.enum(["none", "gzip"]).default("gzip"),
   })
   .strict()
   .refine((t) => t.backoffInitialMs <= t.backoffMaxMs, {

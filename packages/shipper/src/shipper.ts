@@ -132,6 +132,11 @@ export function createShipper(o: ShipperOptions): Shipper {
   return {
     async start() {
       await ensure(heartbeatTopics);
+      // Connecting now runs kafkajs' round trips (producer id, topic metadata) while the reader
+      // prepares its slot, not in front of the first batch; a failure is retried by send().
+      producer.connect(heartbeatTopics).catch((error: unknown) => {
+        log.debug({ err: error }, "early kafka connect failed; the first send connects again");
+      });
       loop ??= run();
     },
     ready: () => window.ready(),

@@ -14,7 +14,7 @@ describe("capture config", () => {
     expect(c.partitions).toBe(6);
     expect(c.replicationFactor).toBe(1);
     expect(c.options.lingerMs).toBe(20);
-    expect(c.options.compression).toBe("none");
+    expect(c.options.compression).toBe("gzip");
   });
   it.each([
     [{ ...valid, slotName: "Bad-Slot" }, "slotName", "lowercase"],
