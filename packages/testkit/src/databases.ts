@@ -50,6 +50,24 @@ async function dropSlotsOf(client: pg.Client, database: string): Promise<void> {
 }
 
 /**
+ * Waits (at most 2 s) for the database's sessions to go on their own. pg's Pool.end() resolves
+ * before its backends have exited; a FORCE drop in that instant sends them a FATAL 57P01 that the
+ * already-released client raises as an uncaught error. Sessions still there after 2 s are
+ * FORCE-dropped anyway.
+ */
+async function letClosingSessionsGo(client: pg.Client, database: string): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (Date.now() < deadline) {
+    const { rows } = await client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
+      [database],
+    );
+    if (rows[0]?.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
  * Creates a fresh database on a region's cluster, named from `prefix` by `uniqueName()`.
  * @throws Error when the region is unknown or the stack is down (run `pnpm stack up`).
  */
@@ -64,6 +82,7 @@ export async function createTestDatabase(regionId: string, prefix: string): Prom
     drop: () =>
       onServer(serverUrl, async (client) => {
         await dropSlotsOf(client, name);
+        await letClosingSessionsGo(client, name);
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       }),
   };
