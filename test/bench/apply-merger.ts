@@ -30,6 +30,14 @@ export interface MergerRate {
   readonly rows: number;
 }
 
+/** Kafka messages merged so far, from the progress table (offsets are dense on our topics). */
+export async function appliedMessages(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ n: string }>(
+    "SELECT coalesce(sum(kafka_offset + 1), 0)::text AS n FROM georep.progress",
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
 export async function mergerApplyRate(w: Workload): Promise<MergerRate> {
   const base = uniqueName("b").replace(/_/g, "-").replace(/-+$/, "").slice(0, 24);
   const [origin, target] = [`o${base.slice(1)}`, `t${base.slice(1)}`];
@@ -98,14 +106,7 @@ export async function mergerApplyRate(w: Workload): Promise<MergerRate> {
       metrics: createMetrics(),
       clock: systemClock,
     });
-    const applied = async (): Promise<number> =>
-      Number(
-        (
-          await client.query<{ n: string }>(
-            "SELECT coalesce(sum(kafka_offset + 1), 0)::text AS n FROM georep.progress",
-          )
-        ).rows[0]?.n ?? 0,
-      );
+    const applied = (): Promise<number> => appliedMessages(client);
     await merger.start();
     const atFirst = Number(
       await waitFor(async () => (await applied()) || false, {

@@ -42,6 +42,24 @@ export const uniformWorkload = (changes: number): Workload =>
 export const hotKeyWorkload = (changes: number): Workload =>
   workload("hot keys (camera counting)", changes, 10, 100, 11);
 
+/** The slice of camera `k` whose own `people_in` component is `count` (cumulative). */
+export function incrementSlice(k: number, count: number): RowSlice {
+  return {
+    table: "public.counting_results",
+    key: { camera_id: keyOf(k), bucket: BUCKET },
+    zone: null,
+    counters: { people_in__p: String(count) },
+    registers: {},
+    ins: null,
+    del: null,
+    delBase: null,
+  };
+}
+
+/** The partition the shipper would route `slice` to. */
+export const slicePartition = (slice: RowSlice, partitions: number): number =>
+  partitionOf(rowKey(slice.table, slice.key, ["camera_id", "bucket"]), partitions);
+
 /**
  * What the origin's shipper sends for the workload: per flush window of `window` changes, one slice
  * per distinct key with the key's cumulative count (coalescing), packed per partition into
@@ -60,17 +78,8 @@ export function envelopesOf(
   const flush = (): void => {
     const byPartition = new Map<number, RowSlice[]>();
     for (const k of pending) {
-      const slice: RowSlice = {
-        table: "public.counting_results",
-        key: { camera_id: keyOf(k), bucket: BUCKET },
-        zone: null,
-        counters: { people_in__p: String(counts.get(k) ?? 0) },
-        registers: {},
-        ins: null,
-        del: null,
-        delBase: null,
-      };
-      const p = partitionOf(rowKey(slice.table, slice.key, ["camera_id", "bucket"]), partitions);
+      const slice = incrementSlice(k, counts.get(k) ?? 0);
+      const p = slicePartition(slice, partitions);
       const list = byPartition.get(p) ?? [];
       list.push(slice);
       byPartition.set(p, list);

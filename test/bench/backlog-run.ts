@@ -4,7 +4,7 @@
 // collected, then the component starts and process memory is sampled until it has caught up.
 // Prints one JSON line: { baselineRssMb, peakRssMb, peakLiveHeapMb, seconds }.
 import pg from "pg";
-import { encodeEnvelope, originTopic, partitionOf, rowKey } from "@georep/contract";
+import { encodeEnvelope, originTopic } from "@georep/contract";
 import type { RowSlice } from "@georep/contract";
 import { createMerger } from "@georep/merger";
 import { createMetrics, silentLogger, systemClock } from "@georep/observability";
@@ -23,7 +23,9 @@ import {
   uniqueName,
   waitFor,
 } from "@georep/testkit";
-import { BUCKET, keyOf } from "./apply-workload.ts";
+import { incrementSlice, slicePartition } from "./apply-workload.ts";
+import { appliedMessages } from "./apply-merger.ts";
+import { setupRegionDb } from "../capture/helpers.ts";
 
 export interface BacklogRun {
   readonly baselineRssMb: number;
@@ -69,28 +71,22 @@ async function measure(catchUp: () => Promise<void>): Promise<BacklogRun> {
 }
 
 async function captureBacklog(changes: number): Promise<BacklogRun> {
-  const db = await createTestDatabase("us-east", "bench_backlog");
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  const region = regionName("c");
-  const slotName = uniqueName("bench_backlog");
+  const r = await setupRegionDb("bench_backlog");
   try {
-    await installSchema(
-      client,
-      parseInstallConfig({ region, regions: [{ id: region }], tables: [countingResultsSpec] }),
-    );
-    await client.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slotName]);
+    // The slot first, so the WAL written below stays for the capture to catch up on.
+    await r.client.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [r.slot]);
     for (let done = 0; done < changes; done += 10_000) {
-      await client.query(
+      await r.client.query(
         `INSERT INTO public.counting_results (camera_id, bucket, people_in, model_version)
          SELECT 'cam-' || g, '2026-01-01T00:00:00Z', 1, 'm1' FROM generate_series($1::int, $2::int) g`,
         [done, Math.min(changes, done + 10_000) - 1],
       );
     }
+    // Production defaults: what is measured is the memory the shipped configuration needs.
     const capture = createCapture({
-      region,
-      pgUrl: db.url,
-      slotName,
+      region: r.region,
+      pgUrl: r.db.url,
+      slotName: r.slot,
       kafka: { brokers: readEndpoints().kafka.brokers },
       tables: [spec],
       logger: silentLogger(),
@@ -107,8 +103,7 @@ async function captureBacklog(changes: number): Promise<BacklogRun> {
       await capture.stop();
     });
   } finally {
-    await client.end();
-    await db.drop();
+    await r.close();
   }
 }
 
@@ -125,19 +120,8 @@ async function produceBacklog(
   for (let from = 0; from < changes; from += 20_000) {
     const byPartition: RowSlice[][] = Array.from({ length: PARTITIONS }, () => []);
     for (let i = from; i < Math.min(changes, from + 20_000); i++) {
-      const slice: RowSlice = {
-        table: "public.counting_results",
-        key: { camera_id: keyOf(i), bucket: BUCKET },
-        zone: null,
-        counters: { people_in__p: "1" },
-        registers: {},
-        ins: null,
-        del: null,
-        delBase: null,
-      };
-      byPartition[
-        partitionOf(rowKey(slice.table, slice.key, ["camera_id", "bucket"]), PARTITIONS)
-      ]?.push(slice);
+      const slice = incrementSlice(i, 1);
+      byPartition[slicePartition(slice, PARTITIONS)]?.push(slice);
     }
     const batch = byPartition.flatMap((rows, partition) =>
       Array.from({ length: Math.ceil(rows.length / 100) }, (_v, j) => ({
@@ -187,17 +171,11 @@ async function mergerBacklog(changes: number): Promise<BacklogRun> {
     });
     return await measure(async () => {
       await merger.start();
-      await waitFor(
-        async () =>
-          Number(
-            (
-              await client.query<{ n: string }>(
-                "SELECT coalesce(sum(kafka_offset + 1), 0)::text AS n FROM georep.progress",
-              )
-            ).rows[0]?.n,
-          ) === messages,
-        { description: "the Kafka backlog merged", timeoutMs: 600_000, intervalMs: 20 },
-      );
+      await waitFor(async () => (await appliedMessages(client)) === messages, {
+        description: "the Kafka backlog merged",
+        timeoutMs: 600_000,
+        intervalMs: 20,
+      });
       await merger.stop();
     });
   } finally {
