@@ -48,12 +48,12 @@ export function pgUrl(port: number, database = "postgres"): string {
   return `postgres://postgres@127.0.0.1:${port}/${database}`;
 }
 
-interface PgUser {
+export interface PgUser {
   uid: number;
   gid: number;
 }
 
-function postgresUser(): PgUser | undefined {
+export function postgresUser(): PgUser | undefined {
   if (!isRoot()) return undefined;
   const r = probe("id", ["-u", "postgres"]);
   const g = probe("id", ["-g", "postgres"]);
@@ -67,7 +67,7 @@ function postgresUser(): PgUser | undefined {
 }
 
 /** Runs a PostgreSQL binary as `postgres` when we are root, else as ourselves. */
-function pgCommand(bin: string, args: readonly string[]): [string, string[]] {
+export function pgCommand(bin: string, args: readonly string[]): [string, string[]] {
   const path = join(PG_BIN, bin);
   return isRoot() ? ["runuser", ["-u", "postgres", "--", path, ...args]] : [path, [...args]];
 }
