@@ -1,3 +1,4 @@
+import { isReplicaOf } from "@georep/crdt";
 import { ENVELOPE_VERSION, envelopeSchema } from "./envelope.ts";
 import type { Envelope } from "./envelope.ts";
 
@@ -64,6 +65,14 @@ export function decodeEnvelope(value: Buffer | null, options: DecodeOptions): De
       ok: false,
       reason: "unknown-origin",
       detail: `origin '${parsed.data.origin}' is not a configured region`,
+    };
+  }
+  const replica = parsed.data.replica;
+  if (replica !== undefined && !isReplicaOf(replica, parsed.data.origin)) {
+    return {
+      ok: false,
+      reason: "unknown-origin",
+      detail: `replica '${replica}' is not an incarnation of origin '${parsed.data.origin}': a region ships only its own state`,
     };
   }
   return { ok: true, envelope: parsed.data };

@@ -17,6 +17,11 @@ const lsn = z
   .regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/, { message: "must be an LSN like 16/B374D848" });
 const column = z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: "must be a column name" });
 
+/** A replica id: `region` (incarnation 1) or `region.<incarnation>` (@georep/crdt replicaId). */
+const replica = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,30}(\.[1-9][0-9]{0,15})?$/, { message: "must be a replica id" });
+
 /** One origin's CRDT state for one row: what that origin wrote, never what it merged in. */
 export const rowSliceSchema = z
   .object({
@@ -31,14 +36,19 @@ export const rowSliceSchema = z
     registers: z.record(column, z.object({ v: z.string().nullable(), t: decimal }).strict()),
     ins: decimal.nullable(),
     del: decimal.nullable(),
-    /** Tombstone base: region -> component column -> component observed at delete time. */
-    delBase: z.record(region, z.record(column, decimal)).nullable(),
+    /** Tombstone base: replica -> component column -> component observed at delete time. */
+    delBase: z.record(replica, z.record(column, decimal)).nullable(),
   })
   .strict();
 
 const common = {
   v: z.literal(ENVELOPE_VERSION),
   origin: region,
+  /**
+   * The incarnation of `origin` the rows belong to (absent: incarnation 1, the bare region id).
+   * A region ships only its own replicas: the merger refuses one of another region.
+   */
+  replica: replica.optional(),
   /** End LSN of the source transaction (the newest one folded into this envelope). */
   lsn,
   /** Source commit time, epoch milliseconds. */

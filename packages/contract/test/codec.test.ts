@@ -38,6 +38,9 @@ describe("envelope codec", () => {
     ["malformed", null, {}],
     ["unknown-version", Buffer.from(JSON.stringify({ ...rows, v: 2 })), {}],
     ["unknown-origin", encodeEnvelope({ ...rows, origin: "mars" }), {}],
+    // A region speaks only for its own incarnations.
+    ["unknown-origin", encodeEnvelope({ ...rows, replica: "eu-west.1796000000" }), {}],
+    ["malformed", Buffer.from(JSON.stringify({ ...rows, replica: "us-east.0" })), {}],
     ["malformed", Buffer.from(JSON.stringify({ ...rows, lsn: "nope" })), {}],
     [
       "malformed",

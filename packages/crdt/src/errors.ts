@@ -52,7 +52,7 @@ export class BigintRangeError extends CrdtError {
 export class InvalidIdError extends CrdtError {
   override readonly name = "InvalidIdError";
   constructor(
-    readonly kind: "region" | "column" | "camera" | "bucket",
+    readonly kind: "region" | "column" | "camera" | "bucket" | "incarnation",
     readonly id: unknown,
     readonly expected: string,
   ) {

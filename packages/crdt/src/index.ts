@@ -16,6 +16,14 @@ export { assertColumnName, assertRegionId, isColumnName, isRegionId } from "./id
 export type { ColumnName, RegionId } from "./ids.ts";
 export { PG_BIGINT_MAX } from "./int64.ts";
 export {
+  incarnationOfReplica,
+  isReplicaOf,
+  nextIncarnation,
+  regionOfReplica,
+  replicaId,
+} from "./replica.ts";
+export type { ReplicaId } from "./replica.ts";
+export {
   componentOf,
   emptyGCounter,
   equalGCounter,

@@ -102,7 +102,7 @@ export function stageEnvelopes(
     for (const slice of envelope.rows) {
       const layout = layouts.get(slice.table);
       if (layout === undefined) continue;
-      const row = toStaged(slice, envelope.origin, layout);
+      const row = toStaged(slice, envelope.replica ?? envelope.origin, layout);
       const id = JSON.stringify([row.key, row.origin]);
       let table = staged.get(slice.table);
       if (table === undefined) {

@@ -20,6 +20,8 @@ export interface FlushDeps {
   readonly sink: CaptureSink;
   readonly logger: Logger;
   readonly lingerMs: number;
+  /** The replica the streamed rows belong to (set by each prepare). */
+  readonly replica: () => string;
   /** Re-reads the current own row of a tuple with unchanged-TOAST columns. */
   readonly reread: (row: ValuesRow) => Promise<Tuple | undefined>;
   readonly onCut: () => void;
@@ -82,6 +84,7 @@ export function startFlushLoop(deps: FlushDeps): FlushLoop {
       const batch: CaptureBatch = {
         rows,
         heartbeat: cut.heartbeat,
+        replica: deps.replica(),
         lsn: cut.lsn,
         commitTime: cut.commitTime,
         changesIn: cut.changesIn,

@@ -7,13 +7,13 @@ function selectList(codec: TableCodec): string {
 }
 
 /**
- * Streams every own-state row of a table (origin = region) in key order, `batchSize` rows at a
+ * Streams every state row of one of this region's replicas (origin = replica) in key order, `batchSize` rows at a
  * time (keyset pagination, so memory stays bounded and no long cursor transaction is held).
  */
 export async function* readOwnState(
   client: Queryable,
   codec: TableCodec,
-  region: string,
+  replica: string,
   batchSize: number,
 ): AsyncGenerator<Tuple[]> {
   const keys = codec.keyOrder.map(quoteIdent);
@@ -21,7 +21,7 @@ export async function* readOwnState(
   const casts = codec.layout.key.map((k, i) => `$${i + 2}::${k.type}`);
   let after: Tuple | undefined;
   for (;;) {
-    const params: unknown[] = [region];
+    const params: unknown[] = [replica];
     let where = "origin = $1";
     if (after !== undefined) {
       const last = after;
@@ -47,7 +47,7 @@ export async function* readOwnState(
 export async function rereadOwnRow(
   client: Queryable,
   codec: TableCodec,
-  region: string,
+  replica: string,
   tuple: Tuple,
 ): Promise<Tuple | undefined> {
   const match = codec.layout.key
@@ -55,7 +55,7 @@ export async function rereadOwnRow(
     .join(" AND ");
   const { rows } = await client.query<Record<string, string | null>>(
     `SELECT ${selectList(codec)} FROM ${codec.layout.stateTable} WHERE origin = $1 AND ${match}`,
-    [region, ...codec.keyOrder.map((k) => tuple[k])],
+    [replica, ...codec.keyOrder.map((k) => tuple[k])],
   );
   return rows[0];
 }

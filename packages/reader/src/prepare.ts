@@ -1,19 +1,30 @@
+import type pg from "pg";
 import type { Logger, WallClock } from "@georep/observability";
+import {
+  currentIncarnation,
+  identityChange,
+  listIncarnations,
+  markAttached,
+  readIdentity,
+  sameIdentity,
+  startIncarnation,
+} from "@georep/spec";
+import type { Incarnation } from "@georep/spec";
 import type { Ledger } from "./ledger.ts";
 import { createLedger } from "./ledger.ts";
 import type { Lsn } from "./lsn.ts";
 import { formatLsn } from "./lsn.ts";
 import { readOwnState } from "./own-state.ts";
-import type { Queryable } from "./queryable.ts";
 import type { CaptureSink } from "./sink.ts";
 import { createSlot, dropSlot, inspectSlot } from "./slot.ts";
+import type { SlotState } from "./slot.ts";
 import { clearResync, markResync, resyncPending } from "./resync-marker.ts";
 import { ReaderError } from "./errors.ts";
 import type { TableCodec } from "./tuple.ts";
 import { rowWriter } from "./slice-json.ts";
 
 export interface PrepareDeps {
-  readonly pool: Queryable;
+  readonly pool: pg.Pool;
   readonly slot: string;
   readonly region: string;
   readonly codecs: readonly TableCodec[];
@@ -26,87 +37,145 @@ export interface PrepareDeps {
   readonly invalidated: boolean;
 }
 
+export interface Prepared {
+  readonly ledger: Ledger;
+  readonly resynced: boolean;
+  /** The replica this region's local writes are recorded under from now on. */
+  readonly replica: string;
+}
+
 /**
- * Makes the slot usable and returns the ledger to stream with. A missing slot is created and
- * a lost one (wal_status = 'lost') dropped and recreated; either way the region's whole own
- * state is emitted once, tracked at the new slot's consistent point, before streaming from it.
- * Creating the slot first and reading after is what makes the copy complete: everything
- * committed before the consistent point is in the read, everything after is on the slot
- * (overlap is shipped twice, which idempotent merges absorb). A resync marker, written before
- * the slot and cleared once Kafka acknowledged the whole emit, makes a crash in between emit
- * again on the next start: the surviving slot alone would stream on without that state.
+ * Makes the slot usable and returns the ledger to stream with, and the replica to ship as.
+ *
+ * - The database is not the history the current incarnation was started on (its identity
+ *   changed: restored, failed over), or the slot of an incarnation that already streamed is
+ *   missing or lost (what it held may be gone with it): a new incarnation starts (fresh replica
+ *   id, triggers and publication recompiled) before a new slot is created.
+ * - A missing slot is created and a lost one dropped and recreated; either way every state row
+ *   of this region's replicas (the current one and earlier ones) is emitted once, tracked at the
+ *   new slot's consistent point, before streaming from it. Creating the slot first and reading
+ *   after makes the copy complete; overlap is shipped twice, which idempotent merges absorb.
+ * - A resync marker, written first and cleared once Kafka acknowledged the whole emit, makes a
+ *   crash in between emit again on the next start.
  * @throws ReaderError or a pg error; the caller backs off and retries.
  */
-export async function prepareSlot(d: PrepareDeps): Promise<{ ledger: Ledger; resynced: boolean }> {
+export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
+  const current = await currentIncarnation(d.pool);
+  if (current === undefined)
+    throw new ReaderError(
+      "no incarnation is recorded in this database: install georep's schema first (georep schema apply)",
+      { slot: d.slot },
+    );
+  const identity = await readIdentity(d.pool);
   const inspected = await inspectSlot(d.pool, d.slot);
-  const state = inspected.kind === "ok" && d.invalidated ? ({ kind: "lost" } as const) : inspected;
-  if (state.kind === "ok") {
+  const state: SlotState =
+    inspected.kind === "ok" && d.invalidated ? { kind: "lost" } : inspected;
+  const reason = !sameIdentity(current.identity, identity)
+    ? `database identity changed (${identityChange(current.identity, identity)})`
+    : state.kind !== "ok" && current.attachedAt !== null
+      ? `replication slot ${state.kind === "lost" ? "invalidated" : "missing"} after streaming`
+      : undefined;
+  if (reason === undefined && state.kind === "ok") {
     d.ledger.raise(state.confirmedFlush);
     const pending = await resyncPending(d.pool, d.slot);
-    if (pending === undefined) return { ledger: d.ledger, resynced: false };
-    d.log.warn(
-      { slot: d.slot, reason: pending },
-      "an earlier own-state emit was interrupted before Kafka acknowledged it; emitting again",
-    );
-    const rows = await emitOwnState(d, d.ledger, d.ledger.durable);
-    await clearResync(d.pool, d.slot);
-    d.log.info({ rows }, "own state emitted");
-    return { ledger: d.ledger, resynced: true };
+    if (pending !== undefined) {
+      d.log.warn(
+        { slot: d.slot, reason: pending },
+        "an earlier own-state emit was interrupted before Kafka acknowledged it; emitting again",
+      );
+      await emitAndClear(d, d.ledger, d.ledger.durable);
+    }
+    await markAttached(d.pool, current.replica);
+    return { ledger: d.ledger, resynced: pending !== undefined, replica: current.replica };
   }
-  await markResync(d.pool, d.slot, state.kind === "lost" ? "invalidated" : "initial");
-  if (state.kind === "lost") {
-    d.log.error(
-      { slot: d.slot },
-      "replication slot was invalidated (wal_status = lost); recreating it and re-emitting this region's own state",
-    );
+  await markResync(d.pool, d.slot, reason ?? (state.kind === "lost" ? "invalidated" : "initial"));
+  if (state.kind !== "missing") {
+    if (state.kind === "lost")
+      d.log.error(
+        { slot: d.slot },
+        "replication slot was invalidated (wal_status = lost); recreating it and re-emitting this region's own state",
+      );
     await dropSlot(d.pool, d.slot);
   }
+  const incarnation = reason === undefined ? current : await newIncarnation(d, reason);
   const start = await createSlot(d.pool, d.slot);
   d.log.info(
-    { start: formatLsn(start), reason: state.kind === "lost" ? "invalidated" : "initial" },
+    { start: formatLsn(start), replica: incarnation.replica, reason: reason ?? state.kind },
     "replication slot created; emitting own state",
   );
   const ledger = createLedger(start);
-  const rows = await emitOwnState(d, ledger, start);
-  await clearResync(d.pool, d.slot);
-  d.log.info({ rows }, "own state emitted");
-  return { ledger, resynced: true };
+  await emitAndClear(d, ledger, start);
+  await markAttached(d.pool, incarnation.replica);
+  return { ledger, resynced: true, replica: incarnation.replica };
 }
 
-/** Ships every own-state row, tracked at `at`; resolves once Kafka acknowledged all of them. */
-async function emitOwnState(d: PrepareDeps, ledger: Ledger, at: Lsn): Promise<number> {
+async function newIncarnation(d: PrepareDeps, reason: string): Promise<Incarnation> {
+  const client = await d.pool.connect();
+  try {
+    return await startIncarnation(
+      client,
+      { region: d.region, tables: d.codecs.map((c) => c.layout.spec) },
+      reason,
+      d.clock(),
+      d.log,
+    );
+  } finally {
+    client.release();
+  }
+}
+
+async function emitAndClear(d: PrepareDeps, ledger: Ledger, at: Lsn): Promise<void> {
+  const replicas = (await listIncarnations(d.pool)).map((i) => i.replica);
+  const rows = await emitOwnState(d, replicas, ledger, at);
+  await clearResync(d.pool, d.slot);
+  d.log.info({ rows, replicas }, "own state emitted");
+}
+
+/**
+ * Ships every state row of this region's replicas, each batch under its replica, tracked at
+ * `at`; resolves once Kafka acknowledged all of them.
+ */
+async function emitOwnState(
+  d: PrepareDeps,
+  replicas: readonly string[],
+  ledger: Ledger,
+  at: Lsn,
+): Promise<number> {
   let total = 0;
   const shipped: Array<Promise<void>> = [];
   let failure: unknown;
-  for (const codec of d.codecs) {
-    for await (const tuples of readOwnState(d.pool, codec, d.region, d.batchRows)) {
-      await d.sink.ready();
-      const write = rowWriter(codec);
-      const rows = tuples.map((t) => {
-        const values = codec.toValues(t);
-        return write(values, codec.keyOf(values));
-      });
-      const ticket = ledger.track(at);
-      total += rows.length;
-      const ship = d.sink.ship({
-        rows,
-        heartbeat: undefined,
-        lsn: at,
-        commitTime: d.clock(),
-        changesIn: rows.length,
-      });
-      // Every outcome is handled at once (no unhandled rejection while later batches are
-      // read); a failure is raised after the loop.
-      shipped.push(
-        ship.then(
-          () => {
-            ledger.complete(ticket);
-          },
-          (error: unknown) => {
-            failure ??= error;
-          },
-        ),
-      );
+  for (const replica of replicas) {
+    for (const codec of d.codecs) {
+      for await (const tuples of readOwnState(d.pool, codec, replica, d.batchRows)) {
+        await d.sink.ready();
+        const write = rowWriter(codec);
+        const rows = tuples.map((t) => {
+          const values = codec.toValues(t);
+          return write(values, codec.keyOf(values));
+        });
+        const ticket = ledger.track(at);
+        total += rows.length;
+        const ship = d.sink.ship({
+          rows,
+          heartbeat: undefined,
+          replica,
+          lsn: at,
+          commitTime: d.clock(),
+          changesIn: rows.length,
+        });
+        // Every outcome is handled at once (no unhandled rejection while later batches are
+        // read); a failure is raised after the loop.
+        shipped.push(
+          ship.then(
+            () => {
+              ledger.complete(ticket);
+            },
+            (error: unknown) => {
+              failure ??= error;
+            },
+          ),
+        );
+      }
     }
   }
   await Promise.all(shipped);

@@ -24,6 +24,8 @@ export interface ReaderStatus {
   readonly state: "idle" | "preparing" | "streaming" | "backoff" | "stopped";
   readonly receivedLsn: string;
   readonly durableLsn: string;
+  /** The replica (incarnation of this region) local writes are recorded and shipped under. */
+  readonly replica: string;
   readonly coalescedIn: number;
   readonly shippedRows: number;
   readonly restarts: number;

@@ -36,6 +36,8 @@ export function createReader(o: ReaderOptions): Reader {
     log.warn({ err: error }, "idle PostgreSQL connection failed");
   });
   let ledger = createLedger();
+  // The stream only ever carries the current incarnation's rows (the publication's row filter).
+  let replica = o.region;
   let window = createFlushWindow();
   let streaming: Streaming | undefined;
   let state: ReaderStatus["state"] = "idle";
@@ -56,7 +58,8 @@ export function createReader(o: ReaderOptions): Reader {
     sink: o.sink,
     logger: log,
     lingerMs: o.lingerMs,
-    reread: (row) => rereadOwnRow(pool, row.codec, o.region, row.codec.toTuple(row.values)),
+    replica: () => replica,
+    reread: (row) => rereadOwnRow(pool, row.codec, replica, row.codec.toTuple(row.values)),
     onCut: () => streaming?.resume(),
     onShipped: (shipped) => {
       s.coalescedIn += shipped.changesIn;
@@ -110,6 +113,7 @@ export function createReader(o: ReaderOptions): Reader {
         });
         invalidated = false;
         ledger = prepared.ledger;
+        replica = prepared.replica;
         if (prepared.resynced) {
           s.resyncs += 1;
           m.resyncs.inc();
@@ -179,6 +183,7 @@ export function createReader(o: ReaderOptions): Reader {
       state,
       receivedLsn: formatLsn(ledger.received),
       durableLsn: formatLsn(ledger.durable),
+      replica,
       ...s,
     }),
   };

@@ -5,7 +5,6 @@ import type { Queryable } from "./queryable.ts";
  * (table georep.resync). Set before the slot is created, cleared once every emitted row is
  * acknowledged: a crash in between leaves it, and the next start emits again.
  */
-export type ResyncReason = "initial" | "invalidated";
 
 export async function resyncPending(pool: Queryable, slot: string): Promise<string | undefined> {
   const { rows } = await pool.query<{ reason: string }>(
@@ -18,7 +17,8 @@ export async function resyncPending(pool: Queryable, slot: string): Promise<stri
 export async function markResync(
   pool: Queryable,
   slot: string,
-  reason: ResyncReason,
+  /** Why: "initial", "invalidated", or the reason a new incarnation started. */
+  reason: string,
 ): Promise<void> {
   await pool.query(
     "INSERT INTO georep.resync (slot, reason) VALUES ($1, $2) ON CONFLICT (slot) DO NOTHING",

@@ -19,6 +19,8 @@ export interface ShipRow {
 export interface CaptureBatch {
   readonly rows: readonly ShipRow[];
   readonly heartbeat: { readonly stamp: string } | undefined;
+  /** The replica (incarnation of this region) every row of the batch belongs to. */
+  readonly replica: string;
   /** Newest source commit folded in. */
   readonly lsn: Lsn;
   /** Source commit time, epoch ms. */

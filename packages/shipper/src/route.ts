@@ -30,6 +30,8 @@ export function routeBatch(batch: CaptureBatch, o: RouteOptions): ProducerRecord
   const common = {
     v: ENVELOPE_VERSION,
     origin: o.origin,
+    // Incarnation 1 is the bare region id: its envelopes stay as they were before incarnations.
+    ...(batch.replica === o.origin ? {} : { replica: batch.replica }),
     lsn: formatLsn(batch.lsn),
     commitTime: batch.commitTime,
   } as const;

@@ -15,13 +15,14 @@ const slice = (camera: string, zone: string | null = null, pad = 0): RowSlice =>
   del: null,
   delBase: null,
 });
-const batch = (rows: RowSlice[], heartbeat?: string): CaptureBatch => ({
+const batch = (rows: RowSlice[], heartbeat?: string, replica = "us-east"): CaptureBatch => ({
   rows: rows.map((s) => {
     const text = Buffer.from(`xx${JSON.stringify(s)}yy`);
     const rowKey = `public.counting_results|["${s.key["camera_id"]}","b"]`;
     return { rowKey, zone: s.zone, text, start: 2, end: text.length - 2 };
   }),
   heartbeat: heartbeat === undefined ? undefined : { stamp: heartbeat },
+  replica,
   lsn: lsnFromBigInt(0x100n),
   commitTime: 5,
   changesIn: rows.length,
@@ -35,6 +36,19 @@ const opts = {
 const known = { knownOrigins: new Set(["us-east"]) };
 
 describe("routeBatch", () => {
+  it("names the replica of a later incarnation in every envelope, and none for the first", () => {
+    const later = routeBatch(batch([slice("a")], "7", "us-east.1796000000"), opts);
+    const first = routeBatch(batch([slice("a")], "7"), opts);
+    for (const r of later) {
+      const d = decodeEnvelope(r.value, known);
+      expect(d.ok && d.envelope.replica).toBe("us-east.1796000000");
+    }
+    for (const r of first) {
+      const d = decodeEnvelope(r.value, known);
+      expect(d.ok && d.envelope.replica).toBeUndefined();
+    }
+  });
+
   it("groups slices per (topic, partition) by row key; zone rows only on the zone topic", () => {
     const rows = [slice("a"), slice("b"), slice("c", "eu"), slice("d")];
     const records = routeBatch(batch(rows), opts);

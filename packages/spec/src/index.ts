@@ -6,7 +6,21 @@ export { parseInstallConfig } from "./install-config.ts";
 export type { InstallConfig } from "./install-config.ts";
 export { stateLayout, componentColumns, ENGINE_SCHEMA } from "./layout.ts";
 export type { StateLayout, CounterLayout, RegisterLayout } from "./layout.ts";
-export { installSchema, COMPILER_VERSION } from "./installer.ts";
+export { installSchema } from "./installer.ts";
+export { COMPILER_VERSION } from "./spec-hash.ts";
+export {
+  currentIncarnation,
+  identityChange,
+  listIncarnations,
+  markAttached,
+  markRepaired,
+  readIdentity,
+  sameIdentity,
+  startIncarnation,
+} from "./incarnation.ts";
+export type { DbIdentity, Incarnation } from "./incarnation.ts";
+export type { LocalReplica } from "./sql/capture-trigger.ts";
+export { regionOfOriginSql } from "./sql/visible-view.ts";
 export type { InstallReport } from "./installer.ts";
 export { PUBLICATION } from "./sql/publication.ts";
 export { READER_ROLE, MERGER_ROLE } from "./sql/roles.ts";

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { ClientBase } from "pg";
 import type { Logger } from "@georep/observability";
 import { InstallError } from "./errors.ts";
@@ -17,8 +16,9 @@ import { ROLES_SQL, tableGrantsSql } from "./sql/roles.ts";
 import { stateTableSql, userTableSql, userTableWidenSql } from "./sql/state-table.ts";
 import { visibleViewSql } from "./sql/visible-view.ts";
 
-/** Bump when the compiled SQL changes shape, so every installed table is recompiled. */
-export const COMPILER_VERSION = 5;
+import { recordFirstIncarnationSql } from "./incarnation.ts";
+import type { LocalReplica } from "./sql/capture-trigger.ts";
+import { specHash } from "./spec-hash.ts";
 
 export interface InstallReport {
   readonly migrationsApplied: number[];
@@ -76,16 +76,17 @@ export async function installSchema(
     if (migrationsApplied.length > 0) await step("roles", `${REFUSE_TRUNCATE_SQL}\n${ROLES_SQL}`);
     await claimRegion(step, config.region);
     await syncRegions(step, config);
+    const local = await localReplica(step, config.region);
     const layouts = config.tables.map(stateLayout);
     const tablesInstalled: string[] = [];
     for (const layout of layouts) {
-      if (await installTable(step, layout, config.region))
+      if (await installTable(step, layout, local))
         tablesInstalled.push(`${layout.spec.schema}.${layout.spec.name}`);
     }
     const publicationChanged = await syncPublication(
       step,
       layouts,
-      config.region,
+      { region: config.region, replica: local.replica },
       tablesInstalled.length > 0,
     );
     await step("commit", "COMMIT");
@@ -138,11 +139,28 @@ async function syncRegions(step: Step, config: InstallConfig): Promise<void> {
   }
 }
 
-async function installTable(step: Step, layout: StateLayout, region: string): Promise<boolean> {
+/**
+ * The replica local writes count under: the newest incarnation's. A database without one gets
+ * incarnation 1 (the bare region id) with the identity it has now.
+ */
+async function localReplica(step: Step, region: string): Promise<LocalReplica> {
+  await step("incarnation", ...recordFirstIncarnationSql(region));
+  const rows = await step(
+    "incarnation",
+    "SELECT replica, stamp_floor::text AS floor FROM georep.incarnations ORDER BY incarnation DESC LIMIT 1",
+  );
+  const row = rows[0];
+  if (row === undefined) throw new InstallError("no incarnation recorded", { step: "incarnation" });
+  return { replica: String(row["replica"]), stampFloor: BigInt(String(row["floor"])) };
+}
+
+async function installTable(
+  step: Step,
+  layout: StateLayout,
+  local: LocalReplica,
+): Promise<boolean> {
   const name = `${layout.spec.schema}.${layout.spec.name}`;
-  const hash = createHash("sha256")
-    .update(JSON.stringify({ spec: layout.spec, region, COMPILER_VERSION }))
-    .digest("hex");
+  const hash = specHash(layout.spec, local);
   const rows = await step(
     `table ${name}`,
     "SELECT spec_hash FROM georep.installed WHERE table_name = $1",
@@ -163,10 +181,10 @@ async function installTable(step: Step, layout: StateLayout, region: string): Pr
   );
   await step(
     `table ${name}: capture`,
-    `${captureTriggerSql(layout, region)}\n${captureTriggersSql(layout)}`,
+    `${captureTriggerSql(layout, local)}\n${captureTriggersSql(layout)}`,
   );
   await step(`table ${name}: grants`, tableGrantsSql(layout));
-  if (fresh) await step(`table ${name}: backfill`, backfillSql(layout, region));
+  if (fresh) await step(`table ${name}: backfill`, backfillSql(layout, local.replica));
   await step(
     `table ${name}: record`,
     `INSERT INTO georep.installed (table_name, spec_hash, spec) VALUES ($1, $2, $3)
@@ -179,13 +197,13 @@ async function installTable(step: Step, layout: StateLayout, region: string): Pr
 async function syncPublication(
   step: Step,
   layouts: readonly StateLayout[],
-  region: string,
+  local: { readonly region: string; readonly replica: string },
   tablesChanged: boolean,
 ): Promise<boolean> {
   const exists =
     (await step("publication", "SELECT 1 FROM pg_publication WHERE pubname = $1", [PUBLICATION]))
       .length > 0;
   if (exists && !tablesChanged) return false;
-  await step("publication", publicationSql(layouts, region, exists));
+  await step("publication", publicationSql(layouts, local, exists));
   return true;
 }

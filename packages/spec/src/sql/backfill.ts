@@ -7,7 +7,7 @@ import { homeExpression, recordColumn } from "./home.ts";
  * if they had just been inserted here, so the reader's initial emit ships them. Attach existing
  * data in one region only: the same rows pre-loaded in two regions would be counted twice.
  */
-export function backfillSql(layout: StateLayout, region: string): string {
+export function backfillSql(layout: StateLayout, replica: string): string {
   const q = quoteIdent;
   const keys = layout.key.map((k) => q(k.name));
   const cols = [
@@ -21,7 +21,7 @@ export function backfillSql(layout: StateLayout, region: string): string {
   const home = homeExpression(layout.spec, recordColumn("t"));
   const values = [
     ...keys.map((k) => `t.${k}`),
-    quoteLiteral(region),
+    quoteLiteral(replica),
     `(SELECT r.zone FROM georep.regions r WHERE r.id = ${home})`,
     ...layout.counters.flatMap((c) =>
       c.n === undefined

@@ -23,7 +23,14 @@ export function captureFunctionName(layout: StateLayout): string {
   return `georep.${quoteIdent(`capture__${layout.spec.schema}__${layout.spec.name}`)}`;
 }
 
-export function captureTriggerSql(layout: StateLayout, region: string): string {
+/** The replica local writes are recorded under, and the floor of the stamps it issues. */
+export interface LocalReplica {
+  readonly replica: string;
+  /** Every stamp of this incarnation is above it (0: none beyond the wall clock and the key's state). */
+  readonly stampFloor: bigint;
+}
+
+export function captureTriggerSql(layout: StateLayout, local: LocalReplica): string {
   const q = quoteIdent;
   const keyCols = layout.key.map((k) => q(k.name));
   const keyOf = (rec: string): string => layout.key.map((k) => `${rec}.${q(k.name)}`).join(", ");
@@ -39,7 +46,9 @@ export function captureTriggerSql(layout: StateLayout, region: string): string {
   const home = (rec: string): string => homeExpression(layout.spec, recordColumn(rec));
   const zoneOf = (rec: string): string =>
     `(SELECT r.zone FROM georep.regions r WHERE r.id = ${home(rec)})`;
-  const lit = quoteLiteral(region);
+  const lit = quoteLiteral(local.replica);
+  // A new incarnation stamps above everything it can know its region issued before.
+  const floor = local.stampFloor > 0n ? `, ${local.stampFloor.toString()}` : "";
   const decls = [
     "stamp bigint;",
     "top bigint;",
@@ -156,7 +165,7 @@ export function captureTriggerSql(layout: StateLayout, region: string): string {
   END IF;
   IF ${registerChanged} THEN
     ${topStamp("NEW")}
-    stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1);
+    stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1${floor});
     ${homeChanged === "false" ? "" : `IF ${homeChanged} THEN z := ${zoneOf("NEW")}; END IF;`}
     ${upsert("NEW", false)}
     RETURN NULL;
@@ -178,12 +187,16 @@ BEGIN
       RAISE EXCEPTION 'georep: only the merger role may set georep.applying' USING ERRCODE = 'insufficient_privilege';
     END IF;
   END IF;
+  -- Once per session: is this still the database the replica was started on? (georep.check_incarnation)
+  IF current_setting('georep.replica_ok', true) IS DISTINCT FROM ${lit} THEN
+    PERFORM georep.check_incarnation(${lit});
+  END IF;
   IF TG_OP = 'UPDATE' THEN
     ${updatePath}
   END IF;
   IF TG_OP = 'DELETE' THEN
     ${topStamp("OLD")}
-    stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1);
+    stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1${floor});
     SELECT jsonb_object_agg(s.origin, ${baseObject}) INTO base FROM ${layout.stateTable} s WHERE ${keyMatch("OLD")};
     INSERT INTO ${layout.stateTable} AS s (${[...keyCols, "origin", "zone", "del__t", "del__base"].join(", ")})
       VALUES (${keyOf("OLD")}, ${lit}, ${zoneOf("OLD")}, stamp, base)
@@ -192,7 +205,7 @@ BEGIN
   END IF;
   IF TG_OP = 'INSERT' THEN
     ${topStamp("NEW")}
-    stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1);
+    stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1${floor});
     ${layout.counters.map((c) => `d_${c.column} := coalesce(NEW.${q(c.column)}, 0);`).join("\n    ")}
     ${growCheck}
     IF n_state = 0 THEN

@@ -73,4 +73,59 @@ CREATE TABLE IF NOT EXISTS georep.resync (
 );
 `,
   },
+  {
+    version: 3,
+    description:
+      "incarnations: the replica id a region writes under, and the database identity it was started on",
+    sql: `
+-- One row per incarnation of this region; the newest is the one the capture trigger writes under.
+-- A database whose identity no longer matches it (restored, failed over) lost part of its history
+-- and must start a new incarnation before it takes writes again (docs/data-model.md).
+CREATE TABLE IF NOT EXISTS georep.incarnations (
+  replica text PRIMARY KEY,
+  incarnation bigint NOT NULL UNIQUE,
+  reason text NOT NULL,
+  system_identifier text NOT NULL,
+  timeline integer NOT NULL,
+  database_oid oid NOT NULL,
+  stamp_floor bigint NOT NULL DEFAULT 0,
+  started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  -- Set once a slot streamed this incarnation's changes: from then on a missing or lost slot may
+  -- mean lost history, and starts a new incarnation.
+  attached_at timestamptz,
+  repaired_at timestamptz
+);
+-- What tells one database history from another: initdb's system identifier, the WAL timeline
+-- (a promoted standby or a point-in-time recovery starts a new one) and the database's oid (a
+-- restored dump gets a new one). SECURITY DEFINER: pg_control_system() is not for every role.
+CREATE OR REPLACE FUNCTION georep.db_identity(OUT system_identifier text, OUT timeline integer, OUT database_oid oid)
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog AS $$
+  SELECT (SELECT c.system_identifier::text FROM pg_control_system() c),
+         ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::integer,
+         (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+$$;
+-- Called by the capture trigger once per session and replica: refuses local writes on a database
+-- that is no longer the one the replica was started on, until the replicator starts a new
+-- incarnation. Writing on under the old replica would be swallowed by its peers' max-merge.
+CREATE OR REPLACE FUNCTION georep.check_incarnation(want text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+  inc record;
+  me record;
+BEGIN
+  SELECT i.system_identifier, i.timeline, i.database_oid INTO inc FROM georep.incarnations i WHERE i.replica = want;
+  IF FOUND THEN
+    SELECT * INTO me FROM georep.db_identity();
+    IF (me.system_identifier, me.timeline, me.database_oid) IS DISTINCT FROM (inc.system_identifier, inc.timeline, inc.database_oid) THEN
+      RAISE EXCEPTION 'georep: this database is not the one replica % was started on (system identifier %, timeline %, database oid % now; %, %, % then): it was restored or failed over, and takes no replicated writes until georep starts a new incarnation',
+        want, me.system_identifier, me.timeline, me.database_oid, inc.system_identifier, inc.timeline, inc.database_oid
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'Start this region''s georep replicator against this database: it starts a new incarnation at once; then retry.';
+    END IF;
+  END IF;
+  PERFORM set_config('georep.replica_ok', want, false);
+END
+$$;
+`,
+  },
 ];

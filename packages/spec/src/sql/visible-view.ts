@@ -11,6 +11,9 @@ import { homeExpression } from "./home.ts";
  *   - alive: greatest (ins__t, origin) > greatest (del__t, origin); updates never revive a row.
  * Key predicates push down through the window partitions, so `WHERE key = ...` stays an index scan.
  */
+/** The region of a state row's origin (a replica id: `region` or `region.<incarnation>`, see @georep/crdt replicaId). */
+export const regionOfOriginSql = "split_part(origin, '.', 1)";
+
 export function visibleViewSql(layout: StateLayout): string {
   const keys = layout.key.map((k) => quoteIdent(k.name));
   const part = keys.join(", ");
@@ -35,7 +38,7 @@ export function visibleViewSql(layout: StateLayout): string {
       : `(sum(${component(c.p)}) - sum(${component(c.n)}))::bigint AS ${quoteIdent(c.column)}`,
   );
   const registers = layout.registers.flatMap((r) => {
-    const order = `${homeWins ? "(origin = home__) DESC, " : ""}${quoteIdent(r.stamp)} DESC, origin DESC`;
+    const order = `${homeWins ? `(${regionOfOriginSql} = home__) DESC, ` : ""}${quoteIdent(r.stamp)} DESC, origin DESC`;
     const agg = (expr: string): string =>
       `(array_agg(${expr} ORDER BY ${order}) FILTER (WHERE ${quoteIdent(r.stamp)} IS NOT NULL))[1]`;
     return [

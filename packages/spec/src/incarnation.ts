@@ -1,0 +1,231 @@
+// Incarnations of a region (docs/data-model.md, "Incarnations"): the replica id its local writes
+// are recorded under, and the identity of the database history it was started on.
+//
+//   (no row) ──install──▶ incarnation 1 (replica = region id)
+//   incarnation n ──identity changed / slot missing or lost──▶ startIncarnation ──▶ n' > n
+import type pg from "pg";
+import { nextIncarnation, replicaId } from "@georep/crdt";
+import type { Logger } from "@georep/observability";
+import { InstallError } from "./errors.ts";
+import { stateLayout } from "./layout.ts";
+import type { TableSpec } from "./table-spec.ts";
+import { captureTriggerSql } from "./sql/capture-trigger.ts";
+import type { LocalReplica } from "./sql/capture-trigger.ts";
+import { publicationSql } from "./sql/publication.ts";
+import { specHash } from "./spec-hash.ts";
+
+type Queryable = pg.Pool | pg.ClientBase;
+
+/** What tells one database history from another (georep.db_identity()). */
+export interface DbIdentity {
+  readonly systemIdentifier: string;
+  readonly timeline: number;
+  readonly databaseOid: number;
+}
+
+export interface Incarnation extends LocalReplica {
+  readonly incarnation: number;
+  readonly reason: string;
+  readonly identity: DbIdentity;
+  readonly startedAt: Date;
+  /** When a slot first streamed this incarnation (null: never attached yet). */
+  readonly attachedAt: Date | null;
+  /** When repair last brought back what peers hold of this region's earlier incarnations. */
+  readonly repairedAt: Date | null;
+}
+
+export async function readIdentity(q: Queryable): Promise<DbIdentity> {
+  const { rows } = await q.query<{ s: string; t: number; o: number }>(
+    "SELECT system_identifier AS s, timeline AS t, database_oid::int8::float8 AS o FROM georep.db_identity()",
+  );
+  const row = rows[0];
+  if (row === undefined) throw new Error("georep.db_identity() returned no row");
+  return { systemIdentifier: row.s, timeline: row.t, databaseOid: row.o };
+}
+
+export function sameIdentity(a: DbIdentity, b: DbIdentity): boolean {
+  return (
+    a.systemIdentifier === b.systemIdentifier &&
+    a.timeline === b.timeline &&
+    a.databaseOid === b.databaseOid
+  );
+}
+
+/** What changed between two identities, for logs and the incarnation's reason. */
+export function identityChange(was: DbIdentity, now: DbIdentity): string {
+  const parts: string[] = [];
+  if (was.systemIdentifier !== now.systemIdentifier)
+    parts.push(`system identifier ${was.systemIdentifier} -> ${now.systemIdentifier}`);
+  if (was.timeline !== now.timeline) parts.push(`timeline ${was.timeline} -> ${now.timeline}`);
+  if (was.databaseOid !== now.databaseOid)
+    parts.push(`database oid ${was.databaseOid} -> ${now.databaseOid}`);
+  return parts.join(", ");
+}
+
+interface IncarnationRow {
+  replica: string;
+  incarnation: string;
+  reason: string;
+  system_identifier: string;
+  timeline: number;
+  database_oid: number;
+  stamp_floor: string;
+  started_at: Date;
+  attached_at: Date | null;
+  repaired_at: Date | null;
+}
+
+const fromRow = (r: IncarnationRow): Incarnation => ({
+  replica: r.replica,
+  incarnation: Number(r.incarnation),
+  reason: r.reason,
+  identity: {
+    systemIdentifier: r.system_identifier,
+    timeline: r.timeline,
+    databaseOid: r.database_oid,
+  },
+  stampFloor: BigInt(r.stamp_floor),
+  startedAt: r.started_at,
+  attachedAt: r.attached_at,
+  repairedAt: r.repaired_at,
+});
+
+const SELECT_INCARNATION = `SELECT replica, incarnation::text, reason, system_identifier, timeline,
+  database_oid::int8::float8 AS database_oid, stamp_floor::text, started_at, attached_at, repaired_at
+  FROM georep.incarnations`;
+
+/** The newest incarnation, or undefined on a database georep has not recorded one on yet. */
+export async function currentIncarnation(q: Queryable): Promise<Incarnation | undefined> {
+  const { rows } = await q.query<IncarnationRow>(
+    `${SELECT_INCARNATION} ORDER BY incarnation DESC LIMIT 1`,
+  );
+  return rows[0] === undefined ? undefined : fromRow(rows[0]);
+}
+
+/** Every incarnation of this region, oldest first. */
+export async function listIncarnations(q: Queryable): Promise<Incarnation[]> {
+  const { rows } = await q.query<IncarnationRow>(`${SELECT_INCARNATION} ORDER BY incarnation`);
+  return rows.map(fromRow);
+}
+
+/** Records that a slot streams this incarnation (idempotent). */
+export async function markAttached(q: Queryable, replica: string): Promise<void> {
+  await q.query(
+    "UPDATE georep.incarnations SET attached_at = clock_timestamp() WHERE replica = $1 AND attached_at IS NULL",
+    [replica],
+  );
+}
+
+/** Records that repair brought back what peers hold of this region's earlier incarnations. */
+export async function markRepaired(q: Queryable, replica: string): Promise<void> {
+  await q.query(
+    "UPDATE georep.incarnations SET repaired_at = clock_timestamp() WHERE replica = $1",
+    [replica],
+  );
+}
+
+/**
+ * Records incarnation 1 (replica = the bare region id) on a database that has none yet, with
+ * the identity it has now. Runs inside the installer's transaction.
+ */
+export function recordFirstIncarnationSql(region: string): [string, unknown[]] {
+  return [
+    `INSERT INTO georep.incarnations (replica, incarnation, reason, system_identifier, timeline, database_oid)
+     SELECT $1, 1, 'installed', i.system_identifier, i.timeline, i.database_oid FROM georep.db_identity() i
+     ON CONFLICT DO NOTHING`,
+    [region],
+  ];
+}
+
+/**
+ * Starts a new incarnation of `region` in one transaction: waits for in-flight local writers
+ * (SHARE lock on the user tables, so no transaction writes under both replicas), numbers it above
+ * every incarnation known here (nextIncarnation), sets its stamp floor above every stamp in the
+ * database, records it, and recompiles the capture triggers and the publication's row filter
+ * for the new replica. Writes committed after it count under the new replica.
+ * @throws InstallError (with the SQLSTATE) when PostgreSQL refuses a step.
+ */
+export async function startIncarnation(
+  client: pg.ClientBase,
+  config: { readonly region: string; readonly tables: readonly TableSpec[] },
+  reason: string,
+  nowMs: number,
+  logger?: Logger,
+): Promise<Incarnation> {
+  const layouts = config.tables.map(stateLayout);
+  const step = async <R extends pg.QueryResultRow>(
+    name: string,
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<R[]> => {
+    try {
+      return (await client.query<R>(sql, params)).rows;
+    } catch (cause) {
+      throw new InstallError(
+        `starting a new incarnation of region '${config.region}' failed: ${(cause as Error).message}`,
+        { cause, step: name },
+      );
+    }
+  };
+  await step("begin", "BEGIN");
+  try {
+    await step("lock", "SELECT pg_advisory_xact_lock(hashtext('georep.install'))");
+    if (layouts.length > 0)
+      await step(
+        "drain writers",
+        `LOCK TABLE ${layouts.map((l) => l.userTable).join(", ")} IN SHARE MODE`,
+      );
+    const known = await step<{ n: string | null }>(
+      "known",
+      "SELECT max(incarnation)::text AS n FROM georep.incarnations",
+    );
+    const incarnation = nextIncarnation(Number(known[0]?.n ?? "1"), nowMs);
+    const replica = replicaId(config.region, incarnation);
+    const stamps = [
+      "SELECT max(stamp) AS t FROM georep.heartbeat",
+      ...layouts.map((l) => {
+        const cols = [
+          l.insertStamp,
+          l.deleteStamp,
+          ...l.registers.map((r) => `"${r.stamp.replaceAll('"', '""')}"`),
+        ];
+        return `SELECT max(greatest(${cols.join(", ")})) AS t FROM ${l.stateTable}`;
+      }),
+    ];
+    const top = await step<{ t: string | null }>(
+      "stamp floor",
+      `SELECT max(t)::text AS t FROM (${stamps.join(" UNION ALL ")}) s`,
+    );
+    const stampFloor = BigInt(top[0]?.t ?? "0") + 1n;
+    await step(
+      "record",
+      `INSERT INTO georep.incarnations (replica, incarnation, reason, system_identifier, timeline, database_oid, stamp_floor)
+       SELECT $1, $2, $3, i.system_identifier, i.timeline, i.database_oid, $4 FROM georep.db_identity() i`,
+      [replica, incarnation, reason, stampFloor.toString()],
+    );
+    const local = { replica, stampFloor };
+    for (const layout of layouts) {
+      const name = `${layout.spec.schema}.${layout.spec.name}`;
+      await step(`capture ${name}`, captureTriggerSql(layout, local));
+      await step("record spec", "UPDATE georep.installed SET spec_hash = $2 WHERE table_name = $1", [
+        name,
+        specHash(layout.spec, local),
+      ]);
+    }
+    await step(
+      "publication",
+      publicationSql(layouts, { region: config.region, replica }, true),
+    );
+    const started = await currentIncarnation(client);
+    await step("commit", "COMMIT");
+    if (started === undefined) throw new Error("the new incarnation was not recorded");
+    logger?.warn(
+      { region: config.region, replica, incarnation, reason, stampFloor: stampFloor.toString() },
+      "started a new incarnation: local writes now count under a fresh replica id",
+    );
+    return started;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined); // the original error is the one to report
+    throw error;
+  }
+}
