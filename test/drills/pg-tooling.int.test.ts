@@ -75,8 +75,9 @@ it("a dump restored after DROP DATABASE has the rows and a new database oid", as
   const app = cluster.url("app");
   await query(app, "CREATE TABLE t (x int); INSERT INTO t SELECT generate_series(1, 10)");
   const oid = async (): Promise<number> =>
-    (await query<{ o: number }>(app, "SELECT oid::int AS o FROM pg_database WHERE datname = 'app'"))[0]
-      ?.o ?? -1;
+    (
+      await query<{ o: number }>(app, "SELECT oid::int AS o FROM pg_database WHERE datname = 'app'")
+    )[0]?.o ?? -1;
   const was = await oid();
   const file = join(cluster.dataDir, "..", "app.dump");
   await dumpDatabase(app, file);

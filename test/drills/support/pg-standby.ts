@@ -100,7 +100,8 @@ export async function startStandby(primary: PgCluster, name: string): Promise<Pg
         await c.query("SELECT pg_reload_conf()");
       });
       await waitFor(
-        async () => (await scalar(url, "SELECT count(*)::text AS v FROM pg_stat_wal_receiver")) === "0",
+        async () =>
+          (await scalar(url, "SELECT count(*)::text AS v FROM pg_stat_wal_receiver")) === "0",
         { description: `standby ${name}'s WAL receiver to stop`, timeoutMs: 10_000 },
       );
       return waitFor(

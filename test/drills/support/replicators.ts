@@ -1,0 +1,121 @@
+// Replicator OS processes for the drills: configs (with repair peers once the replicator takes
+// them), fixed HTTP ports so /ready can be polled from outside, and stops that cannot hang.
+import { parseReplicatorConfig } from "@georep/replicator";
+import { readEndpoints, uniqueName, waitFor } from "@georep/testkit";
+import { replicatorProcess } from "../../chaos/processes.ts";
+import type { ReplicatorProcess } from "../../chaos/processes.ts";
+
+export interface DrillRegionConfig {
+  readonly id: string;
+  /** Its database, as the replicator sees it now. */
+  readonly url: string;
+  readonly httpPort: number;
+}
+
+/**
+ * One region id per stack cluster, unique to this run (so the Kafka topics `georep.<id>` are
+ * this drill's alone): `<prefix><tag>-<cluster>`, at most 31 characters.
+ */
+export function drillRegionIds(prefix: string): string[] {
+  const tag = uniqueName("d").replaceAll("_", "").slice(-7);
+  return readEndpoints().regions.map((r) => `${prefix}${tag}-${r.id}`.slice(0, 31));
+}
+
+/** The slot a drill replicator streams from (set explicitly so the drill can watch it). */
+export function drillSlot(region: string): string {
+  return `georep_${region.replaceAll("-", "_")}`;
+}
+
+let peersAccepted: boolean | undefined;
+
+/**
+ * Whether this replicator's config takes `peers` (the regions repair pulls state from). Until it
+ * does, the drills run without them, and print that they do.
+ */
+export function replicatorTakesPeers(): boolean {
+  if (peersAccepted !== undefined) return peersAccepted;
+  const base = {
+    region: "a",
+    regions: [{ id: "a" }, { id: "b" }],
+    postgres: { url: "postgres://127.0.0.1/a" },
+    kafka: { brokers: ["127.0.0.1:1"] },
+    tables: ["counting_results"],
+  };
+  parseReplicatorConfig(base); // a config without peers must pass: anything else is a real error
+  try {
+    parseReplicatorConfig({
+      ...base,
+      peers: [{ region: "b", postgres: { url: "postgres://127.0.0.1/b" } }],
+    });
+    peersAccepted = true;
+  } catch {
+    peersAccepted = false;
+  }
+  return peersAccepted;
+}
+
+/** A replicator config for `self`, every region of the drill, and repair peers when supported. */
+export function drillConfig(
+  self: DrillRegionConfig,
+  all: readonly DrillRegionConfig[],
+): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    region: self.id,
+    regions: all.map((r) => ({ id: r.id })),
+    postgres: { url: self.url },
+    kafka: { brokers: readEndpoints().kafka.brokers },
+    tables: ["counting_results"],
+    http: { port: self.httpPort, host: "127.0.0.1" },
+    slotName: drillSlot(self.id),
+  };
+  if (replicatorTakesPeers())
+    config["peers"] = all
+      .filter((r) => r.id !== self.id)
+      .map((r) => ({ region: r.id, postgres: { url: r.url } }));
+  return config;
+}
+
+/** A replicator process (not started) for `self`. */
+export function drillReplicator(
+  self: DrillRegionConfig,
+  all: readonly DrillRegionConfig[],
+): ReplicatorProcess {
+  return replicatorProcess(self.id, drillConfig(self, all));
+}
+
+/** Whether GET /ready on the replicator's HTTP port answers 200. */
+export async function isReady(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/ready`, {
+      signal: AbortSignal.timeout(2_000),
+    });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls GET /ready until it answers 200; returns Date.now() at that moment. */
+export async function waitReady(region: string, port: number, timeoutMs = 90_000): Promise<number> {
+  await waitFor(() => isReady(port), {
+    description: `replicator ${region} to answer 200 on GET /ready (port ${port})`,
+    timeoutMs,
+    intervalMs: 50,
+  });
+  return Date.now();
+}
+
+/** SIGTERM, and kill -9 if it has not exited after `graceMs`: a cleanup that cannot hang. */
+export async function stopReplicator(proc: ReplicatorProcess, graceMs = 20_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = proc.stop().then(() => true);
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(false);
+    }, graceMs);
+  });
+  const graceful = await Promise.race([stopped, late]);
+  clearTimeout(timer);
+  if (!graceful) await proc.kill9();
+}
