@@ -8,6 +8,8 @@ import { installSchema, parseInstallConfig } from "@georep/spec";
 import { propertySettings } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
 import { itemsSpec, rows, setupRegionDb, testRegions } from "./helpers.ts";
+import { apply, history } from "./sql-history.ts";
+import type { Op } from "./sql-history.ts";
 
 // Contract §1.2-1.5 on the real merge SQL: random plain-SQL histories in three regions, state
 // slices delivered to the other regions in random order, chunked, with duplicates and a partial
@@ -28,79 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const d of dbs) await d.close();
 });
-
-type Op =
-  | { kind: "insert"; key: number; hits: number; label: string | null }
-  | { kind: "inc"; key: number; by: number }
-  | { kind: "dec"; key: number; by: number }
-  | { kind: "set"; key: number; label: string | null }
-  | { kind: "upsert"; key: number; by: number; label: string }
-  | { kind: "delete"; key: number };
-
-const key = fc.integer({ min: 1, max: 4 });
-const label = fc.constantFrom("a", "b", "c", null);
-const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({
-    kind: fc.constant("insert" as const),
-    key,
-    hits: fc.integer({ min: 0, max: 5 }),
-    label,
-  }),
-  fc.record({ kind: fc.constant("inc" as const), key, by: fc.integer({ min: 1, max: 5 }) }),
-  fc.record({ kind: fc.constant("dec" as const), key, by: fc.integer({ min: 1, max: 3 }) }),
-  fc.record({ kind: fc.constant("set" as const), key, label }),
-  fc.record({
-    kind: fc.constant("upsert" as const),
-    key,
-    by: fc.integer({ min: 1, max: 5 }),
-    label: fc.constantFrom("x", "y"),
-  }),
-  fc.record({ kind: fc.constant("delete" as const), key }),
-);
-const history = fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), op), {
-  minLength: 1,
-  maxLength: 25,
-});
-
-/** Runs one op with plain SQL; returns the increments it committed to hits (for the ground truth). */
-async function apply(db: RegionDb, t: string, o: Op): Promise<number> {
-  const q = (sql: string, params: unknown[]) => db.client.query(sql, params);
-  switch (o.kind) {
-    case "insert":
-      return (
-        ((
-          await q(
-            `INSERT INTO ${t} (id, hits, label, home) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-            [o.key, o.hits, o.label, db.region],
-          )
-        ).rowCount ?? 0) * o.hits
-      );
-    case "inc":
-      return (
-        ((
-          await q(`UPDATE ${t} SET hits = hits + $2, balance = balance + $2 WHERE id = $1`, [
-            o.key,
-            o.by,
-          ])
-        ).rowCount ?? 0) * o.by
-      );
-    case "dec":
-      await q(`UPDATE ${t} SET balance = balance - $2 WHERE id = $1`, [o.key, o.by]);
-      return 0;
-    case "set":
-      await q(`UPDATE ${t} SET label = $2 WHERE id = $1`, [o.key, o.label]);
-      return 0;
-    case "upsert":
-      await q(
-        `INSERT INTO ${t} (id, hits, label, home) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET hits = ${t}.hits + $2, label = excluded.label`,
-        [o.key, o.by, o.label, db.region],
-      );
-      return o.by;
-    case "delete":
-      await q(`DELETE FROM ${t} WHERE id = $1`, [o.key]);
-      return 0;
-  }
-}
 
 it("random histories in three regions converge, with exact counters", async () => {
   const settings = propertySettings(process.env, 15);

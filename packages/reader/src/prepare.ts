@@ -68,8 +68,7 @@ export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
     );
   const identity = await readIdentity(d.pool);
   const inspected = await inspectSlot(d.pool, d.slot);
-  const state: SlotState =
-    inspected.kind === "ok" && d.invalidated ? { kind: "lost" } : inspected;
+  const state: SlotState = inspected.kind === "ok" && d.invalidated ? { kind: "lost" } : inspected;
   const reason = !sameIdentity(current.identity, identity)
     ? `database identity changed (${identityChange(current.identity, identity)})`
     : state.kind !== "ok" && current.attachedAt !== null

@@ -207,15 +207,13 @@ export async function startIncarnation(
     for (const layout of layouts) {
       const name = `${layout.spec.schema}.${layout.spec.name}`;
       await step(`capture ${name}`, captureTriggerSql(layout, local));
-      await step("record spec", "UPDATE georep.installed SET spec_hash = $2 WHERE table_name = $1", [
-        name,
-        specHash(layout.spec, local),
-      ]);
+      await step(
+        "record spec",
+        "UPDATE georep.installed SET spec_hash = $2 WHERE table_name = $1",
+        [name, specHash(layout.spec, local)],
+      );
     }
-    await step(
-      "publication",
-      publicationSql(layouts, { region: config.region, replica }, true),
-    );
+    await step("publication", publicationSql(layouts, { region: config.region, replica }, true));
     const started = await currentIncarnation(client);
     await step("commit", "COMMIT");
     if (started === undefined) throw new Error("the new incarnation was not recorded");

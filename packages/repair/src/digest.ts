@@ -1,0 +1,69 @@
+import type pg from "pg";
+import { componentColumns, quoteIdent } from "@georep/spec";
+import type { StateLayout } from "@georep/spec";
+import { bucketSql, PIN_SETTINGS_SQL, scopeSql } from "./scope.ts";
+import type { RepairScope } from "./scope.ts";
+
+/** One key range of a table's CRDT state in one region. */
+export interface StateRangeDigest {
+  readonly rows: number;
+  readonly digest: string;
+}
+
+/** Every state column, in a fixed order (the table's physical order may differ between regions). */
+export function stateColumns(layout: StateLayout): string[] {
+  return [
+    ...layout.key.map((k) => k.name),
+    layout.origin,
+    layout.zone,
+    ...componentColumns(layout),
+    ...layout.registers.flatMap((r) => [r.value, r.stamp]),
+    layout.insertStamp,
+    layout.deleteStamp,
+    layout.deleteBase,
+  ];
+}
+
+/**
+ * Digests of a table's CRDT state (every origin's and every incarnation's row) per key range,
+ * within a repair scope. Regions whose state agrees produce equal digests, whatever order they
+ * merged it in: state rows are the CRDT's joined state, not its history.
+ */
+export async function stateDigests(
+  pool: pg.Pool,
+  layout: StateLayout,
+  scope: RepairScope,
+): Promise<Map<number, StateRangeDigest>> {
+  const cols = stateColumns(layout)
+    .map((c) => `s.${quoteIdent(c)}`)
+    .join(", ");
+  const key = [...layout.key.map((k) => `s.${quoteIdent(k.name)}`), "s.origin"].join(", ");
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN READ ONLY");
+    await client.query(PIN_SETTINGS_SQL);
+    const { rows } = await client.query<{ bucket: number; rows: string; digest: string }>(
+      `SELECT ${bucketSql(layout, scope.buckets)} AS bucket, count(*)::text AS rows,
+              md5(string_agg(md5(ROW(${cols})::text), '' ORDER BY ${key})) AS digest
+       FROM ${layout.stateTable} s WHERE ${scopeSql(scope)} GROUP BY 1`,
+    );
+    await client.query("COMMIT");
+    return new Map(rows.map((r) => [r.bucket, { rows: Number(r.rows), digest: r.digest }]));
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined); // the original error is the one to report
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Buckets whose state the source holds and the target does not hold identically. */
+export function differingBuckets(
+  source: ReadonlyMap<number, StateRangeDigest>,
+  target: ReadonlyMap<number, StateRangeDigest>,
+): number[] {
+  return [...source]
+    .filter(([bucket, d]) => target.get(bucket)?.digest !== d.digest)
+    .map(([bucket]) => bucket)
+    .sort((a, b) => a - b);
+}

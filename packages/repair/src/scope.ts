@@ -1,0 +1,40 @@
+import { quoteIdent, quoteLiteral } from "@georep/spec";
+import type { StateLayout } from "@georep/spec";
+
+/**
+ * Which state rows a repair into one target region looks at, on both sides alike:
+ * - rows the target may hold at all: no residency zone, or the target's own zone (a row homed
+ *   in a zone is never copied out of it);
+ * - not the target's current replica: only its own trigger writes those, and the target always
+ *   holds the newest of them.
+ */
+export interface RepairScope {
+  /** The target's residency zone, if any. */
+  readonly zone: string | undefined;
+  /** The target's current replica id. */
+  readonly excludeReplica: string;
+  /** Number of key-hash ranges (buckets). */
+  readonly buckets: number;
+}
+
+/** The bucket of a state row (alias `s`): a hash of its key's canonical text. */
+export function bucketSql(layout: StateLayout, buckets: number): string {
+  const key = layout.key.map((k) => `s.${quoteIdent(k.name)}`).join(", ");
+  return `(abs(hashtext(ROW(${key})::text)) % ${buckets})::int`;
+}
+
+/** The WHERE clause of a scope, for state table alias `s`. */
+export function scopeSql(scope: RepairScope): string {
+  const zone =
+    scope.zone === undefined
+      ? "s.zone IS NULL"
+      : `(s.zone IS NULL OR s.zone = ${quoteLiteral(scope.zone)})`;
+  return `${zone} AND s.origin <> ${quoteLiteral(scope.excludeReplica)}`;
+}
+
+/**
+ * Session settings every text form depends on (keys of date/time types, digests), pinned so two
+ * regions whose servers are configured differently compute the same text.
+ */
+export const PIN_SETTINGS_SQL =
+  "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 1";
