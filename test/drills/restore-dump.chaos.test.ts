@@ -102,8 +102,9 @@ it(`a region restored from an earlier dump keeps every count (seed ${seed})`, as
   });
 
   const dumpDir = mkdtempSync(join(tmpdir(), "georep-drill-dump-"));
-  defer(async () => {
+  defer(() => {
     rmSync(dumpDir, { recursive: true, force: true });
+    return Promise.resolve();
   });
   const dumpFile = join(dumpDir, "region-a.dump");
   await dumpDatabase(dbA.url, dumpFile);

@@ -99,8 +99,11 @@ export async function allowReplication(dataDir: string, url: string): Promise<vo
   }
 }
 
-/** A cluster handle over a data dir that already exists or that `start()` will create. */
-export function clusterAt(name: string, config: RegionConfig): PgCluster {
+/**
+ * A cluster handle over a data dir that already exists or that `start()` will create;
+ * `destroy()` deletes `home`, the temp dir holding its data dir and log.
+ */
+export function clusterAt(name: string, config: RegionConfig, home: string): PgCluster {
   let destroyed = false;
   return {
     name,
@@ -123,7 +126,7 @@ export function clusterAt(name: string, config: RegionConfig): PgCluster {
       } catch {
         await killPostmaster(config);
       }
-      rmSync(config.dataDir, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
     },
   };
 }
@@ -141,21 +144,13 @@ export async function startCluster(name: string): Promise<PgCluster> {
     dataDir: join(dir, "data"),
     logFile: join(dir, "postgres.log"),
   };
-  const cluster = clusterAt(name, config);
+  const cluster = clusterAt(name, config, dir);
   try {
     await cluster.start();
     await allowReplication(config.dataDir, cluster.url());
   } catch (error) {
     await cluster.destroy();
-    rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const destroy = cluster.destroy;
-  return {
-    ...cluster,
-    async destroy() {
-      await destroy();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return cluster;
 }

@@ -4,7 +4,6 @@
 //       │ ▲                                                                   (new timeline)
 //  pauseReplay() resumeReplay(): WAL still arrives while replay is paused, and promotion replays
 //  everything received first, so pausing alone does not make a promoted standby lose commits.
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { waitFor } from "@georep/testkit";
@@ -62,18 +61,18 @@ export async function startStandby(primary: PgCluster, name: string): Promise<Pg
     ...["-D", config.dataDir, "-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres"],
     ...["-R", "-X", "stream", "-c", "fast", "--no-password"],
   ]);
-  await runOrFail(cmd, args, `is ${primary.name} up on port ${primary.port}?`, { cwd: dir });
-  const cluster = clusterAt(name, config);
-  // The base backup carries the primary's georep.conf (its port); start() rewrites it.
-  await cluster.start();
+  const cluster = clusterAt(name, config, dir);
+  try {
+    await runOrFail(cmd, args, `is ${primary.name} up on port ${primary.port}?`, { cwd: dir });
+    // The base backup carries the primary's georep.conf (its port); start() rewrites it.
+    await cluster.start();
+  } catch (error) {
+    await cluster.destroy();
+    throw error;
+  }
   const url = cluster.url();
-  const destroy = cluster.destroy;
   return {
     ...cluster,
-    async destroy() {
-      await destroy();
-      rmSync(dir, { recursive: true, force: true });
-    },
     async catchUp(from) {
       const target = await scalar(from.url(), "SELECT pg_current_wal_lsn()::text AS v");
       await waitFor(
