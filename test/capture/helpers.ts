@@ -269,8 +269,14 @@ export async function slotPosition(client: pg.Client, slot: string): Promise<str
   return rows[0]?.lsn ?? undefined;
 }
 
-/** A capture of `r` in this process, with short intervals so tests see progress fast; the caller stops it. */
-export function testCapture(r: RegionDb): Capture {
+/**
+ * A capture of `r` in this process, with short intervals so tests see progress fast (`options`
+ * overrides them); the caller stops it.
+ */
+export function testCapture(
+  r: RegionDb,
+  options: { heartbeatIntervalMs?: number; statusIntervalMs?: number } = {},
+): Capture {
   return createCapture({
     region: r.region,
     pgUrl: r.db.url,
@@ -281,6 +287,7 @@ export function testCapture(r: RegionDb): Capture {
       statusIntervalMs: 200,
       backoffInitialMs: 50,
       backoffMaxMs: 500,
+      ...options,
     },
     tables: [parseTableSpec(countingResultsSpec)],
     logger: silentLogger(),

@@ -5,14 +5,14 @@
 //   any ──stop()──▶ ended (onEnd is not called for a requested stop)
 //
 // pg-logical-replication keeps the connection, START_REPLICATION and our status updates
-// (acknowledge()). The CopyData frames themselves are ours: its per-frame handler (LSN strings,
-// its pgoutput parser, an EventEmitter2 emit) cost more than our decoding, so it is swapped for
-// ours when the stream starts (see RawPlugin).
+// (acknowledge(), which adds 1 to what it is given: see ack). The CopyData frames themselves are
+// ours: its per-frame handler (LSN strings, its pgoutput parser, an EventEmitter2 emit) cost more
+// than our decoding, so it is swapped for ours when the stream starts (see RawPlugin).
 import type { Client, ClientConfig } from "pg";
 import { LogicalReplicationService, PgoutputPlugin } from "pg-logical-replication";
 import { PUBLICATION } from "@georep/spec";
 import type { Lsn } from "./lsn.ts";
-import { formatLsn } from "./lsn.ts";
+import { ZERO_LSN, formatLsn, lsnFromBigInt } from "./lsn.ts";
 import { PgoutputDecodeError } from "./pgoutput-cursor.ts";
 
 export interface SessionHandlers<M> {
@@ -79,9 +79,16 @@ export function startSession<M>(
     acknowledge: { auto: false, timeoutSeconds: 0 },
   });
   let ended = false;
+  // Every status update goes through here (our timer, keepalive replies, stop()). The library's
+  // acknowledge(lsn) reports lsn + 1 as written/flushed/applied, and PostgreSQL makes that the
+  // slot's confirmed_flush_lsn: one byte past durable, a restart would skip the commit record
+  // that starts exactly at durable (the next commit, often). So it gets durable - 1. Durable 0
+  // (nothing confirmed, never the case once a slot exists) sends nothing: it would report 0/1.
   const ack = (): void => {
     if (ended) return;
-    void service.acknowledge(formatLsn(handlers.ackPosition())).catch(() => undefined);
+    const durable = handlers.ackPosition();
+    if (durable === ZERO_LSN) return;
+    void service.acknowledge(formatLsn(lsnFromBigInt(durable - 1n))).catch(() => undefined);
   };
   const timer = setInterval(ack, statusIntervalMs);
   const end = (error: unknown): void => {
