@@ -5,6 +5,8 @@ import { status } from "./commands/status.ts";
 import { rehome } from "./commands/rehome.ts";
 import { verify } from "./commands/verify.ts";
 import { conflicts } from "./commands/conflicts.ts";
+import { repair } from "./commands/repair.ts";
+import { parseRepairFlags } from "./commands/repair-flags.ts";
 
 const print = (value: unknown): void => {
   process.stdout.write(
@@ -43,6 +45,33 @@ program
   .action(async (opts: { config: string[] }) => {
     const report = await verify(opts.config);
     print(report);
+    if (!report.identical) process.exitCode = 1;
+  });
+
+program
+  .command("repair")
+  .description(
+    "Bring regions that differ back together from CRDT state (digests by key range, then every origin's and incarnation's state of the ranges that differ, merged idempotently).",
+  )
+  .requiredOption("--config <file...>", "one replicator config per region")
+  .option("--region <region>", "repair only this region, from all the others")
+  .option("--buckets <n>", "key-hash ranges compared per table", "256")
+  .option("--json", "print the report as JSON (no progress bar)")
+  .action(async (opts: { config: string[]; region?: string; buckets: string; json?: boolean }) => {
+    const flags = parseRepairFlags(opts, process.stderr.isTTY);
+    const report = await repair(opts.config, flags);
+    if (opts.json === true) print(report);
+    else
+      process.stdout.write(
+        `${report.repaired
+          .map(
+            (r) =>
+              `${r.target}: ${r.rowsMerged} state rows merged from peers, ${r.stateRowsChanged} changed\n`,
+          )
+          .join(
+            "",
+          )}regions ${report.identical ? "identical" : "still differ (writes in flight, or run again)"} after ${report.seconds.toFixed(1)} s\n`,
+      );
     if (!report.identical) process.exitCode = 1;
   });
 

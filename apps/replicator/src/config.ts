@@ -27,6 +27,24 @@ const configSchema = z
     postgres: z
       .object({ url: z.url({ message: "must be a postgres:// connection URL" }) })
       .strict(),
+    /**
+     * Peers' databases, read (never written) by automatic repair when this region starts a new
+     * incarnation: it merges what they hold of its earlier components. Optional; without them,
+     * run `georep repair` after a failover.
+     */
+    peers: z
+      .array(
+        z
+          .object({
+            region: regionIdSchema,
+            postgres: z
+              .object({ url: z.url({ message: "must be a postgres:// connection URL" }) })
+              .strict(),
+          })
+          .strict(),
+      )
+      .default([]),
+    repairCheckIntervalMs: z.number().int().min(100).max(3_600_000).default(5_000),
     kafka: z
       .object({
         brokers: z
@@ -96,6 +114,20 @@ export function parseReplicatorConfig(input: unknown): ReplicatorConfig {
     throw new ConfigError(`replicator config: ${text}`, field, { cause: parsed.error });
   }
   const c = parsed.data;
+  // Duplicate or missing region ids are refused by parseInstallConfig below, with its own field.
+  const ids = c.regions.map((r) => r.id);
+  for (const [i, peer] of c.peers.entries()) {
+    if (peer.region === c.region || !ids.includes(peer.region))
+      throw new ConfigError(
+        `replicator config: peers[${i}].region '${peer.region}' must be another configured region (${ids.filter((id) => id !== c.region).join(", ")})`,
+        `peers.${i}.region`,
+      );
+    if (peer.postgres.url === c.postgres.url)
+      throw new ConfigError(
+        `replicator config: peers[${i}].postgres.url is this region's own database; give '${peer.region}''s`,
+        `peers.${i}.postgres.url`,
+      );
+  }
   if (c.lagWarningSeconds >= c.lagCriticalSeconds) {
     throw new ConfigError(
       `replicator config: lagWarningSeconds (${c.lagWarningSeconds}) must be lower than lagCriticalSeconds (${c.lagCriticalSeconds}); the warning has to fire first`,

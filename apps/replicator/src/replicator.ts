@@ -13,6 +13,9 @@ import type { Merger, MergerStatus } from "@georep/merger";
 import { createCapture } from "@georep/shipper";
 import type { Capture, CaptureStatus } from "@georep/shipper";
 import { installSchema, stateLayout } from "@georep/spec";
+import { checkDatabases } from "./database-check.ts";
+import { startRepairWatcher } from "./repair-watcher.ts";
+import type { RepairWatcher, RepairWatcherStatus } from "./repair-watcher.ts";
 import type { ReplicatorConfig } from "./config.ts";
 import { createCounterCache } from "./counter-cache.ts";
 import type { Probes } from "./http.ts";
@@ -27,6 +30,7 @@ export interface ReplicatorStatus {
   readonly epoch: string | undefined;
   readonly capture: CaptureStatus | undefined;
   readonly merger: MergerStatus | undefined;
+  readonly repair: RepairWatcherStatus | undefined;
 }
 
 export interface Replicator {
@@ -60,6 +64,8 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   let merger: Merger | undefined;
   let redis: Redis | undefined;
   let pool: pg.Pool | undefined;
+  let repair: RepairWatcher | undefined;
+  const peerPools: pg.Pool[] = [];
 
   const fail = (error: Error): void => {
     if (state === "stopping" || state === "stopped") return;
@@ -81,6 +87,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   return {
     async start() {
       state = "installing";
+      await checkDatabases(config);
       if (config.installSchema) await install();
       state = "standby";
       epoch = await leadership.acquire(abort.signal);
@@ -149,6 +156,33 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       });
       await capture.start();
       await merger.start();
+      const own = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
+      peerPools.push(own);
+      const peers = config.peers.map((p) => {
+        const peerPool = new pg.Pool({ connectionString: p.postgres.url, max: 2 });
+        peerPools.push(peerPool);
+        return { region: p.region, pool: peerPool };
+      });
+      for (const p of peerPools)
+        p.on("error", (error) => {
+          log.warn({ err: error }, "idle repair connection failed");
+        });
+      const startedCapture = capture;
+      repair = startRepairWatcher({
+        region: config.region,
+        zone: config.regions.find((r) => r.id === config.region)?.zone,
+        pool: own,
+        peers,
+        layouts: tables.map(stateLayout),
+        streamingReplica: () => {
+          const c = startedCapture.status();
+          return c.state === "streaming" ? c.replica : undefined;
+        },
+        logger: log,
+        metrics,
+        clock,
+        intervalMs: config.repairCheckIntervalMs,
+      });
       state = "active";
       log.info({ epoch: epoch.toString() }, "replicator active");
     },
@@ -156,9 +190,11 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       if (state === "stopped") return;
       state = "stopping";
       abort.abort();
+      await repair?.stop();
       await merger?.stop();
       await capture?.stop();
       await pool?.end();
+      for (const p of peerPools) await p.end().catch(() => undefined);
       redis?.disconnect();
       await leadership.release();
       state = "stopped";
@@ -170,6 +206,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       epoch: epoch?.toString(),
       capture: capture?.status(),
       merger: merger?.status(),
+      repair: repair?.status(),
     }),
     probes: {
       health: () => ({ ok: state !== "failed", detail: { state } }),

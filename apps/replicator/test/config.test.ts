@@ -21,6 +21,26 @@ describe("parseReplicatorConfig", () => {
     [{ ...ok, region: "US" }, "region", "lower-case letters"],
     [{ ...ok, regions: [{ id: "us-east" }] }, "regions", "at least two regions"],
     [{ ...ok, region: "ap-south" }, "region", "not in regions"],
+    [
+      { ...ok, regions: [{ id: "us-east" }, { id: "us-east" }, { id: "eu-west" }] },
+      "regions",
+      "lists a region twice",
+    ],
+    [
+      { ...ok, peers: [{ region: "us-east", postgres: { url: "postgres://h:1/b" } }] },
+      "peers.0.region",
+      "must be another configured region",
+    ],
+    [
+      { ...ok, peers: [{ region: "ap-south", postgres: { url: "postgres://h:1/b" } }] },
+      "peers.0.region",
+      "must be another configured region",
+    ],
+    [
+      { ...ok, peers: [{ region: "eu-west", postgres: { url: ok.postgres.url } }] },
+      "peers.0.postgres.url",
+      "this region's own database",
+    ],
     [{ ...ok, postgres: { url: "not a url" } }, "postgres.url", "postgres:// connection URL"],
     [{ ...ok, kafka: { brokers: ["localhost"] } }, "kafka.brokers.0", "host:port"],
     [{ ...ok, kafka: { brokers: ["a:1"], partitions: 0 } }, "kafka.partitions", ">=1"],

@@ -1,7 +1,7 @@
 import type pg from "pg";
-import { componentColumns, quoteIdent } from "@georep/spec";
+import { CANONICAL_TEXT_SETTINGS_SQL, componentColumns, quoteIdent } from "@georep/spec";
 import type { StateLayout } from "@georep/spec";
-import { bucketSql, PIN_SETTINGS_SQL, scopeSql } from "./scope.ts";
+import { bucketSql, scopeSql } from "./scope.ts";
 import type { RepairScope } from "./scope.ts";
 
 /** One key range of a table's CRDT state in one region. */
@@ -41,7 +41,7 @@ export async function stateDigests(
   const client = await pool.connect();
   try {
     await client.query("BEGIN READ ONLY");
-    await client.query(PIN_SETTINGS_SQL);
+    await client.query(CANONICAL_TEXT_SETTINGS_SQL);
     const { rows } = await client.query<{ bucket: number; rows: string; digest: string }>(
       `SELECT ${bucketSql(layout, scope.buckets)} AS bucket, count(*)::text AS rows,
               md5(string_agg(md5(ROW(${cols})::text), '' ORDER BY ${key})) AS digest

@@ -1,10 +1,15 @@
 import type pg from "pg";
 import { rowSliceSchema } from "@georep/contract";
 import type { RowSlice } from "@georep/contract";
-import { componentColumns, quoteIdent, quoteLiteral } from "@georep/spec";
+import {
+  CANONICAL_TEXT_SETTINGS_SQL,
+  componentColumns,
+  quoteIdent,
+  quoteLiteral,
+} from "@georep/spec";
 import type { StateLayout } from "@georep/spec";
 import { RepairError } from "./errors.ts";
-import { bucketSql, PIN_SETTINGS_SQL, scopeSql } from "./scope.ts";
+import { bucketSql, scopeSql } from "./scope.ts";
 import type { RepairScope } from "./scope.ts";
 
 /** One state row as the contract's slice, with the replica it belongs to. */
@@ -65,7 +70,7 @@ export async function readSlices(
   const client = await pool.connect();
   try {
     await client.query("BEGIN READ ONLY");
-    await client.query(PIN_SETTINGS_SQL);
+    await client.query(CANONICAL_TEXT_SETTINGS_SQL);
     const { rows } = await client.query<{ origin: string; slice: unknown; cursor: string[] }>(
       `SELECT s.origin, ${sliceJsonSql(layout)} AS slice,
               ARRAY[${keys.map((k) => `${k}::text`).join(", ")}] AS cursor

@@ -68,6 +68,8 @@ export interface RepairOptions {
   /** State rows read and merged per page (default 1,000): the memory bound. */
   readonly pageRows?: number;
   readonly onProgress?: (progress: RepairProgress) => void;
+  /** Stops between pages; what was merged stays merged (a later run resumes). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -99,6 +101,7 @@ export async function repairRegion(o: RepairOptions): Promise<RepairReport> {
           o.onProgress?.({ table, source: source.region, total, merged });
           let after: PageCursor | undefined;
           while (differing.length > 0) {
+            o.signal?.throwIfAborted();
             const page = await readSlices(source.pool, layout, scope, differing, after, pageRows);
             if (page.slices.length > 0) {
               const result = await applier.apply(client, {
@@ -130,7 +133,7 @@ export async function repairRegion(o: RepairOptions): Promise<RepairReport> {
             "repaired table from peer",
           );
         } catch (error) {
-          if (error instanceof RepairError) throw error;
+          if (error instanceof RepairError || o.signal?.aborted === true) throw error;
           throw new RepairError(
             `repairing ${table} in region '${o.target.region}' from '${source.region}' failed: ${(error as Error).message}`,
             context,

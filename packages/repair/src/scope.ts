@@ -31,10 +31,3 @@ export function scopeSql(scope: RepairScope): string {
       : `(s.zone IS NULL OR s.zone = ${quoteLiteral(scope.zone)})`;
   return `${zone} AND s.origin <> ${quoteLiteral(scope.excludeReplica)}`;
 }
-
-/**
- * Session settings every text form depends on (keys of date/time types, digests), pinned so two
- * regions whose servers are configured differently compute the same text.
- */
-export const PIN_SETTINGS_SQL =
-  "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 1";

@@ -1,6 +1,30 @@
 import type { Pool } from "pg";
-import { quoteIdent } from "@georep/spec";
+import { CANONICAL_TEXT_SETTINGS_SQL, quoteIdent } from "@georep/spec";
 import type { StateLayout } from "@georep/spec";
+
+/**
+ * Runs one read in a transaction with the canonical text settings: a row's text (and so its
+ * digest and key range) must not depend on the server's time zone or date style.
+ */
+async function canonicalQuery<R extends Record<string, unknown>>(
+  pool: Pool,
+  sql: string,
+  params: unknown[],
+): Promise<R[]> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN READ ONLY");
+    await client.query(CANONICAL_TEXT_SETTINGS_SQL);
+    const { rows } = await client.query<R>(sql, params);
+    await client.query("COMMIT");
+    return rows;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined); // the original error is the one to report
+    throw error;
+  } finally {
+    client.release();
+  }
+}
 
 /** Digest of one key range (bucket) of a table in one region. */
 export interface RangeDigest {
@@ -30,7 +54,8 @@ export async function tableDigest(
   buckets: number,
 ): Promise<RangeDigest[]> {
   const { key, cols } = rowExpressions(layout);
-  const { rows } = await pool.query<{ bucket: number; rows: string; digest: string }>(
+  const rows = await canonicalQuery<{ bucket: number; rows: string; digest: string }>(
+    pool,
     `SELECT (abs(hashtext(ROW(${key})::text)) % $1)::int AS bucket, count(*)::text AS rows,
             md5(string_agg(md5(ROW(${cols})::text), '' ORDER BY ROW(${key})::text)) AS digest
      FROM ${layout.userTable} t GROUP BY 1 ORDER BY 1`,
@@ -47,7 +72,8 @@ export async function rangeRows(
   which: readonly number[],
 ): Promise<Map<string, string>> {
   const { key, cols } = rowExpressions(layout);
-  const { rows } = await pool.query<{ k: string; r: string }>(
+  const rows = await canonicalQuery<{ k: string; r: string }>(
+    pool,
     `SELECT ROW(${key})::text AS k, ROW(${cols})::text AS r FROM ${layout.userTable} t
      WHERE (abs(hashtext(ROW(${key})::text)) % $1)::int = ANY($2::int[])`,
     [buckets, which],
@@ -64,7 +90,8 @@ export async function componentsOf(
   const key = layout.key.map((k) => `s.${quoteIdent(k.name)}`).join(", ");
   const comps = layout.counters.flatMap((c) => (c.n === undefined ? [c.p] : [c.p, c.n]));
   if (comps.length === 0) return {};
-  const { rows } = await pool.query<Record<string, string>>(
+  const rows = await canonicalQuery<Record<string, string>>(
+    pool,
     `SELECT origin, ${comps.map((c) => `${quoteIdent(c)}::text AS ${quoteIdent(c)}`).join(", ")} FROM ${layout.stateTable} s WHERE ROW(${key})::text = $1`,
     [keyText],
   );
