@@ -169,7 +169,10 @@ export function mismatches(
 }
 
 export interface TopicReader {
+  /** Rows of the region's first incarnation (replica = the bare region id). */
   readonly rows: Map<string, Folded>;
+  /** Rows per replica (incarnation), every one of them. */
+  readonly replicas: Map<string, Map<string, Folded>>;
   readonly slices: { count: number; heartbeats: number; origins: Set<string> };
   stop(): Promise<void>;
 }
@@ -189,6 +192,7 @@ export async function readTopic(region: string, topic = originTopic(region)): Pr
   });
   await admin.admin.ensureTopics([{ topic, partitions: 6, replicationFactor: 1 }]);
   const rows = new Map<string, Folded>();
+  const replicas = new Map<string, Map<string, Folded>>();
   const slices = { count: 0, heartbeats: 0, origins: new Set<string>() };
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -200,15 +204,20 @@ export async function readTopic(region: string, topic = originTopic(region)): Pr
       if (!decoded.ok) throw new Error(`bad message: ${decoded.detail}`);
       slices.origins.add(decoded.envelope.origin);
       if (decoded.envelope.kind === "heartbeat") slices.heartbeats += 1;
-      else
+      else {
+        const replica = decoded.envelope.replica ?? decoded.envelope.origin;
+        let folded = replicas.get(replica);
+        if (folded === undefined) replicas.set(replica, (folded = new Map<string, Folded>()));
         for (const s of decoded.envelope.rows) {
           slices.count += 1;
-          fold(rows, s);
+          fold(folded, s);
+          if (replica === region) fold(rows, s);
         }
+      }
       return Promise.resolve();
     },
   });
-  return { rows, slices, stop: () => consumer.disconnect() };
+  return { rows, replicas, slices, stop: () => consumer.disconnect() };
 }
 
 export interface CaptureChild {

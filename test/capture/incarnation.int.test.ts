@@ -1,0 +1,137 @@
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { createMetrics, silentLogger, systemClock } from "@georep/observability";
+import { createCapture } from "@georep/shipper";
+import type { Capture } from "@georep/shipper";
+import { countingResultsSpec, parseTableSpec } from "@georep/spec";
+import { readEndpoints, useCleanups, waitFor } from "@georep/testkit";
+import type { Folded, RegionDb, TopicReader } from "./helpers.ts";
+import { mismatches, ownState, readTopic, setupRegionDb, writeCounts } from "./helpers.ts";
+
+// Contract §1.10 on the capture side: a database that is no longer the history its incarnation
+// started on refuses local writes until the reader starts a new incarnation; then writes count
+// under a fresh replica id, and every replica's state is shipped under its own id.
+const defer = useCleanups();
+
+function startCapture(r: RegionDb): Capture {
+  const capture = createCapture({
+    region: r.region,
+    pgUrl: r.db.url,
+    slotName: r.slot,
+    kafka: { brokers: readEndpoints().kafka.brokers },
+    options: { heartbeatIntervalMs: 500, statusIntervalMs: 200 },
+    tables: [parseTableSpec(countingResultsSpec)],
+    logger: silentLogger(),
+    metrics: createMetrics(),
+    clock: systemClock,
+  });
+  defer(() => capture.stop());
+  return capture;
+}
+
+async function shipped(r: RegionDb, topic: TopicReader, replica: string): Promise<void> {
+  await waitFor(
+    async () =>
+      mismatches(
+        topic.replicas.get(replica) ?? new Map<string, Folded>(),
+        await ownState(r.client, replica),
+      ).length === 0,
+    { description: `every row of replica ${replica} in Kafka`, timeoutMs: 60_000, intervalMs: 200 },
+  );
+}
+
+async function replicas(r: RegionDb): Promise<string[]> {
+  const { rows } = await r.client.query<{ replica: string }>(
+    "SELECT replica FROM georep.incarnations ORDER BY incarnation",
+  );
+  return rows.map((x) => x.replica);
+}
+
+describe("incarnations on the capture side", () => {
+  it("refuses writes on a database that changed identity until the reader starts a new incarnation", async () => {
+    const r = await setupRegionDb("cap_inc");
+    defer(() => r.close());
+    await writeCounts(r.client, 200, 20, 20, 1);
+    let capture = startCapture(r);
+    await capture.start();
+    const topic = await readTopic(r.region);
+    defer(() => topic.stop());
+    await shipped(r, topic, r.region);
+    await capture.stop();
+
+    // What a restored dump looks like from inside: the recorded identity is not this database's.
+    await r.client.query("UPDATE georep.incarnations SET database_oid = 1");
+    const writer = new pg.Client({ connectionString: r.db.url });
+    await writer.connect();
+    defer(() => writer.end());
+    const refused = await writer
+      .query(
+        "INSERT INTO counting_results (camera_id, bucket, people_in) VALUES ('late', now(), 1)",
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => error as { code?: string; message?: string },
+      );
+    expect(refused?.code).toBe("55000");
+    expect(refused?.message).toMatch(/^georep: this database is not the one replica/);
+
+    capture = startCapture(r);
+    await capture.start();
+    await waitFor(async () => (await replicas(r)).length === 2, {
+      description: "a second incarnation",
+      timeoutMs: 30_000,
+    });
+    const [first, second] = await replicas(r);
+    expect(first).toBe(r.region);
+    expect(second).toMatch(new RegExp(`^${r.region}\\.\\d+$`));
+    await waitFor(() => capture.status().replica === second, {
+      description: "the capture streaming under the new replica",
+      timeoutMs: 30_000,
+    });
+    // The same session is accepted now: the trigger checks the new replica's identity.
+    await writer.query(
+      "INSERT INTO counting_results (camera_id, bucket, people_in) VALUES ('late', now(), 1)",
+    );
+    await writeCounts(r.client, 200, 20, 20, 2);
+    await shipped(r, topic, second ?? "");
+    await shipped(r, topic, r.region);
+    const own = await r.client.query<{ origin: string; n: string }>(
+      `SELECT origin, sum(people_in__p)::text AS n FROM georep."state__public__counting_results" GROUP BY 1 ORDER BY 1`,
+    );
+    expect(own.rows).toEqual([
+      { origin: r.region, n: "200" },
+      { origin: second, n: "201" },
+    ]);
+  });
+
+  it("starts a new incarnation when the slot of an attached incarnation is missing, and re-ships every replica", async () => {
+    const r = await setupRegionDb("cap_inc_slot");
+    defer(() => r.close());
+    await writeCounts(r.client, 100, 10, 10, 3);
+    let capture = startCapture(r);
+    await capture.start();
+    const topic = await readTopic(r.region);
+    defer(() => topic.stop());
+    await shipped(r, topic, r.region);
+    await capture.stop();
+    await r.client.query("SELECT pg_drop_replication_slot($1)", [r.slot]);
+    const before = topic.slices.count;
+
+    capture = startCapture(r);
+    await capture.start();
+    await waitFor(async () => (await replicas(r)).length === 2, {
+      description: "a second incarnation after the slot was lost",
+      timeoutMs: 30_000,
+    });
+    const reason = await r.client.query<{ reason: string }>(
+      "SELECT reason FROM georep.incarnations ORDER BY incarnation DESC LIMIT 1",
+    );
+    expect(reason.rows[0]?.reason).toMatch(/slot missing/);
+    // The first incarnation's rows are shipped again (the lost slot may have held unshipped changes).
+    await waitFor(() => topic.slices.count >= before + 10, {
+      description: "the earlier replica's rows re-emitted",
+      timeoutMs: 30_000,
+    });
+    await shipped(r, topic, r.region);
+  });
+});
