@@ -8,6 +8,7 @@ import { printDrill, seconds } from "./support/report.ts";
 import {
   drillRegionIds,
   drillReplicator,
+  installRegions,
   drillSlot,
   stopReplicator,
   waitReady,
@@ -42,7 +43,8 @@ it(`capture killed right after Kafka acknowledged a transaction loses nothing (s
   }
   const procs = regions.map((r) => drillReplicator(r, regions));
   for (const p of procs) defer(() => stopReplicator(p));
-  // One at a time: replicators starting together race to create the same topics (see report).
+  await installRegions(regions);
+  // One at a time: replicators starting together race to create the same topics.
   for (const p of procs) await p.start();
   await Promise.all(regions.map((r) => waitReady(r.id, r.httpPort)));
 

@@ -18,6 +18,7 @@ import { printDrill, seconds } from "./support/report.ts";
 import {
   drillRegionIds,
   drillReplicator,
+  installRegions,
   replicatorTakesPeers,
   stopReplicator,
   waitReady,
@@ -75,7 +76,8 @@ it(`a region restored from an earlier dump keeps every count (seed ${seed})`, as
     regions.push({ id, url: dbs[i]?.url ?? "", httpPort: await freePort() });
   const procs = regions.map((r) => drillReplicator(r, regions));
   for (const p of procs) defer(() => stopReplicator(p));
-  // One at a time: replicators starting together race to create the same topics (see report).
+  await installRegions(regions);
+  // One at a time: replicators starting together race to create the same topics.
   for (const p of procs) await p.start();
   await Promise.all(regions.map((r) => waitReady(r.id, r.httpPort)));
   const [poolB, poolC] = [readPool(dbB.url), readPool(dbC.url)];

@@ -12,6 +12,7 @@ import { printDrill, seconds } from "./support/report.ts";
 import {
   drillRegionIds,
   drillReplicator,
+  installRegions,
   replicatorTakesPeers,
   stopReplicator,
   waitReady,
@@ -71,7 +72,8 @@ it(`a promoted async standby keeps everything A shipped, and every later write c
   ];
   const procs = regions.map((r) => drillReplicator(r, regions));
   for (const p of procs) defer(() => stopReplicator(p));
-  // One at a time: replicators starting together race to create the same topics (see report).
+  await installRegions(regions);
+  // One at a time: replicators starting together race to create the same topics.
   for (const p of procs) await p.start();
   await Promise.all(regions.map((r) => waitReady(r.id, r.httpPort)));
   const [poolB, poolC, poolStandby] = [

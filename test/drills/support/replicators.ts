@@ -1,6 +1,8 @@
 // Replicator OS processes for the drills: configs (with repair peers once the replicator takes
 // them), fixed HTTP ports so /ready can be polled from outside, and stops that cannot hang.
+import pg from "pg";
 import { parseReplicatorConfig } from "@georep/replicator";
+import { installSchema } from "@georep/spec";
 import { readEndpoints, uniqueName, waitFor } from "@georep/testkit";
 import { replicatorProcess } from "../../chaos/processes.ts";
 import type { ReplicatorProcess } from "../../chaos/processes.ts";
@@ -73,6 +75,24 @@ export function drillConfig(
       .filter((r) => r.id !== self.id)
       .map((r) => ({ region: r.id, postgres: { url: r.url } }));
   return config;
+}
+
+/**
+ * Installs georep in every region's database before any replicator starts, as an operator runs
+ * `georep schema apply` per region: a replicator checks at start that its peers' databases are
+ * theirs, so they must be installed already.
+ */
+export async function installRegions(all: readonly DrillRegionConfig[]): Promise<void> {
+  for (const r of all) {
+    const { schema } = parseReplicatorConfig(drillConfig(r, all));
+    const client = new pg.Client({ connectionString: r.url });
+    await client.connect();
+    try {
+      await installSchema(client, schema);
+    } finally {
+      await client.end();
+    }
+  }
 }
 
 /** A replicator process (not started) for `self`. */
