@@ -7,11 +7,15 @@ async function regionOf(url: string): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ region: string | null }>(
-      `SELECT CASE WHEN to_regclass('georep.settings') IS NULL THEN NULL
-              ELSE (SELECT value FROM georep.settings WHERE key = 'region') END AS region`,
+    // Two statements: a statement naming a missing table fails at parse time, whatever its CASE.
+    const installed = await client.query<{ ok: boolean }>(
+      "SELECT to_regclass('georep.settings') IS NOT NULL AS ok",
     );
-    return rows[0]?.region ?? undefined;
+    if (installed.rows[0]?.ok !== true) return undefined;
+    const { rows } = await client.query<{ region: string }>(
+      "SELECT value AS region FROM georep.settings WHERE key = 'region'",
+    );
+    return rows[0]?.region;
   } finally {
     await client.end();
   }

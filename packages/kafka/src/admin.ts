@@ -1,6 +1,8 @@
 import type { Kafka } from "kafkajs";
 import { toKafkaError } from "./errors.ts";
 
+const CREATE_ATTEMPTS = 6;
+
 export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;
@@ -28,22 +30,30 @@ export async function ensureTopics(
     await admin.connect();
     const present = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !present.has(t.topic));
-    if (missing.length > 0) {
+    let pending = missing;
+    // A busy broker answers a creation with a retriable error (e.g. UNKNOWN_TOPIC_OR_PARTITION
+    // while leaders are elected) although the topic is on its way: look again, then retry.
+    for (let attempt = 1; pending.length > 0; attempt++) {
       try {
         await admin.createTopics({
-          topics: missing.map((t) => ({
+          topics: pending.map((t) => ({
             topic: t.topic,
             numPartitions: t.partitions,
             replicationFactor: t.replicationFactor,
           })),
           waitForLeaders: true,
         });
+        break;
       } catch (error) {
         // Another process may have won the race: only topics that are still missing are errors.
         const now = new Set(await admin.listTopics());
-        const still = missing.find((t) => !now.has(t.topic));
-        if (still !== undefined)
+        pending = pending.filter((t) => !now.has(t.topic));
+        const still = pending[0];
+        if (still === undefined) break;
+        const retriable = (error as { retriable?: unknown }).retriable === true;
+        if (!retriable || attempt >= CREATE_ATTEMPTS)
           throw toKafkaError(error, { operation: "ensure-topics", topic: still.topic });
+        await new Promise((r) => setTimeout(r, 250 * attempt));
       }
     }
     return {
