@@ -4,7 +4,7 @@ import type pg from "pg";
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/spec";
 import { WaitForTimeoutError, waitFor } from "@georep/testkit";
 import { verifyRegions } from "@georep/verify";
-import { grandTotal, show, totalsDiff, userTotals } from "./totals.ts";
+import { grandTotal, sameTotals, show, totalsDiff, userGrandTotal, userTotals } from "./totals.ts";
 import type { KeyTotals } from "./totals.ts";
 
 export interface RegionReader {
@@ -14,11 +14,19 @@ export interface RegionReader {
 
 const layouts = [stateLayout(parseTableSpec(countingResultsSpec))];
 
-/** Why the regions are not converged to `want` yet, or undefined when they are. */
+/**
+ * Why the regions are not converged to `want` yet, or undefined when they are. `quick` stops at
+ * the grand totals when they differ (polling every row of every region would load two cores).
+ */
 export async function convergenceGap(
   regions: readonly RegionReader[],
   want: KeyTotals,
+  quick = false,
 ): Promise<string | undefined> {
+  const total = grandTotal(want);
+  const sums = await Promise.all(regions.map((r) => userGrandTotal(r.pool)));
+  if (quick && !sums.every((s) => sameTotals(s, total)))
+    return `want total ${show(total)}; ${regions.map((r, i) => `${r.id}: ${show(sums[i] ?? total)}`).join(" | ")}`;
   const gaps: string[] = [];
   for (const r of regions) {
     const got = await userTotals(r.pool);
@@ -48,20 +56,19 @@ export async function waitConverged(
   want: KeyTotals,
   timeoutMs: number,
 ): Promise<number> {
-  let last: string | undefined = "not checked yet";
   try {
-    await waitFor(
-      async () => {
-        last = await convergenceGap(regions, want);
-        return last === undefined;
-      },
-      { description: "every region identical with exact totals", timeoutMs, intervalMs: 250 },
-    );
+    await waitFor(async () => (await convergenceGap(regions, want, true)) === undefined, {
+      description: "every region identical with exact totals",
+      timeoutMs,
+      intervalMs: 250,
+    });
   } catch (error) {
-    if (error instanceof WaitForTimeoutError)
-      throw new Error(`regions did not converge to the ground truth in ${timeoutMs} ms: ${last}`, {
+    if (error instanceof WaitForTimeoutError) {
+      const gap = await convergenceGap(regions, want);
+      throw new Error(`regions did not converge to the ground truth in ${timeoutMs} ms: ${gap}`, {
         cause: error,
       });
+    }
     throw error;
   }
   return Date.now();

@@ -72,6 +72,10 @@ export function totalsDiff(
   return out;
 }
 
+export function sameTotals(a: Totals, b: Totals): boolean {
+  return COUNTERS.every((c) => a[c] === b[c]);
+}
+
 export function show(t: Totals): string {
   return `in ${t.peopleIn}/out ${t.peopleOut}/veh ${t.vehicleIn}+${t.vehicleOut}`;
 }
@@ -107,6 +111,22 @@ export async function userTotals(q: pg.Pool | pg.ClientBase): Promise<KeyTotals>
        FROM public.counting_results`,
   );
   return fromRows(rows);
+}
+
+/** The sum of every counter of counting_results (cheap, for a first check). */
+export async function userGrandTotal(q: pg.Pool | pg.ClientBase): Promise<Totals> {
+  const { rows } = await q.query<Omit<CounterRow, "camera_id" | "bucket">>(
+    `SELECT coalesce(sum(people_in), 0)::text AS people_in, coalesce(sum(people_out), 0)::text AS people_out,
+            coalesce(sum(vehicle_in), 0)::text AS vehicle_in, coalesce(sum(vehicle_out), 0)::text AS vehicle_out
+       FROM public.counting_results`,
+  );
+  const r = rows[0];
+  return {
+    peopleIn: BigInt(r?.people_in ?? "0"),
+    peopleOut: BigInt(r?.people_out ?? "0"),
+    vehicleIn: BigInt(r?.vehicle_in ?? "0"),
+    vehicleOut: BigInt(r?.vehicle_out ?? "0"),
+  };
 }
 
 /** The components this database holds for one replica (a state row's `origin`), per key. */

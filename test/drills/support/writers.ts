@@ -28,6 +28,12 @@ export interface WriterOptions {
   readonly random: () => number;
   /** Pause after each commit, to leave the 2 cores to the replicators. Default 0. */
   readonly paceMs?: number;
+  /**
+   * Share of reports (0..1) for a camera never written before (`fresh-<region>-<n>`): its row
+   * reaches other regions only through that one transaction, where a later write to a hot key
+   * would re-ship (and so hide the loss of) an earlier one. Default 0.
+   */
+  readonly freshKeyShare?: number;
 }
 
 export interface DrillWriter {
@@ -89,8 +95,11 @@ export function startWriter(o: WriterOptions): DrillWriter {
   let inFlight = 0;
   const counts = { refused: 0, failed: 0 };
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(o.random() * xs.length)] as T;
+  let fresh = 0;
+  const camera = (): string =>
+    o.random() < (o.freshKeyShare ?? 0) ? `fresh-${o.region}-${(fresh += 1)}` : pick(o.cameraIds);
   const nextReport = (): CountReport => ({
-    cameraId: pick(o.cameraIds),
+    cameraId: camera(),
     bucket: pick(o.buckets),
     peopleIn: 1 + Math.floor(o.random() * 5),
     peopleOut: Math.floor(o.random() * 4),
