@@ -3,8 +3,13 @@ import { describe, expect, it } from "vitest";
 import { createMetrics, silentLogger, systemClock } from "@georep/observability";
 import { createCapture } from "@georep/shipper";
 import type { Capture } from "@georep/shipper";
-import { countingResultsSpec, parseTableSpec } from "@georep/spec";
-import { readEndpoints, useCleanups, waitFor } from "@georep/testkit";
+import {
+  countingResultsSpec,
+  installSchema,
+  parseInstallConfig,
+  parseTableSpec,
+} from "@georep/spec";
+import { createTestDatabase, readEndpoints, useCleanups, waitFor } from "@georep/testkit";
 import type { Folded, RegionDb, TopicReader } from "./helpers.ts";
 import { mismatches, ownState, readTopic, setupRegionDb, writeCounts } from "./helpers.ts";
 
@@ -133,5 +138,43 @@ describe("incarnations on the capture side", () => {
       timeoutMs: 30_000,
     });
     await shipped(r, topic, r.region);
+  });
+
+  it("starts a new incarnation on a database rebuilt from scratch whose region's topic already holds its replica", async () => {
+    const r = await setupRegionDb("cap_inc_rebuilt");
+    defer(() => r.close());
+    await writeCounts(r.client, 50, 5, 10, 4);
+    const first = startCapture(r);
+    await first.start();
+    const topic = await readTopic(r.region);
+    defer(() => topic.stop());
+    await shipped(r, topic, r.region);
+    await first.stop();
+
+    // The region's database is lost; an empty one is installed under the same region id.
+    const db = await createTestDatabase("us-east", "cap_inc_rebuilt");
+    defer(() => db.drop());
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    defer(() => client.end());
+    await installSchema(
+      client,
+      parseInstallConfig({
+        region: r.region,
+        regions: [{ id: r.region }, { id: r.other }],
+        tables: [countingResultsSpec],
+      }),
+    );
+    const rebuilt: RegionDb = { ...r, db, client, slot: `${r.slot}_b` };
+    const capture = startCapture(rebuilt);
+    await capture.start();
+    await waitFor(async () => (await replicas(rebuilt)).length === 2, {
+      description: "a new incarnation on the rebuilt database",
+      timeoutMs: 30_000,
+    });
+    const reason = await client.query<{ reason: string }>(
+      "SELECT reason FROM georep.incarnations ORDER BY incarnation DESC LIMIT 1",
+    );
+    expect(reason.rows[0]?.reason).toMatch(/already shipped from another database/);
   });
 });

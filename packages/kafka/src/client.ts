@@ -4,6 +4,8 @@ import { ensureTopics } from "./admin.ts";
 import type { TopicReport, TopicSpec } from "./admin.ts";
 import { kafkaLogLevel, pinoLogCreator } from "./log-creator.ts";
 import { createProducer } from "./producer.ts";
+import { readTail } from "./tail.ts";
+import type { TailRecord } from "./tail.ts";
 import type { Producer, ProducerOptions } from "./producer.ts";
 
 export interface KafkaOptions {
@@ -22,6 +24,8 @@ export interface KafkaClient {
   readonly admin: {
     /** @throws KafkaError naming the topic the broker refused. */
     ensureTopics(topics: readonly TopicSpec[]): Promise<TopicReport>;
+    /** The newest record of every non-empty partition. @throws KafkaError */
+    readTail(topic: string, timeoutMs: number): Promise<TailRecord[]>;
   };
   /** Closes every producer made by this client. */
   disconnect(): Promise<void>;
@@ -57,7 +61,10 @@ export function createKafka(options: KafkaOptions): KafkaClient {
         },
       };
     },
-    admin: { ensureTopics: (topics) => ensureTopics(kafka, topics) },
+    admin: {
+      ensureTopics: (topics) => ensureTopics(kafka, topics),
+      readTail: (topic, timeoutMs) => readTail(kafka, topic, timeoutMs),
+    },
     async disconnect() {
       const all = [...producers];
       producers.clear();

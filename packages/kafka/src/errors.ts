@@ -1,6 +1,6 @@
 /** Where a Kafka operation failed; carried by every KafkaError. */
 export interface KafkaErrorContext {
-  readonly operation: "connect" | "send" | "ensure-topics" | "disconnect";
+  readonly operation: "connect" | "send" | "ensure-topics" | "read-tail" | "disconnect";
   readonly topic?: string;
   readonly partition?: number;
 }

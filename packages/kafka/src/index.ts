@@ -2,6 +2,7 @@ export { createKafka } from "./client.ts";
 export type { KafkaClient, KafkaOptions } from "./client.ts";
 export type { Producer, ProducerRecord, ProducerOptions, Compression } from "./producer.ts";
 export type { TopicSpec, TopicReport } from "./admin.ts";
+export type { TailRecord } from "./tail.ts";
 export { KafkaError, toKafkaError } from "./errors.ts";
 export type { KafkaErrorContext } from "./errors.ts";
 export { pinoLogCreator, kafkaLogLevel } from "./log-creator.ts";

@@ -4,6 +4,7 @@ export { ReaderError, SlotInvalidatedError, isSlotInvalidated, sqlStateOf } from
 export { createReader } from "./reader.ts";
 export type { Reader, ReaderOptions, ReaderStatus } from "./reader-types.ts";
 export type { CaptureBatch, CaptureSink, ShipRow } from "./sink.ts";
+export type { ShippedMark } from "./lost-history.ts";
 export { tableCodec, DecodeError } from "./tuple.ts";
 export { tupleToSlice, valuesToSlice } from "./slice.ts";
 export { rowWriter, frameRowWriter } from "./slice-json.ts";

@@ -2,18 +2,18 @@ import type pg from "pg";
 import type { Logger, WallClock } from "@georep/observability";
 import {
   currentIncarnation,
-  identityChange,
   listIncarnations,
   markAttached,
   readIdentity,
-  sameIdentity,
   startIncarnation,
 } from "@georep/spec";
 import type { Incarnation } from "@georep/spec";
 import type { Ledger } from "./ledger.ts";
 import { createLedger } from "./ledger.ts";
 import type { Lsn } from "./lsn.ts";
-import { formatLsn } from "./lsn.ts";
+import { formatLsn, parseLsn } from "./lsn.ts";
+import { lostHistoryReason } from "./lost-history.ts";
+import type { ShippedMark } from "./lost-history.ts";
 import { readOwnState } from "./own-state.ts";
 import type { CaptureSink } from "./sink.ts";
 import { createSlot, dropSlot, inspectSlot } from "./slot.ts";
@@ -35,6 +35,8 @@ export interface PrepareDeps {
   readonly log: Logger;
   /** The last session failed with "can no longer get changes from replication slot". */
   readonly invalidated: boolean;
+  /** What this region's topic says it shipped last (undefined: nothing, or not read). */
+  readonly shipped: ShippedMark | undefined;
 }
 
 export interface Prepared {
@@ -47,10 +49,10 @@ export interface Prepared {
 /**
  * Makes the slot usable and returns the ledger to stream with, and the replica to ship as.
  *
- * - The database is not the history the current incarnation was started on (its identity
- *   changed: restored, failed over), or the slot of an incarnation that already streamed is
- *   missing or lost (what it held may be gone with it): a new incarnation starts (fresh replica
- *   id, triggers and publication recompiled) before a new slot is created.
+ * - The database may have lost history its incarnation already shipped (lostHistoryReason: its
+ *   identity changed, an attached slot is missing or lost, or the region's topic holds more than
+ *   the database does): a new incarnation starts (fresh replica id, triggers and publication
+ *   recompiled) before a new slot is created.
  * - A missing slot is created and a lost one dropped and recreated; either way every state row
  *   of this region's replicas (the current one and earlier ones) is emitted once, tracked at the
  *   new slot's consistent point, before streaming from it. Creating the slot first and reading
@@ -69,11 +71,15 @@ export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
   const identity = await readIdentity(d.pool);
   const inspected = await inspectSlot(d.pool, d.slot);
   const state: SlotState = inspected.kind === "ok" && d.invalidated ? { kind: "lost" } : inspected;
-  const reason = !sameIdentity(current.identity, identity)
-    ? `database identity changed (${identityChange(current.identity, identity)})`
-    : state.kind !== "ok" && current.attachedAt !== null
-      ? `replication slot ${state.kind === "lost" ? "invalidated" : "missing"} after streaming`
-      : undefined;
+  const wal = await d.pool.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn");
+  const reason = lostHistoryReason({
+    current,
+    identity,
+    slot: state,
+    walLsn: parseLsn(wal.rows[0]?.lsn ?? "0/0"),
+    shipped: d.shipped,
+    resyncPending: (await resyncPending(d.pool, d.slot)) !== undefined,
+  });
   if (reason === undefined && state.kind === "ok") {
     d.ledger.raise(state.confirmedFlush);
     const pending = await resyncPending(d.pool, d.slot);

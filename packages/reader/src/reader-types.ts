@@ -1,6 +1,7 @@
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import type { TableSpec } from "@georep/spec";
 import type { CaptureSink } from "./sink.ts";
+import type { ShippedMark } from "./lost-history.ts";
 
 export interface ReaderOptions {
   readonly region: string;
@@ -18,6 +19,8 @@ export interface ReaderOptions {
   readonly statusIntervalMs: number;
   readonly resyncBatchRows: number;
   readonly backoff: { readonly initialMs: number; readonly maxMs: number };
+  /** What this region's topic says it shipped last, read at capture start (see lost-history.ts). */
+  readonly shipped?: () => ShippedMark | undefined;
 }
 
 export interface ReaderStatus {

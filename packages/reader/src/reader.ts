@@ -110,6 +110,7 @@ export function createReader(o: ReaderOptions): Reader {
           ledger,
           log,
           invalidated,
+          shipped: o.shipped?.(),
         });
         invalidated = false;
         ledger = prepared.ledger;

@@ -11,6 +11,8 @@ import type { TableSpec } from "@georep/spec";
 import { parseCaptureConfig } from "./capture-options.ts";
 import type { CaptureConfigInput } from "./capture-options.ts";
 import { createShipper } from "./shipper.ts";
+import { readShippedMark } from "./shipped-mark.ts";
+import type { ShippedMark } from "@georep/reader";
 import type { ShipperStatus } from "./shipper.ts";
 
 export interface CaptureDeps {
@@ -69,11 +71,14 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
     statusIntervalMs: t.statusIntervalMs,
     resyncBatchRows: t.resyncBatchRows,
     backoff: { initialMs: t.backoffInitialMs, maxMs: t.backoffMaxMs },
+    shipped: () => shipped,
   });
+  let shipped: ShippedMark | undefined;
   let stopped = false;
   return {
     async start() {
       await shipper.start();
+      shipped = await readShippedMark(kafka, config.region, log);
       await reader.start();
     },
     async stop() {

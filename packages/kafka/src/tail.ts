@@ -1,0 +1,83 @@
+// The newest record of each partition of a topic, read once at start (capture compares what its
+// region already shipped with what its database holds). A throwaway consumer group, deleted after.
+import { randomUUID } from "node:crypto";
+import type { Kafka } from "kafkajs";
+import { toKafkaError } from "./errors.ts";
+
+/** Waits for `p` at most `ms`; its failure or lateness does not matter to the caller. */
+async function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+export interface TailRecord {
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly value: Buffer | null;
+}
+
+/**
+ * Reads the last record of every non-empty partition of `topic`; a missing or empty topic
+ * gives none. Bounded by `timeoutMs`.
+ * @throws KafkaError when the broker cannot answer in time.
+ */
+export async function readTail(
+  kafka: Kafka,
+  topic: string,
+  timeoutMs: number,
+): Promise<TailRecord[]> {
+  const admin = kafka.admin();
+  const groupId = `georep-tail-${randomUUID()}`;
+  try {
+    await admin.connect();
+    if (!(await admin.listTopics()).includes(topic)) return [];
+    const offsets = (await admin.fetchTopicOffsets(topic))
+      .map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }))
+      .filter((o) => o.high > o.low);
+    if (offsets.length === 0) return [];
+    const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+    const found = new Map<number, TailRecord>();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: false });
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error(`no answer for the tail of ${topic} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: ({ partition, message }) => {
+              const last = offsets.find((o) => o.partition === partition)?.high;
+              if (last !== undefined && BigInt(message.offset) === last - 1n) {
+                found.set(partition, {
+                  partition,
+                  offset: BigInt(message.offset),
+                  value: message.value,
+                });
+                if (found.size === offsets.length) resolve();
+              }
+              return Promise.resolve();
+            },
+          })
+          .then(() => {
+            for (const o of offsets)
+              consumer.seek({ topic, partition: o.partition, offset: (o.high - 1n).toString() });
+          }, reject);
+      });
+    } finally {
+      clearTimeout(timer);
+      // Best effort and bounded: a consumer that never joined may not leave cleanly, and an empty
+      // group expires by itself.
+      await bounded(consumer.disconnect(), 5_000);
+      await bounded(admin.deleteGroups([groupId]), 5_000);
+    }
+    return [...found.values()].sort((a, b) => a.partition - b.partition);
+  } catch (error) {
+    throw toKafkaError(error, { operation: "read-tail", topic });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,46 @@
+import { incarnationOfReplica } from "@georep/crdt";
+import { identityChange, sameIdentity } from "@georep/spec";
+import type { DbIdentity, Incarnation } from "@georep/spec";
+import type { Lsn } from "./lsn.ts";
+import { formatLsn } from "./lsn.ts";
+import type { SlotState } from "./slot.ts";
+
+/** The newest thing this region's topic says it shipped (read from Kafka at capture start). */
+export interface ShippedMark {
+  readonly replica: string;
+  readonly lsn: Lsn;
+}
+
+export interface HistoryEvidence {
+  readonly current: Incarnation;
+  readonly identity: DbIdentity;
+  readonly slot: SlotState;
+  /** pg_current_wal_lsn() now. */
+  readonly walLsn: Lsn;
+  readonly shipped: ShippedMark | undefined;
+  /** A resync marker is left: this database's own first attach was interrupted. */
+  readonly resyncPending: boolean;
+}
+
+/**
+ * Why this database may have lost history its current incarnation already shipped (a new
+ * incarnation must start), or undefined. Pure: every fact is read by the caller.
+ */
+export function lostHistoryReason(e: HistoryEvidence): string | undefined {
+  const { current, shipped } = e;
+  if (!sameIdentity(current.identity, e.identity))
+    return `database identity changed (${identityChange(current.identity, e.identity)})`;
+  if (e.slot.kind !== "ok" && current.attachedAt !== null)
+    return `replication slot ${e.slot.kind === "lost" ? "invalidated" : "missing"} after streaming`;
+  if (shipped === undefined) return undefined;
+  const theirs = incarnationOfReplica(shipped.replica) ?? 0;
+  if (theirs > current.incarnation)
+    return `this region's topic carries replica ${shipped.replica}, newer than this database's ${current.replica}: the database is older than what the region shipped`;
+  if (shipped.replica !== current.replica) return undefined;
+  if (shipped.lsn > e.walLsn)
+    return `this database's WAL ends at ${formatLsn(e.walLsn)}, before ${formatLsn(shipped.lsn)} that replica ${current.replica} already shipped: the database went back in time`;
+  // Never streamed here, no slot, no interrupted attach of its own (upgrades keep their slot).
+  if (current.attachedAt === null && e.slot.kind !== "ok" && !e.resyncPending)
+    return `replica ${current.replica} already shipped from another database (this one never streamed it): rebuilt from scratch, or a second database configured with this region's id`;
+  return undefined;
+}
