@@ -19,7 +19,6 @@ import {
   drillRegionIds,
   drillReplicator,
   installRegions,
-  replicatorTakesPeers,
   stopReplicator,
   waitReady,
 } from "./support/replicators.ts";
@@ -165,7 +164,6 @@ it(`a region restored from an earlier dump keeps every count (seed ${seed})`, as
   const want = addTotals(...writers.map((w) => w.allCommitted()));
   const figures = {
     seed,
-    "repair peers configured": String(replicatorTakesPeers()),
     "A committed before the dump": show(grandTotal(wA.committed("before-dump").perKey)),
     "A committed after the dump (shipped, not in it)": show(
       grandTotal(wA.committed("after-dump").perKey),

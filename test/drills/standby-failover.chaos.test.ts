@@ -13,7 +13,6 @@ import {
   drillRegionIds,
   drillReplicator,
   installRegions,
-  replicatorTakesPeers,
   stopReplicator,
   waitReady,
 } from "./support/replicators.ts";
@@ -173,7 +172,6 @@ it(`a promoted async standby keeps everything A shipped, and every later write c
   );
   const figures = {
     seed,
-    "repair peers configured": String(replicatorTakesPeers()),
     "primary committed (A)": show(grandTotal(primaryCommitted)),
     "  shipped before the failure": show(grandTotal(shippedB)),
     "  replayed by the standby": show(grandTotal(replayed)),

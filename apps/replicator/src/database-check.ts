@@ -23,7 +23,7 @@ async function regionOf(url: string): Promise<string | undefined> {
 
 /**
  * Refuses, before anything is written, a config whose database belongs to another region, or a
- * peer whose database is not that peer's: writing under the wrong region id, or repairing from
+ * peer whose database belongs to a region other than that peer: writing under the wrong region id, or repairing from
  * the wrong database, would mix two regions' components.
  * @throws ConfigError naming the field and the fix.
  */
@@ -36,9 +36,11 @@ export async function checkDatabases(config: ReplicatorConfig): Promise<void> {
     );
   for (const [i, peer] of config.peers.entries()) {
     const theirs = await regionOf(peer.postgres.url);
-    if (theirs !== peer.region)
+    // A peer not installed yet is fine (a deployment starts region by region); another
+    // region's database is not.
+    if (theirs !== undefined && theirs !== peer.region)
       throw new ConfigError(
-        `replicator config: peers[${i}].postgres.url is ${theirs === undefined ? "not a georep database" : `region '${theirs}''s database`}, not '${peer.region}''s; point it at '${peer.region}''s database`,
+        `replicator config: peers[${i}].postgres.url is region '${theirs}''s database, not '${peer.region}''s; point it at '${peer.region}''s database`,
         `peers.${i}.postgres.url`,
       );
   }

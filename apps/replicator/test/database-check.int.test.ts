@@ -87,11 +87,11 @@ describe("the replicator refuses a database of another region", () => {
     const error = await start({
       region: "us-east",
       postgres: { url: east.url },
-      peers: [{ region: "eu-west", postgres: { url: east.url.replace(/\/[^/]*$/, "/postgres") } }],
+      peers: [{ region: "eu-west", postgres: { url: `${east.url}?application_name=peer` } }],
     });
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ field: "peers.0.postgres.url" });
-    expect((error as Error).message).toMatch(/not a georep database, not 'eu-west''s/);
+    expect((error as Error).message).toMatch(/is region 'us-east''s database, not 'eu-west''s/);
     await untouched(east);
   });
 });

@@ -1,5 +1,4 @@
-// Replicator OS processes for the drills: configs (with repair peers once the replicator takes
-// them), fixed HTTP ports so /ready can be polled from outside, and stops that cannot hang.
+// Replicator OS processes for the drills: configs (with repair peers), fixed HTTP ports so /ready can be polled from outside, and stops that cannot hang.
 import pg from "pg";
 import { parseReplicatorConfig } from "@georep/replicator";
 import { installSchema } from "@georep/spec";
@@ -28,40 +27,12 @@ export function drillSlot(region: string): string {
   return `georep_${region.replaceAll("-", "_")}`;
 }
 
-let peersAccepted: boolean | undefined;
-
-/**
- * Whether this replicator's config takes `peers` (the regions repair pulls state from). Until it
- * does, the drills run without them, and print that they do.
- */
-export function replicatorTakesPeers(): boolean {
-  if (peersAccepted !== undefined) return peersAccepted;
-  const base = {
-    region: "a",
-    regions: [{ id: "a" }, { id: "b" }],
-    postgres: { url: "postgres://127.0.0.1/a" },
-    kafka: { brokers: ["127.0.0.1:1"] },
-    tables: ["counting_results"],
-  };
-  parseReplicatorConfig(base); // a config without peers must pass: anything else is a real error
-  try {
-    parseReplicatorConfig({
-      ...base,
-      peers: [{ region: "b", postgres: { url: "postgres://127.0.0.1/b" } }],
-    });
-    peersAccepted = true;
-  } catch {
-    peersAccepted = false;
-  }
-  return peersAccepted;
-}
-
-/** A replicator config for `self`, every region of the drill, and repair peers when supported. */
+/** A replicator config for `self`, every region of the drill, and the others as repair peers. */
 export function drillConfig(
   self: DrillRegionConfig,
   all: readonly DrillRegionConfig[],
 ): Record<string, unknown> {
-  const config: Record<string, unknown> = {
+  return {
     region: self.id,
     regions: all.map((r) => ({ id: r.id })),
     postgres: { url: self.url },
@@ -69,12 +40,10 @@ export function drillConfig(
     tables: ["counting_results"],
     http: { port: self.httpPort, host: "127.0.0.1" },
     slotName: drillSlot(self.id),
-  };
-  if (replicatorTakesPeers())
-    config["peers"] = all
+    peers: all
       .filter((r) => r.id !== self.id)
-      .map((r) => ({ region: r.id, postgres: { url: r.url } }));
-  return config;
+      .map((r) => ({ region: r.id, postgres: { url: r.url } })),
+  };
 }
 
 /**
