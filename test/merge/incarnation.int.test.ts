@@ -2,7 +2,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Envelope } from "@georep/contract";
-import { regionOfReplica } from "@georep/crdt";
+import { incarnationOfReplica, regionOfReplica, replicaId } from "@georep/crdt";
 import { createApplier } from "@georep/merger";
 import { readStateSlices } from "@georep/merger/testing";
 import { silentLogger, systemClock } from "@georep/observability";
@@ -11,6 +11,7 @@ import {
   currentIncarnation,
   installSchema,
   parseInstallConfig,
+  regionOfOriginSql,
   stateLayout,
   startIncarnation,
 } from "@georep/spec";
@@ -194,5 +195,31 @@ it("a region that lost history starts a new incarnation and nothing is lost (rea
       },
     ),
     { numRuns: settings.numRuns, seed },
+  );
+});
+
+it("reads a replica's region and incarnation in SQL as the CRDT core does", async () => {
+  const db = dbs[0] as RegionDb;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.tuple(
+          fc.stringMatching(/^[a-z][a-z0-9-]{0,30}$/),
+          fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        ),
+        { minLength: 1, maxLength: 20 },
+      ),
+      async (pairs) => {
+        const ids = pairs.map(([region, n]) => replicaId(region, n));
+        const { rows } = await db.client.query<{ region: string; n: string }>(
+          `SELECT ${regionOfOriginSql} AS region, coalesce(nullif(split_part(origin, '.', 2), ''), '1') AS n
+           FROM unnest($1::text[]) WITH ORDINALITY AS t(origin, i) ORDER BY i`,
+          [ids],
+        );
+        expect(rows.map((r) => r.region)).toEqual(ids.map(regionOfReplica));
+        expect(rows.map((r) => Number(r.n))).toEqual(ids.map((id) => incarnationOfReplica(id)));
+      },
+    ),
+    { numRuns: 20 },
   );
 });

@@ -1,10 +1,11 @@
 import pg from "pg";
+import type { Logger } from "@georep/observability";
 import { ConfigError } from "./config.ts";
 import type { ReplicatorConfig } from "./config.ts";
 
 /** The region a database was installed for, or undefined when georep is not installed there. */
 async function regionOf(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     // Two statements: a statement naming a missing table fails at parse time, whatever its CASE.
@@ -22,12 +23,28 @@ async function regionOf(url: string): Promise<string | undefined> {
 }
 
 /**
+ * Refuses a database of another region before it is used for repair.
+ * @throws ConfigError naming the field and the fix.
+ */
+export async function checkPeer(
+  peer: { readonly region: string; readonly url: string },
+  field: string,
+): Promise<void> {
+  const theirs = await regionOf(peer.url);
+  if (theirs !== undefined && theirs !== peer.region)
+    throw new ConfigError(
+      `replicator config: ${field} is region '${theirs}''s database, not '${peer.region}''s; point it at '${peer.region}''s database`,
+      field,
+    );
+}
+
+/**
  * Refuses, before anything is written, a config whose database belongs to another region, or a
  * peer whose database belongs to a region other than that peer: writing under the wrong region id, or repairing from
  * the wrong database, would mix two regions' components.
  * @throws ConfigError naming the field and the fix.
  */
-export async function checkDatabases(config: ReplicatorConfig): Promise<void> {
+export async function checkDatabases(config: ReplicatorConfig, log: Logger): Promise<void> {
   const own = await regionOf(config.postgres.url);
   if (own !== undefined && own !== config.region)
     throw new ConfigError(
@@ -35,13 +52,15 @@ export async function checkDatabases(config: ReplicatorConfig): Promise<void> {
       "postgres.url",
     );
   for (const [i, peer] of config.peers.entries()) {
-    const theirs = await regionOf(peer.postgres.url);
-    // A peer not installed yet is fine (a deployment starts region by region); another
-    // region's database is not.
-    if (theirs !== undefined && theirs !== peer.region)
-      throw new ConfigError(
-        `replicator config: peers[${i}].postgres.url is region '${theirs}''s database, not '${peer.region}''s; point it at '${peer.region}''s database`,
-        `peers.${i}.postgres.url`,
+    try {
+      await checkPeer({ region: peer.region, url: peer.postgres.url }, `peers.${i}.postgres.url`);
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      // A peer that is down must not keep this region down: repair checks it again before use.
+      log.warn(
+        { err: error, peer: peer.region },
+        "peer database unreachable at start; repair will check it again before using it",
       );
+    }
   }
 }

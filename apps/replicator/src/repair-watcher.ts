@@ -1,14 +1,21 @@
 // Brings back what peers hold of this region's earlier incarnations, once per new incarnation.
 //
 //   idle ──every intervalMs──▶ check: current incarnation > 1, not repaired, and the capture
-//   streams under it? ──yes──▶ repairing (repairRegion from every peer) ──ok──▶ mark repaired
-//                                          └──error──▶ logged, retried at the next check
+//   streams under it? ──yes──▶ note the ends of this region's topics ──▶ every peer applied them?
+//   ──yes──▶ repairing (repairRegion from every peer) ──ok──▶ mark repaired
+//   (not yet, or an error: logged, checked again at the next tick)
+//
+// Waiting for the peers matters: records this region shipped before it lost its history may
+// still sit in Kafka unapplied by a lagging peer; repaired before they land, the region would
+// never see them (it never consumes its own topics).
 import type pg from "pg";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import { repairRegion } from "@georep/repair";
 import type { RepairPeer, RepairReport } from "@georep/repair";
 import { currentIncarnation, markRepaired } from "@georep/spec";
 import type { StateLayout } from "@georep/spec";
+import { partitionsBehind } from "./peer-progress.ts";
+import type { TopicEnds } from "./peer-progress.ts";
 
 export interface RepairWatcherStatus {
   readonly state: "idle" | "repairing";
@@ -27,7 +34,9 @@ export interface RepairWatcherDeps {
   readonly region: string;
   readonly zone: string | undefined;
   readonly pool: pg.Pool;
-  readonly peers: readonly RepairPeer[];
+  readonly peers: ReadonlyArray<RepairPeer & { readonly zone: string | undefined }>;
+  /** End offsets of this region's topics now (everything an earlier incarnation shipped is below). */
+  readonly topicEnds: () => Promise<TopicEnds>;
   readonly layouts: readonly StateLayout[];
   /** The replica the capture streams under now (undefined until it prepared its slot). */
   readonly streamingReplica: () => string | undefined;
@@ -35,6 +44,8 @@ export interface RepairWatcherDeps {
   readonly metrics: Metrics;
   readonly clock: WallClock;
   readonly intervalMs: number;
+  /** Checked before every repair: the peers are still the databases they claim to be. */
+  readonly checkPeers: () => Promise<void>;
 }
 
 export function startRepairWatcher(d: RepairWatcherDeps): RepairWatcher {
@@ -54,6 +65,7 @@ export function startRepairWatcher(d: RepairWatcherDeps): RepairWatcher {
   let stopped = false;
   const abort = new AbortController();
   let warnedNoPeers = false;
+  let ends: { replica: string; ends: TopicEnds } | undefined;
 
   const check = async (): Promise<void> => {
     const current = await currentIncarnation(d.pool);
@@ -66,6 +78,7 @@ export function startRepairWatcher(d: RepairWatcherDeps): RepairWatcher {
     // refuses local writes and the replica to exclude is not settled.
     if (pending === undefined || d.streamingReplica() !== pending) return;
     if (d.peers.length === 0) {
+      ends = undefined;
       if (!warnedNoPeers)
         log.error(
           { replica: pending },
@@ -74,7 +87,19 @@ export function startRepairWatcher(d: RepairWatcherDeps): RepairWatcher {
       warnedNoPeers = true;
       return;
     }
+    if (ends?.replica !== pending) ends = { replica: pending, ends: await d.topicEnds() };
+    for (const peer of d.peers) {
+      const behind = await partitionsBehind(peer.pool, d.region, peer.zone, ends.ends);
+      if (behind > 0) {
+        log.info(
+          { replica: pending, peer: peer.region, partitionsBehind: behind },
+          "waiting for a peer to apply what this region shipped before repairing from it",
+        );
+        return;
+      }
+    }
     state = "repairing";
+    await d.checkPeers();
     const started = d.clock();
     log.warn({ replica: pending, peers: d.peers.map((p) => p.region) }, "repairing from peers");
     const report = await repairRegion({

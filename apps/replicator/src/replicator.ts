@@ -8,12 +8,14 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import type { RowsEnvelope } from "@georep/contract";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
+import { createKafka } from "@georep/kafka";
 import { createMerger } from "@georep/merger";
 import type { Merger, MergerStatus } from "@georep/merger";
 import { createCapture } from "@georep/shipper";
 import type { Capture, CaptureStatus } from "@georep/shipper";
 import { installSchema, stateLayout } from "@georep/spec";
-import { checkDatabases } from "./database-check.ts";
+import { checkDatabases, checkPeer } from "./database-check.ts";
+import { shippedTopicEnds } from "./peer-progress.ts";
 import { startRepairWatcher } from "./repair-watcher.ts";
 import type { RepairWatcher, RepairWatcherStatus } from "./repair-watcher.ts";
 import type { ReplicatorConfig } from "./config.ts";
@@ -66,6 +68,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   let pool: pg.Pool | undefined;
   let repair: RepairWatcher | undefined;
   const peerPools: pg.Pool[] = [];
+  let stopKafka = (): Promise<void> => Promise.resolve();
 
   const fail = (error: Error): void => {
     if (state === "stopping" || state === "stopped") return;
@@ -87,7 +90,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   return {
     async start() {
       state = "installing";
-      await checkDatabases(config);
+      await checkDatabases(config, log);
       if (config.installSchema) await install();
       state = "standby";
       epoch = await leadership.acquire(abort.signal);
@@ -159,15 +162,32 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       const own = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
       peerPools.push(own);
       const peers = config.peers.map((p) => {
-        const peerPool = new pg.Pool({ connectionString: p.postgres.url, max: 2 });
+        // A peer that stops answering must fail a repair page, not hang it (or the shutdown).
+        const peerPool = new pg.Pool({
+          connectionString: p.postgres.url,
+          max: 2,
+          connectionTimeoutMillis: 10_000,
+          statement_timeout: 120_000,
+          keepAlive: true,
+        });
         peerPools.push(peerPool);
-        return { region: p.region, pool: peerPool };
+        return {
+          region: p.region,
+          zone: config.regions.find((r) => r.id === p.region)?.zone,
+          pool: peerPool,
+        };
       });
       for (const p of peerPools)
         p.on("error", (error) => {
           log.warn({ err: error }, "idle repair connection failed");
         });
       const startedCapture = capture;
+      const repairKafka = createKafka({
+        brokers: config.kafka.brokers,
+        clientId: `georep-repair-${config.region}`,
+        logger: log,
+      });
+      stopKafka = () => repairKafka.disconnect();
       repair = startRepairWatcher({
         region: config.region,
         zone: config.regions.find((r) => r.id === config.region)?.zone,
@@ -182,6 +202,11 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         metrics,
         clock,
         intervalMs: config.repairCheckIntervalMs,
+        topicEnds: () => shippedTopicEnds(repairKafka, config.region, zones),
+        checkPeers: async () => {
+          for (const [i, p] of config.peers.entries())
+            await checkPeer({ region: p.region, url: p.postgres.url }, `peers.${i}.postgres.url`);
+        },
       });
       state = "active";
       log.info({ epoch: epoch.toString() }, "replicator active");
@@ -191,6 +216,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       state = "stopping";
       abort.abort();
       await repair?.stop();
+      await stopKafka();
       await merger?.stop();
       await capture?.stop();
       await pool?.end();

@@ -40,6 +40,8 @@ describe("envelope codec", () => {
     ["unknown-origin", encodeEnvelope({ ...rows, origin: "mars" }), {}],
     // A region speaks only for its own incarnations.
     ["unknown-origin", encodeEnvelope({ ...rows, replica: "eu-west.1796000000" }), {}],
+    // Incarnation 1 has one name, the bare region id.
+    ["unknown-origin", encodeEnvelope({ ...rows, replica: "us-east.1" }), {}],
     ["malformed", Buffer.from(JSON.stringify({ ...rows, replica: "us-east.0" })), {}],
     ["malformed", Buffer.from(JSON.stringify({ ...rows, lsn: "nope" })), {}],
     [

@@ -8,8 +8,9 @@ import { InvalidIdError } from "./errors.ts";
  * incarnation instead, and a counter's value is the sum over every (region, incarnation).
  *
  * Incarnation 1 is the bare region id (so state written before incarnations existed keeps its
- * meaning); incarnation n > 1 is `<region>.<n>`. Region ids never contain '.', so the region of a
- * replica is everything before the first '.'.
+ * meaning); incarnation n > 1 is `<region>.<n>`. georep's region ids never contain '.' (the spec's
+ * regionIdSchema), so the region of a replica is everything before the first '.'. The SQL side
+ * reads it the same way (`split_part(origin, '.', 1)`, checked against this by a test).
  */
 export type ReplicaId = string;
 
@@ -34,12 +35,18 @@ export function incarnationOfReplica(replica: ReplicaId): number | undefined {
   const at = replica.indexOf(SEPARATOR);
   if (at < 0) return 1;
   const n = replica.slice(at + 1);
-  return INCARNATION.test(n) ? Number(n) : undefined;
+  if (!INCARNATION.test(n)) return undefined;
+  const value = Number(n);
+  return Number.isSafeInteger(value) && value > 1 ? value : undefined;
 }
 
-/** True when `replica` is an incarnation of `region` (the bare id included). */
+/**
+ * True when `replica` is an incarnation of `region` written the one way replicaId writes it
+ * (the bare id included; `region.1` is not: it would be a second name for incarnation 1).
+ */
 export function isReplicaOf(replica: ReplicaId, region: string): boolean {
-  return regionOfReplica(replica) === region && incarnationOfReplica(replica) !== undefined;
+  const n = incarnationOfReplica(replica);
+  return n !== undefined && regionOfReplica(replica) === region && replicaId(region, n) === replica;
 }
 
 /**

@@ -33,6 +33,10 @@ describe("replica ids", () => {
     expect(isReplicaOf("us-east-2", "us-east")).toBe(false);
     expect(isReplicaOf("us-east-2.7", "us-east")).toBe(false);
     expect(isReplicaOf("us-east.x", "us-east")).toBe(false);
+    // One name per incarnation: "us-east.1" would be a second origin for incarnation 1.
+    expect(isReplicaOf("us-east.1", "us-east")).toBe(false);
+    expect(isReplicaOf("us-east.07", "us-east")).toBe(false);
+    expect(isReplicaOf("us-east.99999999999999999", "us-east")).toBe(false);
   });
 
   it("refuses an incarnation that is not a positive integer", () => {

@@ -4,7 +4,7 @@ import { ensureTopics } from "./admin.ts";
 import type { TopicReport, TopicSpec } from "./admin.ts";
 import { kafkaLogLevel, pinoLogCreator } from "./log-creator.ts";
 import { createProducer } from "./producer.ts";
-import { readTail } from "./tail.ts";
+import { readTail, topicEnds } from "./tail.ts";
 import type { TailRecord } from "./tail.ts";
 import type { Producer, ProducerOptions } from "./producer.ts";
 
@@ -26,6 +26,8 @@ export interface KafkaClient {
     ensureTopics(topics: readonly TopicSpec[]): Promise<TopicReport>;
     /** The newest record of every non-empty partition. @throws KafkaError */
     readTail(topic: string, timeoutMs: number): Promise<TailRecord[]>;
+    /** End offset per partition (none for a missing topic). @throws KafkaError */
+    topicEnds(topic: string): Promise<Map<number, bigint>>;
   };
   /** Closes every producer made by this client. */
   disconnect(): Promise<void>;
@@ -64,6 +66,7 @@ export function createKafka(options: KafkaOptions): KafkaClient {
     admin: {
       ensureTopics: (topics) => ensureTopics(kafka, topics),
       readTail: (topic, timeoutMs) => readTail(kafka, topic, timeoutMs),
+      topicEnds: (topic) => topicEnds(kafka, topic),
     },
     async disconnect() {
       const all = [...producers];

@@ -42,9 +42,21 @@ export async function readTail(
     try {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: false });
+      let finished = false;
       await new Promise<void>((resolve, reject) => {
+        const done = (error?: unknown): void => {
+          if (finished) return;
+          finished = true;
+          if (error === undefined) resolve();
+          else
+            reject(
+              error instanceof Error
+                ? error
+                : new Error("reading the tail failed", { cause: error }),
+            );
+        };
         timer = setTimeout(() => {
-          reject(new Error(`no answer for the tail of ${topic} within ${timeoutMs} ms`));
+          done(new Error(`no answer for the tail of ${topic} within ${timeoutMs} ms`));
         }, timeoutMs);
         consumer
           .run({
@@ -57,15 +69,18 @@ export async function readTail(
                   offset: BigInt(message.offset),
                   value: message.value,
                 });
-                if (found.size === offsets.length) resolve();
+                if (found.size === offsets.length) done();
               }
               return Promise.resolve();
             },
           })
           .then(() => {
+            // After a timeout the consumer is being torn down: seeking it would throw.
+            if (finished) return;
             for (const o of offsets)
               consumer.seek({ topic, partition: o.partition, offset: (o.high - 1n).toString() });
-          }, reject);
+          })
+          .catch(done);
       });
     } finally {
       clearTimeout(timer);
@@ -75,6 +90,25 @@ export async function readTail(
       await bounded(admin.deleteGroups([groupId]), 5_000);
     }
     return [...found.values()].sort((a, b) => a.partition - b.partition);
+  } catch (error) {
+    throw toKafkaError(error, { operation: "read-tail", topic });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * The end offset (high watermark) of every partition of `topic`; a missing topic has none.
+ * @throws KafkaError when the broker cannot answer.
+ */
+export async function topicEnds(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    if (!(await admin.listTopics()).includes(topic)) return new Map();
+    return new Map(
+      (await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)] as const),
+    );
   } catch (error) {
     throw toKafkaError(error, { operation: "read-tail", topic });
   } finally {

@@ -23,7 +23,7 @@ export interface FlushDeps {
   /** The replica the streamed rows belong to (set by each prepare). */
   readonly replica: () => string;
   /** Re-reads the current own row of a tuple with unchanged-TOAST columns. */
-  readonly reread: (row: ValuesRow) => Promise<Tuple | undefined>;
+  readonly reread: (row: ValuesRow, replica: string) => Promise<Tuple | undefined>;
   readonly onCut: () => void;
   /** Counts of a batch Kafka acknowledged (rows shipped, WAL changes folded into them). */
   readonly onShipped: (shipped: { readonly rows: number; readonly changesIn: number }) => void;
@@ -49,7 +49,7 @@ export function startFlushLoop(deps: FlushDeps): FlushLoop {
       wakeUp = resolve;
       timer = setTimeout(resolve, deps.lingerMs);
     });
-  const complete = async (rows: CoalescedRow[]): Promise<ShipRow[]> => {
+  const complete = async (rows: CoalescedRow[], replica: string): Promise<ShipRow[]> => {
     const out: ShipRow[] = [];
     for (const row of rows) {
       if (row.kind === "written") {
@@ -58,7 +58,7 @@ export function startFlushLoop(deps: FlushDeps): FlushLoop {
       }
       let values: Values = row.values;
       if (lacksSliceColumn(row.codec, values)) {
-        const tuple = await deps.reread(row);
+        const tuple = await deps.reread(row, replica);
         if (tuple === undefined) continue;
         values = row.codec.toValues(tuple);
       }
@@ -73,9 +73,12 @@ export function startFlushLoop(deps: FlushDeps): FlushLoop {
     busy = true;
     try {
       const cut = window.cut();
-      deps.onCut();
-      const rows = await complete(cut.rows);
+      // The replica and ledger of the stream this cut came from, taken before any await: a
+      // restart that starts a new incarnation meanwhile must not relabel these rows.
+      const replica = deps.replica();
       const ledger = deps.ledger();
+      deps.onCut();
+      const rows = await complete(cut.rows, replica);
       const ticket = ledger.track(cut.upTo);
       if (rows.length === 0 && cut.heartbeat === undefined) {
         ledger.complete(ticket);
@@ -84,7 +87,7 @@ export function startFlushLoop(deps: FlushDeps): FlushLoop {
       const batch: CaptureBatch = {
         rows,
         heartbeat: cut.heartbeat,
-        replica: deps.replica(),
+        replica,
         lsn: cut.lsn,
         commitTime: cut.commitTime,
         changesIn: cut.changesIn,

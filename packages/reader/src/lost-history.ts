@@ -11,6 +11,19 @@ export interface ShippedMark {
   readonly lsn: Lsn;
 }
 
+/** The newer of two marks: a later incarnation, or the same one further along. */
+export function newerMark(
+  a: ShippedMark | undefined,
+  b: ShippedMark | undefined,
+): ShippedMark | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const ia = incarnationOfReplica(a.replica) ?? 0;
+  const ib = incarnationOfReplica(b.replica) ?? 0;
+  if (ia !== ib) return ia > ib ? a : b;
+  return a.lsn >= b.lsn ? a : b;
+}
+
 export interface HistoryEvidence {
   readonly current: Incarnation;
   readonly identity: DbIdentity;

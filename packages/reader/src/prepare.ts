@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { incarnationOfReplica } from "@georep/crdt";
 import type { Logger, WallClock } from "@georep/observability";
 import {
   currentIncarnation,
@@ -102,7 +103,10 @@ export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
       );
     await dropSlot(d.pool, d.slot);
   }
-  const incarnation = reason === undefined ? current : await newIncarnation(d, reason);
+  const incarnation =
+    reason === undefined
+      ? current
+      : await newIncarnation(d, reason, incarnationOfReplica(d.shipped?.replica ?? "") ?? 0);
   const start = await createSlot(d.pool, d.slot);
   d.log.info(
     { start: formatLsn(start), replica: incarnation.replica, reason: reason ?? state.kind },
@@ -114,7 +118,11 @@ export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
   return { ledger, resynced: true, replica: incarnation.replica };
 }
 
-async function newIncarnation(d: PrepareDeps, reason: string): Promise<Incarnation> {
+async function newIncarnation(
+  d: PrepareDeps,
+  reason: string,
+  knownElsewhere: number,
+): Promise<Incarnation> {
   const client = await d.pool.connect();
   try {
     return await startIncarnation(
@@ -123,6 +131,7 @@ async function newIncarnation(d: PrepareDeps, reason: string): Promise<Incarnati
       reason,
       d.clock(),
       d.log,
+      knownElsewhere,
     );
   } finally {
     client.release();

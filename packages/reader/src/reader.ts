@@ -14,6 +14,7 @@ import { createLedger } from "./ledger.ts";
 import { formatLsn } from "./lsn.ts";
 import { rereadOwnRow } from "./own-state.ts";
 import { prepareSlot } from "./prepare.ts";
+import { newerMark } from "./lost-history.ts";
 import { readerMetrics } from "./reader-metrics.ts";
 import type { Reader, ReaderOptions, ReaderStatus } from "./reader-types.ts";
 import { startStreaming } from "./stream.ts";
@@ -59,7 +60,7 @@ export function createReader(o: ReaderOptions): Reader {
     logger: log,
     lingerMs: o.lingerMs,
     replica: () => replica,
-    reread: (row) => rereadOwnRow(pool, row.codec, replica, row.codec.toTuple(row.values)),
+    reread: (row, of) => rereadOwnRow(pool, row.codec, of, row.codec.toTuple(row.values)),
     onCut: () => streaming?.resume(),
     onShipped: (shipped) => {
       s.coalescedIn += shipped.changesIn;
@@ -110,7 +111,12 @@ export function createReader(o: ReaderOptions): Reader {
           ledger,
           log,
           invalidated,
-          shipped: o.shipped?.(),
+          // What Kafka acknowledged from this process counts too: a database restored under a
+          // running replicator (same identity, slot kept) ends its WAL before it.
+          shipped: newerMark(
+            o.shipped?.(),
+            ledger.durable > 0n ? { replica, lsn: ledger.durable } : undefined,
+          ),
         });
         invalidated = false;
         ledger = prepared.ledger;

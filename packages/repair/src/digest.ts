@@ -37,7 +37,8 @@ export async function stateDigests(
   const cols = stateColumns(layout)
     .map((c) => `s.${quoteIdent(c)}`)
     .join(", ");
-  const key = [...layout.key.map((k) => `s.${quoteIdent(k.name)}`), "s.origin"].join(", ");
+  // Byte order of the row's text: the same in every region, whatever their collations.
+  const key = `ROW(${[...layout.key.map((k) => `s.${quoteIdent(k.name)}`), "s.origin"].join(", ")})::text COLLATE "C"`;
   const client = await pool.connect();
   try {
     await client.query("BEGIN READ ONLY");

@@ -20,7 +20,8 @@ export interface RepairScope {
 /** The bucket of a state row (alias `s`): a hash of its key's canonical text. */
 export function bucketSql(layout: StateLayout, buckets: number): string {
   const key = layout.key.map((k) => `s.${quoteIdent(k.name)}`).join(", ");
-  return `(abs(hashtext(ROW(${key})::text)) % ${buckets})::int`;
+  // int8 before abs: abs(-2^31) overflows an int4.
+  return `(abs(hashtext(ROW(${key})::text)::int8) % ${buckets})::int`;
 }
 
 /** The WHERE clause of a scope, for state table alias `s`. */

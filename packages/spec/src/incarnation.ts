@@ -39,7 +39,8 @@ export async function readIdentity(q: Queryable): Promise<DbIdentity> {
     "SELECT system_identifier AS s, timeline AS t, database_oid::int8::float8 AS o FROM georep.db_identity()",
   );
   const row = rows[0];
-  if (row === undefined) throw new Error("georep.db_identity() returned no row");
+  if (row === undefined)
+    throw new InstallError("georep.db_identity() returned no row", { step: "identity" });
   return { systemIdentifier: row.s, timeline: row.t, databaseOid: row.o };
 }
 
@@ -151,6 +152,8 @@ export async function startIncarnation(
   reason: string,
   nowMs: number,
   logger?: Logger,
+  /** An incarnation known to exist elsewhere (e.g. on the region's topic): numbered above it. */
+  knownElsewhere = 0,
 ): Promise<Incarnation> {
   const layouts = config.tables.map(stateLayout);
   const step = async <R extends pg.QueryResultRow>(
@@ -170,16 +173,24 @@ export async function startIncarnation(
   await step("begin", "BEGIN");
   try {
     await step("lock", "SELECT pg_advisory_xact_lock(hashtext('georep.install'))");
-    if (layouts.length > 0)
-      await step(
-        "drain writers",
-        `LOCK TABLE ${layouts.map((l) => l.userTable).join(", ")} IN SHARE MODE`,
-      );
+    // Every incarnation this database can know of: recorded ones, and replicas of this region
+    // whose state came back through merges or repair after the record was lost.
     const known = await step<{ n: string | null }>(
       "known",
-      "SELECT max(incarnation)::text AS n FROM georep.incarnations",
+      `SELECT max(n)::text AS n FROM (
+         SELECT max(incarnation) AS n FROM georep.incarnations
+         ${layouts
+           .map(
+             (l) =>
+               `UNION ALL SELECT max(split_part(origin, '.', 2)::bigint) FROM ${l.stateTable} WHERE origin LIKE $1 || '.%'`,
+           )
+           .join("\n         ")}) k`,
+      [config.region],
     );
-    const incarnation = nextIncarnation(Number(known[0]?.n ?? "1"), nowMs);
+    const incarnation = nextIncarnation(
+      Math.max(Number(known[0]?.n ?? "1"), knownElsewhere),
+      nowMs,
+    );
     const replica = replicaId(config.region, incarnation);
     const stamps = [
       "SELECT max(stamp) AS t FROM georep.heartbeat",
@@ -197,6 +208,16 @@ export async function startIncarnation(
       `SELECT max(t)::text AS t FROM (${stamps.join(" UNION ALL ")}) s`,
     );
     const stampFloor = BigInt(top[0]?.t ?? "0") + 1n;
+    // The scans above run before the lock: a stamp written meanwhile lands under the old replica,
+    // and the new one's writes still stamp above their key's state. Bounded wait for writers: a
+    // long local transaction fails this start (the reader retries), it does not stall every writer.
+    await step("lock timeout", "SET LOCAL lock_timeout = '10s'");
+    if (layouts.length > 0)
+      await step(
+        "drain writers",
+        `LOCK TABLE ${layouts.map((l) => l.userTable).join(", ")} IN SHARE MODE`,
+      );
+
     await step(
       "record",
       `INSERT INTO georep.incarnations (replica, incarnation, reason, system_identifier, timeline, database_oid, stamp_floor)
@@ -216,7 +237,8 @@ export async function startIncarnation(
     await step("publication", publicationSql(layouts, { region: config.region, replica }, true));
     const started = await currentIncarnation(client);
     await step("commit", "COMMIT");
-    if (started === undefined) throw new Error("the new incarnation was not recorded");
+    if (started === undefined)
+      throw new InstallError("the new incarnation was not recorded", { step: "record" });
     logger?.warn(
       { region: config.region, replica, incarnation, reason, stampFloor: stampFloor.toString() },
       "started a new incarnation: local writes now count under a fresh replica id",

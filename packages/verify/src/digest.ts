@@ -56,8 +56,8 @@ export async function tableDigest(
   const { key, cols } = rowExpressions(layout);
   const rows = await canonicalQuery<{ bucket: number; rows: string; digest: string }>(
     pool,
-    `SELECT (abs(hashtext(ROW(${key})::text)) % $1)::int AS bucket, count(*)::text AS rows,
-            md5(string_agg(md5(ROW(${cols})::text), '' ORDER BY ROW(${key})::text)) AS digest
+    `SELECT (abs(hashtext(ROW(${key})::text)::int8) % $1)::int AS bucket, count(*)::text AS rows,
+            md5(string_agg(md5(ROW(${cols})::text), '' ORDER BY ROW(${key})::text COLLATE "C")) AS digest
      FROM ${layout.userTable} t GROUP BY 1 ORDER BY 1`,
     [buckets],
   );
@@ -75,7 +75,7 @@ export async function rangeRows(
   const rows = await canonicalQuery<{ k: string; r: string }>(
     pool,
     `SELECT ROW(${key})::text AS k, ROW(${cols})::text AS r FROM ${layout.userTable} t
-     WHERE (abs(hashtext(ROW(${key})::text)) % $1)::int = ANY($2::int[])`,
+     WHERE (abs(hashtext(ROW(${key})::text)::int8) % $1)::int = ANY($2::int[])`,
     [buckets, which],
   );
   return new Map(rows.map((r) => [r.k, r.r]));

@@ -99,16 +99,16 @@ CREATE TABLE IF NOT EXISTS georep.incarnations (
 -- (a promoted standby or a point-in-time recovery starts a new one) and the database's oid (a
 -- restored dump gets a new one). SECURITY DEFINER: pg_control_system() is not for every role.
 CREATE OR REPLACE FUNCTION georep.db_identity(OUT system_identifier text, OUT timeline integer, OUT database_oid oid)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog AS $$
-  SELECT (SELECT c.system_identifier::text FROM pg_control_system() c),
-         ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::integer,
-         (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT (SELECT c.system_identifier::text FROM pg_catalog.pg_control_system() c),
+         ('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))::bit(32)::integer,
+         (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
 $$;
 -- Called by the capture trigger once per session and replica: refuses local writes on a database
 -- that is no longer the one the replica was started on, until the replicator starts a new
 -- incarnation. Writing on under the old replica would be swallowed by its peers' max-merge.
 CREATE OR REPLACE FUNCTION georep.check_incarnation(want text) RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   inc record;
   me record;

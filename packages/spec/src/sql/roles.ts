@@ -22,6 +22,8 @@ GRANT SELECT ON georep.settings, georep.regions TO ${READER_ROLE}, ${MERGER_ROLE
 GRANT SELECT, INSERT, UPDATE ON georep.heartbeat TO ${READER_ROLE};
 GRANT SELECT, INSERT, DELETE ON georep.resync TO ${READER_ROLE};
 GRANT SELECT ON georep.heartbeat TO ${MERGER_ROLE};
+-- Peers' repair reads what this region has applied of theirs (georep_reader is their login here).
+GRANT SELECT ON georep.progress TO ${READER_ROLE};
 GRANT SELECT, INSERT, UPDATE ON georep.progress TO ${MERGER_ROLE};
 GRANT SELECT, INSERT, DELETE ON georep.conflicts TO ${MERGER_ROLE};
 GRANT USAGE ON SEQUENCE georep.conflicts_id_seq TO ${MERGER_ROLE};`;
