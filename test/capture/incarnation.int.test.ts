@@ -176,5 +176,10 @@ describe("incarnations on the capture side", () => {
       "SELECT reason FROM georep.incarnations ORDER BY incarnation DESC LIMIT 1",
     );
     expect(reason.rows[0]?.reason).toMatch(/already shipped from another database/);
+    await waitFor(() => capture.status().state === "streaming", {
+      description: "the rebuilt region's capture streaming under its new incarnation",
+      timeoutMs: 60_000,
+    });
+    expect(capture.status().replica).toMatch(new RegExp(`^${r.region}\\.\\d+$`));
   });
 });
