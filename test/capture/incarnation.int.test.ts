@@ -1,17 +1,17 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { createMetrics, silentLogger, systemClock } from "@georep/observability";
-import { createCapture } from "@georep/shipper";
 import type { Capture } from "@georep/shipper";
-import {
-  countingResultsSpec,
-  installSchema,
-  parseInstallConfig,
-  parseTableSpec,
-} from "@georep/spec";
-import { createTestDatabase, readEndpoints, useCleanups, waitFor } from "@georep/testkit";
+import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/spec";
+import { createTestDatabase, useCleanups, waitFor } from "@georep/testkit";
 import type { Folded, RegionDb, TopicReader } from "./helpers.ts";
-import { mismatches, ownState, readTopic, setupRegionDb, writeCounts } from "./helpers.ts";
+import {
+  mismatches,
+  ownState,
+  readTopic,
+  setupRegionDb,
+  testCapture,
+  writeCounts,
+} from "./helpers.ts";
 
 // Contract §1.10 on the capture side: a database that is no longer the history its incarnation
 // started on refuses local writes until the reader starts a new incarnation; then writes count
@@ -19,17 +19,7 @@ import { mismatches, ownState, readTopic, setupRegionDb, writeCounts } from "./h
 const defer = useCleanups();
 
 function startCapture(r: RegionDb): Capture {
-  const capture = createCapture({
-    region: r.region,
-    pgUrl: r.db.url,
-    slotName: r.slot,
-    kafka: { brokers: readEndpoints().kafka.brokers },
-    options: { heartbeatIntervalMs: 500, statusIntervalMs: 200 },
-    tables: [parseTableSpec(countingResultsSpec)],
-    logger: silentLogger(),
-    metrics: createMetrics(),
-    clock: systemClock,
-  });
+  const capture = testCapture(r, { heartbeatIntervalMs: 500 });
   defer(() => capture.stop());
   return capture;
 }

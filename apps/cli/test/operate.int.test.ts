@@ -1,35 +1,15 @@
 // The operator's read commands, run as the CLI a person would run: status, verify, conflicts.
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/spec";
-import { createTestDatabase, findRepoRoot, readEndpoints, uniqueName } from "@georep/testkit";
+import { createTestDatabase, readEndpoints, uniqueName } from "@georep/testkit";
+import { georep } from "./run-cli.ts";
 import type { TestDatabase } from "@georep/testkit";
 
-const exec = promisify(execFile);
 const REGIONS = ["us-east", "eu-west"] as const;
-
-interface Cli {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function georep(...args: string[]): Promise<Cli> {
-  try {
-    const { stdout, stderr } = await exec("npx", ["tsx", "apps/cli/src/main.ts", ...args], {
-      cwd: findRepoRoot(),
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
 
 describe("georep status, verify and conflicts", () => {
   const dbs = new Map<string, TestDatabase>();

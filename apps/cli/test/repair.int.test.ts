@@ -2,11 +2,9 @@
 // the truth (nothing was ever exchanged, and one region started a new incarnation), repaired
 // without choosing a winner. One database runs in another time zone: keys of type timestamptz
 // and the digests must not depend on it.
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -16,25 +14,11 @@ import {
   parseTableSpec,
   startIncarnation,
 } from "@georep/spec";
-import { createTestDatabase, findRepoRoot, readEndpoints } from "@georep/testkit";
+import { createTestDatabase, readEndpoints } from "@georep/testkit";
+import { georep } from "./run-cli.ts";
 import type { TestDatabase } from "@georep/testkit";
 
-const exec = promisify(execFile);
 const REGIONS = ["us-east", "eu-west", "ap-south"] as const;
-
-async function georep(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec("npx", ["tsx", "apps/cli/src/main.ts", ...args], {
-      cwd: findRepoRoot(),
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
 
 describe("georep repair", () => {
   const dbs: TestDatabase[] = [];

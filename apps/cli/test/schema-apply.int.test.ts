@@ -1,27 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, findRepoRoot, readEndpoints } from "@georep/testkit";
+import { createTestDatabase, readEndpoints } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
-
-const run = promisify(execFile);
-
-async function georep(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run("npx", ["tsx", "apps/cli/src/main.ts", ...args], {
-      cwd: findRepoRoot(),
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { georep } from "./run-cli.ts";
 
 describe("georep schema apply", () => {
   let db: TestDatabase;

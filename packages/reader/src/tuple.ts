@@ -1,4 +1,4 @@
-import { ENGINE_SCHEMA, componentColumns } from "@georep/spec";
+import { ENGINE_SCHEMA, stateColumnNames } from "@georep/spec";
 import type { StateLayout } from "@georep/spec";
 import type { Relation, TuplePlan, Values } from "./pgoutput.ts";
 import type { TupleSpans } from "./tuple-spans.ts";
@@ -38,18 +38,7 @@ export interface TableCodec {
 export function tableCodec(layout: StateLayout): TableCodec {
   const table = `${layout.spec.schema}.${layout.spec.name}`;
   const keyOrder = layout.key.map((k) => k.name);
-  const columns = [
-    ...new Set([
-      ...keyOrder,
-      layout.origin,
-      layout.zone,
-      ...componentColumns(layout),
-      ...layout.registers.flatMap((r) => [r.value, r.stamp]),
-      layout.insertStamp,
-      layout.deleteStamp,
-      layout.deleteBase,
-    ]),
-  ];
+  const columns = stateColumnNames(layout);
   const index = new Map(columns.map((c, i) => [c, i]));
   const keyIndex = keyOrder.map((k) => index.get(k) ?? -1);
   const prefix = `${table}|`;

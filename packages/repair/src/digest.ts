@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { CANONICAL_TEXT_SETTINGS_SQL, componentColumns, quoteIdent } from "@georep/spec";
+import { CANONICAL_TEXT_SETTINGS_SQL, quoteIdent, stateColumnNames } from "@georep/spec";
 import type { StateLayout } from "@georep/spec";
 import { bucketSql, scopeSql } from "./scope.ts";
 import type { RepairScope } from "./scope.ts";
@@ -8,20 +8,6 @@ import type { RepairScope } from "./scope.ts";
 export interface StateRangeDigest {
   readonly rows: number;
   readonly digest: string;
-}
-
-/** Every state column, in a fixed order (the table's physical order may differ between regions). */
-export function stateColumns(layout: StateLayout): string[] {
-  return [
-    ...layout.key.map((k) => k.name),
-    layout.origin,
-    layout.zone,
-    ...componentColumns(layout),
-    ...layout.registers.flatMap((r) => [r.value, r.stamp]),
-    layout.insertStamp,
-    layout.deleteStamp,
-    layout.deleteBase,
-  ];
 }
 
 /**
@@ -34,7 +20,7 @@ export async function stateDigests(
   layout: StateLayout,
   scope: RepairScope,
 ): Promise<Map<number, StateRangeDigest>> {
-  const cols = stateColumns(layout)
+  const cols = stateColumnNames(layout)
     .map((c) => `s.${quoteIdent(c)}`)
     .join(", ");
   // Byte order of the row's text: the same in every region, whatever their collations.

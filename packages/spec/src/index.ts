@@ -4,7 +4,7 @@ export { parseTableSpec, tableSpecSchema } from "./table-spec.ts";
 export type { TableSpec, TableSpecInput, ColumnSpec, KeyColumnSpec } from "./table-spec.ts";
 export { parseInstallConfig } from "./install-config.ts";
 export type { InstallConfig } from "./install-config.ts";
-export { stateLayout, componentColumns, ENGINE_SCHEMA } from "./layout.ts";
+export { stateLayout, componentColumns, stateColumnNames, ENGINE_SCHEMA } from "./layout.ts";
 export type { StateLayout, CounterLayout, RegisterLayout } from "./layout.ts";
 export { installSchema } from "./installer.ts";
 export { COMPILER_VERSION } from "./spec-hash.ts";

@@ -91,3 +91,23 @@ export function stateLayout(spec: TableSpec): StateLayout {
 export function componentColumns(layout: StateLayout): string[] {
   return layout.counters.flatMap((c) => (c.n === undefined ? [c.p] : [c.p, c.n]));
 }
+
+/**
+ * Every column of the state table in one fixed order: key, origin, zone, components, registers
+ * (value, stamp), insert and delete stamps, delete base. The reader's tuple layout and repair's
+ * digests use it; the physical order may differ between regions (widened tables).
+ */
+export function stateColumnNames(layout: StateLayout): string[] {
+  return [
+    ...new Set([
+      ...layout.key.map((k) => k.name),
+      layout.origin,
+      layout.zone,
+      ...componentColumns(layout),
+      ...layout.registers.flatMap((r) => [r.value, r.stamp]),
+      layout.insertStamp,
+      layout.deleteStamp,
+      layout.deleteBase,
+    ]),
+  ];
+}
