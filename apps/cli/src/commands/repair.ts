@@ -69,12 +69,13 @@ export async function repair(
       const replica = incarnation?.replica ?? target.region;
       let shown: string | undefined;
       const onProgress = (p: RepairProgress): void => {
-        if (bar === undefined) return;
+        // Nothing differs from this source: no bar to draw.
+        if (bar === undefined || p.total === 0) return;
         const stage = `${p.source}|${p.table}`;
         const payload = { target: target.region, source: p.source, table: p.table };
         if (shown !== stage) {
           if (shown !== undefined) bar.stop();
-          bar.start(Math.max(p.total, 1), p.merged, payload);
+          bar.start(p.total, p.merged, payload);
           shown = stage;
         } else bar.update(p.merged, payload);
       };
