@@ -173,11 +173,16 @@ it("confirms exactly the durable position: a shipped commit's end LSN, not one b
   expect(overshoots).toEqual([]);
   if (confirmed.durable === commit.endLsn) expect(confirmed.position).toBe(commit.endLsn);
 
-  // A graceful stop reports the final durable position: the slot holds exactly that.
+  // After a graceful stop the slot holds the commit and never more than the final durable
+  // position. Not exactly it: durable may move on a last keepalive after the final status update
+  // went out, and a status update sent as the connection closes may never be read.
   await capture.stop();
-  const durable = capture.status().durableLsn;
-  expect(parseLsn(durable)).toBeGreaterThanOrEqual(commit.endLsn);
-  expect(await slotPosition(r.client, r.slot)).toBe(durable);
+  const durable = parseLsn(capture.status().durableLsn);
+  const final = parseLsn((await slotPosition(r.client, r.slot)) ?? "0/0");
+  expect(final).toBeGreaterThanOrEqual(commit.endLsn);
+  expect(final <= durable, `slot ${formatLsn(final)} past durable ${formatLsn(durable)}`).toBe(
+    true,
+  );
 });
 
 it("after a restart, streams the commit that starts exactly where the confirmed one ends", async () => {
