@@ -42,17 +42,27 @@ async function replicas(r: RegionDb): Promise<string[]> {
   return rows.map((x) => x.replica);
 }
 
+/** A region whose capture attached, shipped `writes` increments, and stopped. */
+async function attachedRegion(
+  prefix: string,
+  writes: number,
+  seed: number,
+): Promise<{ r: RegionDb; topic: TopicReader }> {
+  const r = await setupRegionDb(prefix);
+  defer(() => r.close());
+  await writeCounts(r.client, writes, writes / 10, 10, seed);
+  const capture = startCapture(r);
+  await capture.start();
+  const topic = await readTopic(r.region);
+  defer(() => topic.stop());
+  await shipped(r, topic, r.region);
+  await capture.stop();
+  return { r, topic };
+}
+
 describe("incarnations on the capture side", () => {
   it("refuses writes on a database that changed identity until the reader starts a new incarnation", async () => {
-    const r = await setupRegionDb("cap_inc");
-    defer(() => r.close());
-    await writeCounts(r.client, 200, 20, 20, 1);
-    let capture = startCapture(r);
-    await capture.start();
-    const topic = await readTopic(r.region);
-    defer(() => topic.stop());
-    await shipped(r, topic, r.region);
-    await capture.stop();
+    const { r, topic } = await attachedRegion("cap_inc", 200, 1);
 
     // What a restored dump looks like from inside: the recorded identity is not this database's.
     await r.client.query("UPDATE georep.incarnations SET database_oid = 1");
@@ -70,7 +80,7 @@ describe("incarnations on the capture side", () => {
     expect(refused?.code).toBe("55000");
     expect(refused?.message).toMatch(/^georep: this database is not the one replica/);
 
-    capture = startCapture(r);
+    const capture = startCapture(r);
     await capture.start();
     await waitFor(async () => (await replicas(r)).length === 2, {
       description: "a second incarnation",
@@ -100,19 +110,11 @@ describe("incarnations on the capture side", () => {
   });
 
   it("starts a new incarnation when the slot of an attached incarnation is missing, and re-ships every replica", async () => {
-    const r = await setupRegionDb("cap_inc_slot");
-    defer(() => r.close());
-    await writeCounts(r.client, 100, 10, 10, 3);
-    let capture = startCapture(r);
-    await capture.start();
-    const topic = await readTopic(r.region);
-    defer(() => topic.stop());
-    await shipped(r, topic, r.region);
-    await capture.stop();
+    const { r, topic } = await attachedRegion("cap_inc_slot", 100, 3);
     await r.client.query("SELECT pg_drop_replication_slot($1)", [r.slot]);
     const before = topic.slices.count;
 
-    capture = startCapture(r);
+    const capture = startCapture(r);
     await capture.start();
     await waitFor(async () => (await replicas(r)).length === 2, {
       description: "a second incarnation after the slot was lost",
@@ -131,15 +133,7 @@ describe("incarnations on the capture side", () => {
   });
 
   it("starts a new incarnation on a database rebuilt from scratch whose region's topic already holds its replica", async () => {
-    const r = await setupRegionDb("cap_inc_rebuilt");
-    defer(() => r.close());
-    await writeCounts(r.client, 50, 5, 10, 4);
-    const first = startCapture(r);
-    await first.start();
-    const topic = await readTopic(r.region);
-    defer(() => topic.stop());
-    await shipped(r, topic, r.region);
-    await first.stop();
+    const { r } = await attachedRegion("cap_inc_rebuilt", 50, 4);
 
     // The region's database is lost; an empty one is installed under the same region id.
     const db = await createTestDatabase("us-east", "cap_inc_rebuilt");

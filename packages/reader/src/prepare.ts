@@ -72,6 +72,7 @@ export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
   const identity = await readIdentity(d.pool);
   const inspected = await inspectSlot(d.pool, d.slot);
   const state: SlotState = inspected.kind === "ok" && d.invalidated ? { kind: "lost" } : inspected;
+  const pending = await resyncPending(d.pool, d.slot);
   const wal = await d.pool.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn");
   const reason = lostHistoryReason({
     current,
@@ -79,11 +80,10 @@ export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
     slot: state,
     walLsn: parseLsn(wal.rows[0]?.lsn ?? "0/0"),
     shipped: d.shipped,
-    resyncPending: (await resyncPending(d.pool, d.slot)) !== undefined,
+    resyncPending: pending !== undefined,
   });
   if (reason === undefined && state.kind === "ok") {
     d.ledger.raise(state.confirmedFlush);
-    const pending = await resyncPending(d.pool, d.slot);
     if (pending !== undefined) {
       d.log.warn(
         { slot: d.slot, reason: pending },

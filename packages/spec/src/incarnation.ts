@@ -7,6 +7,7 @@ import type pg from "pg";
 import { nextIncarnation, replicaId } from "@georep/crdt";
 import type { Logger } from "@georep/observability";
 import { InstallError } from "./errors.ts";
+import { quoteIdent } from "./identifiers.ts";
 import { stateLayout } from "./layout.ts";
 import type { TableSpec } from "./table-spec.ts";
 import { captureTriggerSql } from "./sql/capture-trigger.ts";
@@ -173,42 +174,31 @@ export async function startIncarnation(
   await step("begin", "BEGIN");
   try {
     await step("lock", "SELECT pg_advisory_xact_lock(hashtext('georep.install'))");
-    // Every incarnation this database can know of: recorded ones, and replicas of this region
-    // whose state came back through merges or repair after the record was lost.
-    const known = await step<{ n: string | null }>(
-      "known",
-      `SELECT max(n)::text AS n FROM (
-         SELECT max(incarnation) AS n FROM georep.incarnations
-         ${layouts
-           .map(
-             (l) =>
-               `UNION ALL SELECT max(split_part(origin, '.', 2)::bigint) FROM ${l.stateTable} WHERE origin LIKE $1 || '.%'`,
-           )
-           .join("\n         ")}) k`,
-      [config.region],
-    );
-    const incarnation = nextIncarnation(
-      Math.max(Number(known[0]?.n ?? "1"), knownElsewhere),
-      nowMs,
-    );
-    const replica = replicaId(config.region, incarnation);
-    const stamps = [
-      "SELECT max(stamp) AS t FROM georep.heartbeat",
+    // One pass over every state table finds both the greatest stamp (the new floor) and every
+    // incarnation of this region whose state came back through merges or repair after its record
+    // was lost; the recorded incarnations and the heartbeat join them.
+    const scans = [
+      "SELECT max(stamp) AS t, NULL::bigint AS n FROM georep.heartbeat",
+      "SELECT NULL::bigint, max(incarnation) FROM georep.incarnations",
       ...layouts.map((l) => {
-        const cols = [
+        const stamps = [
           l.insertStamp,
           l.deleteStamp,
-          ...l.registers.map((r) => `"${r.stamp.replaceAll('"', '""')}"`),
+          ...l.registers.map((r) => quoteIdent(r.stamp)),
         ];
-        return `SELECT max(greatest(${cols.join(", ")})) AS t FROM ${l.stateTable}`;
+        return `SELECT max(greatest(${stamps.join(", ")})),
+          max(split_part(origin, '.', 2)::bigint) FILTER (WHERE origin LIKE $1 || '.%') FROM ${l.stateTable}`;
       }),
     ];
-    const top = await step<{ t: string | null }>(
-      "stamp floor",
-      `SELECT max(t)::text AS t FROM (${stamps.join(" UNION ALL ")}) s`,
+    const top = await step<{ t: string | null; n: string | null }>(
+      "scan",
+      `SELECT max(t)::text AS t, max(n)::text AS n FROM (${scans.join(" UNION ALL ")}) s`,
+      [config.region],
     );
+    const incarnation = nextIncarnation(Math.max(Number(top[0]?.n ?? "1"), knownElsewhere), nowMs);
+    const replica = replicaId(config.region, incarnation);
     const stampFloor = BigInt(top[0]?.t ?? "0") + 1n;
-    // The scans above run before the lock: a stamp written meanwhile lands under the old replica,
+    // The scan above runs before the lock: a stamp written meanwhile lands under the old replica,
     // and the new one's writes still stamp above their key's state. Bounded wait for writers: a
     // long local transaction fails this start (the reader retries), it does not stall every writer.
     await step("lock timeout", "SET LOCAL lock_timeout = '10s'");
