@@ -2,7 +2,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { Capture } from "@georep/shipper";
 import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/spec";
-import { createTestDatabase, useCleanups, waitFor } from "@georep/testkit";
+import { createTestDatabase, dropReplicationSlot, useCleanups, waitFor } from "@georep/testkit";
 import type { Folded, RegionDb, TopicReader } from "./helpers.ts";
 import {
   mismatches,
@@ -111,7 +111,7 @@ describe("incarnations on the capture side", () => {
 
   it("starts a new incarnation when the slot of an attached incarnation is missing, and re-ships every replica", async () => {
     const { r, topic } = await attachedRegion("cap_inc_slot", 100, 3);
-    await r.client.query("SELECT pg_drop_replication_slot($1)", [r.slot]);
+    await dropReplicationSlot(r.client, r.slot);
     const before = topic.slices.count;
 
     const capture = startCapture(r);

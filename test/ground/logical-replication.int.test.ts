@@ -1,7 +1,13 @@
 import pg from "pg";
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from "pg-logical-replication";
 import { describe, expect, it } from "vitest";
-import { createTestDatabase, readEndpoints, uniqueName, waitFor } from "@georep/testkit";
+import {
+  createTestDatabase,
+  dropReplicationSlot,
+  readEndpoints,
+  uniqueName,
+  waitFor,
+} from "@georep/testkit";
 
 /** "16/B374D848" → 0x16B374D848n, to compare LSNs. */
 function lsn(text: string): bigint {
@@ -81,20 +87,7 @@ describe.each(readEndpoints().regions)("logical replication on $id", (region) =>
     } finally {
       await service.stop();
       await streaming;
-      await waitFor(
-        async () => {
-          const { rows } = await client.query<{ active: boolean }>(
-            "SELECT active FROM pg_replication_slots WHERE slot_name = $1",
-            [slot],
-          );
-          return rows[0]?.active !== true;
-        },
-        { description: `slot ${slot} to be released`, timeoutMs: 20_000 },
-      );
-      await client.query(
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1",
-        [slot],
-      );
+      await dropReplicationSlot(client, slot);
       await client.end();
       await db.drop();
     }

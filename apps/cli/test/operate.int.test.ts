@@ -5,7 +5,12 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/spec";
-import { createTestDatabase, readEndpoints, uniqueName } from "@georep/testkit";
+import {
+  createTestDatabase,
+  dropReplicationSlot,
+  readEndpoints,
+  uniqueName,
+} from "@georep/testkit";
 import { georep } from "./run-cli.ts";
 import type { TestDatabase } from "@georep/testkit";
 
@@ -55,10 +60,7 @@ describe("georep status, verify and conflicts", () => {
   });
   afterAll(async () => {
     for (const [region, c] of clients) {
-      await c.query(
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1",
-        [`${slot}_${region.replace("-", "_")}`],
-      );
+      await dropReplicationSlot(c, `${slot}_${region.replace("-", "_")}`);
       await c.end();
     }
     for (const db of dbs.values()) await db.drop();

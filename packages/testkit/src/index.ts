@@ -17,3 +17,4 @@ export { type TestDatabase, createTestDatabase } from "./databases.ts";
 export { type TestTopic, createTestTopic, testKafka } from "./kafka.ts";
 export { type PropertySettings, propertySettings } from "./properties.ts";
 export { useCleanups } from "./cleanups.ts";
+export { dropReplicationSlot } from "./slots.ts";
