@@ -9,7 +9,7 @@ import {
   installSchema,
   parseInstallConfig,
   parseTableSpec,
-} from "@georep/spec";
+} from "@georep/schema";
 import {
   createTestDatabase,
   createTestTopic,

@@ -10,7 +10,7 @@ import {
   installSchema,
   parseInstallConfig,
   parseTableSpec,
-} from "@georep/spec";
+} from "@georep/schema";
 import { createTestDatabase } from "@georep/testkit";
 
 const spec = parseTableSpec(countingResultsSpec);

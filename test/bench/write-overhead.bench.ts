@@ -17,7 +17,7 @@ import {
   parseTableSpec,
   stateLayout,
   userTableSql,
-} from "@georep/spec";
+} from "@georep/schema";
 import { createTestDatabase, ensureStackUp } from "@georep/testkit";
 
 const run = promisify(execFile);

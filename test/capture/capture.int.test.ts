@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createMetrics, silentLogger, systemClock } from "@georep/observability";
 import { createCapture } from "@georep/shipper";
 import type { Capture } from "@georep/shipper";
-import { countingResultsSpec, parseTableSpec } from "@georep/spec";
+import { countingResultsSpec, parseTableSpec } from "@georep/schema";
 import { readEndpoints, useCleanups, waitFor } from "@georep/testkit";
 import type { RegionDb, TopicReader } from "./helpers.ts";
 import {

@@ -8,7 +8,7 @@ import { expect, it } from "vitest";
 import { PgoutputDecoder, formatLsn, parseLsn } from "@georep/reader";
 import type { Lsn, TuplePlan } from "@georep/reader";
 import { acknowledgeThrough } from "@georep/reader/testing";
-import { PUBLICATION } from "@georep/spec";
+import { PUBLICATION } from "@georep/schema";
 import { uniqueName, useCleanups, waitFor } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
 import { ownState, readTopic, setupRegionDb, slotPosition, testCapture } from "./helpers.ts";

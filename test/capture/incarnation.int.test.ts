@@ -1,7 +1,7 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { Capture } from "@georep/shipper";
-import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/spec";
+import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/schema";
 import { createTestDatabase, dropReplicationSlot, useCleanups, waitFor } from "@georep/testkit";
 import type { Folded, RegionDb, TopicReader } from "./helpers.ts";
 import {

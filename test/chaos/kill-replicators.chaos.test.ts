@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
-import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/spec";
+import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
 import { createTestDatabase, readEndpoints, uniqueName, waitFor } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { verifyRegions } from "@georep/verify";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
-import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/spec";
+import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
 import { Redis } from "ioredis";
 import type { Pool } from "pg";
 import { cacheKey, serveHttp } from "@georep/replicator";

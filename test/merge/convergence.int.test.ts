@@ -4,7 +4,7 @@ import type { Envelope, RowSlice } from "@georep/contract";
 import { createApplier } from "@georep/merger";
 import { readStateSlices } from "@georep/merger/testing";
 import { silentLogger } from "@georep/observability";
-import { installSchema, parseInstallConfig } from "@georep/spec";
+import { installSchema, parseInstallConfig } from "@georep/schema";
 import { propertySettings } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
 import { itemsSpec, rows, setupRegionDb, testRegions } from "./helpers.ts";

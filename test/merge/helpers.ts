@@ -1,8 +1,8 @@
 import pg from "pg";
 import type { Envelope, RowSlice } from "@georep/contract";
 import { encodeEnvelope } from "@georep/contract";
-import { installSchema, parseInstallConfig, parseTableSpec } from "@georep/spec";
-import type { TableSpec, TableSpecInput } from "@georep/spec";
+import { installSchema, parseInstallConfig, parseTableSpec } from "@georep/schema";
+import type { TableSpec, TableSpecInput } from "@georep/schema";
 import { createTestDatabase, testKafka, uniqueName } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 

@@ -14,8 +14,8 @@ import {
   regionOfOriginSql,
   stateLayout,
   startIncarnation,
-} from "@georep/spec";
-import type { TableSpec } from "@georep/spec";
+} from "@georep/schema";
+import type { TableSpec } from "@georep/schema";
 import { propertySettings } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
 import { itemsSpec, setupRegionDb, testRegions } from "./helpers.ts";

@@ -1,6 +1,6 @@
 import pg from "pg";
-import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/spec";
-import type { InstallConfig } from "@georep/spec";
+import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/schema";
+import type { InstallConfig } from "@georep/schema";
 import { createTestDatabase } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countingResultsSpec, installSchema, InstallError } from "@georep/spec";
+import { countingResultsSpec, installSchema, InstallError } from "@georep/schema";
 import { createTestDatabase } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { cameraConfig } from "./fixtures.ts";

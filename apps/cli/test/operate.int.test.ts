@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/spec";
+import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/schema";
 import {
   createTestDatabase,
   dropReplicationSlot,

@@ -13,7 +13,7 @@ import {
   parseInstallConfig,
   parseTableSpec,
   startIncarnation,
-} from "@georep/spec";
+} from "@georep/schema";
 import { createTestDatabase, readEndpoints } from "@georep/testkit";
 import { georep } from "./run-cli.ts";
 import type { TestDatabase } from "@georep/testkit";

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
 import { createLogger, createMetrics, systemClock } from "@georep/observability";
-import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/spec";
+import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
 import { readEndpoints, waitFor } from "@georep/testkit";
 import { verifyRegions } from "@georep/verify";
 import { createReplicator, parseReplicatorConfig } from "@georep/replicator";

@@ -1,6 +1,6 @@
 import type { Pool } from "pg";
 import type { GroundTruth } from "@georep/camera-service";
-import type { StateLayout } from "@georep/spec";
+import type { StateLayout } from "@georep/schema";
 import { verifyRegions } from "@georep/verify";
 
 interface RegionPool {

@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { countingResultsSpec, firstIssue, parseInstallConfig, regionIdSchema } from "@georep/spec";
-import type { InstallConfig } from "@georep/spec";
+import {
+  countingResultsSpec,
+  firstIssue,
+  parseInstallConfig,
+  regionIdSchema,
+} from "@georep/schema";
+import type { InstallConfig } from "@georep/schema";
 
 /** A config file or flag that cannot work; the message names the field and the fix. */
 export class ConfigError extends Error {

@@ -1,8 +1,8 @@
 import type { Redis } from "ioredis";
 import type { Pool } from "pg";
 import type { Logger } from "@georep/observability";
-import { quoteIdent } from "@georep/spec";
-import type { StateLayout } from "@georep/spec";
+import { quoteIdent } from "@georep/schema";
+import type { StateLayout } from "@georep/schema";
 
 /**
  * The read path services use for merged counter totals: one Redis hash per row

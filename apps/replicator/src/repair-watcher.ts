@@ -12,8 +12,8 @@ import type pg from "pg";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import { repairRegion } from "@georep/repair";
 import type { RepairPeer, RepairReport } from "@georep/repair";
-import { currentIncarnation, markRepaired } from "@georep/spec";
-import type { StateLayout } from "@georep/spec";
+import { currentIncarnation, markRepaired } from "@georep/schema";
+import type { StateLayout } from "@georep/schema";
 import { partitionsBehind } from "./peer-progress.ts";
 import type { TopicEnds } from "./peer-progress.ts";
 

@@ -13,7 +13,7 @@ import { createMerger } from "@georep/merger";
 import type { Merger, MergerStatus } from "@georep/merger";
 import { createCapture } from "@georep/shipper";
 import type { Capture, CaptureStatus } from "@georep/shipper";
-import { installSchema, stateLayout } from "@georep/spec";
+import { installSchema, stateLayout } from "@georep/schema";
 import { checkDatabases, checkPeer } from "./database-check.ts";
 import { shippedTopicEnds } from "./peer-progress.ts";
 import { startRepairWatcher } from "./repair-watcher.ts";

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMetrics, silentLogger, systemClock } from "@georep/observability";
-import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/spec";
+import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/schema";
 import { createTestDatabase, readEndpoints, uniqueName } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { ConfigError, createReplicator, parseReplicatorConfig } from "../src/index.ts";

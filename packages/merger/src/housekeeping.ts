@@ -1,6 +1,6 @@
 import type { Pool } from "pg";
 import type { Logger, WallClock } from "@georep/observability";
-import { MERGER_ROLE } from "@georep/spec";
+import { MERGER_ROLE } from "@georep/schema";
 import { MergeError, MergerConfigError } from "./errors.ts";
 import type { MergerMetrics } from "./metrics.ts";
 import type { MergerOptions } from "./options.ts";

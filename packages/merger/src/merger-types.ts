@@ -1,6 +1,6 @@
 import type { RowsEnvelope } from "@georep/contract";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
-import type { TableSpec } from "@georep/spec";
+import type { TableSpec } from "@georep/schema";
 import type { MergerOptionsInput, RegionRef } from "./options.ts";
 
 export interface MergerConfig {

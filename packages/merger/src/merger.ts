@@ -9,7 +9,7 @@ import pg from "pg";
 import { createBatchConsumer, createKafka } from "@georep/kafka";
 import type { BatchConsumer } from "@georep/kafka";
 import { deadLetterTopic } from "@georep/contract";
-import { stateLayout } from "@georep/spec";
+import { stateLayout } from "@georep/schema";
 import { createApplier } from "./apply.ts";
 import { createBatchProcessor } from "./batch.ts";
 import { MergerConfigError } from "./errors.ts";

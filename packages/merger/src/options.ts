@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { firstIssue, regionIdSchema, parseTableSpec } from "@georep/spec";
-import type { TableSpec } from "@georep/spec";
+import { firstIssue, regionIdSchema, parseTableSpec } from "@georep/schema";
+import type { TableSpec } from "@georep/schema";
 import { MergerConfigError } from "./errors.ts";
 
 const positiveInt = z.number().int().positive();

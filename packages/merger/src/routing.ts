@@ -1,6 +1,6 @@
 import { decodeEnvelope, originTopic, zoneTopic } from "@georep/contract";
 import type { DeadLetterReason, Envelope } from "@georep/contract";
-import type { StateLayout } from "@georep/spec";
+import type { StateLayout } from "@georep/schema";
 import { checkEnvelope, SliceMismatchError } from "./staging.ts";
 import type { RegionRef } from "./options.ts";
 

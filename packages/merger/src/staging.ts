@@ -1,6 +1,6 @@
 import type { RowSlice, RowsEnvelope } from "@georep/contract";
-import type { StateLayout } from "@georep/spec";
-import { componentColumns } from "@georep/spec";
+import type { StateLayout } from "@georep/schema";
+import { componentColumns } from "@georep/schema";
 
 /**
  * Coalesces the row slices of a batch into one staged row per (table, key, origin), by the same

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countingResultsSpec, parseTableSpec } from "@georep/spec";
+import { countingResultsSpec, parseTableSpec } from "@georep/schema";
 import { MergerConfigError } from "../src/errors.ts";
 import { checkTopology, parseMergerOptions } from "../src/options.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeEnvelope } from "@georep/contract";
 import type { Envelope } from "@georep/contract";
-import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/spec";
+import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
 import { routeMessage, sourceTopics } from "../src/routing.ts";
 import type { RoutingContext, SourceTopic } from "../src/routing.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/spec";
+import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
 import { conflictCandidatesSql, recordConflictsSql } from "../src/sql/conflicts.ts";
 import { stagedRows } from "../src/sql/common.ts";
 import { mergeCallSql, mergeFunctionSql } from "../src/sql/merge-function.ts";

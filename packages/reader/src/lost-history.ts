@@ -1,6 +1,6 @@
 import { incarnationOfReplica } from "@georep/crdt";
-import { identityChange, sameIdentity } from "@georep/spec";
-import type { DbIdentity, Incarnation } from "@georep/spec";
+import { identityChange, sameIdentity } from "@georep/schema";
+import type { DbIdentity, Incarnation } from "@georep/schema";
 import type { Lsn } from "./lsn.ts";
 import { formatLsn } from "./lsn.ts";
 import type { SlotState } from "./slot.ts";

@@ -1,5 +1,5 @@
 import type { Queryable } from "./queryable.ts";
-import { quoteIdent } from "@georep/spec";
+import { quoteIdent } from "@georep/schema";
 import type { TableCodec, Tuple } from "./tuple.ts";
 
 function selectList(codec: TableCodec): string {

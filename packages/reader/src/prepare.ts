@@ -7,8 +7,8 @@ import {
   markAttached,
   readIdentity,
   startIncarnation,
-} from "@georep/spec";
-import type { Incarnation } from "@georep/spec";
+} from "@georep/schema";
+import type { Incarnation } from "@georep/schema";
 import type { Ledger } from "./ledger.ts";
 import { createLedger } from "./ledger.ts";
 import type { Lsn } from "./lsn.ts";

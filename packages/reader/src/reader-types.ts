@@ -1,5 +1,5 @@
 import type { Logger, Metrics, WallClock } from "@georep/observability";
-import type { TableSpec } from "@georep/spec";
+import type { TableSpec } from "@georep/schema";
 import type { CaptureSink } from "./sink.ts";
 import type { ShippedMark } from "./lost-history.ts";
 

@@ -6,7 +6,7 @@
 //   streaming ──error / disconnect / handler throw / re-read failure──▶ backoff ──▶ preparing
 //   any ──stop()──▶ stopping (flush, wait for Kafka, ack durable) ──▶ stopped
 import pg from "pg";
-import { stateLayout } from "@georep/spec";
+import { stateLayout } from "@georep/schema";
 import { isSlotInvalidated } from "./errors.ts";
 import { startFlushLoop } from "./flush.ts";
 import { writeHeartbeat } from "./heartbeat.ts";

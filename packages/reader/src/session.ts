@@ -10,7 +10,7 @@
 // than our decoding, so it is swapped for ours when the stream starts (see RawPlugin).
 import type { Client, ClientConfig } from "pg";
 import { LogicalReplicationService, PgoutputPlugin } from "pg-logical-replication";
-import { PUBLICATION } from "@georep/spec";
+import { PUBLICATION } from "@georep/schema";
 import type { Lsn } from "./lsn.ts";
 import { ZERO_LSN, formatLsn, lsnFromBigInt } from "./lsn.ts";
 import { PgoutputDecodeError } from "./pgoutput-cursor.ts";

@@ -1,5 +1,5 @@
 import type { RowSlice } from "@georep/contract";
-import { componentColumns } from "@georep/spec";
+import { componentColumns } from "@georep/schema";
 import type { Values } from "./pgoutput.ts";
 import { DecodeError } from "./tuple.ts";
 import type { TableCodec, Tuple } from "./tuple.ts";

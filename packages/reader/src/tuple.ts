@@ -1,5 +1,5 @@
-import { ENGINE_SCHEMA, stateColumnNames } from "@georep/spec";
-import type { StateLayout } from "@georep/spec";
+import { ENGINE_SCHEMA, stateColumnNames } from "@georep/schema";
+import type { StateLayout } from "@georep/schema";
 import type { Relation, TuplePlan, Values } from "./pgoutput.ts";
 import type { TupleSpans } from "./tuple-spans.ts";
 

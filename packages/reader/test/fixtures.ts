@@ -1,4 +1,4 @@
-import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/spec";
+import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
 import { tableCodec } from "../src/tuple.ts";
 import type { Values } from "../src/pgoutput.ts";
 import type { Tuple } from "../src/tuple.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Incarnation } from "@georep/spec";
+import type { Incarnation } from "@georep/schema";
 import { lostHistoryReason } from "../src/lost-history.ts";
 import type { HistoryEvidence } from "../src/lost-history.ts";
 import { lsnFromBigInt } from "../src/lsn.ts";

@@ -1,6 +1,6 @@
 import type pg from "pg";
-import { CANONICAL_TEXT_SETTINGS_SQL, quoteIdent, stateColumnNames } from "@georep/spec";
-import type { StateLayout } from "@georep/spec";
+import { CANONICAL_TEXT_SETTINGS_SQL, quoteIdent, stateColumnNames } from "@georep/schema";
+import type { StateLayout } from "@georep/schema";
 import { bucketSql, scopeSql } from "./scope.ts";
 import type { RepairScope } from "./scope.ts";
 

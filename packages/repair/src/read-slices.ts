@@ -6,8 +6,8 @@ import {
   componentColumns,
   quoteIdent,
   quoteLiteral,
-} from "@georep/spec";
-import type { StateLayout } from "@georep/spec";
+} from "@georep/schema";
+import type { StateLayout } from "@georep/schema";
 import { RepairError } from "./errors.ts";
 import { bucketSql, scopeSql } from "./scope.ts";
 import type { RepairScope } from "./scope.ts";

@@ -13,7 +13,7 @@ import { ENVELOPE_VERSION } from "@georep/contract";
 import { regionOfReplica } from "@georep/crdt";
 import { createApplier } from "@georep/merger";
 import type { Logger, WallClock } from "@georep/observability";
-import type { StateLayout } from "@georep/spec";
+import type { StateLayout } from "@georep/schema";
 import { differingBuckets, stateDigests } from "./digest.ts";
 import { RepairError } from "./errors.ts";
 import { readSlices } from "./read-slices.ts";

@@ -1,5 +1,5 @@
-import { quoteIdent, quoteLiteral } from "@georep/spec";
-import type { StateLayout } from "@georep/spec";
+import { quoteIdent, quoteLiteral } from "@georep/schema";
+import type { StateLayout } from "@georep/schema";
 
 /**
  * Which state rows a repair into one target region looks at, on both sides alike:

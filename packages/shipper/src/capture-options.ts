@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { regionIdSchema } from "@georep/spec";
+import { regionIdSchema } from "@georep/schema";
 
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
 

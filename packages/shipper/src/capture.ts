@@ -7,7 +7,7 @@ import type { KafkaClient } from "@georep/kafka";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import { createReader } from "@georep/reader";
 import type { ReaderStatus } from "@georep/reader";
-import type { TableSpec } from "@georep/spec";
+import type { TableSpec } from "@georep/schema";
 import { parseCaptureConfig } from "./capture-options.ts";
 import type { CaptureConfigInput } from "./capture-options.ts";
 import { createShipper } from "./shipper.ts";

@@ -1,6 +1,6 @@
 import type { Pool } from "pg";
-import { CANONICAL_TEXT_SETTINGS_SQL, quoteIdent } from "@georep/spec";
-import type { StateLayout } from "@georep/spec";
+import { CANONICAL_TEXT_SETTINGS_SQL, quoteIdent } from "@georep/schema";
+import type { StateLayout } from "@georep/schema";
 
 /**
  * Runs one read in a transaction with the canonical text settings: a row's text (and so its

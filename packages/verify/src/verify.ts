@@ -1,5 +1,5 @@
 import type { Pool } from "pg";
-import type { StateLayout } from "@georep/spec";
+import type { StateLayout } from "@georep/schema";
 import { componentsOf, rangeRows, tableDigest } from "./digest.ts";
 
 export interface RegionHandle {

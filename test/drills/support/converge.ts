@@ -1,7 +1,7 @@
 // The drills' end condition: every region identical row by row (verifyRegions) and every
 // counter exactly the ground truth, per key. On timeout the error shows how far each region is.
 import type pg from "pg";
-import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/spec";
+import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
 import { WaitForTimeoutError, waitFor } from "@georep/testkit";
 import { verifyRegions } from "@georep/verify";
 import { grandTotal, sameTotals, show, totalsDiff, userGrandTotal, userTotals } from "./totals.ts";

@@ -1,7 +1,7 @@
 // Replicator OS processes for the drills: configs (with repair peers), fixed HTTP ports so /ready can be polled from outside, and stops that cannot hang.
 import pg from "pg";
 import { parseReplicatorConfig } from "@georep/replicator";
-import { installSchema } from "@georep/spec";
+import { installSchema } from "@georep/schema";
 import { readEndpoints, uniqueName, waitFor } from "@georep/testkit";
 import { replicatorProcess } from "../../chaos/processes.ts";
 import type { ReplicatorProcess } from "../../chaos/processes.ts";

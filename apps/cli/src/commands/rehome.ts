@@ -1,5 +1,5 @@
 import pg from "pg";
-import { quoteIdent, stateLayout } from "@georep/spec";
+import { quoteIdent, stateLayout } from "@georep/schema";
 import { loadReplicatorConfig } from "@georep/replicator";
 import { CliUsageError } from "../errors.ts";
 

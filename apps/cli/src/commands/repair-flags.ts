@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { regionIdSchema } from "@georep/spec";
+import { regionIdSchema } from "@georep/schema";
 import { CliUsageError } from "../errors.ts";
 import type { RepairFlags } from "./repair.ts";
 

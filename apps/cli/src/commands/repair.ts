@@ -5,7 +5,7 @@ import { loadReplicatorConfig } from "@georep/replicator";
 import type { ReplicatorConfig } from "@georep/replicator";
 import { repairRegion } from "@georep/repair";
 import type { RepairProgress, RepairReport } from "@georep/repair";
-import { currentIncarnation, markRepaired, stateLayout } from "@georep/spec";
+import { currentIncarnation, markRepaired, stateLayout } from "@georep/schema";
 import { verifyRegions } from "@georep/verify";
 import { CliUsageError } from "../errors.ts";
 

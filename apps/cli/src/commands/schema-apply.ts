@@ -1,6 +1,6 @@
 import pg from "pg";
-import { installSchema } from "@georep/spec";
-import type { InstallReport } from "@georep/spec";
+import { installSchema } from "@georep/schema";
+import type { InstallReport } from "@georep/schema";
 import { loadReplicatorConfig } from "@georep/replicator";
 
 /** `georep schema apply --config <file>`: install or migrate georep in this region's database. */

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { stateLayout } from "@georep/spec";
+import { stateLayout } from "@georep/schema";
 import { loadReplicatorConfig } from "@georep/replicator";
 import { verifyRegions } from "@georep/verify";
 import type { VerifyReport } from "@georep/verify";

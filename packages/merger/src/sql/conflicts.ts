@@ -1,5 +1,5 @@
-import type { StateLayout } from "@georep/spec";
-import { quoteIdent, quoteLiteral } from "@georep/spec";
+import type { StateLayout } from "@georep/schema";
+import { quoteIdent, quoteLiteral } from "@georep/schema";
 import { keyList, keyMatch, stagedRows, tempNames, visibleOf } from "./common.ts";
 
 const q = quoteIdent;

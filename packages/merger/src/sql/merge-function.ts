@@ -1,4 +1,4 @@
-import type { StateLayout } from "@georep/spec";
+import type { StateLayout } from "@georep/schema";
 import { conflictCandidatesSql, recordConflictsSql } from "./conflicts.ts";
 import { keyVar, stageColumns, stageParam, tempNames } from "./common.ts";
 import { PROGRESS_ARRAY_TYPES, upsertProgressSql } from "./progress.ts";

@@ -1,5 +1,5 @@
-import type { StateLayout } from "@georep/spec";
-import { componentColumns, quoteIdent } from "@georep/spec";
+import type { StateLayout } from "@georep/schema";
+import { componentColumns, quoteIdent } from "@georep/schema";
 import { keyList, keyMatch, stageColumns, stagedRows, touchedKeys } from "./common.ts";
 
 const q = quoteIdent;

@@ -1,5 +1,5 @@
-import type { StateLayout } from "@georep/spec";
-import { quoteIdent } from "@georep/spec";
+import type { StateLayout } from "@georep/schema";
+import { quoteIdent } from "@georep/schema";
 import { keyList, keyMatch, touchedKeys, visibleOf } from "./common.ts";
 
 const q = quoteIdent;

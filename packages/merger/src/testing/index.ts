@@ -2,8 +2,8 @@
 // a shipper would send them, so tests can drive the real merge without Kafka.
 import type { ClientBase } from "pg";
 import type { Envelope, RowSlice } from "@georep/contract";
-import type { TableSpec } from "@georep/spec";
-import { componentColumns, quoteIdent, stateLayout } from "@georep/spec";
+import type { TableSpec } from "@georep/schema";
+import { componentColumns, quoteIdent, stateLayout } from "@georep/schema";
 
 /** Every state row of `origin` in `spec`'s state table, as row slices (values in text form). */
 export async function readStateSlices(
