@@ -1,5 +1,5 @@
-import type { Lsn } from "./lsn.ts";
-import { formatLsn } from "./lsn.ts";
+import type { Lsn } from "./postgres/lsn.ts";
+import { formatLsn } from "./postgres/lsn.ts";
 
 export interface ReaderErrorContext {
   readonly slot: string;

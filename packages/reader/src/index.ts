@@ -1,21 +1,40 @@
-export type { Lsn } from "./lsn.ts";
-export { ZERO_LSN, parseLsn, formatLsn, compareLsn, maxLsn, lsnFromBigInt } from "./lsn.ts";
+// The reader: one region's logical-replication capture, in four layers:
+//   postgres/  the wire: Lsn, the replication session, pgoutput decoding, tuples, the slot
+//   prepare/   before streaming: slot state, incarnations, lost history, own-state emit
+//   stream/    while streaming: messages ──▶ flush window (coalescing) ──▶ flush ──▶ ledger
+//   slice/     the contract RowSlice of a state row, as objects or written as JSON bytes
+// reader.ts assembles them; sink.ts is what it hands to the shipper.
+export type { Lsn } from "./postgres/lsn.ts";
+export {
+  ZERO_LSN,
+  parseLsn,
+  formatLsn,
+  compareLsn,
+  maxLsn,
+  lsnFromBigInt,
+} from "./postgres/lsn.ts";
 export { ReaderError, SlotInvalidatedError, isSlotInvalidated, sqlStateOf } from "./errors.ts";
 export { createReader } from "./reader.ts";
 export type { Reader, ReaderOptions, ReaderStatus } from "./reader-types.ts";
 export type { CaptureBatch, CaptureSink, ShipRow } from "./sink.ts";
-export type { ShippedMark } from "./lost-history.ts";
-export { tableCodec, DecodeError } from "./tuple.ts";
-export { tupleToSlice, valuesToSlice } from "./slice.ts";
-export { rowWriter, frameRowWriter } from "./slice-json.ts";
-export type { RowWriter, FrameRowWriter } from "./slice-json.ts";
-export { PgoutputDecoder, PgoutputDecodeError } from "./pgoutput.ts";
-export type { PgoutputMessage, Relation, RelationColumn, TuplePlan, Values } from "./pgoutput.ts";
-export type { TableCodec, Tuple } from "./tuple.ts";
-export { createCoalescer } from "./coalesce.ts";
-export type { Coalescer, CoalescedRow, ValuesRow, WrittenRow } from "./coalesce.ts";
-export { TupleSpans } from "./tuple-spans.ts";
-export { createLedger } from "./ledger.ts";
-export type { Ledger, Ticket } from "./ledger.ts";
-export { createFlushWindow } from "./window.ts";
-export type { FlushWindow, WindowCut } from "./window.ts";
+export type { ShippedMark } from "./prepare/lost-history.ts";
+export { tableCodec, DecodeError } from "./postgres/tuple.ts";
+export type { TableCodec, Tuple } from "./postgres/tuple.ts";
+export { PgoutputDecoder, PgoutputDecodeError } from "./postgres/pgoutput.ts";
+export type {
+  PgoutputMessage,
+  Relation,
+  RelationColumn,
+  TuplePlan,
+  Values,
+} from "./postgres/pgoutput.ts";
+export { TupleSpans } from "./postgres/tuple-spans.ts";
+export { tupleToSlice, valuesToSlice } from "./slice/slice.ts";
+export { rowWriter, frameRowWriter } from "./slice/slice-json.ts";
+export type { RowWriter, FrameRowWriter } from "./slice/slice-json.ts";
+export { createCoalescer } from "./stream/coalesce.ts";
+export type { Coalescer, CoalescedRow, ValuesRow, WrittenRow } from "./stream/coalesce.ts";
+export { createLedger } from "./stream/ledger.ts";
+export type { Ledger, Ticket } from "./stream/ledger.ts";
+export { createFlushWindow } from "./stream/window.ts";
+export type { FlushWindow, WindowCut } from "./stream/window.ts";

@@ -1,7 +1,7 @@
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import type { TableSpec } from "@georep/schema";
 import type { CaptureSink } from "./sink.ts";
-import type { ShippedMark } from "./lost-history.ts";
+import type { ShippedMark } from "./prepare/lost-history.ts";
 
 export interface ReaderOptions {
   readonly region: string;

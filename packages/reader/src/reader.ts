@@ -8,19 +8,19 @@
 import pg from "pg";
 import { stateLayout } from "@georep/schema";
 import { isSlotInvalidated } from "./errors.ts";
-import { startFlushLoop } from "./flush.ts";
-import { writeHeartbeat } from "./heartbeat.ts";
-import { createLedger } from "./ledger.ts";
-import { formatLsn } from "./lsn.ts";
-import { rereadOwnRow } from "./own-state.ts";
-import { prepareSlot } from "./prepare.ts";
-import { newerMark } from "./lost-history.ts";
+import { startFlushLoop } from "./stream/flush.ts";
+import { writeHeartbeat } from "./stream/heartbeat.ts";
+import { createLedger } from "./stream/ledger.ts";
+import { formatLsn } from "./postgres/lsn.ts";
+import { rereadOwnRow } from "./prepare/own-state.ts";
+import { prepareSlot } from "./prepare/prepare.ts";
+import { newerMark } from "./prepare/lost-history.ts";
 import { readerMetrics } from "./reader-metrics.ts";
 import type { Reader, ReaderOptions, ReaderStatus } from "./reader-types.ts";
-import { startStreaming } from "./stream.ts";
-import type { Streaming } from "./stream.ts";
-import { relationPlanner, tableCodec } from "./tuple.ts";
-import { createFlushWindow } from "./window.ts";
+import { startStreaming } from "./stream/stream.ts";
+import type { Streaming } from "./stream/stream.ts";
+import { relationPlanner, tableCodec } from "./postgres/tuple.ts";
+import { createFlushWindow } from "./stream/window.ts";
 
 export type { Reader, ReaderOptions, ReaderStatus } from "./reader-types.ts";
 

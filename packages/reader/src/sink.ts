@@ -1,4 +1,4 @@
-import type { Lsn } from "./lsn.ts";
+import type { Lsn } from "./postgres/lsn.ts";
 
 /** One coalesced own-state row, ready to ship. */
 export interface ShipRow {

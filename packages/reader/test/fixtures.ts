@@ -1,7 +1,7 @@
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
-import { tableCodec } from "../src/tuple.ts";
-import type { Values } from "../src/pgoutput.ts";
-import type { Tuple } from "../src/tuple.ts";
+import { tableCodec } from "../src/postgres/tuple.ts";
+import type { Values } from "../src/postgres/pgoutput.ts";
+import type { Tuple } from "../src/postgres/tuple.ts";
 
 export const codec = tableCodec(stateLayout(parseTableSpec(countingResultsSpec)));
 

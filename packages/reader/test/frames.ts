@@ -1,8 +1,8 @@
-import { PgoutputDecoder } from "../src/pgoutput.ts";
-import type { Values } from "../src/pgoutput.ts";
-import { relationPlanner } from "../src/tuple.ts";
-import type { RelationPlan } from "../src/tuple.ts";
-import type { TupleSpans } from "../src/tuple-spans.ts";
+import { PgoutputDecoder } from "../src/postgres/pgoutput.ts";
+import type { Values } from "../src/postgres/pgoutput.ts";
+import { relationPlanner } from "../src/postgres/tuple.ts";
+import type { RelationPlan } from "../src/postgres/tuple.ts";
+import type { TupleSpans } from "../src/postgres/tuple-spans.ts";
 import { codec } from "./fixtures.ts";
 
 const REL = 16_500;

@@ -1,8 +1,8 @@
 // Test helpers of @georep/reader (the "./testing" entry); the reader itself does not use them.
 import pg from "pg";
-import type { Lsn } from "../lsn.ts";
-import { ZERO_LSN, formatLsn, parseLsn } from "../lsn.ts";
-import { startSession } from "../session.ts";
+import type { Lsn } from "../postgres/lsn.ts";
+import { ZERO_LSN, formatLsn, parseLsn } from "../postgres/lsn.ts";
+import { startSession } from "../postgres/session.ts";
 
 /**
  * Opens a replication session on `slot` the way the reader does (session.ts, its status

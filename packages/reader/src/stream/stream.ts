@@ -4,11 +4,11 @@
 import { createApplier } from "./apply.ts";
 import type { FlushLoop } from "./flush.ts";
 import type { Ledger } from "./ledger.ts";
-import { PgoutputDecoder } from "./pgoutput.ts";
-import type { Relation } from "./pgoutput.ts";
-import type { Session } from "./session.ts";
-import { startSession } from "./session.ts";
-import type { RelationPlan } from "./tuple.ts";
+import { PgoutputDecoder } from "../postgres/pgoutput.ts";
+import type { Relation } from "../postgres/pgoutput.ts";
+import type { Session } from "../postgres/session.ts";
+import { startSession } from "../postgres/session.ts";
+import type { RelationPlan } from "../postgres/tuple.ts";
 import type { FlushWindow } from "./window.ts";
 import { createFlushWindow } from "./window.ts";
 

@@ -6,10 +6,10 @@
 //   in-transaction ──Commit──▶ between (window.commit(end LSN))
 //   Delete/Truncate of state tables, other relations, Type/Origin/Message ──▶ ignored
 import type { Ledger } from "./ledger.ts";
-import type { Lsn } from "./lsn.ts";
-import type { PgoutputMessage } from "./pgoutput.ts";
-import { frameRowWriter } from "./slice-json.ts";
-import type { RelationPlan } from "./tuple.ts";
+import type { Lsn } from "../postgres/lsn.ts";
+import type { PgoutputMessage } from "../postgres/pgoutput.ts";
+import { frameRowWriter } from "../slice/slice-json.ts";
+import type { RelationPlan } from "../postgres/tuple.ts";
 import type { FlushWindow } from "./window.ts";
 
 export type StreamMessage = PgoutputMessage<RelationPlan>;

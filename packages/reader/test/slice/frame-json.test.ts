@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { frameRowWriter, rowWriter } from "../src/slice-json.ts";
-import type { ShipRow } from "../src/sink.ts";
-import { DecodeError } from "../src/tuple.ts";
-import type { Values } from "../src/pgoutput.ts";
-import { completeRow } from "./arbitraries.ts";
-import { codec, stateValues } from "./fixtures.ts";
-import { insertFrame, stateDecoder } from "./frames.ts";
+import { frameRowWriter, rowWriter } from "../../src/slice/slice-json.ts";
+import type { ShipRow } from "../../src/sink.ts";
+import { DecodeError } from "../../src/postgres/tuple.ts";
+import type { Values } from "../../src/postgres/pgoutput.ts";
+import { completeRow } from "../arbitraries.ts";
+import { codec, stateValues } from "../fixtures.ts";
+import { insertFrame, stateDecoder } from "../frames.ts";
 
 const json = (row: ShipRow): string => row.text.toString("utf8", row.start, row.end);
 const fromFrame = frameRowWriter(codec);

@@ -7,10 +7,10 @@
 // position `upTo` is the end of the last Commit seen, so durable never passes an open transaction.
 import type { CoalescedRow, WrittenRow } from "./coalesce.ts";
 import { createCoalescer } from "./coalesce.ts";
-import type { Lsn } from "./lsn.ts";
-import { ZERO_LSN, maxLsn } from "./lsn.ts";
-import type { Values } from "./pgoutput.ts";
-import type { TableCodec } from "./tuple.ts";
+import type { Lsn } from "../postgres/lsn.ts";
+import { ZERO_LSN, maxLsn } from "../postgres/lsn.ts";
+import type { Values } from "../postgres/pgoutput.ts";
+import type { TableCodec } from "../postgres/tuple.ts";
 
 export interface WindowCut {
   readonly rows: CoalescedRow[];

@@ -1,9 +1,9 @@
 import { incarnationOfReplica } from "@georep/crdt";
 import { identityChange, sameIdentity } from "@georep/schema";
 import type { DbIdentity, Incarnation } from "@georep/schema";
-import type { Lsn } from "./lsn.ts";
-import { formatLsn } from "./lsn.ts";
-import type { SlotState } from "./slot.ts";
+import type { Lsn } from "../postgres/lsn.ts";
+import { formatLsn } from "../postgres/lsn.ts";
+import type { SlotState } from "../postgres/slot.ts";
 
 /** The newest thing this region's topic says it shipped (read from Kafka at capture start). */
 export interface ShippedMark {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Incarnation } from "@georep/schema";
-import { lostHistoryReason } from "../src/lost-history.ts";
-import type { HistoryEvidence } from "../src/lost-history.ts";
-import { lsnFromBigInt } from "../src/lsn.ts";
+import { lostHistoryReason } from "../../src/prepare/lost-history.ts";
+import type { HistoryEvidence } from "../../src/prepare/lost-history.ts";
+import { lsnFromBigInt } from "../../src/postgres/lsn.ts";
 
 const identity = { systemIdentifier: "7", timeline: 1, databaseOid: 16384 };
 const current: Incarnation = {

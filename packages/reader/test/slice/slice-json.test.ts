@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ENVELOPE_VERSION, decodeEnvelope, rowSliceSchema } from "@georep/contract";
-import { rowWriter } from "../src/slice-json.ts";
-import { valuesToSlice } from "../src/slice.ts";
-import { DecodeError } from "../src/tuple.ts";
-import type { Values } from "../src/pgoutput.ts";
-import type { ShipRow } from "../src/sink.ts";
-import { completeRow } from "./arbitraries.ts";
-import { codec, stateValues } from "./fixtures.ts";
+import { rowWriter } from "../../src/slice/slice-json.ts";
+import { valuesToSlice } from "../../src/slice/slice.ts";
+import { DecodeError } from "../../src/postgres/tuple.ts";
+import type { Values } from "../../src/postgres/pgoutput.ts";
+import type { ShipRow } from "../../src/sink.ts";
+import { completeRow } from "../arbitraries.ts";
+import { codec, stateValues } from "../fixtures.ts";
 
 const write = rowWriter(codec);
 const json = (row: ShipRow): string => row.text.toString("utf8", row.start, row.end);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareLsn, formatLsn, lsnFromBigInt, maxLsn, parseLsn } from "../src/lsn.ts";
+import { compareLsn, formatLsn, lsnFromBigInt, maxLsn, parseLsn } from "../../src/postgres/lsn.ts";
 
 describe("Lsn", () => {
   it("parses and formats PostgreSQL's spelling", () => {

@@ -1,4 +1,4 @@
-import type { Queryable } from "./queryable.ts";
+import type { Queryable } from "../postgres/queryable.ts";
 
 /**
  * Writes this region's heartbeat row. It is in the publication, so every beat is a committed

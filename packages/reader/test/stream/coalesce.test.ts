@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createCoalescer } from "../src/coalesce.ts";
-import type { CoalescedRow, WrittenRow } from "../src/coalesce.ts";
-import type { Values } from "../src/pgoutput.ts";
-import { lacksSliceColumn } from "../src/slice.ts";
-import { rowWriter } from "../src/slice-json.ts";
-import { codec, stateValues, valueOf } from "./fixtures.ts";
+import { createCoalescer } from "../../src/stream/coalesce.ts";
+import type { CoalescedRow, WrittenRow } from "../../src/stream/coalesce.ts";
+import type { Values } from "../../src/postgres/pgoutput.ts";
+import { lacksSliceColumn } from "../../src/slice/slice.ts";
+import { rowWriter } from "../../src/slice/slice-json.ts";
+import { codec, stateValues, valueOf } from "../fixtures.ts";
 
 const values = (row: CoalescedRow | undefined): Values | undefined =>
   row?.kind === "values" ? row.values : undefined;

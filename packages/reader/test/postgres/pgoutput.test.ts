@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { PgoutputDecodeError, PgoutputDecoder } from "../src/pgoutput.ts";
-import type { PgoutputMessage, Relation, TuplePlan, Values } from "../src/pgoutput.ts";
-import { NULL_SPAN, UNKNOWN_SPAN } from "../src/tuple-spans.ts";
+import { PgoutputDecodeError, PgoutputDecoder } from "../../src/postgres/pgoutput.ts";
+import type { PgoutputMessage, Relation, TuplePlan, Values } from "../../src/postgres/pgoutput.ts";
+import { NULL_SPAN, UNKNOWN_SPAN } from "../../src/postgres/tuple-spans.ts";
 
 /** node-postgres style byte builder for pgoutput frames. */
 class Bytes {

@@ -1,4 +1,4 @@
-import type { Queryable } from "./queryable.ts";
+import type { Queryable } from "../postgres/queryable.ts";
 
 /**
  * A durable note that this slot's own-state emit has not been fully acknowledged by Kafka yet

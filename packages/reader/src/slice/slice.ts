@@ -1,8 +1,8 @@
 import type { RowSlice } from "@georep/contract";
 import { componentColumns } from "@georep/schema";
-import type { Values } from "./pgoutput.ts";
-import { DecodeError } from "./tuple.ts";
-import type { TableCodec, Tuple } from "./tuple.ts";
+import type { Values } from "../postgres/pgoutput.ts";
+import { DecodeError } from "../postgres/tuple.ts";
+import type { TableCodec, Tuple } from "../postgres/tuple.ts";
 
 /** Column positions a slice is built from, computed once per codec. */
 interface SlicePlan {

@@ -9,20 +9,20 @@ import {
   startIncarnation,
 } from "@georep/schema";
 import type { Incarnation } from "@georep/schema";
-import type { Ledger } from "./ledger.ts";
-import { createLedger } from "./ledger.ts";
-import type { Lsn } from "./lsn.ts";
-import { formatLsn, parseLsn } from "./lsn.ts";
+import type { Ledger } from "../stream/ledger.ts";
+import { createLedger } from "../stream/ledger.ts";
+import type { Lsn } from "../postgres/lsn.ts";
+import { formatLsn, parseLsn } from "../postgres/lsn.ts";
 import { lostHistoryReason } from "./lost-history.ts";
 import type { ShippedMark } from "./lost-history.ts";
 import { readOwnState } from "./own-state.ts";
-import type { CaptureSink } from "./sink.ts";
-import { createSlot, dropSlot, inspectSlot } from "./slot.ts";
-import type { SlotState } from "./slot.ts";
+import type { CaptureSink } from "../sink.ts";
+import { createSlot, dropSlot, inspectSlot } from "../postgres/slot.ts";
+import type { SlotState } from "../postgres/slot.ts";
 import { clearResync, markResync, resyncPending } from "./resync-marker.ts";
-import { ReaderError } from "./errors.ts";
-import type { TableCodec } from "./tuple.ts";
-import { rowWriter } from "./slice-json.ts";
+import { ReaderError } from "../errors.ts";
+import type { TableCodec } from "../postgres/tuple.ts";
+import { rowWriter } from "../slice/slice-json.ts";
 
 export interface PrepareDeps {
   readonly pool: pg.Pool;

@@ -6,12 +6,12 @@
 //   cutting ──error (re-read failed)──▶ onError (the reader restarts from durable)
 import type { Logger } from "@georep/observability";
 import type { Ledger } from "./ledger.ts";
-import type { CaptureBatch, CaptureSink, ShipRow } from "./sink.ts";
-import type { Values } from "./pgoutput.ts";
-import { rowWriter } from "./slice-json.ts";
-import type { Tuple } from "./tuple.ts";
+import type { CaptureBatch, CaptureSink, ShipRow } from "../sink.ts";
+import type { Values } from "../postgres/pgoutput.ts";
+import { rowWriter } from "../slice/slice-json.ts";
+import type { Tuple } from "../postgres/tuple.ts";
 import type { CoalescedRow, ValuesRow } from "./coalesce.ts";
-import { lacksSliceColumn } from "./slice.ts";
+import { lacksSliceColumn } from "../slice/slice.ts";
 import type { FlushWindow } from "./window.ts";
 
 export interface FlushDeps {

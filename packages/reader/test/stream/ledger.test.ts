@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createLedger } from "../src/ledger.ts";
-import { lsnFromBigInt as l } from "../src/lsn.ts";
-import { createFlushWindow } from "../src/window.ts";
-import { codec, stateValues } from "./fixtures.ts";
+import { createLedger } from "../../src/stream/ledger.ts";
+import { lsnFromBigInt as l } from "../../src/postgres/lsn.ts";
+import { createFlushWindow } from "../../src/stream/window.ts";
+import { codec, stateValues } from "../fixtures.ts";
 
 describe("received vs durable", () => {
   it("advances durable only over the completed prefix", () => {

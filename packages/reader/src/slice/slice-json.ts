@@ -3,14 +3,14 @@
 // the RowSlice objects (nor, from a frame, any string for printable-ASCII values). The bytes are
 // exactly the UTF-8 of JSON.stringify(valuesToSlice(codec, values)) (same keys, order and
 // escapes; tested), so envelopes are cut to size exactly and assembled by copying bytes.
-import type { WrittenRow } from "./coalesce.ts";
+import type { WrittenRow } from "../stream/coalesce.ts";
 import { JsonArena } from "./json-arena.ts";
-import type { ShipRow } from "./sink.ts";
-import type { Values } from "./pgoutput.ts";
+import type { ShipRow } from "../sink.ts";
+import type { Values } from "../postgres/pgoutput.ts";
 import { deleteBase } from "./slice.ts";
-import { DecodeError } from "./tuple.ts";
-import type { TableCodec } from "./tuple.ts";
-import { NULL_SPAN, TupleSpans, UNKNOWN_SPAN } from "./tuple-spans.ts";
+import { DecodeError } from "../postgres/tuple.ts";
+import type { TableCodec } from "../postgres/tuple.ts";
+import { NULL_SPAN, TupleSpans, UNKNOWN_SPAN } from "../postgres/tuple-spans.ts";
 import {
   DELETE_BASE_HOLE,
   MAX_TEMPLATES,

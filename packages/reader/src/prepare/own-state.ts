@@ -1,6 +1,6 @@
-import type { Queryable } from "./queryable.ts";
+import type { Queryable } from "../postgres/queryable.ts";
 import { quoteIdent } from "@georep/schema";
-import type { TableCodec, Tuple } from "./tuple.ts";
+import type { TableCodec, Tuple } from "../postgres/tuple.ts";
 
 function selectList(codec: TableCodec): string {
   return codec.columns.map((c) => `${quoteIdent(c)}::text AS ${quoteIdent(c)}`).join(", ");

@@ -1,8 +1,8 @@
 import type { RowSlice } from "@georep/contract";
-import type { Values } from "./pgoutput.ts";
-import type { ShipRow } from "./sink.ts";
-import { sliceToValues } from "./slice.ts";
-import type { TableCodec } from "./tuple.ts";
+import type { Values } from "../postgres/pgoutput.ts";
+import type { ShipRow } from "../sink.ts";
+import { sliceToValues } from "../slice/slice.ts";
+import type { TableCodec } from "../postgres/tuple.ts";
 
 /** A row written as JSON as soon as it was decoded (a complete tuple): shipped as it is. */
 export interface WrittenRow extends ShipRow {

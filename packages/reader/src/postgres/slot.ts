@@ -1,5 +1,5 @@
 import type { Queryable } from "./queryable.ts";
-import { ReaderError } from "./errors.ts";
+import { ReaderError } from "../errors.ts";
 import type { Lsn } from "./lsn.ts";
 import { parseLsn } from "./lsn.ts";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { rowSliceSchema } from "@georep/contract";
-import { tupleToSlice } from "../src/slice.ts";
-import { DecodeError, relationIndex, unknownColumns } from "../src/tuple.ts";
-import { codec, stateTuple } from "./fixtures.ts";
+import { tupleToSlice } from "../../src/slice/slice.ts";
+import { DecodeError, relationIndex, unknownColumns } from "../../src/postgres/tuple.ts";
+import { codec, stateTuple } from "../fixtures.ts";
 
 describe("state tuple -> RowSlice", () => {
   it("decodes counters as decimals and only registers the origin wrote", () => {
