@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { regionIdPattern } from "@georep/contract";
 import type { Envelope } from "@georep/contract";
 import { incarnationOfReplica, regionOfReplica, replicaId } from "@georep/crdt";
 import { createApplier } from "@georep/merger";
@@ -204,7 +205,7 @@ it("reads a replica's region and incarnation in SQL as the CRDT core does", asyn
     fc.asyncProperty(
       fc.array(
         fc.tuple(
-          fc.stringMatching(/^[a-z][a-z0-9-]{0,30}$/),
+          fc.stringMatching(regionIdPattern),
           fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
         ),
         { minLength: 1, maxLength: 20 },

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { z } from "zod";
-import { regionIdSchema } from "@georep/testkit";
+import { regionIdSchema } from "@georep/contract";
 import { StackError } from "./errors.ts";
 
 export const defaultRegions = ["us-east", "eu-west", "ap-south"] as const;
@@ -37,20 +37,10 @@ export interface StackConfig {
 }
 
 const regionsSchema = z
-  .string()
-  .transform((s) =>
-    s
-      .split(",")
-      .map((r) => r.trim())
-      .filter((r) => r !== ""),
-  )
-  .pipe(
-    z
-      .array(regionIdSchema)
-      .min(1, "name at least one region")
-      .max(10, "at most 10 regions (ports 55431–55440)")
-      .refine((rs) => new Set(rs).size === rs.length, "region ids must be unique"),
-  );
+  .array(regionIdSchema)
+  .min(1, "name at least one region")
+  .max(10, "at most 10 regions (ports 55431–55440)")
+  .refine((rs) => new Set(rs).size === rs.length, "region ids must be unique");
 
 /**
  * The regions from GEOREP_REGIONS (comma list), or the three defaults.
@@ -58,11 +48,18 @@ const regionsSchema = z
  */
 export function parseRegions(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === "") return [...defaultRegions];
-  const result = regionsSchema.safeParse(raw);
+  const ids = raw
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r !== "");
+  const result = regionsSchema.safeParse(ids);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
+  // An issue about one id has that id's index as its path: name the id.
+  const at = issue?.path[0];
+  const which = typeof at === "number" ? `'${ids[at] ?? ""}' ` : "";
   throw new StackError(
-    `GEOREP_REGIONS='${raw}' is invalid: ${issue?.message ?? "invalid"}`,
+    `GEOREP_REGIONS='${raw}' is invalid: ${which}${issue?.message ?? "invalid"}`,
     "set GEOREP_REGIONS to a comma list of region ids such as 'us-east,eu-west,ap-south', or unset it",
   );
 }

@@ -1,11 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import {
-  countingResultsSpec,
-  firstIssue,
-  parseInstallConfig,
-  regionIdSchema,
-} from "@georep/schema";
+import { regionIdSchema } from "@georep/contract";
+import { countingResultsSpec, firstIssue, parseInstallConfig } from "@georep/schema";
 import type { InstallConfig } from "@georep/schema";
 
 /** A config file or flag that cannot work; the message names the field and the fix. */

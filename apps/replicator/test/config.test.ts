@@ -18,7 +18,12 @@ describe("parseReplicatorConfig", () => {
   });
 
   it.each([
-    [{ ...ok, region: "US" }, "region", "lower-case letters"],
+    [{ ...ok, region: "US" }, "region", "region must be a region id like 'us-east'"],
+    [
+      { ...ok, regions: [{ id: "us-east" }, { id: "eu.west" }] },
+      "regions.1.id",
+      "regions.1.id must be a region id like 'us-east'",
+    ],
     [{ ...ok, regions: [{ id: "us-east" }] }, "regions", "at least two regions"],
     [{ ...ok, region: "ap-south" }, "region", "not in regions"],
     [

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { regionIdSchema, replicaIdSchema } from "./region-id.ts";
 
 /**
  * The message contract between a region's shipper and every other region's merger.
@@ -11,16 +12,10 @@ export const ENVELOPE_VERSION = 1;
 const decimal = z
   .string()
   .regex(/^(0|[1-9][0-9]{0,18})$/, { message: "must be a non-negative decimal integer string" });
-const region = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { message: "must be a region id" });
 const lsn = z
   .string()
   .regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/, { message: "must be an LSN like 16/B374D848" });
 const column = z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: "must be a column name" });
-
-/** A replica id: `region` (incarnation 1) or `region.<incarnation>` (@georep/crdt replicaId). */
-const replica = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,30}(\.[1-9][0-9]{0,15})?$/, { message: "must be a replica id" });
 
 /** One origin's CRDT state for one row: what that origin wrote, never what it merged in. */
 export const rowSliceSchema = z
@@ -37,18 +32,18 @@ export const rowSliceSchema = z
     ins: decimal.nullable(),
     del: decimal.nullable(),
     /** Tombstone base: replica -> component column -> component observed at delete time. */
-    delBase: z.record(replica, z.record(column, decimal)).nullable(),
+    delBase: z.record(replicaIdSchema, z.record(column, decimal)).nullable(),
   })
   .strict();
 
 const common = {
   v: z.literal(ENVELOPE_VERSION),
-  origin: region,
+  origin: regionIdSchema,
   /**
    * The incarnation of `origin` the rows belong to (absent: incarnation 1, the bare region id).
    * A region ships only its own replicas: the merger refuses one of another region.
    */
-  replica: replica.optional(),
+  replica: replicaIdSchema.optional(),
   /** End LSN of the source transaction (the newest one folded into this envelope). */
   lsn,
   /** Source commit time, epoch milliseconds. */

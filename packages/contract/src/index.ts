@@ -1,5 +1,12 @@
 export { ENVELOPE_VERSION, envelopeSchema, rowSliceSchema } from "./envelope.ts";
 export type { Envelope, RowsEnvelope, HeartbeatEnvelope, RowSlice } from "./envelope.ts";
+export {
+  REGION_ID_EXPECTED,
+  regionIdPattern,
+  regionIdSchema,
+  replicaIdPattern,
+  replicaIdSchema,
+} from "./region-id.ts";
 export { encodeEnvelope, decodeEnvelope, DEFAULT_MAX_MESSAGE_BYTES } from "./codec.ts";
 export type { DecodeResult, DecodeOptions, DeadLetterReason } from "./codec.ts";
 export {

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { firstIssue, regionIdSchema, parseTableSpec } from "@georep/schema";
+import { regionIdSchema } from "@georep/contract";
+import { firstIssue, parseTableSpec } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
 import { MergerConfigError } from "./errors.ts";
 
@@ -80,9 +81,10 @@ export function checkTopology(
   regions: readonly RegionRef[],
   tables: readonly TableSpec[],
 ): TableSpec[] {
-  if (!regionIdSchema.safeParse(region).success) {
+  const regionId = regionIdSchema.safeParse(region);
+  if (!regionId.success) {
     throw new MergerConfigError(
-      `merger: region '${region}' is not a valid region id (lower-case letters, digits, '-')`,
+      `merger: region '${region}' ${regionId.error.issues[0]?.message ?? "is not a region id"}`,
       "region",
     );
   }

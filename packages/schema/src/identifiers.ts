@@ -18,11 +18,6 @@ export const identifierSchema = z
     message: "must not contain '__' (reserved for georep's engine columns); rename it",
   });
 
-/** Region ids appear in SQL literals, topic names and JSON keys: keep them tame. */
-export const regionIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, {
-  message: "must be lower-case letters, digits and '-', starting with a letter, at most 31 chars",
-});
-
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SpecError } from "./errors.ts";
-import { identifierSchema, regionIdSchema } from "./identifiers.ts";
+import { regionIdSchema } from "@georep/contract";
+import { identifierSchema } from "./identifiers.ts";
 import { firstIssue } from "./zod-issue.ts";
 
 /**

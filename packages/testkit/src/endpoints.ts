@@ -1,16 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { regionIdSchema } from "@georep/contract";
 import { stackDir } from "./repo-root.ts";
-
-/** A region id: lowercase letters and digits in dash-separated words (`us-east`, `ap-south-2`). */
-export const regionIdSchema = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/,
-    "a region id is lowercase words joined by '-', e.g. 'us-east'",
-  )
-  .max(32);
 
 const port = z.number().int().min(1).max(65_535);
 

@@ -8,7 +8,6 @@ export {
   readEndpoints,
   regionEndpoint,
   regionEndpointSchema,
-  regionIdSchema,
 } from "./endpoints.ts";
 export { ensureStackUp } from "./ensure-stack.ts";
 export { type WaitForOptions, WaitForTimeoutError, waitFor } from "./wait-for.ts";

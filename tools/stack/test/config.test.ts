@@ -15,7 +15,7 @@ describe("parseRegions", () => {
   it("refuses invalid ids with the fix", () => {
     expect(() => parseRegions("us-east,EU")).toThrow(StackError);
     expect(() => parseRegions("us-east,EU")).toThrow(
-      "GEOREP_REGIONS='us-east,EU' is invalid: a region id is lowercase words joined by '-', e.g. 'us-east'",
+      "GEOREP_REGIONS='us-east,EU' is invalid: 'EU' must be a region id like 'us-east'",
     );
   });
 
