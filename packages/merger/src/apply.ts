@@ -1,8 +1,8 @@
 import type { ClientBase } from "pg";
 import type { Logger } from "@georep/observability";
 import type { StateLayout, TableSpec } from "@georep/schema";
-import { stateLayout } from "@georep/schema";
-import { MergeError, isRetriableSqlState, sqlStateOf } from "./errors.ts";
+import { sqlStateOf, stateLayout } from "@georep/schema";
+import { MergeError, isRetriableSqlState } from "./errors.ts";
 import { mergeCallSql, mergeFunctionSql } from "./sql/merge-function.ts";
 import { progressParams, UPSERT_PROGRESS_SQL } from "./sql/progress.ts";
 import type { ProgressEntry } from "./sql/progress.ts";

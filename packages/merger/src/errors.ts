@@ -1,3 +1,5 @@
+import { sqlStateOf } from "@georep/schema";
+
 /** Where in Kafka a failing batch came from. */
 export interface BatchContext {
   readonly topic: string;
@@ -8,16 +10,6 @@ export interface BatchContext {
 }
 
 const RETRIABLE_SQLSTATES = new Set(["40P01", "40001"]);
-
-/** The SQLSTATE of a pg error (or of its cause), if the server gave one. */
-export function sqlStateOf(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 /** A deadlock or serialization failure: the whole batch transaction may simply be run again. */
 export function isRetriableSqlState(state: string | undefined): boolean {

@@ -1,3 +1,4 @@
+import { sqlStateOf } from "@georep/schema";
 import type { Lsn } from "./postgres/lsn.ts";
 import { formatLsn } from "./postgres/lsn.ts";
 
@@ -27,10 +28,8 @@ export class SlotInvalidatedError extends ReaderError {
   override readonly name = "SlotInvalidatedError";
 }
 
-export function sqlStateOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === "string" ? code : undefined;
-}
+// Defined once in @georep/schema; still exported here because the reader's index names it.
+export { sqlStateOf };
 
 /**
  * PostgreSQL reports an invalidated slot as SQLSTATE 55000 with this text. 55000 alone is not

@@ -1,3 +1,5 @@
+import { sqlStateOf } from "./sqlstate.ts";
+
 /** A table spec or schema config that cannot be compiled; the message names the field and the fix. */
 export class SpecError extends Error {
   override readonly name = "SpecError";
@@ -16,7 +18,6 @@ export class InstallError extends Error {
   readonly sqlState: string | undefined;
   constructor(message: string, options: { cause?: unknown; step: string }) {
     super(`${message} (step: ${options.step})`, { cause: options.cause });
-    const code = (options.cause as { code?: unknown } | undefined)?.code;
-    this.sqlState = typeof code === "string" ? code : undefined;
+    this.sqlState = sqlStateOf(options.cause);
   }
 }

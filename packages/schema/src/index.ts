@@ -1,4 +1,5 @@
 export { SpecError, InstallError } from "./errors.ts";
+export { sqlStateOf } from "./sqlstate.ts";
 export { identifierSchema, quoteIdent, quoteLiteral } from "./identifiers.ts";
 // Defined in @georep/contract; re-exported for callers that read their config through this package.
 export { regionIdSchema } from "@georep/contract";
