@@ -8,7 +8,7 @@ import { encodeEnvelope, originTopic } from "@georep/contract";
 import type { RowSlice } from "@georep/contract";
 import { createMerger } from "@georep/merger";
 import { createMetrics, silentLogger, systemClock } from "@georep/observability";
-import { createCapture } from "@georep/shipper";
+import { createCapture } from "@georep/capture";
 import {
   countingResultsSpec,
   installSchema,

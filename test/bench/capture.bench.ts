@@ -11,8 +11,8 @@ import { spawn } from "node:child_process";
 import pg from "pg";
 import { originTopic } from "@georep/contract";
 import { createLogger, createMetrics, systemClock } from "@georep/observability";
-import { createCapture } from "@georep/shipper";
-import type { Capture } from "@georep/shipper";
+import { createCapture } from "@georep/capture";
+import type { Capture } from "@georep/capture";
 import {
   countingResultsSpec,
   installSchema,

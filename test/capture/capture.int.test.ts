@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createMetrics, silentLogger, systemClock } from "@georep/observability";
-import { createCapture } from "@georep/shipper";
-import type { Capture } from "@georep/shipper";
+import { createCapture } from "@georep/capture";
+import type { Capture } from "@georep/capture";
 import { countingResultsSpec, parseTableSpec } from "@georep/schema";
 import { readEndpoints, useCleanups, waitFor } from "@georep/testkit";
 import type { RegionDb, TopicReader } from "./helpers.ts";

@@ -21,8 +21,8 @@ import {
 import type { TestDatabase } from "@georep/testkit";
 import { createKafka } from "@georep/kafka";
 import { createMetrics, silentLogger, systemClock } from "@georep/observability";
-import { createCapture } from "@georep/shipper";
-import type { Capture } from "@georep/shipper";
+import { createCapture } from "@georep/capture";
+import type { Capture } from "@georep/capture";
 
 export interface RegionDb {
   readonly db: TestDatabase;

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import type { Capture } from "@georep/shipper";
+import type { Capture } from "@georep/capture";
 import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/schema";
 import { createTestDatabase, dropReplicationSlot, useCleanups, waitFor } from "@georep/testkit";
 import type { Folded, RegionDb, TopicReader } from "./helpers.ts";

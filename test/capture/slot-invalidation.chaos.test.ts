@@ -1,6 +1,6 @@
 import pg from "pg";
 import { expect, it } from "vitest";
-import type { Capture } from "@georep/shipper";
+import type { Capture } from "@georep/capture";
 import { readEndpoints, regionEndpoint, useCleanups, waitFor } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
 import {

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { expect, it } from "vitest";
 import { parseLsn } from "@georep/reader";
-import type { Capture } from "@georep/shipper";
+import type { Capture } from "@georep/capture";
 import { createTestDatabase, useCleanups, waitFor } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
 import { setupRegionDb, slotPosition, testCapture } from "./helpers.ts";

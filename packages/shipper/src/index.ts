@@ -1,14 +1,6 @@
-export { createCapture } from "./capture.ts";
-export type { Capture, CaptureDeps, CaptureStatus } from "./capture.ts";
-export {
-  parseCaptureConfig,
-  captureConfigSchema,
-  captureTuningSchema,
-  CaptureConfigError,
-} from "./capture-options.ts";
-export type { CaptureConfig, CaptureConfigInput } from "./capture-options.ts";
 export { createShipper } from "./shipper.ts";
 export type { Shipper, ShipperOptions, ShipperStatus } from "./shipper.ts";
+export { readShippedMark } from "./shipped-mark.ts";
 export { routeBatch } from "./route.ts";
 export type { RouteOptions } from "./route.ts";
 export { createInflightWindow } from "./inflight.ts";

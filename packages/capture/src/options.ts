@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { regionIdSchema } from "@georep/schema";
+import { CaptureConfigError } from "./errors.ts";
 
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -71,17 +72,6 @@ export const captureConfigSchema = z
 
 export type CaptureConfigInput = z.input<typeof captureConfigSchema>;
 export type CaptureConfig = z.output<typeof captureConfigSchema>;
-
-/** Raised for invalid capture configuration; the message names the field and the fix. */
-export class CaptureConfigError extends Error {
-  override readonly name = "CaptureConfigError";
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-  }
-}
 
 /** @throws CaptureConfigError naming the first invalid field. */
 export function parseCaptureConfig(input: unknown): CaptureConfig {

@@ -6,14 +6,12 @@ import { createKafka } from "@georep/kafka";
 import type { KafkaClient } from "@georep/kafka";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import { createReader } from "@georep/reader";
-import type { ReaderStatus } from "@georep/reader";
+import type { ReaderStatus, ShippedMark } from "@georep/reader";
 import type { TableSpec } from "@georep/schema";
-import { parseCaptureConfig } from "./capture-options.ts";
-import type { CaptureConfigInput } from "./capture-options.ts";
-import { createShipper } from "./shipper.ts";
-import { readShippedMark } from "./shipped-mark.ts";
-import type { ShippedMark } from "@georep/reader";
-import type { ShipperStatus } from "./shipper.ts";
+import { createShipper, readShippedMark } from "@georep/shipper";
+import type { ShipperStatus } from "@georep/shipper";
+import { parseCaptureConfig } from "./options.ts";
+import type { CaptureConfigInput } from "./options.ts";
 
 export interface CaptureDeps {
   readonly tables: readonly TableSpec[];

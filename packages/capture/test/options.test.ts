@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CaptureConfigError, parseCaptureConfig } from "../src/capture-options.ts";
+import { CaptureConfigError } from "../src/errors.ts";
+import { parseCaptureConfig } from "../src/options.ts";
 
 const valid = {
   region: "us-east",
