@@ -4,6 +4,7 @@ import { assertRegionId } from "./ids.ts";
 import type { RegionId } from "./ids.ts";
 import { equalLww, leqLww, mergeLww } from "./lww-register.ts";
 import type { LwwRegister, RegisterValue } from "./lww-register.ts";
+import { regionOfReplica } from "./replica.ts";
 import { compareStamp } from "./stamp.ts";
 
 /**
@@ -40,15 +41,22 @@ export function latestEntry(col: RegisterColumn): LwwRegister | undefined {
 }
 
 /**
- * The visible write. With `home` set (home-wins policy) the order is (isHome, stamp, region):
- * the home region's latest write wins whenever it exists; otherwise plain (stamp, region).
+ * The visible write. With `home` set (home-wins policy) the order is (isHome, stamp, replica):
+ * the latest write of any incarnation of the home region wins whenever one exists; otherwise
+ * plain (stamp, replica). A replica belongs to the region its id starts with (`regionOfReplica`),
+ * the same reading the SQL view makes.
  */
 export function resolveRegisterColumn(
   col: RegisterColumn,
   home?: RegionId,
 ): LwwRegister | undefined {
   if (home !== undefined) {
-    const own = col[home];
+    let own: LwwRegister | undefined;
+    for (const replica in col) {
+      const e = col[replica] as LwwRegister;
+      if (regionOfReplica(replica) === home && (own === undefined || compareStamp(e, own) > 0))
+        own = e;
+    }
     if (own !== undefined) return own;
   }
   return latestEntry(col);

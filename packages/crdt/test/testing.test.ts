@@ -89,7 +89,17 @@ describe("law harness", () => {
       path: "1:2",
     });
     expect(propertyConfig({}).numRuns).toBe(200);
+    // A property on a real database asks for fewer runs; GEOREP_RUNS still wins.
+    expect(propertyConfig({}, 15).numRuns).toBe(15);
+    expect(propertyConfig({ GEOREP_RUNS: "1000", GEOREP_SEED: "-42" }, 15)).toEqual({
+      seed: -42,
+      numRuns: 1000,
+    });
+    expect(Number.isSafeInteger(propertyConfig({}).seed)).toBe(true);
     expect(() => propertyConfig({ GEOREP_SEED: "abc" })).toThrow(CrdtError);
+    expect(() => propertyConfig({ GEOREP_SEED: "1e3" })).toThrow(
+      "GEOREP_SEED (1e3) must be an integer, e.g. GEOREP_SEED=42.",
+    );
     expect(() => propertyConfig({ GEOREP_RUNS: "0" })).toThrow(/at least 1/);
     expect(replayCommand("x y", 3, null)).toBe(
       'GEOREP_SEED=3 npx vitest run --project unit packages/crdt -t "x y"',

@@ -1,21 +1,16 @@
 import type { RowSlice, RowsEnvelope } from "@georep/contract";
+import { mergeStateRow } from "@georep/crdt";
+import type { StateRow } from "@georep/crdt";
 import type { StateLayout } from "@georep/schema";
 import { componentColumns } from "@georep/schema";
 
 /**
- * Coalesces the row slices of a batch into one staged row per (table, key, origin), by the same
- * rules the SQL merge uses (component max, register by stamp, ins max, tombstone by stamp), so a
- * single set-based upsert never meets the same state row twice.
+ * A batch's slices coalesced into one state row per (table, key, replica) with the core's
+ * state-row merge (the rules the SQL upsert is generated from), so a single set-based upsert
+ * never meets the same state row twice.
  */
-export interface StagedRow {
+export interface StagedRow extends StateRow {
   readonly key: readonly string[];
-  readonly origin: string;
-  zone: string | null;
-  readonly counters: Map<string, bigint>;
-  readonly registers: Map<string, { v: string | null; t: bigint }>;
-  ins: bigint | null;
-  del: bigint | null;
-  delBase: unknown;
 }
 
 /** A slice this region cannot merge: unknown table or columns (a spec mismatch between regions). */
@@ -23,7 +18,7 @@ export class SliceMismatchError extends Error {
   override readonly name = "SliceMismatchError";
 }
 
-export type Staged = Map<string, Map<string, StagedRow>>; // table -> "key|origin" -> row
+export type Staged = Map<string, Map<string, StagedRow>>; // table -> "key|replica" -> row
 
 /** @throws SliceMismatchError naming the table or column this region does not know. */
 export function checkEnvelope(
@@ -51,20 +46,10 @@ export function checkEnvelope(
   }
 }
 
-const max = (a: bigint | null, b: bigint | null): bigint | null =>
-  a === null ? b : b === null || a >= b ? a : b;
-
-function topStamp(row: StagedRow): bigint {
-  let top = -1n;
-  for (const s of [row.ins, row.del, ...[...row.registers.values()].map((r) => r.t)])
-    if (s !== null && s > top) top = s;
-  return top;
-}
-
-function toStaged(slice: RowSlice, origin: string, layout: StateLayout): StagedRow {
+function toStaged(slice: RowSlice, replica: string, layout: StateLayout): StagedRow {
   return {
     key: layout.key.map((k) => slice.key[k.name] ?? ""),
-    origin,
+    replica,
     zone: slice.zone,
     counters: new Map(Object.entries(slice.counters).map(([c, v]) => [c, BigInt(v)])),
     registers: new Map(
@@ -74,22 +59,6 @@ function toStaged(slice: RowSlice, origin: string, layout: StateLayout): StagedR
     del: slice.del === null ? null : BigInt(slice.del),
     delBase: slice.delBase,
   };
-}
-
-/** Folds `next` into `into` (same key and origin). */
-export function mergeStaged(into: StagedRow, next: StagedRow): void {
-  if (topStamp(next) > topStamp(into)) into.zone = next.zone;
-  for (const [c, v] of next.counters)
-    if (v > (into.counters.get(c) ?? -1n)) into.counters.set(c, v);
-  for (const [c, r] of next.registers) {
-    const cur = into.registers.get(c);
-    if (cur === undefined || r.t > cur.t) into.registers.set(c, r);
-  }
-  into.ins = max(into.ins, next.ins);
-  if (next.del !== null && (into.del === null || next.del > into.del)) {
-    into.del = next.del;
-    into.delBase = next.delBase;
-  }
 }
 
 /** Stages every slice of `envelopes` (already checked with checkEnvelope). */
@@ -103,7 +72,7 @@ export function stageEnvelopes(
       const layout = layouts.get(slice.table);
       if (layout === undefined) continue;
       const row = toStaged(slice, envelope.replica ?? envelope.origin, layout);
-      const id = JSON.stringify([row.key, row.origin]);
+      const id = JSON.stringify([row.key, row.replica]);
       let table = staged.get(slice.table);
       if (table === undefined) {
         table = new Map<string, StagedRow>();
@@ -111,7 +80,7 @@ export function stageEnvelopes(
       }
       const existing = table.get(id);
       if (existing === undefined) table.set(id, row);
-      else mergeStaged(existing, row);
+      else mergeStateRow(existing, row);
     }
   }
   return staged;

@@ -42,18 +42,26 @@ describe("merge SQL", () => {
     );
   });
 
-  it("upserts state by component max, registers and tombstones by stamp, skipping no-op updates", () => {
+  it("upserts state by the core's state-row rules, skipping no-op updates", () => {
     const sql = upsertStateSql(layout);
+    const newer = (stamp: string): string =>
+      `(excluded.${stamp} IS NOT NULL AND (s.${stamp} IS NULL OR excluded.${stamp} > s.${stamp}))`;
+    // max: the component itself decides.
     expect(sql).toContain('"people_in__p" = greatest(s."people_in__p", excluded."people_in__p")');
+    // newer: the value goes with its stamp.
     expect(sql).toContain(
-      '"status__v" = CASE WHEN excluded."status__t" > coalesce(s."status__t", -1) THEN excluded."status__v" ELSE s."status__v" END',
+      `"status__v" = CASE WHEN ${newer('"status__t"')} THEN excluded."status__v" ELSE s."status__v" END`,
     );
-    expect(sql).toContain('"status__t" = greatest(s."status__t", excluded."status__t")');
     expect(sql).toContain(
-      'del__base = CASE WHEN excluded."del__t" > coalesce(s."del__t", -1) THEN excluded.del__base ELSE s.del__base END',
+      `"del__base" = CASE WHEN ${newer('"del__t"')} THEN excluded."del__base" ELSE s."del__base" END`,
     );
+    // follows-newest: the zone goes with the greatest stamp, ties by code point.
+    expect(sql).toMatch(/"zone" = CASE WHEN \(coalesce\(greatest\(excluded\./);
+    expect(sql).toContain('excluded.zone COLLATE "C"');
     expect(sql).toMatch(/ON CONFLICT \("camera_id", "bucket", origin\)/);
-    expect(sql).toMatch(/WHERE excluded\."people_in__p" > s\."people_in__p" OR/);
+    expect(sql).toContain(
+      `WHERE (excluded."people_in__p" IS NOT NULL AND (s."people_in__p" IS NULL OR excluded."people_in__p" > s."people_in__p")) OR`,
+    );
   });
 
   it("reads the view per key through LATERAL … OFFSET 0 so the key reaches the index", () => {

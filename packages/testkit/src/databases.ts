@@ -67,14 +67,27 @@ async function letClosingSessionsGo(client: pg.Client, database: string): Promis
   }
 }
 
+export interface TestDatabaseOptions {
+  /** An ICU locale for the database's default collation (e.g. `en-US`), instead of the cluster's. */
+  readonly icuLocale?: string;
+}
+
 /**
  * Creates a fresh database on a region's cluster, named from `prefix` by `uniqueName()`.
  * @throws Error when the region is unknown or the stack is down (run `pnpm stack up`).
  */
-export async function createTestDatabase(regionId: string, prefix: string): Promise<TestDatabase> {
+export async function createTestDatabase(
+  regionId: string,
+  prefix: string,
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
   const serverUrl = regionEndpoint(readEndpoints(), regionId).pgUrl;
   const name = uniqueName(prefix);
-  await onServer(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+  const locale =
+    options.icuLocale === undefined
+      ? ""
+      : ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale.replace(/'/g, "''")}'`;
+  await onServer(serverUrl, (client) => client.query(`CREATE DATABASE ${name}${locale}`));
   return {
     regionId,
     name,

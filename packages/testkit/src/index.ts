@@ -12,8 +12,7 @@ export {
 export { ensureStackUp } from "./ensure-stack.ts";
 export { type WaitForOptions, WaitForTimeoutError, waitFor } from "./wait-for.ts";
 export { uniqueName } from "./unique-name.ts";
-export { type TestDatabase, createTestDatabase } from "./databases.ts";
+export { type TestDatabase, type TestDatabaseOptions, createTestDatabase } from "./databases.ts";
 export { type TestTopic, createTestTopic, testKafka } from "./kafka.ts";
-export { type PropertySettings, propertySettings } from "./properties.ts";
 export { useCleanups } from "./cleanups.ts";
 export { dropReplicationSlot } from "./slots.ts";

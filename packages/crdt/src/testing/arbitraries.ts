@@ -9,6 +9,7 @@ import type { PNCounter } from "../pncounter.ts";
 import type { RegisterColumn } from "../register-column.ts";
 import { withStamps } from "../row.ts";
 import type { RowState, Tombstone } from "../row.ts";
+import { regionOfReplica } from "../replica.ts";
 import { NETWORK_REGIONS } from "./network.ts";
 
 // Arbitrary *reachable* states. One invariant matters: a (stamp, region) pair identifies one
@@ -45,10 +46,14 @@ export function hash(...parts: readonly (string | bigint)[]): number {
 }
 
 /** The value written under (column, stamp, region). The `home` column holds region ids (or junk). */
-export function derivedValue(column: ColumnName, stamp: bigint, region: RegionId): RegisterValue {
+export function derivedValue(
+  column: ColumnName,
+  stamp: bigint,
+  region: RegionId,
+  homes: readonly RegionId[] = NETWORK_REGIONS,
+): RegisterValue {
   const h = hash(column, stamp, region);
-  if (column === HOME_COLUMN)
-    return NETWORK_REGIONS[h % (NETWORK_REGIONS.length + 1)] ?? "not a region!";
+  if (column === HOME_COLUMN) return homes[h % (homes.length + 1)] ?? "not a region!";
   const choices: RegisterValue[] = [
     `v${h % 7}`,
     h % 100,
@@ -79,12 +84,20 @@ export const G_COLUMNS = ["people_in", "people_out"] as const;
 export const PN_COLUMNS = ["occupancy"] as const;
 export const REGISTER_COLUMNS = ["label", "site", HOME_COLUMN] as const;
 
+/** Which replicas write, and how large components get (a SQL bigint sum must not overflow). */
+export interface RowArbOptions {
+  readonly replicas: readonly RegionId[];
+  readonly maxComponent?: bigint;
+}
+
 /** The base a delete stamped (stamp, region) observed: derived, like every write's payload. */
-export function derivedBase(stamp: bigint, region: RegionId): Record<ColumnName, Counter> {
+export function derivedBase(
+  stamp: bigint,
+  region: RegionId,
+  replicas: readonly RegionId[] = NETWORK_REGIONS,
+): Record<ColumnName, Counter> {
   const counts = (column: string): GCounter =>
-    gcounterFrom(
-      NETWORK_REGIONS.map((r) => [r, BigInt(hash(column, stamp, region, r) % 25)] as const),
-    );
+    gcounterFrom(replicas.map((r) => [r, BigInt(hash(column, stamp, region, r) % 25)] as const));
   const base: Record<ColumnName, Counter> = {};
   for (const column of G_COLUMNS) base[column] = counts(column);
   for (const column of PN_COLUMNS)
@@ -104,20 +117,37 @@ const optionalColumns = <T>(
     return out;
   });
 
-const stampRecordArb = fc.record({ stamp: stampArb, region: regionArb });
+/** Reachable rows written by `replicas` (the home column names their regions). */
+export function rowArbOver(options: RowArbOptions): fc.Arbitrary<RowState> {
+  const replica = fc.constantFrom(...options.replicas);
+  const max = options.maxComponent ?? 2n ** 62n;
+  const component = fc.oneof(fc.bigInt({ min: 0n, max: 20n }), fc.bigInt({ min: 0n, max }));
+  const gcounter = fc.dictionary(replica, component, { maxKeys: 5 }).map((d) => gcounterFrom(d));
+  const pncounter = fc.tuple(gcounter, gcounter).map(([p, n]) => pncounterFrom(p, n));
+  const homes = [...new Set(options.replicas.map(regionOfReplica))];
+  const registerColumn = (column: ColumnName): fc.Arbitrary<RegisterColumn> =>
+    fc.dictionary(replica, stampArb, { maxKeys: 5 }).map((d) => {
+      const out: Record<RegionId, LwwRegister> = {};
+      for (const [r, stamp] of Object.entries(d))
+        out[r] = { value: derivedValue(column, stamp, r, homes), stamp, region: r };
+      return out;
+    });
+  const stampRecord = fc.record({ stamp: stampArb, region: replica });
+  return fc
+    .record({
+      g: optionalColumns(G_COLUMNS, () => gcounter),
+      pn: optionalColumns(PN_COLUMNS, () => pncounter),
+      registers: optionalColumns(REGISTER_COLUMNS, registerColumn),
+      inserted: fc.option(stampRecord, { nil: undefined }),
+      deleted: fc.option(stampRecord, { nil: undefined }),
+    })
+    .map(({ g, pn, registers, inserted, deleted }) => {
+      const tombstone: Tombstone | undefined = deleted && {
+        ...deleted,
+        base: derivedBase(deleted.stamp, deleted.region, options.replicas),
+      };
+      return withStamps({ counters: { ...g, ...pn }, registers }, inserted, tombstone);
+    });
+}
 
-export const rowArb: fc.Arbitrary<RowState> = fc
-  .record({
-    g: optionalColumns(G_COLUMNS, () => gcounterArb),
-    pn: optionalColumns(PN_COLUMNS, () => pncounterArb),
-    registers: optionalColumns(REGISTER_COLUMNS, registerColumnArb),
-    inserted: fc.option(stampRecordArb, { nil: undefined }),
-    deleted: fc.option(stampRecordArb, { nil: undefined }),
-  })
-  .map(({ g, pn, registers, inserted, deleted }) => {
-    const tombstone: Tombstone | undefined = deleted && {
-      ...deleted,
-      base: derivedBase(deleted.stamp, deleted.region),
-    };
-    return withStamps({ counters: { ...g, ...pn }, registers }, inserted, tombstone);
-  });
+export const rowArb: fc.Arbitrary<RowState> = rowArbOver({ replicas: NETWORK_REGIONS });

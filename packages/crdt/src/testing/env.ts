@@ -1,31 +1,44 @@
 import { CrdtError } from "../errors.ts";
 
-/** Property-run settings, read from the environment so any failure can be replayed exactly. */
+/**
+ * Property-run settings, read from the environment so any failure can be replayed exactly. This
+ * is georep's one reader of GEOREP_SEED / GEOREP_RUNS / GEOREP_PATH: the CRDT laws, properties
+ * run against a real database and the seeded drills all take their seed and run count from it.
+ */
 export type PropertyConfig = {
-  /** GEOREP_SEED; a fresh random seed when unset (printed on failure). */
+  /** GEOREP_SEED; a fresh random seed when unset (print it, so a failure can be replayed). */
   readonly seed: number;
-  /** GEOREP_RUNS; 200 by default (unit). A soak run sets it higher. */
+  /** GEOREP_RUNS; DEFAULT_RUNS when unset, or the count a costly property asks for. */
   readonly numRuns: number;
   /** GEOREP_PATH; fast-check's counterexample path, to jump straight to a known failure. */
   readonly path?: string;
 };
 
+/** Runs of an in-memory property when GEOREP_RUNS is unset. A soak run sets GEOREP_RUNS higher. */
 export const DEFAULT_RUNS = 200;
 
 function intFromEnv(name: string, value: string | undefined): number | undefined {
-  if (value === undefined || value === "") return undefined;
+  if (value === undefined || value.trim() === "") return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n))
+  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n))
     throw new CrdtError(`${name} (${value}) must be an integer, e.g. ${name}=42.`);
   return n;
 }
 
-/** @throws CrdtError when GEOREP_SEED or GEOREP_RUNS is not an integer. */
-export function propertyConfig(env: NodeJS.ProcessEnv = process.env): PropertyConfig {
+/**
+ * @param runs runs when GEOREP_RUNS is unset: DEFAULT_RUNS, or fewer for a property whose every
+ *   run costs database round trips. GEOREP_RUNS, when set, wins over both.
+ * @throws CrdtError naming the variable when GEOREP_SEED or GEOREP_RUNS is not an integer, or
+ *   GEOREP_RUNS is below 1.
+ */
+export function propertyConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  runs: number = DEFAULT_RUNS,
+): PropertyConfig {
   const seed =
     intFromEnv("GEOREP_SEED", env["GEOREP_SEED"]) ??
     (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0;
-  const numRuns = intFromEnv("GEOREP_RUNS", env["GEOREP_RUNS"]) ?? DEFAULT_RUNS;
+  const numRuns = intFromEnv("GEOREP_RUNS", env["GEOREP_RUNS"]) ?? runs;
   if (numRuns < 1) throw new CrdtError(`GEOREP_RUNS (${numRuns}) must be at least 1.`);
   const path = env["GEOREP_PATH"];
   return path === undefined || path === "" ? { seed, numRuns } : { seed, numRuns, path };

@@ -23,8 +23,12 @@ export {
   regionArb,
   registerColumnArb,
   rowArb,
+  rowArbOver,
   stampArb,
 } from "./arbitraries.ts";
+export type { RowArbOptions } from "./arbitraries.ts";
 export { gcounterLaws, lwwLaws, pncounterLaws } from "./subjects.ts";
 export { rowLaws } from "./row-subject.ts";
 export type { RowOp } from "./row-subject.ts";
+export { registerText, rowOfStateRows, stateRowsOfRow, withTextRegisters } from "./state-rows.ts";
+export type { StateColumns } from "./state-rows.ts";

@@ -50,7 +50,7 @@ export function stageParams(
   ]);
   return [
     ...keys,
-    rows.map((r) => r.origin),
+    rows.map((r) => r.replica),
     rows.map((r) => r.zone),
     ...comps,
     ...regs,

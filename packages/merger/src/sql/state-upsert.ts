@@ -1,4 +1,6 @@
 import type { StateLayout } from "@georep/schema";
+import { STATE_ROW_MERGE } from "@georep/crdt";
+import type { StateMergeRule } from "@georep/crdt";
 import { componentColumns, quoteIdent } from "@georep/schema";
 import { keyList, keyMatch, stageColumns, stagedRows, touchedKeys } from "./common.ts";
 
@@ -11,36 +13,72 @@ export function lockUserRowsSql(layout: StateLayout): string {
 ORDER BY ${keys} FOR UPDATE OF u`;
 }
 
+/** The core's `takesIncoming` in SQL: the incoming number is greater, NULL (never written) below all. */
+const takes = (incoming: string, current: string): string =>
+  `(${incoming} IS NOT NULL AND (${current} IS NULL OR ${incoming} > ${current}))`;
+
 /**
- * Merges the staged slices into the state rows (key, origin): counter components by max,
- * each register's (value, stamp) together when the incoming stamp is greater (NULL = never
- * written), ins__t by max, (del__t, del__base) together by stamp. Rows whose state would not
- * change are left alone (no dead tuple, no WAL), which makes re-deliveries cheap.
+ * Merges the staged slices into the state rows (key, replica) by the core's state-row rules
+ * (`STATE_ROW_MERGE` in @georep/crdt): one SQL form per rule, applied to the fields the table
+ * gives that rule, so this upsert and the TypeScript pre-merge cannot drift apart. Rows whose
+ * state would not change are left alone (no dead tuple, no WAL): re-deliveries are cheap.
  */
 export function upsertStateSql(layout: StateLayout): string {
   const cols = stageColumns(layout).map((c) => q(c.name));
   const conflictKey = [...layout.key.map((k) => q(k.name)), layout.origin].join(", ");
-  const newer = (col: string): string => `excluded.${q(col)} > coalesce(s.${q(col)}, -1)`;
   const stamps = [layout.insertStamp, layout.deleteStamp, ...layout.registers.map((r) => r.stamp)];
+  // -1 when the row holds no stamp, as the core's topStamp.
   const top = (rel: string): string =>
     `coalesce(greatest(${stamps.map((c) => `${rel}.${q(c)}`).join(", ")}), -1)`;
-  const set = [
-    `zone = CASE WHEN ${top("excluded")} >= ${top("s")} THEN excluded.zone ELSE s.zone END`,
-    ...componentColumns(layout).map((c) => `${q(c)} = greatest(s.${q(c)}, excluded.${q(c)})`),
-    ...layout.registers.flatMap((r) => [
-      `${q(r.value)} = CASE WHEN ${newer(r.stamp)} THEN excluded.${q(r.value)} ELSE s.${q(r.value)} END`,
-      `${q(r.stamp)} = greatest(s.${q(r.stamp)}, excluded.${q(r.stamp)})`,
+  // Zones order by code point, as the core compares strings, whatever the database's collation.
+  const zone = (rel: string): string => `${rel}.${layout.zone} COLLATE "C"`;
+  /** Each rule's SQL: the SET items for one field and the condition under which it changes. */
+  const rules: { [R in StateMergeRule]: (field: Field) => { set: string[]; when: string } } = {
+    max: ({ decides }) => ({
+      set: [`${q(decides)} = greatest(s.${q(decides)}, excluded.${q(decides)})`],
+      when: takes(`excluded.${q(decides)}`, `s.${q(decides)}`),
+    }),
+    newer: ({ decides, carries }) => {
+      const when = takes(`excluded.${q(decides)}`, `s.${q(decides)}`);
+      return {
+        set: [...carries, decides].map(
+          (c) => `${q(c)} = CASE WHEN ${when} THEN excluded.${q(c)} ELSE s.${q(c)} END`,
+        ),
+        when,
+      };
+    },
+    "follows-newest": ({ carries }) => {
+      const when = `(${top("excluded")} > ${top("s")} OR (${top("excluded")} = ${top("s")} AND ${takes(zone("excluded"), zone("s"))}))`;
+      return {
+        set: carries.map(
+          (c) => `${q(c)} = CASE WHEN ${when} THEN excluded.${q(c)} ELSE s.${q(c)} END`,
+        ),
+        when,
+      };
+    },
+  };
+  const fields: Array<[StateMergeRule, Field]> = [
+    ...componentColumns(layout).map((c): [StateMergeRule, Field] => [
+      STATE_ROW_MERGE.component,
+      { decides: c, carries: [] },
     ]),
-    `${layout.insertStamp} = greatest(s.${layout.insertStamp}, excluded.${layout.insertStamp})`,
-    `${layout.deleteBase} = CASE WHEN ${newer(layout.deleteStamp)} THEN excluded.${layout.deleteBase} ELSE s.${layout.deleteBase} END`,
-    `${layout.deleteStamp} = greatest(s.${layout.deleteStamp}, excluded.${layout.deleteStamp})`,
+    ...layout.registers.map((r): [StateMergeRule, Field] => [
+      STATE_ROW_MERGE.register,
+      { decides: r.stamp, carries: [r.value] },
+    ]),
+    [STATE_ROW_MERGE.insert, { decides: layout.insertStamp, carries: [] }],
+    [STATE_ROW_MERGE.delete, { decides: layout.deleteStamp, carries: [layout.deleteBase] }],
+    [STATE_ROW_MERGE.zone, { decides: "", carries: [layout.zone] }],
   ];
-  const changes = [
-    ...componentColumns(layout).map((c) => `excluded.${q(c)} > s.${q(c)}`),
-    ...stamps.map(newer),
-  ];
+  const merged = fields.map(([rule, field]) => rules[rule](field));
   return `INSERT INTO ${layout.stateTable} AS s (${cols.join(", ")})
 SELECT ${cols.join(", ")} FROM ${stagedRows(layout)} ORDER BY ${conflictKey}
-ON CONFLICT (${conflictKey}) DO UPDATE SET ${set.join(",\n  ")}
-WHERE ${changes.join(" OR ")}`;
+ON CONFLICT (${conflictKey}) DO UPDATE SET ${merged.flatMap((m) => m.set).join(",\n  ")}
+WHERE ${merged.map((m) => m.when).join(" OR ")}`;
+}
+
+/** A field of the state row: the column its rule decides by, and the columns that go with it. */
+interface Field {
+  readonly decides: string;
+  readonly carries: readonly string[];
 }

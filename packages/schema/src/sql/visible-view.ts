@@ -14,12 +14,18 @@ import { homeExpression } from "./home.ts";
 /** The region of a state row's origin (a replica id: `region` or `region.<incarnation>`, see @georep/crdt replicaId). */
 export const regionOfOriginSql = "split_part(origin, '.', 1)";
 
+/**
+ * Ties between equal stamps break by replica id in code-point order, as the core's compareStamp
+ * does: under the database's collation (ICU, glibc) two regions could pick different winners.
+ */
+const byCodePoint = 'origin COLLATE "C"';
+
 export function visibleViewSql(layout: StateLayout): string {
   const keys = layout.key.map((k) => quoteIdent(k.name));
   const part = keys.join(", ");
   const registerByName = new Map(layout.registers.map((r) => [r.column, r]));
   const winning = (value: string, stamp: string): string =>
-    `first_value(${quoteIdent(value)}) OVER (PARTITION BY ${part} ORDER BY ${quoteIdent(stamp)} DESC NULLS LAST, origin DESC)`;
+    `first_value(${quoteIdent(value)}) OVER (PARTITION BY ${part} ORDER BY ${quoteIdent(stamp)} DESC NULLS LAST, ${byCodePoint} DESC)`;
   const inputOf = (name: string): string => {
     const reg = registerByName.get(name);
     return reg === undefined ? `s.${quoteIdent(name)}` : `(${winning(reg.value, reg.stamp)})`;
@@ -27,7 +33,7 @@ export function visibleViewSql(layout: StateLayout): string {
   const homeWins = layout.spec.policy === "home-wins";
   const inner = [
     "s.*",
-    `first_value(${layout.deleteBase}) OVER (PARTITION BY ${part} ORDER BY ${layout.deleteStamp} DESC NULLS LAST, origin DESC) AS base__`,
+    `first_value(${layout.deleteBase}) OVER (PARTITION BY ${part} ORDER BY ${layout.deleteStamp} DESC NULLS LAST, ${byCodePoint} DESC) AS base__`,
     ...(homeWins ? [`${homeExpression(layout.spec, inputOf)} AS home__`] : []),
   ];
   const component = (col: string): string =>
@@ -38,7 +44,10 @@ export function visibleViewSql(layout: StateLayout): string {
       : `(sum(${component(c.p)}) - sum(${component(c.n)}))::bigint AS ${quoteIdent(c.column)}`,
   );
   const registers = layout.registers.flatMap((r) => {
-    const order = `${homeWins ? `(${regionOfOriginSql} = home__) DESC, ` : ""}${quoteIdent(r.stamp)} DESC, origin DESC`;
+    // The column the home region is read from resolves by plain LWW, as home__ itself does:
+    // ranking its own entries by the home they decide would be circular.
+    const byHome = homeWins && r.column !== layout.spec.home.column;
+    const order = `${byHome ? `(${regionOfOriginSql} = home__) DESC, ` : ""}${quoteIdent(r.stamp)} DESC, ${byCodePoint} DESC`;
     const agg = (expr: string): string =>
       `(array_agg(${expr} ORDER BY ${order}) FILTER (WHERE ${quoteIdent(r.stamp)} IS NOT NULL))[1]`;
     return [
@@ -48,8 +57,8 @@ export function visibleViewSql(layout: StateLayout): string {
     ];
   });
   const best = (stamp: string, what: string): string =>
-    `(array_agg(${what} ORDER BY ${stamp} DESC NULLS LAST, origin DESC))[1]`;
-  const alive = `(${best("ins__t", "ins__t")} IS NOT NULL AND (${best("del__t", "del__t")} IS NULL OR ROW(${best("ins__t", "ins__t")}, ${best("ins__t", "origin")}) > ROW(${best("del__t", "del__t")}, ${best("del__t", "origin")}))) AS alive__`;
+    `(array_agg(${what} ORDER BY ${stamp} DESC NULLS LAST, ${byCodePoint} DESC))[1]`;
+  const alive = `(${best("ins__t", "ins__t")} IS NOT NULL AND (${best("del__t", "del__t")} IS NULL OR ROW(${best("ins__t", "ins__t")}, ${best("ins__t", byCodePoint)}) > ROW(${best("del__t", "del__t")}, ${best("del__t", byCodePoint)}))) AS alive__`;
   return `CREATE OR REPLACE VIEW ${layout.visibleView} AS
 SELECT ${[...keys, ...counters, ...registers, alive].join(",\n  ")}
 FROM (SELECT ${inner.join(", ")} FROM ${layout.stateTable} s) s

@@ -1,0 +1,98 @@
+import type { ReplicaId } from "./replica.ts";
+
+/**
+ * One replica's share of one row: the form in which every region stores a row's CRDT state, one
+ * state row per (key, replica). A RowState is the join of its state rows: each counter's
+ * component of that replica, the replica's latest write of each register, its greatest insert and
+ * delete (see `rowOfStateRows`). Merging state rows field by field is therefore merging rows.
+ *
+ * Component names (which counter, which half of a PN-counter) and register values stay opaque
+ * here: the table schema names them, and values travel as PostgreSQL text.
+ */
+export type StateRegister = { readonly v: string | null; readonly t: bigint };
+
+export interface StateRow {
+  readonly replica: ReplicaId;
+  /** The zone this replica's share of the row is routed to (data residency), or none. */
+  zone: string | null;
+  /** Counter components by component name; a missing component is 0. */
+  readonly counters: Map<string, bigint>;
+  /** Register column -> this replica's latest write; a missing register was never written. */
+  readonly registers: Map<string, StateRegister>;
+  ins: bigint | null;
+  del: bigint | null;
+  /** What the delete observed, taken together with its stamp. Opaque to the merge. */
+  delBase: unknown;
+}
+
+/**
+ * The merge rule of each field of a state row. This table is the one definition: `mergeStateRow`
+ * below interprets it in TypeScript, and the merger's SQL (`ON CONFLICT DO UPDATE` of the state
+ * upsert) is generated from it rule by rule; a differential test runs both on random states.
+ *
+ * Every rule takes the incoming side when its deciding number is greater:
+ *   - `max`: the number itself (a G-counter component, each half of a PN-counter, the insert
+ *     stamp): per-component max, which is the G-counter's merge.
+ *   - `newer`: a pair goes with its stamp (a register's value, a delete's base): LWW. Within one
+ *     replica equal stamps are the same write, so which side a tie keeps does not matter.
+ *   - `follows-newest`: the side holding the row's greatest stamp (insert, delete, any register);
+ *     on a tie the greater zone, so the result does not depend on arrival order.
+ */
+export type StateMergeRule = "max" | "newer" | "follows-newest";
+
+export const STATE_ROW_MERGE = {
+  component: "max",
+  register: "newer",
+  insert: "max",
+  delete: "newer",
+  zone: "follows-newest",
+} as const satisfies Record<string, StateMergeRule>;
+
+export type StateRowField = keyof typeof STATE_ROW_MERGE;
+
+/** Greater by the rule's deciding number; NULL (never written) is below everything. */
+export function takesIncoming(incoming: bigint | null, current: bigint | null): boolean {
+  return incoming !== null && (current === null || incoming > current);
+}
+
+/** The greatest stamp a state row holds (-1 when none): what `follows-newest` decides by. */
+export function topStamp(row: StateRow): bigint {
+  let top = -1n;
+  for (const s of [row.ins, row.del]) if (s !== null && s > top) top = s;
+  for (const r of row.registers.values()) if (r.t > top) top = r.t;
+  return top;
+}
+
+/** Zones compare with none below any zone. */
+function zoneAbove(incoming: string | null, current: string | null): boolean {
+  return incoming !== null && (current === null || incoming > current);
+}
+
+const rule = {
+  max: (incoming: bigint | null, current: bigint | null): boolean =>
+    takesIncoming(incoming, current),
+  newer: (incoming: bigint | null, current: bigint | null): boolean =>
+    takesIncoming(incoming, current),
+} satisfies Record<Exclude<StateMergeRule, "follows-newest">, unknown>;
+
+/**
+ * Folds `next` into `into` (same key and replica), in place: the merger folds a batch's slices
+ * of one key before a single set-based upsert. Commutative, associative and idempotent.
+ */
+export function mergeStateRow(into: StateRow, next: StateRow): void {
+  const nextTop = topStamp(next);
+  const intoTop = topStamp(into);
+  if (nextTop > intoTop || (nextTop === intoTop && zoneAbove(next.zone, into.zone)))
+    into.zone = next.zone;
+  const component = rule[STATE_ROW_MERGE.component];
+  for (const [c, v] of next.counters)
+    if (component(v, into.counters.get(c) ?? 0n)) into.counters.set(c, v);
+  const register = rule[STATE_ROW_MERGE.register];
+  for (const [c, r] of next.registers)
+    if (register(r.t, into.registers.get(c)?.t ?? null)) into.registers.set(c, r);
+  if (rule[STATE_ROW_MERGE.insert](next.ins, into.ins)) into.ins = next.ins;
+  if (rule[STATE_ROW_MERGE.delete](next.del, into.del)) {
+    into.del = next.del;
+    into.delBase = next.delBase;
+  }
+}
