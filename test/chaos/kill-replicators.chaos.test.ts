@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
+import { propertyConfig } from "@georep/crdt/testing";
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
 import { createTestDatabase, readEndpoints, uniqueName, waitFor } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
@@ -13,7 +14,7 @@ import type { ReplicatorProcess } from "./processes.ts";
  * writes, then restarted. Afterwards every region must be identical and every counter exact.
  */
 describe("chaos: kill -9 of replicators during writes", () => {
-  const seed = Number(process.env["GEOREP_SEED"] ?? Date.now() % 100_000);
+  const { seed } = propertyConfig();
   const random = seededRandom(seed);
   const regions: Array<{ id: string; db: TestDatabase; pool: pg.Pool; proc: ReplicatorProcess }> =
     [];

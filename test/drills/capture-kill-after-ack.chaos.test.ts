@@ -1,6 +1,7 @@
 import pg from "pg";
 import { expect, it } from "vitest";
 import { seededRandom } from "@georep/camera-service";
+import { propertyConfig } from "@georep/crdt/testing";
 import { createTestDatabase, readEndpoints, useCleanups } from "@georep/testkit";
 import type { ReplicatorProcess } from "../chaos/processes.ts";
 import { waitConverged } from "./support/converge.ts";
@@ -28,7 +29,7 @@ import { startWriter } from "./support/writers.ts";
 // later write to a hot key would re-ship, and hide, a transaction that capture skipped. A seeded
 // schedule picks the victim and how many confirmations to let pass.
 const defer = useCleanups();
-const seed = Number(process.env["GEOREP_SEED"] ?? Date.now() % 100_000);
+const { seed } = propertyConfig();
 const kills = Number(process.env["GEOREP_DRILL_KILLS"] ?? 5);
 const cameraIds = ["cam-1", "cam-2", "cam-3", "cam-4", "cam-5", "cam-6", "cam-7", "cam-8"];
 const buckets = ["2026-11-22T10:00:00.000Z", "2026-11-22T11:00:00.000Z"];

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { expect, it } from "vitest";
 import { seededRandom } from "@georep/camera-service";
+import { propertyConfig } from "@georep/crdt/testing";
 import {
   createTestDatabase,
   readEndpoints,
@@ -39,7 +40,7 @@ import { startWriter } from "./support/writers.ts";
 // and the replicator restarted on it. Writes go on everywhere. Ground truth: every commit, in
 // every region, before and after the restore: A shipped all of it before the restore.
 const defer = useCleanups();
-const seed = Number(process.env["GEOREP_SEED"] ?? Date.now() % 100_000);
+const { seed } = propertyConfig();
 const cameraIds = ["cam-1", "cam-2", "cam-3", "cam-4", "cam-5", "cam-6"];
 const buckets = ["2026-11-22T10:00:00.000Z", "2026-11-22T11:00:00.000Z"];
 

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { expect, it } from "vitest";
 import { seededRandom, writeReport } from "@georep/camera-service";
+import { propertyConfig } from "@georep/crdt/testing";
 import { originTopic } from "@georep/contract";
 import { createTestDatabase, readEndpoints, useCleanups, waitFor } from "@georep/testkit";
 import { waitConverged } from "./support/converge.ts";
@@ -36,7 +37,7 @@ import { startWriter } from "./support/writers.ts";
 // the promoted standby, and of the primary's commits what survived it: what it had shipped (what
 // B and C hold of A's original replica once they applied A's topic) or the standby had replayed.
 const defer = useCleanups();
-const seed = Number(process.env["GEOREP_SEED"] ?? Date.now() % 100_000);
+const { seed } = propertyConfig();
 const cameraIds = ["cam-1", "cam-2", "cam-3", "cam-4", "cam-5", "cam-6"];
 const buckets = ["2026-11-22T10:00:00.000Z", "2026-11-22T11:00:00.000Z"];
 const sentinel = { cameraId: "shipped-before-failure", bucket: "2026-11-22T12:00:00.000Z" };

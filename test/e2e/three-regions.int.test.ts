@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
+import { propertyConfig } from "@georep/crdt/testing";
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
 import { Redis } from "ioredis";
 import type { Pool } from "pg";
@@ -26,7 +27,7 @@ describe("three regions, whole pipeline", () => {
   afterAll(async () => world.close());
 
   it("converges to identical rows and exact counts under concurrent writes everywhere", async () => {
-    const seed = Number(process.env["GEOREP_SEED"] ?? Date.now() % 100_000);
+    const { seed } = propertyConfig();
     const truth = new GroundTruth();
     const cameraIds = ["cam-a", "cam-b", "cam-c", "cam-d"];
     const buckets = ["2026-11-22T10:00:00.000Z", "2026-11-22T11:00:00.000Z"];

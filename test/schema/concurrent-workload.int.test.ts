@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { propertySettings } from "@georep/testkit";
+import { propertyConfig } from "@georep/crdt/testing";
 import type { InstalledDb } from "./fixtures.ts";
 import { installedDatabase, ownComponents, userAndVisible } from "./fixtures.ts";
 
@@ -108,7 +108,7 @@ describe("random SQL workloads keep counters equal to the sum of their component
           expect(found?.people_in, key).toBe(row.n >= 0 ? String(row.n) : undefined);
         }
       }),
-      { ...propertySettings(process.env, 25), verbose: fc.VerbosityLevel.Verbose },
+      { ...propertyConfig(process.env, 25), verbose: fc.VerbosityLevel.Verbose },
     );
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WaitForTimeoutError, propertySettings, uniqueName, waitFor } from "../src/index.ts";
+import { WaitForTimeoutError, uniqueName, waitFor } from "../src/index.ts";
 
 describe("uniqueName", () => {
   it("is a safe lowercase identifier of at most 63 characters", () => {
@@ -57,26 +57,5 @@ describe("waitFor", () => {
         { description: "the broker", timeoutMs: 20, intervalMs: 5 },
       ),
     ).rejects.toThrow(/waiting for the broker \(last error: Error: connection refused\)/);
-  });
-});
-
-describe("propertySettings", () => {
-  it("defaults to 100 runs and no seed", () => {
-    expect(propertySettings({})).toEqual({ numRuns: 100 });
-    expect(propertySettings({}, 25)).toEqual({ numRuns: 25 });
-  });
-  it("reads GEOREP_RUNS and GEOREP_SEED", () => {
-    expect(propertySettings({ GEOREP_RUNS: "1000", GEOREP_SEED: "-42" })).toEqual({
-      numRuns: 1000,
-      seed: -42,
-    });
-  });
-  it("names a bad variable", () => {
-    expect(() => propertySettings({ GEOREP_SEED: "abc" })).toThrow(
-      "GEOREP_SEED='abc' is not an integer (e.g. GEOREP_SEED=42).",
-    );
-    expect(() => propertySettings({ GEOREP_RUNS: "0" })).toThrow(
-      "GEOREP_RUNS='0' must be a safe integer ≥ 1.",
-    );
   });
 });
