@@ -1,8 +1,9 @@
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 
 /**
- * A camera counting service as a region's users would write it: plain SQL, no knowledge of
- * replication. Each report adds people and vehicles seen in a time bucket with an upsert.
+ * Counts seen in a time bucket, added with one plain-SQL upsert: no knowledge of replication.
+ * On its own this is not retry-safe (a retried report adds again); cameras upload through
+ * `applyUpload` (uploads.ts), which adds only what was not added before.
  */
 export interface CountReport {
   readonly cameraId: string;
@@ -26,8 +27,9 @@ ON CONFLICT (camera_id, bucket) DO UPDATE SET
   vehicle_out = counting_results.vehicle_out + excluded.vehicle_out,
   model_version = excluded.model_version`;
 
-export async function writeReport(pool: Pool, r: CountReport): Promise<void> {
-  await pool.query(UPSERT, [
+/** Adds a report's counts (plain SQL; a retry adds them twice). */
+export async function writeReport(db: Pool | PoolClient, r: CountReport): Promise<void> {
+  await db.query(UPSERT, [
     r.cameraId,
     r.bucket,
     r.peopleIn,

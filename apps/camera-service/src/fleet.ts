@@ -1,6 +1,8 @@
 import type { Pool } from "pg";
-import { writeReport } from "./camera-writer.ts";
+import { createCameraCounter } from "@georep/crdt";
+import type { CameraCounter } from "@georep/crdt";
 import type { CountReport } from "./camera-writer.ts";
+import { applyUpload, counterName, ensureUploadMarks } from "./uploads.ts";
 import { GroundTruth } from "./ground-truth.ts";
 
 export interface FleetOptions {
@@ -17,12 +19,25 @@ export interface FleetOptions {
   readonly onReport?: (report: CountReport) => void;
 }
 
-/** Drives `reports` plain-SQL count reports into one region and records the ground truth. */
+/**
+ * Drives `reports` count reports into one region, each as a camera would send it: counted into
+ * the camera's cumulative counters and uploaded whole (retry-safe), and records the ground truth.
+ */
 export async function runFleet(
   options: FleetOptions,
   reports: number,
   truth = new GroundTruth(),
 ): Promise<GroundTruth> {
+  await ensureUploadMarks(options.pool);
+  const cameras = new Map<string, CameraCounter>();
+  const cameraOf = (id: string): CameraCounter => {
+    let camera = cameras.get(id);
+    if (camera === undefined) {
+      camera = createCameraCounter(id, options.region);
+      cameras.set(id, camera);
+    }
+    return camera;
+  };
   let next = 0;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(options.random() * xs.length)] as T;
   const worker = async (): Promise<void> => {
@@ -38,7 +53,19 @@ export async function runFleet(
         homeRegion: options.region,
         modelVersion: `v${1 + Math.floor(options.random() * 3)}`,
       };
-      await writeReport(options.pool, report);
+      const camera = cameraOf(report.cameraId);
+      for (const [metric, n] of [
+        ["people_in", report.peopleIn],
+        ["people_out", report.peopleOut],
+        ["vehicle_in", report.vehicleIn],
+        ["vehicle_out", report.vehicleOut],
+      ] as const)
+        if (n > 0) camera.record(counterName(metric, report.bucket), n);
+      await applyUpload(options.pool, camera.uploadPayload(), {
+        region: options.region,
+        homeRegion: report.homeRegion,
+        modelVersion: report.modelVersion,
+      });
       truth.record(report);
       options.onReport?.(report);
     }

@@ -72,6 +72,14 @@ const uploadSchema = z.strictObject({
   buckets: z.record(z.string().regex(BUCKET), countsSchema),
 });
 
+function pick(
+  counts: Readonly<Record<RegionId, bigint>>,
+  region: RegionId,
+): Record<RegionId, bigint> {
+  const n = counts[region];
+  return n === undefined ? {} : { [region]: n };
+}
+
 /** Server side: per (camera, bucket) counters. Keys are `${cameraId}/${bucket}`. */
 export type CameraStore = ReadonlyMap<string, GCounter>;
 
@@ -85,12 +93,17 @@ export type CameraChange = {
 /**
  * Merges an upload into the store. `changes` lists buckets whose value grew, with the amount a
  * service may add to an ordinary SQL counter (`after - before`): zero for a duplicate upload.
- * @throws CodecError for a malformed payload (path of the bad field).
+ * With `only`, just that region's component is merged: a region's service applies what the
+ * camera counted while reporting to it, and leaves the other components to their own regions
+ * (which added them when they received them), so a camera that moved is not counted twice.
+ * @throws CodecError for a malformed payload (path of the bad field), InvalidIdError for `only`.
  */
 export function applyCameraUpload(
   store: CameraStore,
   payload: unknown,
+  only?: RegionId,
 ): { store: CameraStore; changes: CameraChange[] } {
+  if (only !== undefined) assertRegionId(only);
   const protoPath = findProtoKey(payload);
   if (protoPath) throw new CodecError("camera upload", protoPath, "bad key: `__proto__`");
   const parsed = uploadSchema.safeParse(payload);
@@ -108,7 +121,9 @@ export function applyCameraUpload(
   for (const bucket in buckets) {
     const key = `${cameraId}/${bucket}`;
     const known = next.get(key) ?? emptyGCounter();
-    const merged = mergeGCounter(known, { type: "gcounter", counts: buckets[bucket] ?? {} });
+    const counts = buckets[bucket] ?? {};
+    const own = only === undefined ? counts : pick(counts, only);
+    const merged = mergeGCounter(known, { type: "gcounter", counts: own });
     if (merged === known) continue;
     next.set(key, merged);
     changes.push({

@@ -49,6 +49,20 @@ describe("camera counter", () => {
     expect(cam.region()).toBe("us-east");
   });
 
+  it("with `only`, a region applies its own component and leaves the others to their regions", () => {
+    const cam = createCameraCounter("cam-17", "eu-west");
+    cam.record(BUCKET, 10);
+    const west = applyCameraUpload(new Map(), wire(cam.uploadPayload()), "eu-west");
+    cam.moveTo("us-east");
+    cam.record(BUCKET, 5);
+    const payload = wire(cam.uploadPayload());
+    const east = applyCameraUpload(new Map(), payload, "us-east");
+    // us-east adds only the 5 counted while reporting to it; eu-west already added its 10.
+    expect(east.changes).toEqual([{ cameraId: "cam-17", bucket: BUCKET, before: 0n, after: 5n }]);
+    expect(applyCameraUpload(west.store, payload, "eu-west").changes).toEqual([]);
+    expect(() => applyCameraUpload(new Map(), payload, "bad region!")).toThrow(InvalidIdError);
+  });
+
   it("refuses negative counts and bad ids", () => {
     const cam = createCameraCounter("cam-17", "eu-west");
     expect(() => {

@@ -1,0 +1,144 @@
+import type { Pool, PoolClient } from "pg";
+import { applyCameraUpload, gcounterFrom } from "@georep/crdt";
+import type { CameraStore, GCounter } from "@georep/crdt";
+import { writeReport } from "./camera-writer.ts";
+import type { CountReport } from "./camera-writer.ts";
+
+// A camera uploads its whole cumulative state (the core's camera API); this region adds to
+// counting_results only what it has not added before. What it has added lives in
+// camera_upload_marks, written in the same transaction as the increment, so an upload that is
+// retried, duplicated or delivered late counts once, across service restarts too.
+//
+// The marks are this region's own bookkeeping, not replicated: each region applies only the
+// component the camera counted while reporting to it (applyCameraUpload's `only`), and the
+// increments it adds replicate through georep like any other write.
+
+/** The counters a camera keeps per time bucket, named as counting_results' columns. */
+export const METRICS = ["people_in", "people_out", "vehicle_in", "vehicle_out"] as const;
+export type Metric = (typeof METRICS)[number];
+
+/** The camera counter's bucket name for a metric of a time bucket: `<metric>+<bucket>`. */
+export const counterName = (metric: Metric, bucket: string): string => `${metric}+${bucket}`;
+
+function parseCounterName(name: string): { metric: Metric; bucket: string } | undefined {
+  const at = name.indexOf("+");
+  const metric = METRICS.find((m) => m === name.slice(0, at));
+  return metric === undefined ? undefined : { metric, bucket: name.slice(at + 1) };
+}
+
+export const CREATE_UPLOAD_MARKS_SQL = `CREATE TABLE IF NOT EXISTS camera_upload_marks (
+  camera_id text NOT NULL,
+  counter text NOT NULL,
+  applied bigint NOT NULL,
+  PRIMARY KEY (camera_id, counter)
+)`;
+
+/**
+ * Creates the region-local marks table (idempotent). Serialized by an advisory lock: two
+ * concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog.
+ */
+export async function ensureUploadMarks(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended('camera_upload_marks', 0))");
+    await client.query(CREATE_UPLOAD_MARKS_SQL);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** What an upload added, per time bucket (empty for a duplicate). */
+export type UploadResult = ReadonlyArray<Omit<CountReport, "homeRegion" | "modelVersion">>;
+
+/** Row metadata written along with the counts when a (camera, bucket) row is new. */
+export interface UploadContext {
+  readonly region: string;
+  readonly homeRegion: string;
+  readonly modelVersion: string;
+}
+
+async function readMarks(
+  client: PoolClient,
+  cameraId: string,
+  region: string,
+): Promise<CameraStore> {
+  const { rows } = await client.query<{ counter: string; applied: string }>(
+    "SELECT counter, applied::text FROM camera_upload_marks WHERE camera_id = $1",
+    [cameraId],
+  );
+  return new Map<string, GCounter>(
+    rows.map((r) => [`${cameraId}/${r.counter}`, gcounterFrom([[region, BigInt(r.applied)]])]),
+  );
+}
+
+/**
+ * Applies a camera's upload (its `uploadPayload()`, as received) in one transaction.
+ * @throws CodecError naming the bad field of a malformed payload; database errors as thrown by pg.
+ */
+export async function applyUpload(
+  pool: Pool,
+  payload: unknown,
+  ctx: UploadContext,
+): Promise<UploadResult> {
+  // Validates before any database work; the store is read under the camera's lock below.
+  const cameraId = cameraIdOf(payload);
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    // One upload of a camera at a time: marks that do not exist yet cannot be row-locked.
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [cameraId]);
+    const store = await readMarks(client, cameraId, ctx.region);
+    const { changes } = applyCameraUpload(store, payload, ctx.region);
+    const perBucket = new Map<string, Record<Metric, number>>();
+    for (const c of changes) {
+      const name = parseCounterName(c.bucket);
+      if (name === undefined) continue;
+      const row = perBucket.get(name.bucket) ?? {
+        people_in: 0,
+        people_out: 0,
+        vehicle_in: 0,
+        vehicle_out: 0,
+      };
+      row[name.metric] += Number(c.after - c.before);
+      perBucket.set(name.bucket, row);
+      await client.query(
+        `INSERT INTO camera_upload_marks (camera_id, counter, applied) VALUES ($1, $2, $3)
+         ON CONFLICT (camera_id, counter) DO UPDATE SET applied = excluded.applied`,
+        [cameraId, c.bucket, c.after.toString()],
+      );
+    }
+    const added = [...perBucket].map(([bucket, n]) => ({
+      cameraId,
+      bucket,
+      peopleIn: n.people_in,
+      peopleOut: n.people_out,
+      vehicleIn: n.vehicle_in,
+      vehicleOut: n.vehicle_out,
+    }));
+    for (const a of added)
+      await writeReport(client, {
+        ...a,
+        homeRegion: ctx.homeRegion,
+        modelVersion: ctx.modelVersion,
+      });
+    await client.query("COMMIT");
+    return added;
+  } catch (error) {
+    // The error that failed the upload is the one to report; a failed ROLLBACK adds nothing.
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The camera id of a payload, validated by the core (an empty store changes nothing). */
+function cameraIdOf(payload: unknown): string {
+  applyCameraUpload(new Map(), payload);
+  return (payload as { cameraId: string }).cameraId;
+}
