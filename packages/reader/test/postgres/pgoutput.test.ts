@@ -2,101 +2,38 @@ import { describe, expect, it } from "vitest";
 import { PgoutputDecodeError, PgoutputDecoder } from "../../src/postgres/pgoutput.ts";
 import type { PgoutputMessage, Relation, TuplePlan, Values } from "../../src/postgres/pgoutput.ts";
 import { NULL_SPAN, UNKNOWN_SPAN } from "../../src/postgres/tuple-spans.ts";
-
-/** node-postgres style byte builder for pgoutput frames. */
-class Bytes {
-  private parts: Buffer[] = [];
-  u8(v: number): this {
-    this.parts.push(Buffer.from([v]));
-    return this;
-  }
-  char(c: string): this {
-    return this.u8(c.charCodeAt(0));
-  }
-  i16(v: number): this {
-    const b = Buffer.alloc(2);
-    b.writeInt16BE(v);
-    this.parts.push(b);
-    return this;
-  }
-  i32(v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeInt32BE(v);
-    this.parts.push(b);
-    return this;
-  }
-  i64(v: bigint): this {
-    const b = Buffer.alloc(8);
-    b.writeBigInt64BE(v);
-    this.parts.push(b);
-    return this;
-  }
-  cstring(s: string): this {
-    this.parts.push(Buffer.from(s, "utf8"), Buffer.from([0]));
-    return this;
-  }
-  raw(b: Buffer): this {
-    this.parts.push(b);
-    return this;
-  }
-  build(): Buffer {
-    return Buffer.concat(this.parts);
-  }
-}
-
-/** A text value, SQL NULL, or UNCHANGED (unchanged TOAST). */
-const UNCHANGED = Symbol("unchanged");
-type V = string | null | typeof UNCHANGED;
-const tuple = (b: Bytes, values: readonly V[]): Bytes => {
-  b.i16(values.length);
-  for (const v of values) {
-    if (v === null) b.char("n");
-    else if (v === UNCHANGED) b.char("u");
-    else {
-      const bytes = Buffer.from(v, "utf8");
-      b.char("t").i32(bytes.length).raw(bytes);
-    }
-  }
-  return b;
-};
+import { Bytes, UNCHANGED, relationFrame, xlogData } from "../pgoutput-bytes.ts";
 
 const REL = 16_500;
 const OTHER = 0x80000001 | 0; // an OID above 2^31, as a signed int32 on the wire
-const relation = (id: number, schema: string, name: string, columns: string[]): Buffer => {
-  const b = new Bytes()
-    .char("R")
-    .i32(id)
-    .cstring(schema)
-    .cstring(name)
-    .char("d")
-    .i16(columns.length);
-  for (const [i, c] of columns.entries())
-    b.u8(i === 0 ? 1 : 0)
-      .cstring(c)
-      .i32(25)
-      .i32(-1);
-  return b.build();
-};
 const US = 1_000_000n; // 1 s in µs, since 2000-01-01
 
 const frames: Record<string, Buffer> = {
-  relation: relation(REL, "georep", "state", ["k", "skipped", "a", "b"]),
-  other: relation(OTHER, "public", "other", ["x"]),
+  relation: relationFrame(REL, "georep", "state", ["k", "skipped", "a", "b"], 1),
+  other: relationFrame(OTHER, "public", "other", ["x"], 1),
   begin: new Bytes().char("B").i64(0x1_0000_0010n).i64(US).i32(700).build(),
   origin: new Bytes().char("O").i64(0x20n).cstring("eu-west").build(),
   type: new Bytes().char("Y").i32(16_600).cstring("public").cstring("mood").build(),
-  insert: tuple(new Bytes().char("I").i32(REL).char("N"), ["k1", "x", "é✓", null]).build(),
-  insertOther: tuple(new Bytes().char("I").i32(OTHER).char("N"), ["ignored"]).build(),
-  updateN: tuple(new Bytes().char("U").i32(REL).char("N"), ["k1", "x", UNCHANGED, "2"]).build(),
-  updateK: tuple(
-    tuple(new Bytes().char("U").i32(REL).char("K"), ["k0", null, null, null]).char("N"),
-    ["k1", "x", "3", UNCHANGED],
-  ).build(),
-  updateO: tuple(
-    tuple(new Bytes().char("U").i32(REL).char("O"), ["k1", "x", "old-a", "old-b"]).char("N"),
-    ["k1", "x", UNCHANGED, "4"],
-  ).build(),
-  delete: tuple(new Bytes().char("D").i32(REL).char("K"), ["k1", null, null, null]).build(),
+  insert: new Bytes().char("I").i32(REL).char("N").tuple(["k1", "x", "é✓", null]).build(),
+  insertOther: new Bytes().char("I").i32(OTHER).char("N").tuple(["ignored"]).build(),
+  updateN: new Bytes().char("U").i32(REL).char("N").tuple(["k1", "x", UNCHANGED, "2"]).build(),
+  updateK: new Bytes()
+    .char("U")
+    .i32(REL)
+    .char("K")
+    .tuple(["k0", null, null, null])
+    .char("N")
+    .tuple(["k1", "x", "3", UNCHANGED])
+    .build(),
+  updateO: new Bytes()
+    .char("U")
+    .i32(REL)
+    .char("O")
+    .tuple(["k1", "x", "old-a", "old-b"])
+    .char("N")
+    .tuple(["k1", "x", UNCHANGED, "4"])
+    .build(),
+  delete: new Bytes().char("D").i32(REL).char("K").tuple(["k1", null, null, null]).build(),
   truncate: new Bytes().char("T").i32(2).u8(1).i32(REL).i32(OTHER).build(),
   message: new Bytes()
     .char("M")
@@ -189,7 +126,7 @@ describe("pgoutput decoder", () => {
   });
   it("decodes a frame at an offset (the XLogData header stays in front)", () => {
     const d = primed();
-    const framed = Buffer.concat([Buffer.alloc(25, 0xff), frames["insert"] ?? Buffer.alloc(0)]);
+    const framed = xlogData(frames["insert"] ?? Buffer.alloc(0), 0x10n, 0x40n, US);
     const m = d.decode(framed, 25);
     expect(m.tag === "insert" && valuesOf(m)).toEqual(["k1", "é✓", null]);
   });
