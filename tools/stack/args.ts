@@ -1,33 +1,33 @@
-import { z } from "zod";
+import { createProgram, parseArgv } from "@georep/command-line";
+import type { OutputConfiguration } from "@georep/command-line";
 
-export const commands = ["up", "down", "status"] as const;
-export type Command = (typeof commands)[number];
+export const commands = {
+  up: "start (or reuse) PostgreSQL per region, Kafka (KRaft) and Redis; write .stack/endpoints.json",
+  down: "stop everything the stack started and check that no process or port is left",
+  status: "show whether each part is healthy (exit 1 if any is not)",
+} as const;
+export type Command = keyof typeof commands;
 
-const argsSchema = z
-  .array(z.string())
-  .length(1, { message: "expected exactly one command" })
-  .transform((a) => a[0])
-  .pipe(z.enum(commands, { message: `the command is one of: ${commands.join(", ")}` }));
-
-export const usage = `usage: pnpm stack <up | down | status>
-  up      start (or reuse) PostgreSQL per region, Kafka (KRaft) and Redis; write .stack/endpoints.json
-  down    stop everything the stack started and check that no process or port is left
-  status  show whether each part is healthy (exit 1 if any is not)`;
-
-export type ParsedArgs =
-  { ok: true; command: Command } | { ok: false; help: boolean; error: string };
-
-/** Parses the CLI arguments (after the script name). Pure: never exits or prints. */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const args = argv.filter((a) => a !== "--");
-  if (args.some((a) => a === "-h" || a === "--help" || a === "help"))
-    return { ok: false, help: true, error: "" };
-  const result = argsSchema.safeParse(args);
-  if (result.success) return { ok: true, command: result.data };
-  const got = args.length === 0 ? "nothing" : args.map((a) => `'${a}'`).join(" ");
-  return {
-    ok: false,
-    help: false,
-    error: `unknown arguments (${got}): ${result.error.issues[0]?.message ?? "invalid"}`,
-  };
+/**
+ * `pnpm stack <up | down | status>`. Pure apart from printing help and errors to `output`.
+ * @throws CommanderError, already printed: exit code 0 after --help or `help`, 2 after a usage
+ *   error (no command, an unknown one, an extra argument or flag).
+ */
+export function parseStackArgs(argv: readonly string[], output?: OutputConfiguration): Command {
+  const program = createProgram("pnpm stack", {
+    description: "The local stack: PostgreSQL per region, Kafka (KRaft) and Redis.",
+    ...(output === undefined ? {} : { output }),
+  });
+  let chosen: Command | undefined;
+  for (const [name, description] of Object.entries(commands) as Array<[Command, string]>)
+    program
+      .command(name)
+      .description(description)
+      .action(() => {
+        chosen = name;
+      });
+  parseArgv(program, argv);
+  // Commander runs an action or throws; this is for the type checker.
+  if (chosen === undefined) throw new Error("pnpm stack: no command was chosen");
+  return chosen;
 }

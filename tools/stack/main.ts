@@ -1,21 +1,18 @@
 // `pnpm stack up | down | status`: the local PostgreSQL-per-region + Kafka + Redis stack.
 import { join } from "node:path";
+import { parseOrExit } from "@georep/command-line";
 import { findRepoRoot } from "@georep/testkit";
-import { parseArgs, usage } from "./args.ts";
+import { parseStackArgs } from "./args.ts";
+import type { Command } from "./args.ts";
 import { stackConfig } from "./config.ts";
 import { StackError } from "./errors.ts";
 import { withStackLock } from "./lock.ts";
 import { down, status, up } from "./stack.ts";
 
-async function main(argv: readonly string[]): Promise<number> {
-  const parsed = parseArgs(argv);
-  if (!parsed.ok) {
-    process.stderr.write(parsed.help ? `${usage}\n` : `error: ${parsed.error}\n${usage}\n`);
-    return parsed.help ? 0 : 2;
-  }
+async function main(command: Command): Promise<number> {
   const config = stackConfig(findRepoRoot(import.meta.dirname), process.env);
   const lockFile = join(config.stackDir, "stack.lock");
-  switch (parsed.command) {
+  switch (command) {
     case "up":
       await withStackLock(lockFile, () => up(config));
       return 0;
@@ -27,7 +24,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+main(parseOrExit(() => parseStackArgs(process.argv.slice(2)))).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,14 +1,11 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, findRepoRoot, readEndpoints } from "@georep/testkit";
+import { createTestDatabase, readEndpoints } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
-
-const run = promisify(execFile);
+import { georep } from "./run-cli.ts";
 
 describe("georep rehome", () => {
   let db: TestDatabase;
@@ -28,8 +25,8 @@ describe("georep rehome", () => {
         tables: ["counting_results"],
       }),
     );
-    const cli = ["tsx", "apps/cli/src/main.ts"];
-    await run("npx", [...cli, "schema", "apply", "--config", config], { cwd: findRepoRoot() });
+    const applied = await georep("schema", "apply", "--config", config);
+    expect(applied.code, applied.stderr).toBe(0);
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
     await client.query(`INSERT INTO counting_results (camera_id, bucket, people_in, home_region)
@@ -45,22 +42,11 @@ describe("georep rehome", () => {
     const before = await client.query<{ t: string }>(
       "SELECT max(home_region__t)::text AS t FROM georep.state__public__counting_results",
     );
-    const { stdout } = await run(
-      "npx",
-      [
-        "tsx",
-        "apps/cli/src/main.ts",
-        "rehome",
-        "--config",
-        config,
-        "--from",
-        "eu-west",
-        "--to",
-        "us-east",
-      ],
-      { cwd: findRepoRoot() },
-    );
-    expect(JSON.parse(stdout)).toEqual([
+    const rehomeEuWest = (...more: string[]) =>
+      georep("rehome", "--config", config, "--from", "eu-west", "--to", "us-east", ...more);
+    const moved = await rehomeEuWest("--json");
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(JSON.parse(moved.stdout)).toEqual([
       { table: "public.counting_results", from: "eu-west", to: "us-east", rows: 1250 },
     ]);
     const homes = await client.query<{ home_region: string; n: number }>(
@@ -71,33 +57,23 @@ describe("georep rehome", () => {
       { home_region: "us-east", n: 1250 },
     ]);
     // Each move is this region's own register write, stamped above what the key had seen.
-    const moved = await client.query<{ n: number }>(
+    const stamped = await client.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM georep.state__public__counting_results
        WHERE origin = 'us-east' AND home_region__v = 'us-east' AND home_region__t > $1::bigint`,
       [before.rows[0]?.t],
     );
-    expect(moved.rows[0]?.n).toBe(1250);
+    expect(stamped.rows[0]?.n).toBe(1250);
+
+    // Without --json: a table; nothing is left to move.
+    const again = await rehomeEuWest();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^TABLE +FROM +TO +ROWS MOVED$/m);
+    expect(again.stdout).toMatch(/^public\.counting_results +eu-west +us-east +0$/m);
   });
 
-  it("refuses a region the config does not know", async () => {
-    await expect(
-      run(
-        "npx",
-        [
-          "tsx",
-          "apps/cli/src/main.ts",
-          "rehome",
-          "--config",
-          config,
-          "--from",
-          "mars",
-          "--to",
-          "us-east",
-        ],
-        {
-          cwd: findRepoRoot(),
-        },
-      ),
-    ).rejects.toThrow(/region 'mars' is not in the config's regions/);
+  it("refuses a region the config does not know, as a usage error", async () => {
+    const out = await georep("rehome", "--config", config, "--from", "mars", "--to", "us-east");
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("region 'mars' is not in the config's regions");
   });
 });

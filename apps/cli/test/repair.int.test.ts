@@ -84,7 +84,7 @@ describe("georep repair", () => {
       "--buckets",
       "0",
     );
-    expect(out.code).not.toBe(0);
+    expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/--buckets must be between 1 and 65536/);
   });
 
@@ -134,5 +134,15 @@ describe("georep repair", () => {
     const again = await georep("repair", ...configs.flatMap((c) => ["--config", c]), "--json");
     const second = JSON.parse(again.stdout) as { repaired: Array<{ rowsMerged: number }> };
     expect(second.repaired.map((r) => r.rowsMerged)).toEqual([0, 0, 0]);
+
+    // Without --json (and not on a terminal: no bar): a table per region, source and table.
+    const human = await georep("repair", ...configs.flatMap((c) => ["--config", c]));
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(
+      /^REGION +FROM +TABLE +RANGES DIFFERING +STATE ROWS MERGED +CHANGED$/m,
+    );
+    expect(human.stdout).toMatch(/^us-east +eu-west +public\.counting_results +0\/\d+ +0 +0$/m);
+    expect(human.stdout).toMatch(/^regions identical after \d+\.\d s$/m);
+    expect(human.stderr).toBe("");
   });
 });

@@ -13,9 +13,11 @@ export interface CliRun {
 /** Runs `georep <args>` as an operator would, from the repository root; never throws. */
 export async function georep(...args: string[]): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await exec("npx", ["tsx", "apps/cli/src/main.ts", ...args], {
-      cwd: findRepoRoot(),
-    });
+    const { stdout, stderr } = await exec(
+      process.execPath,
+      ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+      { cwd: findRepoRoot() },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };

@@ -27,14 +27,17 @@ describe("georep schema apply", () => {
   afterAll(async () => db.drop());
 
   it("installs, then reports nothing to change on a second run", async () => {
-    const first = await georep("schema", "apply", "--config", config);
+    const first = await georep("schema", "apply", "--config", config, "--json");
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({
       changed: true,
       tablesInstalled: ["public.counting_results"],
     });
-    const second = await georep("schema", "apply", "--config", config);
+    const second = await georep("schema", "apply", "--config", config, "--json");
     expect(JSON.parse(second.stdout)).toMatchObject({ changed: false });
+    const human = await georep("schema", "apply", "--config", config);
+    expect(human.stdout).toMatch(/^changed +no$/m);
+    expect(human.stdout).toMatch(/^tables installed +none$/m);
   });
 
   it("fails with the field and the fix on a bad config", async () => {

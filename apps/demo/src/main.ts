@@ -4,8 +4,8 @@
  * region holds identical rows and every total equals what was sent.
  *   pnpm demo [--reports 3000] [--seed 42]
  */
-import { parseArgs } from "node:util";
 import pg from "pg";
+import { parseOrExit } from "@georep/command-line";
 import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
 import { createLogger, createMetrics, systemClock } from "@georep/observability";
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
@@ -13,19 +13,14 @@ import { readEndpoints, waitFor } from "@georep/testkit";
 import { verifyRegions } from "@georep/verify";
 import { createReplicator, parseReplicatorConfig } from "@georep/replicator";
 import type { Replicator } from "@georep/replicator";
+import { parseDemoArgs } from "./args.ts";
 import { liveLine } from "./live-view.ts";
 import { finalReport, totalsMatch } from "./report.ts";
 import { dropDemo, resetDemo } from "./setup.ts";
 
-const { values } = parseArgs({
-  options: {
-    reports: { type: "string", default: "3000" },
-    seed: { type: "string" },
-    keep: { type: "boolean", default: false },
-  },
-});
-const reportsPerRegion = Number(values.reports);
-const seed = values.seed === undefined ? Date.now() % 1_000_000 : Number(values.seed);
+const args = parseOrExit(() => parseDemoArgs(process.argv.slice(2)));
+const reportsPerRegion = args.reports;
+const seed = args.seed ?? Date.now() % 1_000_000;
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -126,7 +121,7 @@ ok =
   })) && ok;
 for (const r of replicators) await r.stop();
 await Promise.all(pools.map((p) => p.pool.end()));
-if (values.keep) {
+if (args.keep) {
   out(
     `databases kept for inspection: ${[...urls.values()].join(" ")} (their slots hold WAL until the next demo run)`,
   );

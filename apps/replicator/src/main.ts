@@ -1,20 +1,26 @@
-import { parseArgs } from "node:util";
+import { EXIT_USAGE, parseOrExit } from "@georep/command-line";
 import { createLogger, createMetrics, systemClock } from "@georep/observability";
-import { loadReplicatorConfig } from "./config.ts";
+import { parseReplicatorArgs } from "./args.ts";
+import { ConfigError, loadReplicatorConfig } from "./config.ts";
+import type { ReplicatorConfig } from "./config.ts";
 import { serveHttp } from "./http.ts";
 import { createReplicator } from "./replicator.ts";
 
 /**
  * `tsx apps/replicator/src/main.ts --config region.json`: one region's replicator.
  * SIGTERM/SIGINT stop it gracefully (flush to Kafka, ack the slot, finish the merge batch);
- * a lost leadership or a failed role exits non-zero so the supervisor restarts it.
+ * a lost leadership or a failed role exits 1 so the supervisor restarts it; a bad flag or config
+ * exits 2 (restarting would not help).
  */
-const { values } = parseArgs({ options: { config: { type: "string" } } });
-if (values.config === undefined) {
-  process.stderr.write("georep-replicator: --config <file.json> is required\n");
-  process.exit(2);
+const args = parseOrExit(() => parseReplicatorArgs(process.argv.slice(2)));
+let config: ReplicatorConfig;
+try {
+  config = loadReplicatorConfig(args.config);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`georep-replicator: ${error.message}\n`);
+  process.exit(EXIT_USAGE);
 }
-const config = loadReplicatorConfig(values.config);
 const logger = createLogger({ name: "georep-replicator" });
 const metrics = createMetrics({ defaultMetrics: true });
 const replicator = createReplicator({ config, logger, metrics, clock: systemClock });

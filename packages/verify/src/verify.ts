@@ -27,21 +27,49 @@ export interface VerifyReport {
 }
 
 /**
+ * How far verification got. A table takes one step per region (its digest), then one more
+ * (reading the rows of the ranges that differ, if any, and their components).
+ */
+export interface VerifyProgress {
+  readonly table: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface VerifyOptions {
+  /** Key-hash ranges compared per table (default 16). */
+  readonly buckets?: number;
+  /** Differing rows reported in detail, at most (default 20). */
+  readonly maxDifferences?: number;
+  readonly onProgress?: (progress: VerifyProgress) => void;
+}
+
+/**
  * Compares every region's user rows table by table: digests per key range first, then the
  * rows of ranges that differ, with each region's per-origin counter components for those keys.
  */
 export async function verifyRegions(
   regions: readonly RegionHandle[],
   layouts: readonly StateLayout[],
-  options: { buckets?: number; maxDifferences?: number } = {},
+  options: VerifyOptions = {},
 ): Promise<VerifyReport> {
   const buckets = options.buckets ?? 16;
   const maxDifferences = options.maxDifferences ?? 20;
   const tables: VerifyReport["tables"] = [];
   const differences: RowDifference[] = [];
+  const total = layouts.length * (regions.length + 1);
+  let done = 0;
   for (const layout of layouts) {
     const table = `${layout.spec.schema}.${layout.spec.name}`;
-    const digests = await Promise.all(regions.map((r) => tableDigest(r.pool, layout, buckets)));
+    const step = (): void => options.onProgress?.({ table, done: ++done, total });
+    options.onProgress?.({ table, done, total });
+    const digests = await Promise.all(
+      regions.map(async (r) => {
+        const digest = await tableDigest(r.pool, layout, buckets);
+        step();
+        return digest;
+      }),
+    );
     const byBucket = (i: number): Map<number, string> =>
       new Map((digests[i] ?? []).map((d) => [d.bucket, d.digest]));
     const maps = regions.map((_, i) => byBucket(i));
@@ -56,7 +84,10 @@ export async function verifyRegions(
       ),
       mismatchedRanges: mismatched,
     });
-    if (mismatched.length === 0) continue;
+    if (mismatched.length === 0) {
+      step();
+      continue;
+    }
     const rowsByRegion = await Promise.all(
       regions.map((r) => rangeRows(r.pool, layout, buckets, mismatched)),
     );
@@ -72,6 +103,7 @@ export async function verifyRegions(
       );
       differences.push({ table, key, rows, components });
     }
+    step();
   }
   return { identical: tables.every((t) => t.mismatchedRanges.length === 0), tables, differences };
 }

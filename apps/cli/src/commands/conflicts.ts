@@ -1,29 +1,7 @@
 import pg from "pg";
-import { z } from "zod";
-import { loadReplicatorConfig } from "@georep/replicator";
-import { CliUsageError } from "../errors.ts";
-
-/** Flags of `georep conflicts`, validated before any connection is made. */
-const flagsSchema = z.object({
-  sinceMinutes: z.coerce
-    .number({ message: "must be a number of minutes, e.g. --since-minutes 60" })
-    .positive({ message: "must be above 0, e.g. --since-minutes 60" })
-    .default(24 * 60),
-  table: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, {
-      message: "must be schema.table, e.g. --table public.counting_results",
-    })
-    .optional(),
-  limit: z.coerce
-    .number({ message: "must be a whole number, e.g. --limit 100" })
-    .int({ message: "must be a whole number, e.g. --limit 100" })
-    .min(1, { message: "must be between 1 and 10000" })
-    .max(10_000, { message: "must be between 1 and 10000" })
-    .default(100),
-});
-
-export type ConflictFlags = z.input<typeof flagsSchema>;
+import { loadConfig } from "../config.ts";
+import type { ConflictFlags } from "../flags.ts";
+import { table } from "../output/table.ts";
 
 export interface ConflictEntry {
   readonly recordedAt: string;
@@ -51,26 +29,12 @@ export interface ConflictReport {
   readonly entries: ConflictEntry[];
 }
 
-const FLAG_NAMES: Record<string, string> = {
-  sinceMinutes: "--since-minutes",
-  table: "--table",
-  limit: "--limit",
-};
-
-function parseFlags(flags: ConflictFlags): z.output<typeof flagsSchema> {
-  const parsed = flagsSchema.safeParse(flags);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const flag = FLAG_NAMES[String(issue?.path[0])] ?? String(issue?.path[0]);
-  throw new CliUsageError(`${flag} ${issue?.message ?? "is invalid"}`, flag, {
-    cause: parsed.error,
-  });
-}
-
 /** `georep conflicts --config <file>`: the region's conflict ledger (register overwrites that lost a concurrent value). */
-export async function conflicts(configPath: string, flags: ConflictFlags): Promise<ConflictReport> {
-  const f = parseFlags(flags);
-  const config = loadReplicatorConfig(configPath);
+export async function conflicts(
+  configPath: string,
+  f: Pick<ConflictFlags, "sinceMinutes" | "table" | "limit">,
+): Promise<ConflictReport> {
+  const config = loadConfig(configPath);
   const client = new pg.Client({ connectionString: config.postgres.url });
   await client.connect();
   try {
@@ -119,4 +83,27 @@ export async function conflicts(configPath: string, flags: ConflictFlags): Promi
   } finally {
     await client.end();
   }
+}
+
+export function renderConflicts(report: ConflictReport): string {
+  const window = `conflicts in ${report.region} over the last ${report.sinceMinutes} minutes`;
+  if (report.counts.length === 0) return `${window}: none\n`;
+  const counts = table(
+    ["table", "column", "conflicts"],
+    report.counts.map((c) => [c.table, c.column, c.conflicts]),
+  );
+  const side = (s: ConflictEntry["winner"]): string =>
+    `${s.value ?? "null"} (${s.region}, stamp ${s.stamp})`;
+  const entries = table(
+    ["recorded at", "table", "key", "column", "winner", "loser"],
+    report.entries.map((e) => [
+      e.recordedAt,
+      e.table,
+      JSON.stringify(e.key),
+      e.column,
+      side(e.winner),
+      side(e.loser),
+    ]),
+  );
+  return `${window}\n${counts}\nnewest ${report.entries.length}:\n${entries}`;
 }

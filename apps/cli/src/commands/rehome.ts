@@ -1,7 +1,9 @@
 import pg from "pg";
+import { UsageError } from "@georep/command-line";
 import { quoteIdent, stateLayout } from "@georep/schema";
-import { loadReplicatorConfig } from "@georep/replicator";
-import { CliUsageError } from "../errors.ts";
+import { loadConfig } from "../config.ts";
+import { progressBar } from "../output/progress.ts";
+import { table } from "../output/table.ts";
 
 export interface RehomeReport {
   readonly table: string;
@@ -17,41 +19,50 @@ export interface RehomeReport {
  * over any older home everywhere once replicated; with `home-wins` the new home's later writes
  * then outrank the old region's. Runs in batches (one transaction each) so it never holds many
  * row locks at once; it waits for rows that services are writing rather than skipping them.
- * @throws Error when a table's home rule is not a column (prefix rules derive the home from the key).
+ * @throws UsageError for a region the config does not list, --from equal to --to, or a table
+ *   whose home rule is not a column (prefix rules derive the home from the key).
  */
 export async function rehome(
   configPath: string,
   from: string,
   to: string,
-  batchSize = 1000,
+  options: { progress: boolean; batchSize?: number } = { progress: false },
 ): Promise<RehomeReport[]> {
-  const config = loadReplicatorConfig(configPath);
+  const batchSize = options.batchSize ?? 1000;
+  const config = loadConfig(configPath);
   const ids = config.regions.map((r) => r.id);
   for (const region of [from, to]) {
     if (!ids.includes(region))
-      throw new CliUsageError(
+      throw new UsageError(
         `region '${region}' is not in the config's regions [${ids.join(", ")}]`,
         region === from ? "--from" : "--to",
       );
   }
   if (from === to)
-    throw new CliUsageError("--from and --to name the same region; nothing to move", "--to");
+    throw new UsageError("--from and --to name the same region; nothing to move", "--to");
   const client = new pg.Client({
     connectionString: config.postgres.url,
     application_name: "georep-rehome",
   });
   await client.connect();
+  const bar = progressBar(" {table} [{bar}] {value}/{total} rows rehomed", options.progress);
   try {
     const reports: RehomeReport[] = [];
     for (const spec of config.schema.tables) {
       const layout = stateLayout(spec);
       if (spec.home.kind !== "column") {
-        throw new CliUsageError(
+        throw new UsageError(
           `table ${spec.schema}.${spec.name} derives its home from '${spec.home.column}' by prefix; change the rule in its spec instead`,
         );
       }
       const home = quoteIdent(spec.home.column);
       const keys = layout.key.map((k) => quoteIdent(k.name)).join(", ");
+      const name = `${spec.schema}.${spec.name}`;
+      const homed = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${layout.userTable} WHERE ${home} = $1`,
+        [from],
+      );
+      const total = homed.rows[0]?.n ?? 0;
       let rows = 0;
       for (;;) {
         const { rowCount } = await client.query(
@@ -59,12 +70,23 @@ export async function rehome(
           [from, to],
         );
         rows += rowCount ?? 0;
+        // Services may home more rows there meanwhile: the bar's end moves with them.
+        bar.update(name, rows, Math.max(total, rows), { table: name });
         if ((rowCount ?? 0) === 0) break;
       }
-      reports.push({ table: `${spec.schema}.${spec.name}`, from, to, rows });
+      bar.stop();
+      reports.push({ table: name, from, to, rows });
     }
     return reports;
   } finally {
+    bar.stop();
     await client.end();
   }
+}
+
+export function renderRehome(reports: readonly RehomeReport[]): string {
+  return table(
+    ["table", "from", "to", "rows moved"],
+    reports.map((r) => [r.table, r.from, r.to, r.rows]),
+  );
 }

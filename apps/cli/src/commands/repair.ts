@@ -1,13 +1,14 @@
-import cliProgress from "cli-progress";
 import pg from "pg";
+import { UsageError } from "@georep/command-line";
 import { silentLogger, systemClock } from "@georep/observability";
-import { loadReplicatorConfig } from "@georep/replicator";
 import type { ReplicatorConfig } from "@georep/replicator";
 import { repairRegion } from "@georep/repair";
 import type { RepairProgress, RepairReport } from "@georep/repair";
 import { currentIncarnation, markRepaired, stateLayout } from "@georep/schema";
 import { verifyRegions } from "@georep/verify";
-import { CliUsageError } from "../errors.ts";
+import { loadRegionConfigs } from "../config.ts";
+import { progressBar } from "../output/progress.ts";
+import { table } from "../output/table.ts";
 
 export interface RepairCommandReport {
   readonly repaired: readonly RepairReport[];
@@ -16,7 +17,7 @@ export interface RepairCommandReport {
   readonly seconds: number;
 }
 
-export interface RepairFlags {
+export interface RepairOptions {
   readonly region?: string;
   readonly buckets?: number;
   /** A progress bar on stderr (a terminal, without --json). */
@@ -28,23 +29,16 @@ export interface RepairFlags {
  * CRDT state its peers hold and it lacks: digests by key range, then every origin's and every
  * incarnation's state rows of the ranges that differ, merged idempotently. No winner is chosen:
  * merges are joins. Safe while replication runs; re-running resumes (repaired ranges compare equal).
- * @throws CliUsageError for fewer than two regions, a region given twice or an unknown --region.
+ * @throws UsageError for fewer than two regions, a region given twice or an unknown --region.
  */
 export async function repair(
   configPaths: readonly string[],
-  flags: RepairFlags,
+  flags: RepairOptions,
 ): Promise<RepairCommandReport> {
-  const configs = configPaths.map(loadReplicatorConfig);
+  const configs = loadRegionConfigs(configPaths);
   const regions = configs.map((c) => c.region);
-  if (configs.length < 2)
-    throw new CliUsageError("repair needs a --config file per region, at least two", "--config");
-  if (new Set(regions).size !== regions.length)
-    throw new CliUsageError(
-      `two --config files are for the same region (${regions.join(", ")}); give one per region`,
-      "--config",
-    );
   if (flags.region !== undefined && !regions.includes(flags.region))
-    throw new CliUsageError(
+    throw new UsageError(
       `--region '${flags.region}' has no --config (${regions.join(", ")}); add its config or pick one of these`,
       "--region",
     );
@@ -53,12 +47,10 @@ export async function repair(
     configs.map((c) => [c.region, new pg.Pool({ connectionString: c.postgres.url, max: 2 })]),
   );
   const pool = (c: ReplicatorConfig): pg.Pool => pools.get(c.region) as pg.Pool;
-  const bar = flags.progress
-    ? new cliProgress.SingleBar(
-        { format: " {target} ← {source} {table} [{bar}] {value}/{total} rows", hideCursor: true },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+  const bar = progressBar(
+    " {target} ← {source} {table} [{bar}] {value}/{total} rows",
+    flags.progress,
+  );
   try {
     const layouts = (configs[0] as ReplicatorConfig).schema.tables.map(stateLayout);
     const repaired: RepairReport[] = [];
@@ -67,17 +59,10 @@ export async function repair(
     )) {
       const incarnation = await currentIncarnation(pool(target));
       const replica = incarnation?.replica ?? target.region;
-      let shown: string | undefined;
+      // A source with nothing that differs has total 0: no bar is drawn for it.
       const onProgress = (p: RepairProgress): void => {
-        // Nothing differs from this source: no bar to draw.
-        if (bar === undefined || p.total === 0) return;
-        const stage = `${p.source}|${p.table}`;
         const payload = { target: target.region, source: p.source, table: p.table };
-        if (shown !== stage) {
-          if (shown !== undefined) bar.stop();
-          bar.start(p.total, p.merged, payload);
-          shown = stage;
-        } else bar.update(p.merged, payload);
+        bar.update(`${target.region}|${p.source}|${p.table}`, p.merged, p.total, payload);
       };
       const report = await repairRegion({
         target: {
@@ -95,7 +80,7 @@ export async function repair(
         ...(flags.buckets === undefined ? {} : { buckets: flags.buckets }),
         onProgress,
       });
-      if (shown !== undefined) bar?.stop();
+      bar.stop();
       // Every peer was a source: the incarnation got back whatever they held of its predecessors.
       if (
         incarnation !== undefined &&
@@ -112,7 +97,28 @@ export async function repair(
     );
     return { repaired, identical: check.identical, seconds: (Date.now() - started) / 1000 };
   } finally {
-    bar?.stop();
+    bar.stop();
     await Promise.all([...pools.values()].map((p) => p.end()));
   }
+}
+
+export function renderRepair(report: RepairCommandReport): string {
+  const rows = report.repaired.flatMap((r) =>
+    r.tables.map((t) => [
+      r.target,
+      t.source,
+      t.table,
+      `${t.differingRanges}/${t.ranges}`,
+      t.rowsMerged,
+      t.stateRowsChanged,
+    ]),
+  );
+  const detail = table(
+    ["region", "from", "table", "ranges differing", "state rows merged", "changed"],
+    rows,
+  );
+  const outcome = report.identical
+    ? "regions identical"
+    : "regions still differ (writes in flight, or run it again)";
+  return `${detail}\n${outcome} after ${report.seconds.toFixed(1)} s\n`;
 }

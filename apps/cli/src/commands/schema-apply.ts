@@ -1,11 +1,12 @@
 import pg from "pg";
 import { installSchema } from "@georep/schema";
 import type { InstallReport } from "@georep/schema";
-import { loadReplicatorConfig } from "@georep/replicator";
+import { loadConfig } from "../config.ts";
+import { fields } from "../output/table.ts";
 
 /** `georep schema apply --config <file>`: install or migrate georep in this region's database. */
 export async function schemaApply(configPath: string): Promise<InstallReport> {
-  const config = loadReplicatorConfig(configPath);
+  const config = loadConfig(configPath);
   const client = new pg.Client({ connectionString: config.postgres.url });
   await client.connect();
   try {
@@ -13,4 +14,15 @@ export async function schemaApply(configPath: string): Promise<InstallReport> {
   } finally {
     await client.end();
   }
+}
+
+export function renderSchemaApply(report: InstallReport): string {
+  const list = (items: readonly (string | number)[]): string =>
+    items.length === 0 ? "none" : items.join(", ");
+  return fields([
+    ["changed", report.changed],
+    ["migrations applied", list(report.migrationsApplied)],
+    ["tables installed", list(report.tablesInstalled)],
+    ["publication changed", report.publicationChanged],
+  ]);
 }

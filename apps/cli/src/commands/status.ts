@@ -1,5 +1,6 @@
 import pg from "pg";
-import { loadReplicatorConfig } from "@georep/replicator";
+import { loadConfig } from "../config.ts";
+import { bytes, fields, table } from "../output/table.ts";
 
 export interface RegionStatus {
   region: string;
@@ -20,7 +21,7 @@ export interface RegionStatus {
 
 /** `georep status --config <file>`: the region's slot and replication lag from every origin. */
 export async function status(configPath: string): Promise<RegionStatus> {
-  const config = loadReplicatorConfig(configPath);
+  const config = loadConfig(configPath);
   const client = new pg.Client({ connectionString: config.postgres.url });
   await client.connect();
   try {
@@ -69,4 +70,28 @@ export async function status(configPath: string): Promise<RegionStatus> {
   } finally {
     await client.end();
   }
+}
+
+export function renderStatus(status: RegionStatus): string {
+  const slot = status.slot;
+  const slotLines =
+    slot === null
+      ? fields([["slot", "none: the replicator has not created it here yet"]])
+      : fields([
+          ["slot", slot.name],
+          ["active", slot.active],
+          ["wal status", slot.walStatus],
+          ["confirmed lsn", slot.confirmedLsn],
+          ["retained wal", bytes(Number(slot.retainedBytes))],
+        ]);
+  const origins = table(
+    ["origin", "lag", "last commit", "level"],
+    status.origins.map((o) => [
+      o.origin,
+      o.lagSeconds === null ? "never heard" : `${o.lagSeconds.toFixed(1)} s`,
+      o.lastCommit,
+      o.level,
+    ]),
+  );
+  return `${fields([["region", status.region]])}${slotLines}\n${origins}`;
 }

@@ -1,26 +1,52 @@
 import pg from "pg";
 import { stateLayout } from "@georep/schema";
-import { loadReplicatorConfig } from "@georep/replicator";
 import { verifyRegions } from "@georep/verify";
 import type { VerifyReport } from "@georep/verify";
-import { CliUsageError } from "../errors.ts";
+import { loadRegionConfigs } from "../config.ts";
+import { progressBar } from "../output/progress.ts";
+import { table } from "../output/table.ts";
 
-/** `georep verify --config a.json --config b.json …`: are the regions identical? */
-export async function verify(configPaths: readonly string[]): Promise<VerifyReport> {
-  const configs = configPaths.map(loadReplicatorConfig);
+/**
+ * `georep verify --config a.json b.json …`: are the regions identical?
+ * @throws UsageError for fewer than two configs or a region given twice.
+ */
+export async function verify(
+  configPaths: readonly string[],
+  options: { progress: boolean } = { progress: false },
+): Promise<VerifyReport> {
+  const configs = loadRegionConfigs(configPaths);
+  const layouts = (configs[0]?.schema.tables ?? []).map(stateLayout);
   const pools = configs.map((c) => ({
     region: c.region,
     pool: new pg.Pool({ connectionString: c.postgres.url, max: 2 }),
   }));
+  const bar = progressBar(" verify {table} [{bar}] {value}/{total} steps", options.progress);
   try {
-    const first = configs[0];
-    if (first === undefined)
-      throw new CliUsageError(
-        "verify needs at least two --config files, one per region",
-        "--config",
-      );
-    return await verifyRegions(pools, first.schema.tables.map(stateLayout));
+    return await verifyRegions(pools, layouts, {
+      onProgress: (p) => {
+        bar.update("verify", p.done, p.total, { table: p.table });
+      },
+    });
   } finally {
+    bar.stop();
     await Promise.all(pools.map((p) => p.pool.end()));
   }
+}
+
+export function renderVerify(report: VerifyReport): string {
+  const regions = Object.keys(report.tables[0]?.rows ?? {});
+  const tables = table(
+    ["table", ...regions.map((r) => `rows ${r}`), "ranges differing"],
+    report.tables.map((t) => [
+      t.table,
+      ...regions.map((r) => t.rows[r]),
+      t.mismatchedRanges.length,
+    ]),
+  );
+  if (report.identical) return `${tables}\nregions identical\n`;
+  const differences = table(
+    ["table", "key", ...regions],
+    report.differences.map((d) => [d.table, d.key, ...regions.map((r) => d.rows[r] ?? "(absent)")]),
+  );
+  return `${tables}\n${differences}\nregions differ: ${report.differences.length} row(s) shown; --json adds each region's per-origin components\n`;
 }

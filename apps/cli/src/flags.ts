@@ -1,0 +1,42 @@
+// The flags of every georep command, checked (with parseFlags) before a config file is read or a
+// database is reached. Keys are commander's names for the flags (`sinceMinutes` for
+// `--since-minutes`); each message says the fix.
+import { z } from "zod";
+import { wholeNumberFlag } from "@georep/command-line";
+import { regionIdSchema } from "@georep/schema";
+
+const json = z.boolean().default(false);
+const config = z.string().min(1, { message: "needs a file, e.g. --config us-east.json" });
+const configs = z.array(config).min(2, {
+  message: "needs one file per region, at least two, e.g. --config us-east.json eu-west.json",
+});
+
+export const schemaApplyFlags = z.object({ config, json });
+export const statusFlags = z.object({ config, json });
+export const verifyFlags = z.object({ config: configs, json });
+
+export const repairFlags = z.object({
+  config: configs,
+  region: regionIdSchema.optional(),
+  buckets: wholeNumberFlag(1, 65_536, "--buckets 256"),
+  json,
+});
+
+export const rehomeFlags = z.object({ config, from: regionIdSchema, to: regionIdSchema, json });
+
+export const conflictsFlags = z.object({
+  config,
+  sinceMinutes: z.coerce
+    .number({ message: "must be a number of minutes, e.g. --since-minutes 60" })
+    .positive({ message: "must be above 0, e.g. --since-minutes 60" }),
+  table: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, {
+      message: "must be schema.table, e.g. --table public.counting_results",
+    })
+    .optional(),
+  limit: wholeNumberFlag(1, 10_000, "--limit 100"),
+  json,
+});
+
+export type ConflictFlags = z.output<typeof conflictsFlags>;

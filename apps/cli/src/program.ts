@@ -1,0 +1,136 @@
+// `georep`: every command, its flags and what it prints. Flags are checked first (flags.ts);
+// results print as tables, or as JSON with --json (output/); long commands draw a progress bar
+// on a terminal (output/progress.ts).
+import { createProgram, parseFlags } from "@georep/command-line";
+import type { Command } from "@georep/command-line";
+import type { z } from "zod";
+import packageJson from "../package.json" with { type: "json" };
+import { conflicts, renderConflicts } from "./commands/conflicts.ts";
+import { rehome, renderRehome } from "./commands/rehome.ts";
+import { renderRepair, repair } from "./commands/repair.ts";
+import { renderSchemaApply, schemaApply } from "./commands/schema-apply.ts";
+import { renderStatus, status } from "./commands/status.ts";
+import { renderVerify, verify } from "./commands/verify.ts";
+import { exitCodes, exitCodesHelp } from "./exit-codes.ts";
+import * as flags from "./flags.ts";
+import { printReport } from "./output/print.ts";
+import { progressWanted } from "./output/progress.ts";
+
+const CONFIG = "the region's replicator config (JSON)";
+const CONFIGS = "one replicator config (JSON) per region";
+const JSON_FLAG = "print the result as JSON (no progress bar)";
+
+/**
+ * The action of a command that prints a result: its flags checked with `schema`, `run`, then
+ * the result as a table (or JSON with --json); exit code 1 when `differ` says the regions differ.
+ */
+function printing<S extends z.ZodType<{ json: boolean }>, R>(
+  schema: S,
+  run: (flags: z.output<S>) => Promise<R>,
+  render: (report: R) => string,
+  differ?: (report: R) => boolean,
+): (_opts: unknown, command: Command) => Promise<void> {
+  return async (_opts, command) => {
+    const f = parseFlags(command, schema);
+    const report = await run(f);
+    printReport(report, f.json, render);
+    if (differ?.(report) === true) process.exitCode = exitCodes.differ;
+  };
+}
+
+/** The `georep` program; `runProgram` parses and runs it. */
+export function georepProgram(): Command {
+  const program = createProgram("georep", {
+    description: "Operate georep, multi-region active-active PostgreSQL replication.",
+    version: packageJson.version,
+  });
+  program.addHelpText("after", exitCodesHelp);
+
+  program
+    .command("schema")
+    .description("Manage the engine schema in a region's database.")
+    .command("apply")
+    .description(
+      "Install or migrate georep's state tables, triggers, publication and roles (idempotent).",
+    )
+    .requiredOption("--config <file>", CONFIG)
+    .option("--json", JSON_FLAG)
+    .action(printing(flags.schemaApplyFlags, (f) => schemaApply(f.config), renderSchemaApply));
+
+  program
+    .command("status")
+    .description("Slot health and replication lag from every other region.")
+    .requiredOption("--config <file>", CONFIG)
+    .option("--json", JSON_FLAG)
+    .action(printing(flags.statusFlags, (f) => status(f.config), renderStatus));
+
+  program
+    .command("verify")
+    .description(
+      "Compare regions row by row (digests by key range, then per-component detail); exit 1 if they differ.",
+    )
+    .requiredOption("--config <file...>", CONFIGS)
+    .option("--json", JSON_FLAG)
+    .action(
+      printing(
+        flags.verifyFlags,
+        (f) => verify(f.config, { progress: progressWanted(f.json) }),
+        renderVerify,
+        (report) => !report.identical,
+      ),
+    );
+
+  program
+    .command("repair")
+    .description(
+      "Bring regions that differ back together from CRDT state (digests by key range, then every origin's and incarnation's state of the ranges that differ, merged idempotently); exit 1 if they still differ.",
+    )
+    .requiredOption("--config <file...>", CONFIGS)
+    .option("--region <region>", "repair only this region, from all the others")
+    .option("--buckets <n>", "key-hash ranges compared per table", "256")
+    .option("--json", JSON_FLAG)
+    .action(
+      printing(
+        flags.repairFlags,
+        ({ config, json, ...f }) => repair(config, { ...f, progress: progressWanted(json) }),
+        renderRepair,
+        (report) => !report.identical,
+      ),
+    );
+
+  program
+    .command("rehome")
+    .description(
+      "Move every row homed in one region (e.g. a lost one) to another, as replicated local writes.",
+    )
+    .requiredOption(
+      "--config <file>",
+      "the replicator config (JSON) of the region running the move",
+    )
+    .requiredOption("--from <region>", "the region rows are homed in now")
+    .requiredOption("--to <region>", "the region to home them in")
+    .option("--json", JSON_FLAG)
+    .action(
+      printing(
+        flags.rehomeFlags,
+        (f) => rehome(f.config, f.from, f.to, { progress: progressWanted(f.json) }),
+        renderRehome,
+      ),
+    );
+
+  program
+    .command("conflicts")
+    .description(
+      "The conflict ledger: register writes that lost to a concurrent write from another region.",
+    )
+    .requiredOption("--config <file>", CONFIG)
+    .option("--since-minutes <n>", "how far back to look", "1440")
+    .option("--table <schema.table>", "only this replicated table")
+    .option("--limit <n>", "newest entries to list (counts cover the whole window)", "100")
+    .option("--json", JSON_FLAG)
+    .action(
+      printing(flags.conflictsFlags, ({ config, ...f }) => conflicts(config, f), renderConflicts),
+    );
+
+  return program;
+}
