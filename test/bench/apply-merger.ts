@@ -2,7 +2,7 @@
 // first, then a merger started and timed from its first applied batch until it has them all.
 import pg from "pg";
 import { encodeEnvelope, originTopic } from "@georep/contract";
-import { createApplier, createMerger } from "@georep/merger";
+import { createMergeTransaction, createMerger } from "@georep/merger";
 import { createMetrics, silentLogger, systemClock } from "@georep/observability";
 import {
   countingResultsSpec,
@@ -63,9 +63,9 @@ export async function mergerApplyRate(w: Workload): Promise<MergerRate> {
       del: null,
       delBase: null,
     }));
-    const applier = createApplier({ tables: [spec], logger: silentLogger() });
+    const mergeTransaction = createMergeTransaction({ tables: [spec], logger: silentLogger() });
     for (let i = 0; i < initial.length; i += 5000) {
-      await applier.apply(client, {
+      await mergeTransaction.run(client, {
         envelopes: [
           {
             v: 1,

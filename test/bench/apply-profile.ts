@@ -3,7 +3,7 @@
 //   npx tsx test/bench/apply-profile.ts      (KEEP=1 keeps the database and prints its URL)
 import pg from "pg";
 import type { RowSlice } from "@georep/contract";
-import { createApplier } from "@georep/merger";
+import { createMergeTransaction } from "@georep/merger";
 import { silentLogger } from "@georep/observability";
 import {
   countingResultsSpec,
@@ -40,7 +40,7 @@ let label = "";
   times.set(key, arr);
   return r;
 };
-const applier = createApplier({ tables: [spec], logger: silentLogger() });
+const mergeTransaction = createMergeTransaction({ tables: [spec], logger: silentLogger() });
 const slice = (k: number, n: number, withReg: boolean): RowSlice => ({
   table: "public.counting_results",
   key: { camera_id: `cam-${k}`, bucket: "2026-01-01 00:00:00+00" },
@@ -53,7 +53,7 @@ const slice = (k: number, n: number, withReg: boolean): RowSlice => ({
 });
 const KEYS = Number(process.env["KEYS"] ?? 20000);
 for (let i = 0; i < KEYS; i += 5000) {
-  await applier.apply(client, {
+  await mergeTransaction.run(client, {
     envelopes: [
       {
         v: 1,
@@ -81,7 +81,7 @@ for (const [name, size, iters, reg] of [
     const rows = Array.from({ length: size }, () =>
       slice(Math.floor(Math.random() * KEYS), n++, reg),
     );
-    await applier.apply(client, {
+    await mergeTransaction.run(client, {
       envelopes: [{ v: 1, kind: "rows", origin, lsn: "0/1", commitTime: Date.now(), rows }],
       progress: [
         {

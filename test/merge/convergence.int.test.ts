@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Envelope, RowSlice } from "@georep/contract";
-import { propertyConfig } from "@georep/crdt/testing";
-import { createApplier } from "@georep/merger";
+import { createMergeTransaction } from "@georep/merger";
 import { readStateSlices } from "@georep/merger/testing";
 import { silentLogger } from "@georep/observability";
 import { installSchema, parseInstallConfig } from "@georep/schema";
+import { propertySettings } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
 import { itemsSpec, rows, setupRegionDb, testRegions } from "./helpers.ts";
 import { apply, history } from "./sql-history.ts";
@@ -32,9 +32,10 @@ afterAll(async () => {
 });
 
 it("random histories in three regions converge, with exact counters", async () => {
-  const { seed, numRuns } = propertyConfig(process.env, 15);
+  const settings = propertySettings(process.env, 15);
+  const seed = settings.seed ?? Math.floor(Math.random() * 2 ** 31);
   console.log(
-    `convergence property: seed ${seed}, ${numRuns} runs (replay with GEOREP_SEED=${seed})`,
+    `convergence property: seed ${seed}, ${settings.numRuns} runs (replay with GEOREP_SEED=${seed})`,
   );
   await fc.assert(
     fc.asyncProperty(
@@ -53,7 +54,7 @@ it("random histories in three regions converge, with exact counters", async () =
               tables: [spec],
             }),
           );
-        const applier = createApplier({ tables: [spec], logger: silentLogger() });
+        const mergeTransaction = createMergeTransaction({ tables: [spec], logger: silentLogger() });
         const rnd = randoms[Symbol.iterator]();
         const pick = (n: number): number => (rnd.next().value as number) % n;
         const increments = new Map<number, number>();
@@ -82,7 +83,10 @@ it("random histories in three regions converge, with exact counters", async () =
           }
           const dup = deliveries.filter(() => pick(4) === 0);
           for (const d of [...deliveries, ...dup])
-            await applier.apply(d.to.client, { envelopes: [d.envelope as never], progress: [] });
+            await mergeTransaction.run(d.to.client, {
+              envelopes: [d.envelope as never],
+              progress: [],
+            });
         };
         await write(first);
         await exchange(50);
@@ -109,6 +113,6 @@ it("random histories in three regions converge, with exact counters", async () =
         }
       },
     ),
-    { numRuns, seed },
+    { numRuns: settings.numRuns, seed },
   );
 });

@@ -4,8 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { regionIdPattern } from "@georep/contract";
 import type { Envelope } from "@georep/contract";
 import { incarnationOfReplica, regionOfReplica, replicaId } from "@georep/crdt";
-import { propertyConfig } from "@georep/crdt/testing";
-import { createApplier } from "@georep/merger";
+import { createMergeTransaction } from "@georep/merger";
 import { readStateSlices } from "@georep/merger/testing";
 import { silentLogger, systemClock } from "@georep/observability";
 import { repairRegion } from "@georep/repair";
@@ -18,6 +17,7 @@ import {
   startIncarnation,
 } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
+import { propertySettings } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
 import { itemsSpec, setupRegionDb, testRegions } from "./helpers.ts";
 import { apply, history } from "./sql-history.ts";
@@ -89,9 +89,10 @@ async function snapshot(db: RegionDb, spec: TableSpec, restore: boolean): Promis
 }
 
 it("a region that lost history starts a new incarnation and nothing is lost (real SQL merge)", async () => {
-  const { seed, numRuns } = propertyConfig(process.env, 8);
+  const settings = propertySettings(process.env, 8);
+  const seed = settings.seed ?? Math.floor(Math.random() * 2 ** 31);
   console.log(
-    `incarnation property: seed ${seed}, ${numRuns} runs (replay with GEOREP_SEED=${seed})`,
+    `incarnation property: seed ${seed}, ${settings.numRuns} runs (replay with GEOREP_SEED=${seed})`,
   );
   await fc.assert(
     fc.asyncProperty(
@@ -111,7 +112,7 @@ it("a region that lost history starts a new incarnation and nothing is lost (rea
               tables: [spec],
             }),
           );
-        const applier = createApplier({ tables: [spec], logger: silentLogger() });
+        const mergeTransaction = createMergeTransaction({ tables: [spec], logger: silentLogger() });
         const rnd = randoms[Symbol.iterator]();
         const pick = (n: number): number => (rnd.next().value as number) % n;
         const increments = new Map<number, number>();
@@ -129,7 +130,10 @@ it("a region that lost history starts a new incarnation and nothing is lost (rea
             for (const envelope of await shipped(from, spec))
               for (const to of dbs.filter((d) => d !== from))
                 if (pick(100) < fraction)
-                  await applier.apply(to.client, { envelopes: [envelope as never], progress: [] });
+                  await mergeTransaction.run(to.client, {
+                    envelopes: [envelope as never],
+                    progress: [],
+                  });
         };
         const lost = dbs[0] as RegionDb;
         await write(a);
@@ -194,7 +198,7 @@ it("a region that lost history starts a new incarnation and nothing is lost (rea
             expect(row.hits, `hits of key ${row.id}`).toBe(increments.get(row.id) ?? 0);
       },
     ),
-    { numRuns, seed },
+    { numRuns: settings.numRuns, seed },
   );
 });
 

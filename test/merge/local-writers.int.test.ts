@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RowsEnvelope } from "@georep/contract";
-import { createApplier } from "@georep/merger";
+import { createMergeTransaction } from "@georep/merger";
 import { readStateSlices } from "@georep/merger/testing";
 import { silentLogger } from "@georep/observability";
 import type { RegionDb } from "./helpers.ts";
@@ -68,7 +68,11 @@ it("merges under concurrent local writers on the same keys with exact counters",
   const countsA = new Map<number, number>();
   const countsB = new Map<number, number>();
   await writer(a.db.url, 20, countsA); // the keys exist in A before B's writers start
-  const applier = createApplier({ tables: [spec], logger: silentLogger(), maxAttempts: 50 });
+  const mergeTransaction = createMergeTransaction({
+    tables: [spec],
+    logger: silentLogger(),
+    maxAttempts: 50,
+  });
   const mergers = await Promise.all(
     [0, 1].map(async () => {
       const c = new pg.Client({ connectionString: b.db.url });
@@ -84,7 +88,7 @@ it("merges under concurrent local writers on the same keys with exact counters",
       const slices = await readStateSlices(a.client, spec, regionA);
       // Each connection merges a random half of the keys per transaction.
       const part = slices.filter(() => Math.random() < 0.5 || last);
-      const result = await applier.apply(c, {
+      const result = await mergeTransaction.run(c, {
         envelopes: [rows(regionA, part) as RowsEnvelope],
         progress: [],
       });

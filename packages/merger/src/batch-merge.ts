@@ -6,7 +6,7 @@ import type {
   ConsumedMessage,
   DeadLetterRecord,
 } from "@georep/kafka";
-import type { ApplyResult } from "./apply.ts";
+import type { MergeResult } from "./merge-transaction.ts";
 import type { BatchProcessorDeps } from "./batch.ts";
 import { isDataError, MergeError } from "./errors.ts";
 import type { BatchContext } from "./errors.ts";
@@ -56,7 +56,7 @@ export const groupRunner =
   (deps: BatchProcessorDeps): GroupRunner =>
   (items) =>
     withClient(deps, (client) =>
-      deps.applier.apply(
+      deps.mergeTransaction.run(
         client,
         { envelopes: items.flatMap((i) => i.rows), progress: items.map((i) => i.entry) },
         { topic: items.map((i) => `${i.entry.topic}/${i.entry.partition}`).join(",") },
@@ -79,7 +79,7 @@ async function mergeOnce(
   deps: BatchProcessorDeps,
   dlq: string,
   b: SoloBatch,
-): Promise<ApplyResult> {
+): Promise<MergeResult> {
   const context: Partial<BatchContext> = {
     topic: b.batch.topic,
     partition: b.batch.partition,
@@ -88,7 +88,11 @@ async function mergeOnce(
   };
   return withClient(deps, async (client) => {
     try {
-      return await deps.applier.apply(client, { envelopes: b.rows, progress: [b.entry] }, context);
+      return await deps.mergeTransaction.run(
+        client,
+        { envelopes: b.rows, progress: [b.entry] },
+        context,
+      );
     } catch (error) {
       if (!(error instanceof MergeError) || !isDataError(error.sqlState) || b.rows.length === 0)
         throw error;
@@ -98,7 +102,7 @@ async function mergeOnce(
       );
       for (const envelope of b.rows) {
         try {
-          await deps.applier.apply(client, { envelopes: [envelope], progress: [] }, context);
+          await deps.mergeTransaction.run(client, { envelopes: [envelope], progress: [] }, context);
         } catch (inner) {
           if (!(inner instanceof MergeError) || !isDataError(inner.sqlState)) throw inner;
           const message = b.byEnvelope.get(envelope);
@@ -109,7 +113,11 @@ async function mergeOnce(
       await deps.deadLetter(
         b.dead.filter((d) => d.reason === "rejected").map((d) => toDeadLetter(dlq, b.batch, d)),
       );
-      return await deps.applier.apply(client, { envelopes: [], progress: [b.entry] }, context);
+      return await deps.mergeTransaction.run(
+        client,
+        { envelopes: [], progress: [b.entry] },
+        context,
+      );
     }
   });
 }
@@ -120,7 +128,7 @@ export async function mergeAlone(
   dlq: string,
   b: SoloBatch,
   controls: BatchControls,
-): Promise<ApplyResult> {
+): Promise<MergeResult> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await mergeOnce(deps, dlq, b);

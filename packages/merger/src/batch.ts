@@ -9,7 +9,7 @@ import type {
   DeadLetterRecord,
 } from "@georep/kafka";
 import type { Logger, WallClock } from "@georep/observability";
-import type { Applier } from "./apply.ts";
+import type { MergeTransaction } from "./merge-transaction.ts";
 import { groupRunner, mergeAlone, toDeadLetter } from "./batch-merge.ts";
 import type { Dead } from "./batch-merge.ts";
 import { createGroupCommit } from "./group-commit.ts";
@@ -23,7 +23,7 @@ export interface BatchProcessorDeps {
   readonly routing: RoutingContext;
   readonly sources: ReadonlyMap<string, SourceTopic>;
   readonly pool: Pool;
-  readonly applier: Applier;
+  readonly mergeTransaction: MergeTransaction;
   readonly progress: ProgressStore;
   readonly deadLetter: (records: readonly DeadLetterRecord[]) => Promise<void>;
   readonly metrics: MergerMetrics;

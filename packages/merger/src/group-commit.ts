@@ -1,5 +1,5 @@
 import type { RowsEnvelope } from "@georep/contract";
-import type { ApplyResult } from "./apply.ts";
+import type { MergeResult } from "./merge-transaction.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
 
 /** One partition's batch, ready to merge: its good envelopes and the progress row to record. */
@@ -9,7 +9,7 @@ export interface GroupItem {
 }
 
 /** Merges several partitions' batches and their progress rows in ONE transaction. */
-export type GroupRunner = (items: readonly GroupItem[]) => Promise<ApplyResult>;
+export type GroupRunner = (items: readonly GroupItem[]) => Promise<MergeResult>;
 
 export interface GroupCommit {
   /**
@@ -18,13 +18,13 @@ export interface GroupCommit {
    * the group's transaction failed: the caller then merges the batch on its own, with the solo
    * path's error handling (data-error split, transient retries).
    */
-  submit(item: GroupItem): Promise<ApplyResult | undefined>;
+  submit(item: GroupItem): Promise<MergeResult | undefined>;
 }
 
 /** Default cap on row slices per grouped transaction. */
 export const DEFAULT_MAX_GROUP_ROWS = 20_000;
 
-const EMPTY: Omit<ApplyResult, "attempts"> = {
+const EMPTY: Omit<MergeResult, "attempts"> = {
   stagedRows: 0,
   stateRowsChanged: 0,
   userRowsInserted: 0,
@@ -54,7 +54,7 @@ export function createGroupCommit(
   const queue: Array<{
     readonly item: GroupItem;
     readonly rows: number;
-    readonly done: (r: ApplyResult | undefined) => void;
+    readonly done: (r: MergeResult | undefined) => void;
   }> = [];
   let running = false;
 
@@ -75,7 +75,7 @@ export function createGroupCommit(
     try {
       while (queue.length > 0) {
         const group = nextGroup();
-        let result: ApplyResult | undefined;
+        let result: MergeResult | undefined;
         try {
           result = await run(group.map((g) => g.item));
         } catch {

@@ -1,7 +1,13 @@
 export { createMerger } from "./merger.ts";
 export type { Merger, MergerConfig, MergerState, MergerStatus } from "./merger.ts";
-export { createApplier } from "./apply.ts";
-export type { Applier, ApplierOptions, ApplyInput, ApplyResult, ProgressEntry } from "./apply.ts";
+export { createMergeTransaction } from "./merge-transaction.ts";
+export type {
+  MergeTransaction,
+  MergeTransactionOptions,
+  MergeInput,
+  MergeResult,
+  ProgressEntry,
+} from "./merge-transaction.ts";
 export { mergerOptionsSchema, parseMergerOptions } from "./options.ts";
 export type { MergerOptions, MergerOptionsInput, RegionRef } from "./options.ts";
 export { routeMessage, sourceTopics } from "./routing.ts";

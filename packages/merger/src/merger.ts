@@ -10,7 +10,7 @@ import { createBatchConsumer, createKafka } from "@georep/kafka";
 import type { BatchConsumer } from "@georep/kafka";
 import { deadLetterTopic } from "@georep/contract";
 import { stateLayout } from "@georep/schema";
-import { createApplier } from "./apply.ts";
+import { createMergeTransaction } from "./merge-transaction.ts";
 import { createBatchProcessor } from "./batch.ts";
 import { MergerConfigError } from "./errors.ts";
 import { createMergerMetrics } from "./metrics.ts";
@@ -79,7 +79,7 @@ export function createMerger(config: MergerConfig): Merger {
           await kafka.disconnect();
         }
         await housekeeping.prune(options.conflictRetentionHours);
-        const applier = createApplier({
+        const mergeTransaction = createMergeTransaction({
           tables,
           logger: log,
           maxAttempts: options.maxAttempts,
@@ -102,7 +102,7 @@ export function createMerger(config: MergerConfig): Merger {
             routing,
             sources: new Map(sources.map((s) => [s.topic, s])),
             pool,
-            applier,
+            mergeTransaction,
             progress,
             deadLetter: (r) => c.deadLetter(r),
             metrics,

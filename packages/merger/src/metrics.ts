@@ -1,11 +1,11 @@
 import type { Metrics } from "@georep/observability";
-import type { ApplyResult } from "./apply.ts";
+import type { MergeResult } from "./merge-transaction.ts";
 
 /** The merger's Prometheus series. */
 export interface MergerMetrics {
   recordBatch(
     origin: string,
-    result: ApplyResult,
+    result: MergeResult,
     deadLetters: readonly string[],
     seconds: number,
   ): void;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { RowsEnvelope } from "@georep/contract";
 import { createMetrics } from "@georep/observability";
-import type { ApplyResult } from "../src/apply.ts";
+import type { MergeResult } from "../src/merge-transaction.ts";
 import { createGroupCommit } from "../src/group-commit.ts";
 import type { GroupItem } from "../src/group-commit.ts";
 import { createMergerMetrics } from "../src/metrics.ts";
 
-const result: ApplyResult = {
+const result: MergeResult = {
   stagedRows: 1,
   stateRowsChanged: 1,
   userRowsInserted: 0,

@@ -11,7 +11,7 @@ import type pg from "pg";
 import type { RowsEnvelope } from "@georep/contract";
 import { ENVELOPE_VERSION } from "@georep/contract";
 import { regionOfReplica } from "@georep/crdt";
-import { createApplier } from "@georep/merger";
+import { createMergeTransaction } from "@georep/merger";
 import type { Logger, WallClock } from "@georep/observability";
 import type { StateLayout } from "@georep/schema";
 import { differingBuckets, stateDigests } from "./digest.ts";
@@ -81,7 +81,10 @@ export async function repairRegion(o: RepairOptions): Promise<RepairReport> {
   const buckets = o.buckets ?? 256;
   const pageRows = o.pageRows ?? 1000;
   const scope: RepairScope = { zone: o.target.zone, excludeReplica: o.target.replica, buckets };
-  const applier = createApplier({ tables: o.layouts.map((l) => l.spec), logger: o.logger });
+  const mergeTransaction = createMergeTransaction({
+    tables: o.layouts.map((l) => l.spec),
+    logger: o.logger,
+  });
   const tables: TableRepair[] = [];
   const client = await o.target.pool.connect();
   try {
@@ -104,7 +107,7 @@ export async function repairRegion(o: RepairOptions): Promise<RepairReport> {
             o.signal?.throwIfAborted();
             const page = await readSlices(source.pool, layout, scope, differing, after, pageRows);
             if (page.slices.length > 0) {
-              const result = await applier.apply(client, {
+              const result = await mergeTransaction.run(client, {
                 envelopes: envelopesOf(page.slices, o.clock()),
                 progress: [],
               });
@@ -153,7 +156,7 @@ export async function repairRegion(o: RepairOptions): Promise<RepairReport> {
   };
 }
 
-/** Slices grouped by replica into envelopes the merger's applier takes, as if each replica's region had shipped them. */
+/** Slices grouped by replica into envelopes the merger's merge transaction takes, as if each replica's region had shipped them. */
 function envelopesOf(slices: readonly ReplicaSlice[], now: number): RowsEnvelope[] {
   const byReplica = new Map<string, ReplicaSlice["slice"][]>();
   for (const { replica, slice } of slices) {

@@ -1,7 +1,7 @@
-// One streaming session of the reader: decoder ──▶ applier ──▶ flush window, with the
+// One streaming session of the reader: decoder ──▶ window feeder ──▶ flush window, with the
 // replication socket paused while the window holds 4 × maxBatchRows distinct rows (the sink is
 // full) and resumed at the next cut. Resolves with the reason the session ended.
-import { createApplier } from "./apply.ts";
+import { createWindowFeeder } from "./window-feeder.ts";
 import type { FlushLoop } from "./flush.ts";
 import type { Ledger } from "./ledger.ts";
 import { PgoutputDecoder } from "../postgres/pgoutput.ts";
@@ -41,7 +41,7 @@ export function startStreaming(d: StreamDeps): Streaming {
   const { ledger, flush } = d;
   const window = createFlushWindow(ledger.durable);
   d.setWindow(window);
-  const applier = createApplier(window, ledger, d.region);
+  const feeder = createWindowFeeder(window, ledger, d.region);
   const decoder = new PgoutputDecoder(d.planFor);
   let paused = false;
   let finished = false;
@@ -55,7 +55,7 @@ export function startStreaming(d: StreamDeps): Streaming {
     (frame, offset) => decoder.decode(frame, offset),
     {
       onMessage: (message) => {
-        applier.onMessage(message);
+        feeder.onMessage(message);
         const rows = window.rows;
         if (rows >= d.maxBatchRows) flush.wake();
         if (rows >= d.maxBatchRows * 4 && !paused) {
@@ -64,7 +64,7 @@ export function startStreaming(d: StreamDeps): Streaming {
         }
       },
       onKeepalive: (walEnd) => {
-        applier.onKeepalive(walEnd, flush.busy || ledger.pending > 0);
+        feeder.onKeepalive(walEnd, flush.busy || ledger.pending > 0);
         d.onReceived();
       },
       ackPosition: () => ledger.durable,

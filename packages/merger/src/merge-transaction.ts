@@ -1,3 +1,6 @@
+// One merge transaction: a batch's envelopes merged into the state tables through each table's
+// merge function, together with the batch's progress rows; retried whole on deadlock (40P01) or
+// serialization failure (40001). Used by the merger's batches and by repair.
 import type { ClientBase } from "pg";
 import type { Logger } from "@georep/observability";
 import type { StateLayout, TableSpec } from "@georep/schema";
@@ -8,12 +11,12 @@ import { progressParams, UPSERT_PROGRESS_SQL } from "./sql/progress.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
 import { stageParams } from "./sql/stage.ts";
 import { stageEnvelopes } from "./staging.ts";
-import { totalsOf } from "./apply-types.ts";
-import type { Applier, ApplyInput, ApplyResult } from "./apply-types.ts";
+import { totalsOf } from "./merge-transaction-types.ts";
+import type { MergeTransaction, MergeInput, MergeResult } from "./merge-transaction-types.ts";
 
-export type { Applier, ApplyInput, ApplyResult } from "./apply-types.ts";
+export type { MergeTransaction, MergeInput, MergeResult } from "./merge-transaction-types.ts";
 
-export interface ApplierOptions {
+export interface MergeTransactionOptions {
   readonly tables: readonly TableSpec[];
   readonly logger: Logger;
   readonly maxAttempts?: number;
@@ -42,7 +45,7 @@ function statementName(sql: string): string {
 const NO_PROGRESS: unknown[] = progressParams([]).map(() => null);
 const ZERO = [0, 0, 0, 0, 0, 0];
 
-export function createApplier(options: ApplierOptions): Applier {
+export function createMergeTransaction(options: MergeTransactionOptions): MergeTransaction {
   const compiled = new Map<string, Compiled>(
     options.tables.map((t) => {
       const layout = stateLayout(t);
@@ -65,9 +68,9 @@ export function createApplier(options: ApplierOptions): Applier {
    */
   async function once(
     client: ClientBase,
-    input: ApplyInput,
+    input: MergeInput,
     step: { name: string },
-  ): Promise<Omit<ApplyResult, "attempts">> {
+  ): Promise<Omit<MergeResult, "attempts">> {
     const run = async (name: string, sql: string, params?: unknown[]) => {
       step.name = name;
       // Named statements are parsed and planned once per connection.
@@ -110,7 +113,7 @@ export function createApplier(options: ApplierOptions): Applier {
   }
 
   return {
-    async apply(client, input, context = {}) {
+    async run(client, input, context = {}) {
       for (let attempt = 1; ; attempt++) {
         const step = { name: "start" };
         try {

@@ -3,12 +3,12 @@ import type { RowsEnvelope } from "@georep/contract";
 import type { BatchContext } from "./errors.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
 
-export interface ApplyInput {
+export interface MergeInput {
   readonly envelopes: readonly RowsEnvelope[];
   readonly progress: readonly ProgressEntry[];
 }
 
-export interface ApplyResult {
+export interface MergeResult {
   /** Staged state rows (after coalescing duplicates of one key and origin). */
   readonly stagedRows: number;
   readonly stateRowsChanged: number;
@@ -19,20 +19,16 @@ export interface ApplyResult {
   readonly attempts: number;
 }
 
-export interface Applier {
+export interface MergeTransaction {
   /**
    * Merges the envelopes and records `progress` in ONE transaction on `client`, retrying the
    * whole transaction on deadlock (40P01) or serialization failure (40001) with backoff.
    * @throws MergeError with the SQLSTATE, the failing step and the batch context.
    */
-  apply(
-    client: ClientBase,
-    input: ApplyInput,
-    context?: Partial<BatchContext>,
-  ): Promise<ApplyResult>;
+  run(client: ClientBase, input: MergeInput, context?: Partial<BatchContext>): Promise<MergeResult>;
 }
 
-export function totalsOf(sums: readonly number[]): Omit<ApplyResult, "attempts"> {
+export function totalsOf(sums: readonly number[]): Omit<MergeResult, "attempts"> {
   const [stagedRows = 0, stateRowsChanged = 0, userRowsInserted = 0] = sums;
   const [, , , userRowsUpdated = 0, userRowsDeleted = 0, conflicts = 0] = sums;
   return {

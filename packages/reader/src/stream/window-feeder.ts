@@ -1,4 +1,4 @@
-// Turns decoded pgoutput messages into the flush window, in stream order (synchronously, so that
+// Feeds decoded pgoutput messages into the flush window, in stream order (synchronously, so that
 // a keepalive is only ever judged after every change sent before it).
 //
 //   between ──Begin──▶ in-transaction ──Insert/Update of own state──▶ window.put (written
@@ -14,14 +14,18 @@ import type { FlushWindow } from "./window.ts";
 
 export type StreamMessage = PgoutputMessage<RelationPlan>;
 
-export interface StreamApplier {
+export interface WindowFeeder {
   onMessage(message: StreamMessage): void;
   /** Advances durable to an idle keepalive's walEnd when nothing is open, buffered or in flight. */
   onKeepalive(walEnd: Lsn, busy: boolean): void;
   readonly inTransaction: boolean;
 }
 
-export function createApplier(window: FlushWindow, ledger: Ledger, region: string): StreamApplier {
+export function createWindowFeeder(
+  window: FlushWindow,
+  ledger: Ledger,
+  region: string,
+): WindowFeeder {
   let open = false;
   let commitLsn = 0n as Lsn;
   let commitTime = 0;
