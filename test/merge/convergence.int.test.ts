@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Envelope, RowSlice } from "@georep/contract";
+import { propertyConfig } from "@georep/crdt/testing";
 import { createMergeTransaction } from "@georep/merger";
 import { readStateSlices } from "@georep/merger/testing";
 import { silentLogger } from "@georep/observability";
 import { installSchema, parseInstallConfig } from "@georep/schema";
-import { propertySettings } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
 import { itemsSpec, rows, setupRegionDb, testRegions } from "./helpers.ts";
 import { apply, history } from "./sql-history.ts";
@@ -32,10 +32,9 @@ afterAll(async () => {
 });
 
 it("random histories in three regions converge, with exact counters", async () => {
-  const settings = propertySettings(process.env, 15);
-  const seed = settings.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const { seed, numRuns } = propertyConfig(process.env, 15);
   console.log(
-    `convergence property: seed ${seed}, ${settings.numRuns} runs (replay with GEOREP_SEED=${seed})`,
+    `convergence property: seed ${seed}, ${numRuns} runs (replay with GEOREP_SEED=${seed})`,
   );
   await fc.assert(
     fc.asyncProperty(
@@ -113,6 +112,6 @@ it("random histories in three regions converge, with exact counters", async () =
         }
       },
     ),
-    { numRuns: settings.numRuns, seed },
+    { numRuns, seed },
   );
 });

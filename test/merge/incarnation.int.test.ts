@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { regionIdPattern } from "@georep/contract";
 import type { Envelope } from "@georep/contract";
 import { incarnationOfReplica, regionOfReplica, replicaId } from "@georep/crdt";
+import { propertyConfig } from "@georep/crdt/testing";
 import { createMergeTransaction } from "@georep/merger";
 import { readStateSlices } from "@georep/merger/testing";
 import { silentLogger, systemClock } from "@georep/observability";
@@ -17,7 +18,6 @@ import {
   startIncarnation,
 } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
-import { propertySettings } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
 import { itemsSpec, setupRegionDb, testRegions } from "./helpers.ts";
 import { apply, history } from "./sql-history.ts";
@@ -89,10 +89,9 @@ async function snapshot(db: RegionDb, spec: TableSpec, restore: boolean): Promis
 }
 
 it("a region that lost history starts a new incarnation and nothing is lost (real SQL merge)", async () => {
-  const settings = propertySettings(process.env, 8);
-  const seed = settings.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const { seed, numRuns } = propertyConfig(process.env, 8);
   console.log(
-    `incarnation property: seed ${seed}, ${settings.numRuns} runs (replay with GEOREP_SEED=${seed})`,
+    `incarnation property: seed ${seed}, ${numRuns} runs (replay with GEOREP_SEED=${seed})`,
   );
   await fc.assert(
     fc.asyncProperty(
@@ -198,7 +197,7 @@ it("a region that lost history starts a new incarnation and nothing is lost (rea
             expect(row.hits, `hits of key ${row.id}`).toBe(increments.get(row.id) ?? 0);
       },
     ),
-    { numRuns: settings.numRuns, seed },
+    { numRuns, seed },
   );
 });
 
