@@ -5,7 +5,7 @@ import { mismatches, ownState, readTopic, setupRegionDb, spawnCapture } from "./
 
 const defer = useCleanups();
 
-// Contract §1.9: the first attach emits the region's existing state once. The slot is created
+// SPEC.md invariant 9: the first attach emits the region's existing state once. The slot is created
 // before the emit (so nothing committed meanwhile is missed) and so outlives a crash during it:
 // a restart must emit again rather than stream on from a slot that starts after that state.
 it("kill -9 during the first attach's own-state emit: the restart emits it again", async () => {

@@ -13,7 +13,7 @@ import {
   writeCounts,
 } from "./helpers.ts";
 
-// Contract §1.10 on the capture side: a database that is no longer the history its incarnation
+// SPEC.md invariant 10, capture side: a database that is no longer the history its incarnation
 // started on refuses local writes until the reader starts a new incarnation; then writes count
 // under a fresh replica id, and every replica's state is shipped under its own id.
 const defer = useCleanups();

@@ -11,7 +11,7 @@ import { itemsSpec, rows, setupRegionDb, testRegions } from "./helpers.ts";
 import { apply, history } from "./sql-history.ts";
 import type { Op } from "./sql-history.ts";
 
-// Contract §1.2-1.5 on the real merge SQL: random plain-SQL histories in three regions, state
+// SPEC.md invariants 2-5 on the real merge SQL: random plain-SQL histories in three regions, state
 // slices delivered to the other regions in random order, chunked, with duplicates and a partial
 // exchange mid-history; afterwards every region's rows are identical and counters exact.
 const CLUSTERS = ["us-east", "eu-west", "ap-south"];

@@ -23,7 +23,7 @@ import { itemsSpec, setupRegionDb, testRegions } from "./helpers.ts";
 import { apply, history } from "./sql-history.ts";
 import type { Op } from "./sql-history.ts";
 
-// Contract §1.10 on the real SQL: region 0 loses the history it wrote after a snapshot (as a
+// SPEC.md invariant 10 on the real SQL: region 0 loses the history it wrote after a snapshot (as a
 // restore or a promoted asynchronous standby would) after that history reached its peers; it
 // starts a new incarnation, writes on, is repaired from its peers, and every region ends
 // identical with counters equal to every increment ever committed. Without the new incarnation

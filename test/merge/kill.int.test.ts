@@ -20,7 +20,7 @@ import {
   testRegions,
 } from "./helpers.ts";
 
-// Contract §1.6: kill -9 of the merger mid-batch, restart, nothing lost and nothing counted twice.
+// SPEC.md invariant 6: kill -9 of the merger mid-batch, restart, nothing lost, nothing counted twice.
 const defer = useCleanups();
 
 /** Resolves when the child has exited, also when it already had (a listener added then would never fire). */

@@ -21,8 +21,8 @@ import {
   testRegions,
 } from "./helpers.ts";
 
-// Contract §1.10: bad messages go to the dead-letter topic with their reason, are counted, and
-// consumption continues; heartbeats keep the lag of an idle origin fresh; conflict retention.
+// SPEC.md invariant 11: bad messages go to the dead-letter topic with their reason, are counted,
+// and consumption continues; heartbeats keep the lag of an idle origin fresh; conflict retention.
 const defer = useCleanups();
 
 it("poison messages land in the DLQ with reasons and do not stop consumption", async () => {
