@@ -1,4 +1,4 @@
-import type { PoolClient } from "pg";
+import type { Pool, PoolClient } from "pg";
 import type { Envelope, RowsEnvelope } from "@georep/contract";
 import type {
   BatchControls,
@@ -6,13 +6,23 @@ import type {
   ConsumedMessage,
   DeadLetterRecord,
 } from "@georep/kafka";
-import type { MergeResult } from "./merge-transaction.ts";
-import type { BatchProcessorDeps } from "./batch.ts";
+import type { Logger } from "@georep/observability";
+import type { MergeResult, MergeTransaction } from "./merge-transaction.ts";
 import { isDataError, MergeError } from "./errors.ts";
 import type { BatchContext } from "./errors.ts";
 import type { GroupRunner } from "./group-commit.ts";
 import type { MergerDeadLetterReason } from "./routing.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
+
+/** What merging a batch needs; the batch processor's deps (batch.ts) extend it. */
+export interface BatchMergeDeps {
+  readonly pool: Pool;
+  readonly mergeTransaction: MergeTransaction;
+  readonly deadLetter: (records: readonly DeadLetterRecord[]) => Promise<void>;
+  readonly logger: Logger;
+  readonly transientRetries: number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
 
 export interface Dead {
   readonly message: ConsumedMessage;
@@ -35,7 +45,7 @@ export const toDeadLetter = (dlq: string, batch: ConsumedBatch, d: Dead): DeadLe
 
 /** Runs `work` on a pooled connection; a connection that failed in a way that may have broken it is discarded. */
 async function withClient<T>(
-  deps: BatchProcessorDeps,
+  deps: BatchMergeDeps,
   work: (c: PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await deps.pool.connect();
@@ -53,7 +63,7 @@ async function withClient<T>(
 
 /** Several partitions' batches, their envelopes and progress rows, in one transaction. */
 export const groupRunner =
-  (deps: BatchProcessorDeps): GroupRunner =>
+  (deps: BatchMergeDeps): GroupRunner =>
   (items) =>
     withClient(deps, (client) =>
       deps.mergeTransaction.run(
@@ -75,11 +85,7 @@ export interface SoloBatch {
  * One partition's batch in its own transaction. When PostgreSQL refuses the data (class 22/23),
  * the envelopes are merged one by one and the refused ones dead-lettered as `rejected`.
  */
-async function mergeOnce(
-  deps: BatchProcessorDeps,
-  dlq: string,
-  b: SoloBatch,
-): Promise<MergeResult> {
+async function mergeOnce(deps: BatchMergeDeps, dlq: string, b: SoloBatch): Promise<MergeResult> {
   const context: Partial<BatchContext> = {
     topic: b.batch.topic,
     partition: b.batch.partition,
@@ -124,7 +130,7 @@ async function mergeOnce(
 
 /** mergeOnce, retried with backoff after a lost connection or similar transient failure. */
 export async function mergeAlone(
-  deps: BatchProcessorDeps,
+  deps: BatchMergeDeps,
   dlq: string,
   b: SoloBatch,
   controls: BatchControls,

@@ -1,4 +1,3 @@
-import type { Pool } from "pg";
 import type { Envelope, RowsEnvelope } from "@georep/contract";
 import { deadLetterTopic } from "@georep/contract";
 import type {
@@ -8,10 +7,9 @@ import type {
   ConsumedMessage,
   DeadLetterRecord,
 } from "@georep/kafka";
-import type { Logger, WallClock } from "@georep/observability";
-import type { MergeTransaction } from "./merge-transaction.ts";
+import type { WallClock } from "@georep/observability";
 import { groupRunner, mergeAlone, toDeadLetter } from "./batch-merge.ts";
-import type { Dead } from "./batch-merge.ts";
+import type { BatchMergeDeps, Dead } from "./batch-merge.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import type { MergerMetrics } from "./metrics.ts";
 import type { ProgressStore } from "./progress-store.ts";
@@ -19,17 +17,12 @@ import { routeMessage } from "./routing.ts";
 import type { RoutingContext, SourceTopic } from "./routing.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
 
-export interface BatchProcessorDeps {
+/** The pool, merge transaction, dead-letter sink, logger and retry settings come from BatchMergeDeps. */
+export interface BatchProcessorDeps extends BatchMergeDeps {
   readonly routing: RoutingContext;
   readonly sources: ReadonlyMap<string, SourceTopic>;
-  readonly pool: Pool;
-  readonly mergeTransaction: MergeTransaction;
   readonly progress: ProgressStore;
-  readonly deadLetter: (records: readonly DeadLetterRecord[]) => Promise<void>;
   readonly metrics: MergerMetrics;
-  readonly logger: Logger;
-  readonly transientRetries: number;
-  readonly sleep: (ms: number) => Promise<void>;
   /** Wall clock for the end-to-end lag (now − source commit time), injected for tests. */
   readonly clock: WallClock;
   /** Group commit cap: total row slices per grouped transaction (default 20,000). */

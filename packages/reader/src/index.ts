@@ -21,13 +21,8 @@ export type { ShippedMark } from "./prepare/lost-history.ts";
 export { tableCodec, DecodeError } from "./postgres/tuple.ts";
 export type { TableCodec, Tuple } from "./postgres/tuple.ts";
 export { PgoutputDecoder, PgoutputDecodeError } from "./postgres/pgoutput.ts";
-export type {
-  PgoutputMessage,
-  Relation,
-  RelationColumn,
-  TuplePlan,
-  Values,
-} from "./postgres/pgoutput.ts";
+export type { PgoutputMessage, Relation, RelationColumn, TuplePlan } from "./postgres/pgoutput.ts";
+export type { Values } from "./postgres/values.ts";
 export { TupleSpans } from "./postgres/tuple-spans.ts";
 export { tupleToSlice, valuesToSlice } from "./slice/slice.ts";
 export { rowWriter, frameRowWriter } from "./slice/slice-json.ts";

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import type { Values } from "../src/postgres/pgoutput.ts";
+import type { Values } from "../src/postgres/values.ts";
 import { codec } from "./fixtures.ts";
 
 /** Text of any kind: escapes, controls, multi-byte, astral and lone surrogates. */

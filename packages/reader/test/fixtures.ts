@@ -1,6 +1,6 @@
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
 import { tableCodec } from "../src/postgres/tuple.ts";
-import type { Values } from "../src/postgres/pgoutput.ts";
+import type { Values } from "../src/postgres/values.ts";
 import type { Tuple } from "../src/postgres/tuple.ts";
 
 export const codec = tableCodec(stateLayout(parseTableSpec(countingResultsSpec)));

@@ -1,5 +1,5 @@
 import { PgoutputDecoder } from "../src/postgres/pgoutput.ts";
-import type { Values } from "../src/postgres/pgoutput.ts";
+import type { Values } from "../src/postgres/values.ts";
 import { relationPlanner } from "../src/postgres/tuple.ts";
 import type { RelationPlan } from "../src/postgres/tuple.ts";
 import type { TupleSpans } from "../src/postgres/tuple-spans.ts";

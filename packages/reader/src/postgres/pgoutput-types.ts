@@ -1,6 +1,7 @@
 // The messages of pgoutput protocol v1 as our decoder (pgoutput.ts) returns them.
 import type { Lsn } from "./lsn.ts";
 import type { TupleSpans } from "./tuple-spans.ts";
+import type { Values } from "./values.ts";
 
 export interface RelationColumn {
   readonly name: string;
@@ -24,8 +25,6 @@ export interface TuplePlan {
   readonly width: number;
   readonly slots: Int32Array;
 }
-
-export type Values = (string | null | undefined)[];
 
 export type PgoutputMessage<P extends TuplePlan> =
   | {

@@ -8,23 +8,12 @@
 // are walked (framing checked) but not decoded. Values stay PostgreSQL text: `null` is SQL NULL,
 // `undefined` an unchanged TOAST value (or a column the relation lacks).
 import { Cursor, PgoutputDecodeError } from "./pgoutput-cursor.ts";
-import type {
-  PgoutputMessage,
-  Relation,
-  RelationColumn,
-  TuplePlan,
-  Values,
-} from "./pgoutput-types.ts";
+import type { PgoutputMessage, Relation, RelationColumn, TuplePlan } from "./pgoutput-types.ts";
 import { NULL_SPAN, TupleSpans } from "./tuple-spans.ts";
+import type { Values } from "./values.ts";
 
 export { PgoutputDecodeError } from "./pgoutput-cursor.ts";
-export type {
-  PgoutputMessage,
-  Relation,
-  RelationColumn,
-  TuplePlan,
-  Values,
-} from "./pgoutput-types.ts";
+export type { PgoutputMessage, Relation, RelationColumn, TuplePlan } from "./pgoutput-types.ts";
 
 interface Known<P> {
   readonly relation: Relation;

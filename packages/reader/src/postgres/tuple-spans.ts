@@ -1,4 +1,4 @@
-import type { Values } from "./pgoutput-types.ts";
+import type { Values } from "./values.ts";
 
 /** `start` of a slot whose value is SQL NULL. */
 export const NULL_SPAN = -1;

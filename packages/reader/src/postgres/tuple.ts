@@ -1,6 +1,7 @@
 import { ENGINE_SCHEMA, stateColumnNames } from "@georep/schema";
 import type { StateLayout } from "@georep/schema";
-import type { Relation, TuplePlan, Values } from "./pgoutput.ts";
+import type { Relation, TuplePlan } from "./pgoutput.ts";
+import type { Values } from "./values.ts";
 import type { TupleSpans } from "./tuple-spans.ts";
 
 /**

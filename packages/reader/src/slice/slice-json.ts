@@ -6,7 +6,7 @@
 import type { WrittenRow } from "../stream/coalesce.ts";
 import { JsonArena } from "./json-arena.ts";
 import type { ShipRow } from "../sink.ts";
-import type { Values } from "../postgres/pgoutput.ts";
+import type { Values } from "../postgres/values.ts";
 import { deleteBase } from "./slice.ts";
 import { DecodeError } from "../postgres/tuple.ts";
 import type { TableCodec } from "../postgres/tuple.ts";

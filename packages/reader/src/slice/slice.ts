@@ -1,6 +1,6 @@
 import type { RowSlice } from "@georep/contract";
 import { componentColumns } from "@georep/schema";
-import type { Values } from "../postgres/pgoutput.ts";
+import type { Values } from "../postgres/values.ts";
 import { DecodeError } from "../postgres/tuple.ts";
 import type { TableCodec, Tuple } from "../postgres/tuple.ts";
 

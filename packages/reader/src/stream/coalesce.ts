@@ -1,5 +1,5 @@
 import type { RowSlice } from "@georep/contract";
-import type { Values } from "../postgres/pgoutput.ts";
+import type { Values } from "../postgres/values.ts";
 import type { ShipRow } from "../sink.ts";
 import { sliceToValues } from "../slice/slice.ts";
 import type { TableCodec } from "../postgres/tuple.ts";

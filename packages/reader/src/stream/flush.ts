@@ -7,7 +7,7 @@
 import type { Logger } from "@georep/observability";
 import type { Ledger } from "./ledger.ts";
 import type { CaptureBatch, CaptureSink, ShipRow } from "../sink.ts";
-import type { Values } from "../postgres/pgoutput.ts";
+import type { Values } from "../postgres/values.ts";
 import { rowWriter } from "../slice/slice-json.ts";
 import type { Tuple } from "../postgres/tuple.ts";
 import type { CoalescedRow, ValuesRow } from "./coalesce.ts";

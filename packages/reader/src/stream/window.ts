@@ -9,7 +9,7 @@ import type { CoalescedRow, WrittenRow } from "./coalesce.ts";
 import { createCoalescer } from "./coalesce.ts";
 import type { Lsn } from "../postgres/lsn.ts";
 import { ZERO_LSN, maxLsn } from "../postgres/lsn.ts";
-import type { Values } from "../postgres/pgoutput.ts";
+import type { Values } from "../postgres/values.ts";
 import type { TableCodec } from "../postgres/tuple.ts";
 
 export interface WindowCut {

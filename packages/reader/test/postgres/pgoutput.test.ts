@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PgoutputDecodeError, PgoutputDecoder } from "../../src/postgres/pgoutput.ts";
-import type { PgoutputMessage, Relation, TuplePlan, Values } from "../../src/postgres/pgoutput.ts";
+import type { PgoutputMessage, Relation, TuplePlan } from "../../src/postgres/pgoutput.ts";
+import type { Values } from "../../src/postgres/values.ts";
 import { NULL_SPAN, UNKNOWN_SPAN } from "../../src/postgres/tuple-spans.ts";
 import { Bytes, UNCHANGED, relationFrame, xlogData } from "../pgoutput-bytes.ts";
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { frameRowWriter, rowWriter } from "../../src/slice/slice-json.ts";
 import type { ShipRow } from "../../src/sink.ts";
 import { DecodeError } from "../../src/postgres/tuple.ts";
-import type { Values } from "../../src/postgres/pgoutput.ts";
+import type { Values } from "../../src/postgres/values.ts";
 import { completeRow } from "../arbitraries.ts";
 import { codec, stateValues } from "../fixtures.ts";
 import { insertFrame, stateDecoder } from "../frames.ts";

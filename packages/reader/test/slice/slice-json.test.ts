@@ -4,7 +4,7 @@ import { ENVELOPE_VERSION, decodeEnvelope, rowSliceSchema } from "@georep/contra
 import { rowWriter } from "../../src/slice/slice-json.ts";
 import { valuesToSlice } from "../../src/slice/slice.ts";
 import { DecodeError } from "../../src/postgres/tuple.ts";
-import type { Values } from "../../src/postgres/pgoutput.ts";
+import type { Values } from "../../src/postgres/values.ts";
 import type { ShipRow } from "../../src/sink.ts";
 import { completeRow } from "../arbitraries.ts";
 import { codec, stateValues } from "../fixtures.ts";
