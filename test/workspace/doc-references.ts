@@ -1,5 +1,38 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+
+/**
+ * A test of whether a repository path is git-ignored (a build output such as
+ * `tools/kafka/target/`: a document may name it though a fresh checkout lacks it), read from the
+ * root's .gitignore. Covers the forms georep uses: `dir/`, `a/b/`, `*.log`.
+ */
+export function gitIgnored(root: string): (path: string) => boolean {
+  const patterns = readFileSync(join(root, ".gitignore"), "utf8")
+    .split("\n")
+    .map((line) => line.trim().replace(/\/$/, ""))
+    .filter((line) => line !== "" && !line.startsWith("#"));
+  return (path) => {
+    const segments = path.replace(/\/$/, "").split("/");
+    return patterns.some((p) => {
+      if (p.startsWith("*")) return path.endsWith(p.slice(1));
+      if (p.includes("/")) return path === p || path.startsWith(`${p}/`);
+      return segments.includes(p);
+    });
+  };
+}
+
+/** Every Markdown file the repository has, relative to `root`, git-ignored folders left out. */
+export function markdownFiles(root: string): string[] {
+  const ignored = gitIgnored(root);
+  const walk = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+      const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+      if (entry.name === ".git" || ignored(path)) return [];
+      if (entry.isDirectory()) return walk(path);
+      return entry.name.endsWith(".md") ? [path] : [];
+    });
+  return walk("");
+}
 
 /** Link targets in Markdown: inline links and images, reference definitions, HTML href/src. */
 const LINKS = [
@@ -24,7 +57,8 @@ function expandBraces(path: string): string[] {
 /**
  * What in one document would send a reader outside the repository, or nowhere: a mention of
  * `../shared`, a link with a local scheme, a relative link that leaves the repository or names a
- * missing file, a quoted repository path that does not exist, a Markdown file named in prose
+ * missing file, a quoted repository path that does not exist (unless git-ignored: a build
+ * output), a Markdown file named in prose
  * that the repository does not have (`markdownFiles`: the paths of those it has). Web links
  * (http, https, mailto) and anchors are fine. `file` is the document's path relative to `root`.
  */
@@ -35,6 +69,7 @@ export function referenceProblems(
   markdownFiles: readonly string[],
 ): string[] {
   const problems: string[] = [];
+  const ignored = gitIgnored(root);
   if (text.includes("../shared")) problems.push(`${file}: mentions ../shared`);
   for (const m of text.matchAll(MARKDOWN_NAMES)) {
     const name = m[1] ?? "";
@@ -63,7 +98,7 @@ export function referenceProblems(
     const quoted = m[1] ?? "";
     if (/[*<]/.test(quoted)) continue; // a pattern or a placeholder, not a path
     for (const path of expandBraces(quoted.replace(/[:#].*$/, "")))
-      if (!existsSync(join(root, path)))
+      if (!existsSync(join(root, path)) && !ignored(path))
         problems.push(`${file}: names ${path}, which does not exist`);
   }
   return problems;
