@@ -7,6 +7,8 @@ import type {
   DeadLetterRecord,
 } from "@georep/kafka";
 import type { Logger } from "@georep/observability";
+import { backoffDelay } from "@georep/retry";
+import type { Backoff } from "@georep/retry";
 import type { MergeResult, MergeTransaction } from "./merge-transaction.ts";
 import { isDataError, MergeError } from "./errors.ts";
 import type { BatchContext } from "./errors.ts";
@@ -128,6 +130,9 @@ async function mergeOnce(deps: BatchMergeDeps, dlq: string, b: SoloBatch): Promi
   });
 }
 
+/** Delays between attempts of a batch that failed transiently. */
+const TRANSIENT_BACKOFF: Backoff = { initialMs: 200, maxMs: 5_000 };
+
 /** mergeOnce, retried with backoff after a lost connection or similar transient failure. */
 export async function mergeAlone(
   deps: BatchMergeDeps,
@@ -150,7 +155,7 @@ export async function mergeAlone(
         { err: error, attempt, topic: b.batch.topic, partition: b.batch.partition },
         "merge failed transiently; retrying the batch",
       );
-      await deps.sleep(Math.min(5000, 100 * 2 ** attempt));
+      await deps.sleep(backoffDelay(TRANSIENT_BACKOFF, attempt - 1));
       await controls.heartbeat();
     }
   }

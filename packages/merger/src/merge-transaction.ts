@@ -3,6 +3,7 @@
 // serialization failure (40001). Used by the merger's batches and by repair.
 import type { ClientBase } from "pg";
 import type { Logger } from "@georep/observability";
+import { backoffDelay } from "@georep/retry";
 import type { StateLayout, TableSpec } from "@georep/schema";
 import { sqlStateOf, stateLayout } from "@georep/schema";
 import { MergeError, isRetriableSqlState } from "./errors.ts";
@@ -20,7 +21,9 @@ export interface MergeTransactionOptions {
   readonly tables: readonly TableSpec[];
   readonly logger: Logger;
   readonly maxAttempts?: number;
+  /** First retry delay (ms, default 20); each retry doubles it, up to backoffMaxMs (default 2,000). */
   readonly backoffMs?: number;
+  readonly backoffMaxMs?: number;
   /** Waits between attempts; injectable for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -58,7 +61,7 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
   const layouts = new Map([...compiled].map(([name, c]) => [name, c.layout]));
   const prepared = new WeakMap<ClientBase, true>();
   const maxAttempts = options.maxAttempts ?? 8;
-  const backoffMs = options.backoffMs ?? 20;
+  const backoff = { initialMs: options.backoffMs ?? 20, maxMs: options.backoffMaxMs ?? 2_000 };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
   /**
@@ -121,9 +124,9 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
         } catch (error) {
           const state = sqlStateOf(error);
           if (isRetriableSqlState(state) && attempt < maxAttempts) {
-            const wait = backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+            const wait = backoffDelay(backoff, attempt - 1);
             options.logger.warn(
-              { ...context, sqlState: state, attempt, waitMs: Math.round(wait), step: step.name },
+              { ...context, sqlState: state, attempt, waitMs: wait, step: step.name },
               "merge transaction conflicted; retrying",
             );
             await sleep(wait);

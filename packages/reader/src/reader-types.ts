@@ -1,4 +1,5 @@
 import type { Logger, Metrics, WallClock } from "@georep/observability";
+import type { Backoff } from "@georep/retry";
 import type { TableSpec } from "@georep/schema";
 import type { CaptureSink } from "./sink.ts";
 import type { ShippedMark } from "./prepare/lost-history.ts";
@@ -18,7 +19,8 @@ export interface ReaderOptions {
   readonly heartbeatIntervalMs: number;
   readonly statusIntervalMs: number;
   readonly resyncBatchRows: number;
-  readonly backoff: { readonly initialMs: number; readonly maxMs: number };
+  /** Delays before restarting replication after a failure. */
+  readonly backoff: Backoff;
   /** What this region's topic says it shipped last, read at capture start (see lost-history.ts). */
   readonly shipped?: () => ShippedMark | undefined;
 }

@@ -6,6 +6,7 @@
 //   streaming ──error / disconnect / handler throw / re-read failure──▶ backoff ──▶ preparing
 //   any ──stop()──▶ stopping (flush, wait for Kafka, ack durable) ──▶ stopped
 import pg from "pg";
+import { backoffDelay } from "@georep/retry";
 import { stateLayout } from "@georep/schema";
 import { isSlotInvalidated } from "./errors.ts";
 import { startFlushLoop } from "./stream/flush.ts";
@@ -137,7 +138,7 @@ export function createReader(o: ReaderOptions): Reader {
         invalidated = isSlotInvalidated(error);
         s.lastError = error instanceof Error ? error.message : String(error);
         m.restarts.inc();
-        const delay = Math.min(o.backoff.maxMs, o.backoff.initialMs * 2 ** attempt);
+        const delay = backoffDelay(o.backoff, attempt);
         attempt += 1;
         log.warn(
           { err: error, delayMs: delay, durable: formatLsn(ledger.durable), invalidated },

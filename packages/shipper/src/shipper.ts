@@ -11,6 +11,8 @@ import type { KafkaClient, ProducerRecord } from "@georep/kafka";
 import { originTopic, zoneTopic } from "@georep/contract";
 import type { Logger, Metrics } from "@georep/observability";
 import type { CaptureBatch, CaptureSink } from "@georep/reader";
+import { backoffDelay } from "@georep/retry";
+import type { Backoff } from "@georep/retry";
 import { createInflightWindow } from "./inflight.ts";
 import { routeBatch } from "./route.ts";
 import { shipperMetrics } from "./shipper-metrics.ts";
@@ -25,7 +27,7 @@ export interface ShipperOptions {
   readonly maxBatchMessages: number;
   readonly maxMessageBytes: number;
   readonly compression: "none" | "gzip";
-  readonly retry: { readonly initialMs: number; readonly maxMs: number };
+  readonly retry: Backoff;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -89,7 +91,7 @@ export function createShipper(o: ShipperOptions): Shipper {
         s.sendFailures += 1;
         m.failures.inc();
         if (closed && attempt > 0) throw error instanceof Error ? error : new Error(String(error));
-        const delay = Math.min(o.retry.maxMs, o.retry.initialMs * 2 ** attempt);
+        const delay = backoffDelay(o.retry, attempt);
         log.warn(
           { err: error, attempt, delayMs: delay, messages: records.length },
           "kafka send failed; retrying the same records",

@@ -12,9 +12,14 @@ import { setTimeout as delay } from "node:timers/promises";
 import pg from "pg";
 import { GroundTruth, writeReport } from "@georep/camera-service";
 import type { CountReport } from "@georep/camera-service";
+import { backoffDelay } from "@georep/retry";
+import type { Backoff } from "@georep/retry";
 import { waitFor } from "@georep/testkit";
 import { addTotals } from "./totals.ts";
 import type { KeyTotals } from "./totals.ts";
+
+/** Delays after a refused or failed write (reset by a commit), and after one in doubt. */
+const WRITER_BACKOFF: Backoff = { initialMs: 10, maxMs: 200 };
 
 export interface WriterOptions {
   readonly region: string;
@@ -123,7 +128,7 @@ export function startWriter(o: WriterOptions): DrillWriter {
   };
   const worker = async (): Promise<void> => {
     let report = nextReport();
-    let backoff = 10;
+    let failures = 0;
     while (!stopped) {
       if (paused) {
         await resumed;
@@ -133,19 +138,19 @@ export function startWriter(o: WriterOptions): DrillWriter {
       switch (outcome) {
         case "committed":
           report = nextReport();
-          backoff = 10;
+          failures = 0;
           if ((o.paceMs ?? 0) > 0) await delay(o.paceMs);
           break;
         case "in-doubt":
           inDoubt.record(report);
           report = nextReport();
-          await delay(backoff);
+          await delay(backoffDelay(WRITER_BACKOFF, failures));
           break;
         case "refused":
         case "failed":
           counts[outcome] += 1;
-          await delay(backoff);
-          backoff = Math.min(backoff * 2, 200);
+          await delay(backoffDelay(WRITER_BACKOFF, failures));
+          failures += 1;
           break;
       }
     }

@@ -1,0 +1,2 @@
+export { backoffDelay } from "./backoff.ts";
+export type { Backoff } from "./backoff.ts";
