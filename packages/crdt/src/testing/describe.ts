@@ -1,7 +1,7 @@
 import { describe, it } from "vitest";
 import { checkProperty } from "./check.ts";
 import { lawProperties } from "./laws.ts";
-import type { CrdtLaws } from "./laws.ts";
+import type { CrdtLaws } from "./crdt-laws.ts";
 
 /**
  * Registers one vitest test per law for `laws`, under `describe("<name> laws")`. Each test runs

@@ -2,7 +2,8 @@
 // any package that builds on the CRDT core (run your own state type through describeLaws).
 export { describeLaws } from "./describe.ts";
 export { lawProperties } from "./laws.ts";
-export type { CrdtLaws, LawName, ReplicaContext } from "./laws.ts";
+export type { CrdtLaws, ReplicaContext } from "./crdt-laws.ts";
+export type { LawName } from "./laws.ts";
 export { NETWORK_REGIONS, networkScenario, simulateNetwork } from "./network.ts";
 export type { NetworkOutcome, NetworkScenario, NetworkStep } from "./network.ts";
 export { PropertyFailure, checkProperty, replayCommand } from "./check.ts";

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { createHlc } from "../hlc.ts";
 import type { Hlc } from "../hlc.ts";
 import { structuralEqual } from "./equal.ts";
-import type { CrdtLaws } from "./laws.ts";
+import type { CrdtLaws } from "./crdt-laws.ts";
 
 // A seeded random network between replicas, in the spirit of yjs' tests. Every random choice is
 // part of the generated scenario, so fast-check's seed replays it and shrinks it. Replicas apply

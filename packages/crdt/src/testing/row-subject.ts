@@ -7,7 +7,7 @@ import { deleteRow, incrementRowCounter, insertRow, writeRowRegister } from "../
 import { viewRow } from "../row-view.ts";
 import type { RowPolicy, RowView } from "../row-view.ts";
 import { G_COLUMNS, HOME_COLUMN, PN_COLUMNS, REGISTER_COLUMNS, rowArb } from "./arbitraries.ts";
-import type { CrdtLaws, ReplicaContext } from "./laws.ts";
+import type { CrdtLaws, ReplicaContext } from "./crdt-laws.ts";
 import { NETWORK_REGIONS } from "./network.ts";
 import { amount, registerValueArb } from "./subjects.ts";
 

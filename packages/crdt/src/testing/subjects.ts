@@ -21,7 +21,7 @@ import {
 import type { PNCounter } from "../pncounter.ts";
 import { deltaGCounter, deltaPNCounter } from "../delta.ts";
 import { gcounterArb, lwwArb, pncounterArb } from "./arbitraries.ts";
-import type { CrdtLaws } from "./laws.ts";
+import type { CrdtLaws } from "./crdt-laws.ts";
 
 // The counters and the register, described for the law harness with their real functions (rows: row-subject.ts).
 
