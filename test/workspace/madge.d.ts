@@ -9,6 +9,7 @@ declare module "madge" {
     excludeRegExp?: RegExp[];
     detectiveOptions?: { ts?: { skipTypeImports?: boolean }; tsx?: { skipTypeImports?: boolean } };
   }
+  // eslint-disable-next-line import-x/no-default-export -- describes madge's own default export
   export default function madge(
     path: string | string[],
     config?: MadgeConfig,
