@@ -10,7 +10,6 @@ const root = findRepoRoot();
  * Dangling entries whose package.json belongs to another owner and is being fixed there. The list
  * only shrinks: the last test fails as soon as an entry here exists again, so it is removed then.
  */
-const AWAITING_OWNER = new Set(["apps/camera-service/package.json exports[./testing]"]);
 
 /** Every file path a manifest points at: "exports" (any nesting of conditions), "main", "bin". */
 function targets(manifest: Record<string, unknown>): Array<{ field: string; path: string }> {
@@ -54,14 +53,7 @@ describe("workspace package.json files", () => {
   });
 
   it("point their exports, main and bin only at files that exist", () => {
-    const missing = dangling()
-      .filter(({ entry }) => !AWAITING_OWNER.has(entry))
-      .map(({ entry, target }) => `${entry}: ${target}`);
+    const missing = dangling().map(({ entry, target }) => `${entry}: ${target}`);
     expect(missing, "remove the entry, or add the file if something imports it").toEqual([]);
-  });
-
-  it("await an owner's fix only for entries that still dangle", () => {
-    const still = new Set(dangling().map(({ entry }) => entry));
-    expect([...AWAITING_OWNER].filter((entry) => !still.has(entry))).toEqual([]);
   });
 });

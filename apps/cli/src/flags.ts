@@ -3,7 +3,7 @@
 // `--since-minutes`); each message says the fix.
 import { z } from "zod";
 import { wholeNumberFlag } from "@georep/command-line";
-import { regionIdSchema } from "@georep/schema";
+import { regionIdSchema } from "@georep/contract";
 
 const json = z.boolean().default(false);
 const config = z.string().min(1, { message: "needs a file, e.g. --config us-east.json" });

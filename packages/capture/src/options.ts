@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { regionIdSchema } from "@georep/schema";
+import { regionIdSchema } from "@georep/contract";
 import { CaptureConfigError } from "./errors.ts";
 
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);

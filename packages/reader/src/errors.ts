@@ -28,9 +28,6 @@ export class SlotInvalidatedError extends ReaderError {
   override readonly name = "SlotInvalidatedError";
 }
 
-// Defined once in @georep/schema; still exported here because the reader's index names it.
-export { sqlStateOf };
-
 /**
  * PostgreSQL reports an invalidated slot as SQLSTATE 55000 with this text. 55000 alone is not
  * enough: "replication slot is active for PID" shares it and must only be retried.

@@ -13,7 +13,7 @@ export {
   maxLsn,
   lsnFromBigInt,
 } from "./postgres/lsn.ts";
-export { ReaderError, SlotInvalidatedError, isSlotInvalidated, sqlStateOf } from "./errors.ts";
+export { ReaderError, SlotInvalidatedError, isSlotInvalidated } from "./errors.ts";
 export { createReader } from "./reader.ts";
 export type { Reader, ReaderOptions, ReaderStatus } from "./reader-types.ts";
 export type { CaptureBatch, CaptureSink, ShipRow } from "./sink.ts";

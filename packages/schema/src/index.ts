@@ -2,7 +2,6 @@ export { SpecError, InstallError } from "./errors.ts";
 export { sqlStateOf } from "./sqlstate.ts";
 export { identifierSchema, quoteIdent, quoteLiteral } from "./identifiers.ts";
 // Defined in @georep/contract; re-exported for callers that read their config through this package.
-export { regionIdSchema } from "@georep/contract";
 export { parseTableSpec, tableSpecSchema } from "./table-spec.ts";
 export type { TableSpec, TableSpecInput, ColumnSpec, KeyColumnSpec } from "./table-spec.ts";
 export { parseInstallConfig } from "./install-config.ts";
