@@ -111,6 +111,6 @@ export type {
   EncodedStamp,
 } from "./codec-encode.ts";
 export { STATE_ROW_MERGE, mergeStateRow, takesIncoming, topStamp } from "./state-row.ts";
-export type { StateMergeRule, StateRegister, StateRow, StateRowField } from "./state-row.ts";
+export type { StateMergeRule, StateRegister, StateRow, StateRowField, Taken } from "./state-row.ts";
 export { applyCameraUpload, createCameraCounter } from "./camera.ts";
 export type { CameraChange, CameraCounter, CameraStore, CameraUpload } from "./camera.ts";

@@ -68,12 +68,21 @@ function zoneAbove(incoming: string | null, current: string | null): boolean {
   return incoming !== null && (current === null || incoming > current);
 }
 
-const rule = {
-  max: (incoming: bigint | null, current: bigint | null): boolean =>
-    takesIncoming(incoming, current),
-  newer: (incoming: bigint | null, current: bigint | null): boolean =>
-    takesIncoming(incoming, current),
-} satisfies Record<Exclude<StateMergeRule, "follows-newest">, unknown>;
+/**
+ * What a rule takes from the incoming side of one field: its pair (`newer`: the deciding stamp
+ * and what goes with it), its number alone (`max`), or nothing. The SQL upsert makes the same
+ * three choices per rule (greatest() for `max`, a CASE over every carried column for `newer`).
+ */
+export type Taken = "pair" | "number" | "nothing";
+
+export function decide(
+  rule: Exclude<StateMergeRule, "follows-newest">,
+  incoming: bigint | null,
+  current: bigint | null,
+): Taken {
+  if (!takesIncoming(incoming, current)) return "nothing";
+  return rule === "newer" ? "pair" : "number";
+}
 
 /**
  * Folds `next` into `into` (same key and replica), in place: the merger folds a batch's slices
@@ -84,15 +93,17 @@ export function mergeStateRow(into: StateRow, next: StateRow): void {
   const intoTop = topStamp(into);
   if (nextTop > intoTop || (nextTop === intoTop && zoneAbove(next.zone, into.zone)))
     into.zone = next.zone;
-  const component = rule[STATE_ROW_MERGE.component];
   for (const [c, v] of next.counters)
-    if (component(v, into.counters.get(c) ?? 0n)) into.counters.set(c, v);
-  const register = rule[STATE_ROW_MERGE.register];
-  for (const [c, r] of next.registers)
-    if (register(r.t, into.registers.get(c)?.t ?? null)) into.registers.set(c, r);
-  if (rule[STATE_ROW_MERGE.insert](next.ins, into.ins)) into.ins = next.ins;
-  if (rule[STATE_ROW_MERGE.delete](next.del, into.del)) {
-    into.del = next.del;
-    into.delBase = next.delBase;
+    if (decide(STATE_ROW_MERGE.component, v, into.counters.get(c) ?? 0n) !== "nothing")
+      into.counters.set(c, v);
+  for (const [c, r] of next.registers) {
+    const cur = into.registers.get(c);
+    const taken = decide(STATE_ROW_MERGE.register, r.t, cur?.t ?? null);
+    if (taken === "pair") into.registers.set(c, r);
+    else if (taken === "number") into.registers.set(c, { v: cur?.v ?? null, t: r.t });
   }
+  if (decide(STATE_ROW_MERGE.insert, next.ins, into.ins) !== "nothing") into.ins = next.ins;
+  const del = decide(STATE_ROW_MERGE.delete, next.del, into.del);
+  if (del !== "nothing") into.del = next.del;
+  if (del === "pair") into.delBase = next.delBase;
 }

@@ -6,7 +6,7 @@ import type { Logger } from "@georep/observability";
 import { backoffDelay } from "@georep/retry";
 import type { StateLayout, TableSpec } from "@georep/schema";
 import { sqlStateOf, stateLayout } from "@georep/schema";
-import { MergeError, isRetriableSqlState } from "./errors.ts";
+import { MergeError, MergerConfigError, isRetriableSqlState } from "./errors.ts";
 import { mergeCallSql, mergeFunctionSql } from "./sql/merge-function.ts";
 import { progressParams, UPSERT_PROGRESS_SQL } from "./sql/progress.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
@@ -21,7 +21,7 @@ export interface MergeTransactionOptions {
   readonly tables: readonly TableSpec[];
   readonly logger: Logger;
   readonly maxAttempts?: number;
-  /** First retry delay (ms, default 20); each retry doubles it, up to backoffMaxMs (default 2,000). */
+  /** First retry delay (ms, default 20); each retry doubles it, up to backoffMaxMs (default max(2,000, backoffMs)). */
   readonly backoffMs?: number;
   readonly backoffMaxMs?: number;
   /** Waits between attempts; injectable for tests. */
@@ -61,7 +61,7 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
   const layouts = new Map([...compiled].map(([name, c]) => [name, c.layout]));
   const prepared = new WeakMap<ClientBase, true>();
   const maxAttempts = options.maxAttempts ?? 8;
-  const backoff = { initialMs: options.backoffMs ?? 20, maxMs: options.backoffMaxMs ?? 2_000 };
+  const backoff = backoffOf(options);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
   /**
@@ -144,3 +144,19 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
 }
 
 export type { ProgressEntry };
+
+/**
+ * The retry delays: doubling from backoffMs up to backoffMaxMs, whose default grows with a first
+ * delay above it (a 5 s first delay must not make every retry fail on its bounds).
+ * @throws MergerConfigError when backoffMaxMs is below backoffMs.
+ */
+function backoffOf(options: MergeTransactionOptions): { initialMs: number; maxMs: number } {
+  const initialMs = options.backoffMs ?? 20;
+  const maxMs = options.backoffMaxMs ?? Math.max(2_000, initialMs);
+  if (maxMs < initialMs)
+    throw new MergerConfigError(
+      `backoffMaxMs (${maxMs}) is below backoffMs (${initialMs}); raise backoffMaxMs or lower backoffMs`,
+      "backoffMaxMs",
+    );
+  return { initialMs, maxMs };
+}
