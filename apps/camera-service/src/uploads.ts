@@ -20,10 +20,27 @@ export type Metric = (typeof METRICS)[number];
 /** The camera counter's bucket name for a metric of a time bucket: `<metric>+<bucket>`. */
 export const counterName = (metric: Metric, bucket: string): string => `${metric}+${bucket}`;
 
-function parseCounterName(name: string): { metric: Metric; bucket: string } | undefined {
+/** An upload this service cannot apply: a counter name it does not know, or a count too large. */
+export class UploadError extends Error {
+  override readonly name = "UploadError";
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+/** @throws UploadError naming the counter when it is not `<metric>+<bucket>`. */
+function parseCounterName(name: string): { metric: Metric; bucket: string } {
   const at = name.indexOf("+");
-  const metric = METRICS.find((m) => m === name.slice(0, at));
-  return metric === undefined ? undefined : { metric, bucket: name.slice(at + 1) };
+  const metric = at < 0 ? undefined : METRICS.find((m) => m === name.slice(0, at));
+  if (metric === undefined || at === name.length - 1)
+    throw new UploadError(
+      `camera upload: counter '${name}' is not <metric>+<bucket> with a metric of ${METRICS.join(", ")}; name it with counterName()`,
+      `buckets.${name}`,
+    );
+  return { metric, bucket: name.slice(at + 1) };
 }
 
 export const CREATE_UPLOAD_MARKS_SQL = `CREATE TABLE IF NOT EXISTS camera_upload_marks (
@@ -86,7 +103,8 @@ export async function applyUpload(
   ctx: UploadContext,
 ): Promise<UploadResult> {
   // Validates before any database work; the store is read under the camera's lock below.
-  const cameraId = cameraIdOf(payload);
+  const { cameraId, counters } = validated(payload);
+  for (const name of counters) parseCounterName(name);
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
@@ -97,14 +115,13 @@ export async function applyUpload(
     const perBucket = new Map<string, Record<Metric, number>>();
     for (const c of changes) {
       const name = parseCounterName(c.bucket);
-      if (name === undefined) continue;
       const row = perBucket.get(name.bucket) ?? {
         people_in: 0,
         people_out: 0,
         vehicle_in: 0,
         vehicle_out: 0,
       };
-      row[name.metric] += Number(c.after - c.before);
+      row[name.metric] += safeCount(c.after - c.before, c.bucket);
       perBucket.set(name.bucket, row);
       await client.query(
         `INSERT INTO camera_upload_marks (camera_id, counter, applied) VALUES ($1, $2, $3)
@@ -137,8 +154,19 @@ export async function applyUpload(
   }
 }
 
-/** The camera id of a payload, validated by the core (an empty store changes nothing). */
-function cameraIdOf(payload: unknown): string {
+/** The camera id and counter names of a payload, validated by the core (an empty store changes nothing). */
+function validated(payload: unknown): { cameraId: string; counters: string[] } {
   applyCameraUpload(new Map(), payload);
-  return (payload as { cameraId: string }).cameraId;
+  const p = payload as { cameraId: string; buckets: Record<string, unknown> };
+  return { cameraId: p.cameraId, counters: Object.keys(p.buckets) };
+}
+
+/** @throws UploadError when an amount would not be exact as a JS number. */
+function safeCount(n: bigint, counter: string): number {
+  if (n > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new UploadError(
+      `camera upload: counter '${counter}' grew by ${n}, more than one upload may add (2^53 - 1); upload more often`,
+      `buckets.${counter}`,
+    );
+  return Number(n);
 }

@@ -4,7 +4,13 @@ import { createCameraCounter } from "@georep/crdt";
 import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/schema";
 import { createTestDatabase } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
-import { applyUpload, counterName, ensureUploadMarks, writeReport } from "../src/index.ts";
+import {
+  UploadError,
+  applyUpload,
+  counterName,
+  ensureUploadMarks,
+  writeReport,
+} from "../src/index.ts";
 
 // A camera uploads its cumulative counts; a retried, duplicated or concurrent upload must count
 // once, also after the service restarts. The plain increment a service would otherwise write is
@@ -70,6 +76,10 @@ describe("camera uploads through the core's camera API", () => {
       await restarted.end();
     }
     expect(await peopleIn("cam-dup")).toBe(4);
+    const { rows } = await pool.query<{ n: string }>(
+      "SELECT vehicle_in::text AS n FROM counting_results WHERE camera_id = 'cam-dup'",
+    );
+    expect(rows).toEqual([{ n: "1" }]);
   });
 
   it("the old increment statement counts a retry twice", async () => {
@@ -88,13 +98,35 @@ describe("camera uploads through the core's camera API", () => {
     expect(await peopleIn("cam-old")).toBe(10);
   });
 
-  it("refuses a malformed upload naming the field, before touching the database", async () => {
-    await expect(
-      applyUpload(
-        pool,
-        { v: 1, type: "camera-upload", cameraId: "cam-x", buckets: { b: { [REGION]: "-1" } } },
-        ctx,
-      ),
-    ).rejects.toThrow(/buckets/);
+  it("refuses a malformed upload or an unknown counter naming the field, and writes nothing", async () => {
+    const bad = {
+      v: 1,
+      type: "camera-upload",
+      cameraId: "cam-x",
+      buckets: { b: { [REGION]: "-1" } },
+    };
+    await expect(applyUpload(pool, bad, ctx)).rejects.toThrow(/buckets/);
+    const cam = createCameraCounter("cam-x", REGION);
+    cam.record(counterName("people_in", BUCKET), 3);
+    cam.record(`people_inside+${BUCKET}`, 2);
+    await expect(applyUpload(pool, cam.uploadPayload(), ctx)).rejects.toThrow(UploadError);
+    await expect(applyUpload(pool, cam.uploadPayload(), ctx)).rejects.toThrow(
+      /counter 'people_inside\+2026-11-22T10:00:00.000Z' is not <metric>\+<bucket>/,
+    );
+    expect(await peopleIn("cam-x")).toBe(0);
+    const marks = await pool.query("SELECT 1 FROM camera_upload_marks WHERE camera_id = 'cam-x'");
+    expect(marks.rowCount).toBe(0);
+  });
+
+  it("applies an upload again after an attempt that rolled back", async () => {
+    const cam = createCameraCounter("cam-rollback", REGION);
+    cam.record(counterName("people_in", BUCKET), 6);
+    // The first attempt fails inside its transaction (a row the table refuses: bucket not a time).
+    const failing = createCameraCounter("cam-rollback", REGION);
+    failing.record(counterName("people_in", BUCKET), 6);
+    failing.record(counterName("people_out", "not-a-time"), 1);
+    await expect(applyUpload(pool, failing.uploadPayload(), ctx)).rejects.toThrow();
+    await applyUpload(pool, cam.uploadPayload(), ctx);
+    expect(await peopleIn("cam-rollback")).toBe(6);
   });
 });
