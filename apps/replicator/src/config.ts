@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { regionIdSchema } from "@georep/contract";
+import { regionIdSchema, zoneIdSchema } from "@georep/contract";
 import { countingResultsSpec, firstIssue, parseInstallConfig } from "@georep/schema";
 import type { InstallConfig } from "@georep/schema";
 
@@ -20,7 +20,7 @@ const configSchema = z
   .object({
     region: regionIdSchema,
     regions: z
-      .array(z.object({ id: regionIdSchema, zone: z.string().optional() }).strict())
+      .array(z.object({ id: regionIdSchema, zone: zoneIdSchema.optional() }).strict())
       .min(2, {
         message:
           "must list at least two regions (this one and a peer); georep replicates between regions",

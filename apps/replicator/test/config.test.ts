@@ -24,6 +24,11 @@ describe("parseReplicatorConfig", () => {
       "regions.1.id",
       "regions.1.id must be a region id like 'us-east'",
     ],
+    [
+      { ...ok, regions: [{ id: "us-east" }, { id: "eu-west", zone: "eu_central" }] },
+      "regions.1.zone",
+      "regions.1.zone must be a zone id like 'eu'",
+    ],
     [{ ...ok, regions: [{ id: "us-east" }] }, "regions", "at least two regions"],
     [{ ...ok, region: "ap-south" }, "region", "not in regions"],
     [

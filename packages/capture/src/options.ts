@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { regionIdSchema } from "@georep/contract";
+import { regionIdSchema, zoneIdSchema } from "@georep/contract";
 import { CaptureConfigError } from "./errors.ts";
 
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -59,13 +59,7 @@ export const captureConfigSchema = z
     partitions: z.number().int().min(1).max(1_000).default(6),
     replicationFactor: z.number().int().min(1).max(10).default(1),
     /** Residency zones whose topics are created up front (unseen zones are created on first use). */
-    zones: z
-      .array(
-        z
-          .string()
-          .regex(/^[a-z][a-z0-9-]*$/, { message: "a zone is lowercase letters, digits and '-'" }),
-      )
-      .default([]),
+    zones: z.array(zoneIdSchema).default([]),
     options: captureTuningSchema.default(captureTuningSchema.parse({})),
   })
   .strict();

@@ -21,6 +21,7 @@ describe("capture config", () => {
     [{ ...valid, slotName: "Bad-Slot" }, "slotName", "lowercase"],
     [{ ...valid, pgUrl: "http://x" }, "pgUrl", "postgres://"],
     [{ ...valid, kafka: { brokers: ["nohost"] } }, "kafka.brokers.0", "host:port"],
+    [{ ...valid, zones: ["eu_central"] }, "zones.0", "zones.0: must be a zone id like 'eu'"],
     [
       { ...valid, options: { backoffInitialMs: 5_000, backoffMaxMs: 100 } },
       "options.backoffInitialMs",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { regionIdSchema, replicaIdSchema } from "./region-id.ts";
+import { zoneIdSchema } from "./zone-id.ts";
 
 /**
  * The message contract between a region's shipper and every other region's merger.
@@ -24,7 +25,8 @@ export const rowSliceSchema = z
     table: z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/),
     /** Key column -> value in PostgreSQL text form (cast back with the column's type). */
     key: z.record(column, z.string()),
-    zone: z.string().nullable(),
+    /** The row's residency zone (null: none; the row travels on the origin topic). */
+    zone: zoneIdSchema.nullable(),
     /** State component column (e.g. people_in__p) -> this origin's component. */
     counters: z.record(column, decimal),
     /** Register column -> this origin's latest write: text value (null = SQL NULL) and HLC stamp. */

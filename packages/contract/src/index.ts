@@ -7,6 +7,7 @@ export {
   replicaIdPattern,
   replicaIdSchema,
 } from "./region-id.ts";
+export { ZONE_ID_EXPECTED, zoneIdPattern, zoneIdSchema } from "./zone-id.ts";
 export { encodeEnvelope, decodeEnvelope, DEFAULT_MAX_MESSAGE_BYTES } from "./codec.ts";
 export type { DecodeResult, DecodeOptions, DeadLetterReason } from "./codec.ts";
 export {

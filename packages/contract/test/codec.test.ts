@@ -46,6 +46,11 @@ describe("envelope codec", () => {
     ["malformed", Buffer.from(JSON.stringify({ ...rows, lsn: "nope" })), {}],
     [
       "malformed",
+      Buffer.from(JSON.stringify({ ...rows, rows: [{ ...rows.rows[0], zone: "eu.central" }] })),
+      {},
+    ],
+    [
+      "malformed",
       Buffer.from(
         JSON.stringify({ ...rows, rows: [{ ...rows.rows[0], counters: { people_in__p: "-1" } }] }),
       ),

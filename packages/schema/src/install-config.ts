@@ -1,12 +1,11 @@
 import { z } from "zod";
 import { SpecError } from "./errors.ts";
-import { regionIdSchema } from "@georep/contract";
-import { identifierSchema } from "./identifiers.ts";
+import { regionIdSchema, zoneIdSchema } from "@georep/contract";
 import { firstIssue } from "./zod-issue.ts";
 import { parseTableSpec } from "./table-spec.ts";
 import type { TableSpec } from "./table-spec.ts";
 
-const regionSchema = z.object({ id: regionIdSchema, zone: identifierSchema.optional() }).strict();
+const regionSchema = z.object({ id: regionIdSchema, zone: zoneIdSchema.optional() }).strict();
 
 const installConfigSchema = z
   .object({

@@ -100,6 +100,11 @@ describe("parseInstallConfig", () => {
     [{ ...ok, region: "mars" }, "region", "not in regions"],
     [{ ...ok, region: "US_EAST" }, "region", "lower-case letters"],
     [{ ...ok, regions: [{ id: "us-east" }, { id: "us-east" }] }, "regions", "twice"],
+    [
+      { ...ok, regions: [{ id: "us-east" }, { id: "eu-west", zone: "eu_central" }] },
+      "regions.1.zone",
+      "regions.1.zone must be a zone id like 'eu'",
+    ],
     [{ ...ok, tables: [] }, "tables", "at least one"],
     [{ ...ok, tables: [base, base] }, "tables", "declared twice"],
     [{ ...ok, tables: [{ ...base, name: "Bad" }] }, "tables[0].name", "identifier"],
