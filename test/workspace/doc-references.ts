@@ -59,8 +59,9 @@ function expandBraces(path: string): string[] {
  * `../shared`, a link with a local scheme, a relative link that leaves the repository or names a
  * missing file, a quoted repository path that does not exist (unless git-ignored: a build
  * output), a Markdown file named in prose
- * that the repository does not have (`markdownFiles`: the paths of those it has). Web links
- * (http, https, mailto) and anchors are fine. `file` is the document's path relative to `root`.
+ * that the repository does not have (`markdownFiles`: the paths of those it has), or a web link:
+ * the project says what it relies on in its own words. Anchors are fine. `file` is the
+ * document's path relative to `root`.
  */
 export function referenceProblems(
   root: string,
@@ -79,7 +80,11 @@ export function referenceProblems(
   }
   const targets = LINKS.flatMap((re) => [...text.matchAll(re)].map((m) => m[1] ?? ""));
   for (const target of targets) {
-    if (/^(https?|mailto):/i.test(target) || target.startsWith("#")) continue;
+    if (target.startsWith("#")) continue;
+    if (/^(https?|mailto):/i.test(target)) {
+      problems.push(`${file}: links to ${target}, outside the repository`);
+      continue;
+    }
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
       problems.push(`${file}: links to ${target}, which readers of the repository do not have`);
       continue;

@@ -6,11 +6,6 @@ import { workspacePackages } from "./workspace-packages.ts";
 
 const root = findRepoRoot();
 
-/**
- * Dangling entries whose package.json belongs to another owner and is being fixed there. The list
- * only shrinks: the last test fails as soon as an entry here exists again, so it is removed then.
- */
-
 /** Every file path a manifest points at: "exports" (any nesting of conditions), "main", "bin". */
 function targets(manifest: Record<string, unknown>): Array<{ field: string; path: string }> {
   const out: Array<{ field: string; path: string }> = [];
