@@ -1,7 +1,11 @@
 import type { Kafka } from "kafkajs";
+import { backoffDelay } from "@georep/retry";
+import type { Backoff } from "@georep/retry";
 import { toKafkaError } from "./errors.ts";
 
 const CREATE_ATTEMPTS = 6;
+/** Waits between creation attempts: 125-250 ms at first, at most 1.25 s (about 4 s in all). */
+const CREATE_BACKOFF: Backoff = { initialMs: 250, maxMs: 1_250 };
 
 export interface TopicSpec {
   readonly topic: string;
@@ -46,14 +50,20 @@ export async function ensureTopics(
         break;
       } catch (error) {
         // Another process may have won the race: only topics that are still missing are errors.
-        const now = new Set(await admin.listTopics());
-        pending = pending.filter((t) => !now.has(t.topic));
+        // When the broker cannot even list them, the creation's own error decides what follows.
+        const now = await admin.listTopics().then(
+          (names) => new Set(names),
+          () => undefined,
+        );
+        if (now !== undefined) pending = pending.filter((t) => !now.has(t.topic));
         const still = pending[0];
         if (still === undefined) break;
         const retriable = (error as { retriable?: unknown }).retriable === true;
+        // The broker's error travels as the cause: its type (e.g. POLICY_VIOLATION) says why.
         if (!retriable || attempt >= CREATE_ATTEMPTS)
           throw toKafkaError(error, { operation: "ensure-topics", topic: still.topic });
-        await new Promise((r) => setTimeout(r, 250 * attempt));
+        const delay = backoffDelay(CREATE_BACKOFF, attempt - 1);
+        await new Promise((r) => setTimeout(r, delay));
       }
     }
     return {
