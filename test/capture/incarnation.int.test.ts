@@ -1,7 +1,7 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { Capture } from "@georep/capture";
-import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/schema";
+import { countingResultsSpec, installSchema, parseInstallConfig, sqlStateOf } from "@georep/schema";
 import { createTestDatabase, dropReplicationSlot, useCleanups, waitFor } from "@georep/testkit";
 import type { Folded, RegionDb, TopicReader } from "./helpers.ts";
 import {
@@ -75,10 +75,12 @@ describe("incarnations on the capture side", () => {
       )
       .then(
         () => undefined,
-        (error: unknown) => error as { code?: string; message?: string },
+        (error: unknown) => error,
       );
-    expect(refused?.code).toBe("55000");
-    expect(refused?.message).toMatch(/^georep: this database is not the one replica/);
+    expect(sqlStateOf(refused)).toBe("55000");
+    expect((refused as Error | undefined)?.message).toMatch(
+      /^georep: this database is not the one replica/,
+    );
 
     const capture = startCapture(r);
     await capture.start();

@@ -4,6 +4,7 @@ import type { RowsEnvelope } from "@georep/contract";
 import { createMergeTransaction } from "@georep/merger";
 import { readStateSlices } from "@georep/merger/testing";
 import { silentLogger } from "@georep/observability";
+import { sqlStateOf } from "@georep/schema";
 import type { RegionDb } from "./helpers.ts";
 import { itemsSpec, rows, setupRegionDb, testRegions } from "./helpers.ts";
 
@@ -53,7 +54,7 @@ async function writer(url: string, rounds: number, counts: Map<number, number>):
           break;
         } catch (error) {
           await c.query("ROLLBACK");
-          if ((error as { code?: string }).code !== "40P01") throw error;
+          if (sqlStateOf(error) !== "40P01") throw error;
           deadlocks++;
         }
       }

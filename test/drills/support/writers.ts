@@ -14,6 +14,7 @@ import { GroundTruth, writeReport } from "@georep/camera-service";
 import type { CountReport } from "@georep/camera-service";
 import { backoffDelay } from "@georep/retry";
 import type { Backoff } from "@georep/retry";
+import { sqlStateOf } from "@georep/schema";
 import { waitFor } from "@georep/testkit";
 import { addTotals } from "./totals.ts";
 import type { KeyTotals } from "./totals.ts";
@@ -63,15 +64,17 @@ export interface DrillWriter {
 type Outcome = "committed" | "refused" | "failed" | "in-doubt";
 
 function outcomeOf(error: unknown): Outcome {
-  const code = (error as { code?: unknown }).code;
-  if (code === "55000") return "refused";
-  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) {
+  const state = sqlStateOf(error);
+  if (state === "55000") return "refused";
+  if (state !== undefined) {
     // 57P03: cannot connect now (starting up, in recovery): the statement was never sent.
-    if (code === "57P03") return "failed";
-    return code.startsWith("08") || code.startsWith("57") ? "in-doubt" : "failed";
+    if (state === "57P03") return "failed";
+    return state.startsWith("08") || state.startsWith("57") ? "in-doubt" : "failed";
   }
-  // ECONNREFUSED and friends: no connection, nothing sent. No code at all ("Connection
-  // terminated unexpectedly"), ECONNRESET, EPIPE: the connection died under the statement.
+  // No server answered. ECONNREFUSED and friends: no connection, nothing sent. No code at all
+  // ("Connection terminated unexpectedly"), ECONNRESET, EPIPE: the connection died under the
+  // statement.
+  const code = (error as NodeJS.ErrnoException).code;
   if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH") return "failed";
   return "in-doubt";
 }
