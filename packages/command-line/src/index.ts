@@ -4,5 +4,5 @@ export { parseFlags, wholeNumberFlag } from "./flags.ts";
 export { UsageError } from "./errors.ts";
 export { runProgram } from "./run.ts";
 export type { RunOptions } from "./run.ts";
-export { CommanderError, Option } from "commander";
+export { Argument, CommanderError, Option } from "commander";
 export type { Command, OutputConfiguration } from "commander";
