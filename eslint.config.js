@@ -67,6 +67,33 @@ export default tseslint.config(
     },
   },
   {
+    // The reader's layers point one way (packages/reader/src/index.ts draws them): postgres/ ←
+    // ledger.ts, sink.ts, errors.ts ← slice/ ← prepare/ | stream/ ← reader.ts.
+    files: ["packages/reader/src/**/*.ts"],
+    rules: {
+      "import-x/no-restricted-paths": [
+        "error",
+        {
+          basePath: `${import.meta.dirname}/packages/reader/src`,
+          zones: [
+            ["postgres", ["slice", "prepare", "stream", "ledger.ts", "sink.ts", "reader.ts"]],
+            [
+              "{ledger,sink,errors}.ts",
+              ["slice", "prepare", "stream", "reader.ts", "reader-types.ts"],
+            ],
+            ["slice", ["prepare", "stream", "ledger.ts", "reader.ts", "reader-types.ts"]],
+            ["prepare", ["stream", "reader.ts"]],
+            ["stream", ["prepare", "reader.ts"]],
+          ].map(([target, from]) => ({
+            target,
+            from,
+            message: "The reader's layers point one way: see packages/reader/src/index.ts.",
+          })),
+        },
+      ],
+    },
+  },
+  {
     files: ["eslint.config.js", "vitest.config.ts"],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -1,9 +1,12 @@
-// The reader: one region's logical-replication capture, in four layers:
-//   postgres/  the wire: Lsn, the replication session, pgoutput decoding, tuples, the slot
+// The reader: one region's logical-replication capture, in layers whose imports point down only
+// (lint enforces it):
+//   reader.ts  assembles prepare/ and stream/ (they never import each other)
 //   prepare/   before streaming: slot state, incarnations, lost history, own-state emit
-//   stream/    while streaming: messages ──▶ flush window (coalescing) ──▶ flush ──▶ ledger
+//   stream/    while streaming: messages ──▶ flush window (coalescing) ──▶ flush
 //   slice/     the contract RowSlice of a state row, as objects or written as JSON bytes
-// reader.ts assembles them; sink.ts is what it hands to the shipper.
+//   ledger.ts  the received and durable positions, which prepare/ starts and stream/ advances;
+//              sink.ts, what goes to the shipper; errors.ts
+//   postgres/  the wire: Lsn, the replication session, pgoutput decoding, tuples, the slot
 export type { Lsn } from "./postgres/lsn.ts";
 export {
   ZERO_LSN,
@@ -26,10 +29,10 @@ export type { Values } from "./postgres/values.ts";
 export { TupleSpans } from "./postgres/tuple-spans.ts";
 export { tupleToSlice, valuesToSlice } from "./slice/slice.ts";
 export { rowWriter, frameRowWriter } from "./slice/slice-json.ts";
-export type { RowWriter, FrameRowWriter } from "./slice/slice-json.ts";
+export type { RowWriter, FrameRowWriter, WrittenRow } from "./slice/slice-json.ts";
 export { createCoalescer } from "./stream/coalesce.ts";
-export type { Coalescer, CoalescedRow, ValuesRow, WrittenRow } from "./stream/coalesce.ts";
-export { createLedger } from "./stream/ledger.ts";
-export type { Ledger, Ticket } from "./stream/ledger.ts";
+export type { Coalescer, CoalescedRow, ValuesRow } from "./stream/coalesce.ts";
+export { createLedger } from "./ledger.ts";
+export type { Ledger, Ticket } from "./ledger.ts";
 export { createFlushWindow } from "./stream/window.ts";
 export type { FlushWindow, WindowCut } from "./stream/window.ts";

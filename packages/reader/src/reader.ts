@@ -11,7 +11,7 @@ import { stateLayout } from "@georep/schema";
 import { isSlotInvalidated } from "./errors.ts";
 import { startFlushLoop } from "./stream/flush.ts";
 import { writeHeartbeat } from "./stream/heartbeat.ts";
-import { createLedger } from "./stream/ledger.ts";
+import { createLedger } from "./ledger.ts";
 import { formatLsn } from "./postgres/lsn.ts";
 import { rereadOwnRow } from "./prepare/own-state.ts";
 import { prepareSlot } from "./prepare/prepare.ts";

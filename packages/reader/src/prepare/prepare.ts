@@ -9,8 +9,8 @@ import {
   startIncarnation,
 } from "@georep/schema";
 import type { Incarnation } from "@georep/schema";
-import type { Ledger } from "../stream/ledger.ts";
-import { createLedger } from "../stream/ledger.ts";
+import type { Ledger } from "../ledger.ts";
+import { createLedger } from "../ledger.ts";
 import type { Lsn } from "../postgres/lsn.ts";
 import { formatLsn, parseLsn } from "../postgres/lsn.ts";
 import { lostHistoryReason } from "./lost-history.ts";

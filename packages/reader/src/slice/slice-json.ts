@@ -3,7 +3,6 @@
 // the RowSlice objects (nor, from a frame, any string for printable-ASCII values). The bytes are
 // exactly the UTF-8 of JSON.stringify(valuesToSlice(codec, values)) (same keys, order and
 // escapes; tested), so envelopes are cut to size exactly and assembled by copying bytes.
-import type { WrittenRow } from "../stream/coalesce.ts";
 import { JsonArena } from "./json-arena.ts";
 import type { ShipRow } from "../sink.ts";
 import type { Values } from "../postgres/values.ts";
@@ -37,6 +36,12 @@ const part = (text: string, index: number): Part => ({ text: Buffer.from(text), 
 
 /** Writes ShipRows of one table's rows; one per codec (see rowWriter). */
 export type RowWriter = (values: Values, rowKey: string) => ShipRow;
+
+/** A row written as JSON as soon as it was decoded (a complete tuple): shipped as it is. */
+export interface WrittenRow extends ShipRow {
+  readonly kind: "written";
+  readonly codec: TableCodec;
+}
 
 /**
  * Writes a complete tuple straight from its frame; undefined when the values path must take it

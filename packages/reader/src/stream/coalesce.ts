@@ -1,14 +1,8 @@
 import type { RowSlice } from "@georep/contract";
 import type { Values } from "../postgres/values.ts";
-import type { ShipRow } from "../sink.ts";
 import { sliceToValues } from "../slice/slice.ts";
+import type { WrittenRow } from "../slice/slice-json.ts";
 import type { TableCodec } from "../postgres/tuple.ts";
-
-/** A row written as JSON as soon as it was decoded (a complete tuple): shipped as it is. */
-export interface WrittenRow extends ShipRow {
-  readonly kind: "written";
-  readonly codec: TableCodec;
-}
 
 /** A row kept as values: it had an unchanged-TOAST column, resolved at the cut. */
 export interface ValuesRow {

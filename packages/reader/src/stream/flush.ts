@@ -5,7 +5,7 @@
 //   waiting ──linger / wake──▶ ready? ──sink.ready()──▶ cutting ──▶ shipping (async) ──▶ waiting
 //   cutting ──error (re-read failed)──▶ onError (the reader restarts from durable)
 import type { Logger } from "@georep/observability";
-import type { Ledger } from "./ledger.ts";
+import type { Ledger } from "../ledger.ts";
 import type { CaptureBatch, CaptureSink, ShipRow } from "../sink.ts";
 import type { Values } from "../postgres/values.ts";
 import { rowWriter } from "../slice/slice-json.ts";

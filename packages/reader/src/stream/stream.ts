@@ -3,7 +3,7 @@
 // full) and resumed at the next cut. Resolves with the reason the session ended.
 import { createWindowFeeder } from "./window-feeder.ts";
 import type { FlushLoop } from "./flush.ts";
-import type { Ledger } from "./ledger.ts";
+import type { Ledger } from "../ledger.ts";
 import { PgoutputDecoder } from "../postgres/pgoutput.ts";
 import type { Relation } from "../postgres/pgoutput.ts";
 import type { Session } from "../postgres/session.ts";

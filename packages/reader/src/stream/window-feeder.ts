@@ -5,7 +5,7 @@
 //                                       as JSON) or window.add (values: unchanged TOAST)
 //   in-transaction ──Commit──▶ between (window.commit(end LSN))
 //   Delete/Truncate of state tables, other relations, Type/Origin/Message ──▶ ignored
-import type { Ledger } from "./ledger.ts";
+import type { Ledger } from "../ledger.ts";
 import type { Lsn } from "../postgres/lsn.ts";
 import type { PgoutputMessage } from "../postgres/pgoutput.ts";
 import { frameRowWriter } from "../slice/slice-json.ts";

@@ -5,7 +5,8 @@
 // Rows of a transaction whose Commit has not arrived yet may be cut: pgoutput (protocol v1)
 // sends a transaction only after it committed, so its rows are safe to ship early. The window's
 // position `upTo` is the end of the last Commit seen, so durable never passes an open transaction.
-import type { CoalescedRow, WrittenRow } from "./coalesce.ts";
+import type { WrittenRow } from "../slice/slice-json.ts";
+import type { CoalescedRow } from "./coalesce.ts";
 import { createCoalescer } from "./coalesce.ts";
 import type { Lsn } from "../postgres/lsn.ts";
 import { ZERO_LSN, maxLsn } from "../postgres/lsn.ts";

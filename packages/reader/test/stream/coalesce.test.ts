@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createCoalescer } from "../../src/stream/coalesce.ts";
-import type { CoalescedRow, WrittenRow } from "../../src/stream/coalesce.ts";
+import type { CoalescedRow } from "../../src/stream/coalesce.ts";
+import type { WrittenRow } from "../../src/slice/slice-json.ts";
 import type { Values } from "../../src/postgres/values.ts";
 import { lacksSliceColumn } from "../../src/slice/slice.ts";
 import { rowWriter } from "../../src/slice/slice-json.ts";

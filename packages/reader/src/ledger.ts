@@ -6,8 +6,8 @@
 //
 //   track(upTo) ──▶ pending ──complete()──▶ done ── (all earlier done) ──▶ durable = upTo
 //   no ticket pending ──▶ drained() waiters resume
-import type { Lsn } from "../postgres/lsn.ts";
-import { ZERO_LSN, maxLsn } from "../postgres/lsn.ts";
+import type { Lsn } from "./postgres/lsn.ts";
+import { ZERO_LSN, maxLsn } from "./postgres/lsn.ts";
 
 export interface Ticket {
   readonly upTo: Lsn;
