@@ -17,7 +17,7 @@ export function progressWanted(
   json: boolean,
   stream: NodeJS.WriteStream = process.stderr,
 ): boolean {
-  return stream.isTTY === true && !json;
+  return stream.isTTY && !json;
 }
 
 /**
