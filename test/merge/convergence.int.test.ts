@@ -5,11 +5,9 @@ import { propertyConfig } from "@georep/crdt/testing";
 import { createMergeTransaction } from "@georep/merger";
 import { readStateSlices } from "@georep/merger/testing";
 import { silentLogger } from "@georep/observability";
-import { installSchema, parseInstallConfig } from "@georep/schema";
 import type { RegionDb } from "./helpers.ts";
 import { itemsSpec, rows, setupRegionDb, testRegions } from "./helpers.ts";
-import { apply, history } from "./sql-history.ts";
-import type { Op } from "./sql-history.ts";
+import { history, historyTable } from "./sql-history.ts";
 
 // SPEC.md invariants 2-5 on the real merge SQL: random plain-SQL histories in three regions, state
 // slices delivered to the other regions in random order, chunked, with duplicates and a partial
@@ -44,28 +42,10 @@ it("random histories in three regions converge, with exact counters", async () =
       async (first, second, randoms) => {
         const name = `items_${++run}`;
         const spec = itemsSpec(name);
-        for (const d of dbs)
-          await installSchema(
-            d.client,
-            parseInstallConfig({
-              region: d.region,
-              regions: regionIds.map((id) => ({ id })),
-              tables: [spec],
-            }),
-          );
+        const { write, increments, deleted } = await historyTable(dbs, regionIds, spec);
         const mergeTransaction = createMergeTransaction({ tables: [spec], logger: silentLogger() });
         const rnd = randoms[Symbol.iterator]();
         const pick = (n: number): number => (rnd.next().value as number) % n;
-        const increments = new Map<number, number>();
-        const deleted = new Set<number>();
-        const write = async (ops: Array<[number, Op]>): Promise<void> => {
-          for (const [r, o] of ops) {
-            const db = dbs[r];
-            if (db === undefined) continue;
-            if (o.kind === "delete") deleted.add(o.key);
-            increments.set(o.key, (increments.get(o.key) ?? 0) + (await apply(db, name, o)));
-          }
-        };
         /** Every region's own slices to every other region, shuffled, chunked, some twice. */
         const exchange = async (fraction: number): Promise<void> => {
           const deliveries: Array<{ to: RegionDb; envelope: Envelope }> = [];

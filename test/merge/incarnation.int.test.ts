@@ -11,8 +11,6 @@ import { silentLogger, systemClock } from "@georep/observability";
 import { repairRegion } from "@georep/repair";
 import {
   currentIncarnation,
-  installSchema,
-  parseInstallConfig,
   regionOfOriginSql,
   stateLayout,
   startIncarnation,
@@ -20,8 +18,7 @@ import {
 import type { TableSpec } from "@georep/schema";
 import type { RegionDb } from "./helpers.ts";
 import { itemsSpec, setupRegionDb, testRegions } from "./helpers.ts";
-import { apply, history } from "./sql-history.ts";
-import type { Op } from "./sql-history.ts";
+import { history, historyTable } from "./sql-history.ts";
 
 // SPEC.md invariant 10 on the real SQL: region 0 loses the history it wrote after a snapshot (as a
 // restore or a promoted asynchronous standby would) after that history reached its peers; it
@@ -102,28 +99,10 @@ it("a region that lost history starts a new incarnation and nothing is lost (rea
       async (a, b, c, randoms) => {
         const name = `items_${++run}`;
         const spec = itemsSpec(name);
-        for (const d of dbs)
-          await installSchema(
-            d.client,
-            parseInstallConfig({
-              region: d.region,
-              regions: regionIds.map((id) => ({ id })),
-              tables: [spec],
-            }),
-          );
+        const { write, increments, deleted } = await historyTable(dbs, regionIds, spec);
         const mergeTransaction = createMergeTransaction({ tables: [spec], logger: silentLogger() });
         const rnd = randoms[Symbol.iterator]();
         const pick = (n: number): number => (rnd.next().value as number) % n;
-        const increments = new Map<number, number>();
-        const deleted = new Set<number>();
-        const write = async (ops: Array<[number, Op]>): Promise<void> => {
-          for (const [r, o] of ops) {
-            const db = dbs[r];
-            if (db === undefined) continue;
-            if (o.kind === "delete") deleted.add(o.key);
-            increments.set(o.key, (increments.get(o.key) ?? 0) + (await apply(db, name, o)));
-          }
-        };
         const exchange = async (fraction: number): Promise<void> => {
           for (const from of dbs)
             for (const envelope of await shipped(from, spec))

@@ -1,4 +1,6 @@
 import fc from "fast-check";
+import { installSchema, parseInstallConfig } from "@georep/schema";
+import type { TableSpec } from "@georep/schema";
 import type { RegionDb } from "./helpers.ts";
 
 // Random plain-SQL histories over the `items` table (helpers.ts itemsSpec), shared by the
@@ -74,4 +76,43 @@ export async function apply(db: RegionDb, t: string, o: Op): Promise<number> {
       await q(`DELETE FROM ${t} WHERE id = $1`, [o.key]);
       return 0;
   }
+}
+
+/** What a history committed: increments per key (the ground truth) and the keys it deleted. */
+export interface HistoryWriter {
+  readonly increments: Map<number, number>;
+  readonly deleted: Set<number>;
+  /** Runs `ops` (each on the region of its index) with plain SQL, in order. */
+  readonly write: (ops: ReadonlyArray<[number, Op]>) => Promise<void>;
+}
+
+/** Installs `spec` in every region (each knowing all of `regions`), and a writer for its histories. */
+export async function historyTable(
+  dbs: readonly RegionDb[],
+  regions: readonly string[],
+  spec: TableSpec,
+): Promise<HistoryWriter> {
+  for (const d of dbs)
+    await installSchema(
+      d.client,
+      parseInstallConfig({
+        region: d.region,
+        regions: regions.map((id) => ({ id })),
+        tables: [spec],
+      }),
+    );
+  const increments = new Map<number, number>();
+  const deleted = new Set<number>();
+  return {
+    increments,
+    deleted,
+    write: async (ops) => {
+      for (const [r, o] of ops) {
+        const db = dbs[r];
+        if (db === undefined) continue;
+        if (o.kind === "delete") deleted.add(o.key);
+        increments.set(o.key, (increments.get(o.key) ?? 0) + (await apply(db, spec.name, o)));
+      }
+    },
+  };
 }
