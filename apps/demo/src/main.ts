@@ -54,7 +54,7 @@ for (const r of endpoints.regions) {
   replicators.push(replicator);
 }
 out(
-  "replicators active in every region; cameras start reporting (plain SQL upserts, the same cameras everywhere)",
+  "replicators active in every region; cameras start uploading their cumulative counts (retry-safe, the same cameras everywhere)",
 );
 
 const pools = endpoints.regions.map((r) => ({
