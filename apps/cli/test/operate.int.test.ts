@@ -1,73 +1,41 @@
 // The operator's read commands, run as the CLI a person would run: status, verify, conflicts.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/schema";
-import {
-  createTestDatabase,
-  dropReplicationSlot,
-  readEndpoints,
-  uniqueName,
-} from "@georep/testkit";
+import { dropReplicationSlot, uniqueName } from "@georep/testkit";
+import { closeCliRegions, cliRegions } from "./cli-regions.ts";
+import type { CliRegion } from "./cli-regions.ts";
 import { georep } from "./run-cli.ts";
-import type { TestDatabase } from "@georep/testkit";
 
 const REGIONS = ["us-east", "eu-west"] as const;
 
 describe("georep status, verify and conflicts", () => {
-  const dbs = new Map<string, TestDatabase>();
-  const clients = new Map<string, pg.Client>();
-  const configs = new Map<string, string>();
+  let regions: CliRegion[] = [];
   const slot = uniqueName("cli_slot");
-  const client = (region: string): pg.Client => {
-    const c = clients.get(region);
-    if (c === undefined) throw new Error(`no client for ${region}`);
-    return c;
+  const slotOf = (region: string): string => `${slot}_${region.replace("-", "_")}`;
+  const of = (region: string): CliRegion => {
+    const r = regions.find((x) => x.region === region);
+    if (r === undefined) throw new Error(`no region ${region}`);
+    return r;
   };
+  const client = (region: string): pg.Client => of(region).client;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "georep-operate-"));
-    const regions = REGIONS.map((id) => ({ id }));
-    for (const region of REGIONS) {
-      const db = await createTestDatabase(region, "operate");
-      dbs.set(region, db);
-      const c = new pg.Client({ connectionString: db.url });
-      await c.connect();
-      clients.set(region, c);
-      await installSchema(
-        c,
-        parseInstallConfig({ region, regions, tables: [countingResultsSpec] }),
-      );
-      const file = join(dir, `${region}.json`);
-      writeFileSync(
-        file,
-        JSON.stringify({
-          region,
-          regions,
-          postgres: { url: db.url },
-          kafka: { brokers: readEndpoints().kafka.brokers },
-          tables: ["counting_results"],
-          slotName: `${slot}_${region.replace("-", "_")}`,
-          // Wide levels: each CLI run takes seconds on a loaded machine.
-          lagWarningSeconds: 300,
-          lagCriticalSeconds: 3600,
-        }),
-      );
-      configs.set(region, file);
-    }
+    regions = await cliRegions("operate", REGIONS, {
+      config: (region) => ({
+        slotName: slotOf(region),
+        // Wide levels: each CLI run takes seconds on a loaded machine.
+        lagWarningSeconds: 300,
+        lagCriticalSeconds: 3600,
+      }),
+    });
   });
   afterAll(async () => {
-    for (const [region, c] of clients) {
-      await dropReplicationSlot(c, `${slot}_${region.replace("-", "_")}`);
-      await c.end();
-    }
-    for (const db of dbs.values()) await db.drop();
+    for (const r of regions) await dropReplicationSlot(r.client, slotOf(r.region));
+    await closeCliRegions(regions);
   });
 
   it("status: a missing slot, then the slot, and lag levels from the progress table", async () => {
-    const config = configs.get("us-east") ?? "";
+    const config = of("us-east").config;
     const before = await georep("status", "--config", config, "--json");
     expect(before.code).toBe(0);
     expect(JSON.parse(before.stdout)).toMatchObject({
@@ -103,7 +71,7 @@ describe("georep status, verify and conflicts", () => {
   });
 
   it("status: a table for people without --json, JSON with the documented fields with it", async () => {
-    const config = configs.get("us-east") ?? "";
+    const config = of("us-east").config;
     const json = await georep("status", "--config", config, "--json");
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as {
@@ -137,13 +105,7 @@ describe("georep status, verify and conflicts", () => {
   });
 
   it("verify: identical regions exit 0; a row in one region only is named, with exit code 1", async () => {
-    const args = [
-      "verify",
-      "--config",
-      configs.get("us-east") ?? "",
-      configs.get("eu-west") ?? "",
-      "--json",
-    ];
+    const args = ["verify", "--config", of("us-east").config, of("eu-west").config, "--json"];
     const same = await georep(...args);
     expect(same.code).toBe(0);
     expect(JSON.parse(same.stdout)).toEqual({
@@ -199,7 +161,7 @@ describe("georep status, verify and conflicts", () => {
   });
 
   it("conflicts: counts and the newest entries in the window, filtered by table", async () => {
-    const config = configs.get("us-east") ?? "";
+    const config = of("us-east").config;
     await client("us-east").query(
       `INSERT INTO georep.conflicts (table_name, row_key, column_name, winner_value, winner_stamp,
          winner_region, loser_value, loser_stamp, loser_region, recorded_at)
@@ -253,13 +215,13 @@ describe("georep status, verify and conflicts", () => {
   });
 
   it("conflicts: a bad flag fails with the flag and the fix, before connecting", async () => {
-    const bad = await georep("conflicts", "--config", configs.get("us-east") ?? "", "--limit", "0");
+    const bad = await georep("conflicts", "--config", of("us-east").config, "--limit", "0");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--limit must be between 1 and 10000");
     const table = await georep(
       "conflicts",
       "--config",
-      configs.get("us-east") ?? "",
+      of("us-east").config,
       "--table",
       "counting_results; drop",
     );

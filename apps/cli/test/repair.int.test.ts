@@ -2,26 +2,17 @@
 // the truth (nothing was ever exchanged, and one region started a new incarnation), repaired
 // without choosing a winner. One database runs in another time zone: keys of type timestamptz
 // and the digests must not depend on it.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  countingResultsSpec,
-  installSchema,
-  parseInstallConfig,
-  parseTableSpec,
-  startIncarnation,
-} from "@georep/schema";
-import { createTestDatabase, readEndpoints } from "@georep/testkit";
+import { countingResultsSpec, startIncarnation } from "@georep/schema";
+import { closeCliRegions, cliRegions } from "./cli-regions.ts";
+import type { CliRegion } from "./cli-regions.ts";
 import { georep } from "./run-cli.ts";
-import type { TestDatabase } from "@georep/testkit";
 
 const REGIONS = ["us-east", "eu-west", "ap-south"] as const;
 
 describe("georep repair", () => {
-  const dbs: TestDatabase[] = [];
+  let regions: CliRegion[] = [];
   const clients: pg.Client[] = [];
   const configs: string[] = [];
   /** camera -> people_in committed, over all regions. */
@@ -39,42 +30,21 @@ describe("georep repair", () => {
   };
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "georep-repair-"));
-    const regions = REGIONS.map((id) => ({ id }));
-    for (const region of REGIONS) {
-      const db = await createTestDatabase(region, "repair");
-      dbs.push(db);
-      if (region === "ap-south")
-        await (async () => {
-          const admin = new pg.Client({ connectionString: db.url });
-          await admin.connect();
-          await admin.query(`ALTER DATABASE ${db.name} SET TimeZone = 'Asia/Kolkata'`);
-          await admin.end();
-        })();
-      const c = new pg.Client({ connectionString: db.url });
-      await c.connect();
-      clients.push(c);
-      await installSchema(
-        c,
-        parseInstallConfig({ region, regions, tables: [parseTableSpec(countingResultsSpec)] }),
-      );
-      const file = join(dir, `${region}.json`);
-      writeFileSync(
-        file,
-        JSON.stringify({
-          region,
-          regions,
-          postgres: { url: db.url },
-          kafka: { brokers: readEndpoints().kafka.brokers },
-          tables: ["counting_results"],
-        }),
-      );
-      configs.push(file);
-    }
+    regions = await cliRegions("repair", REGIONS, {
+      // One database in another time zone: timestamptz keys and digests must not depend on it.
+      prepare: async (db) => {
+        if (db.regionId !== "ap-south") return;
+        const admin = new pg.Client({ connectionString: db.url });
+        await admin.connect();
+        await admin.query(`ALTER DATABASE ${db.name} SET TimeZone = 'Asia/Kolkata'`);
+        await admin.end();
+      },
+    });
+    clients.push(...regions.map((r) => r.client));
+    configs.push(...regions.map((r) => r.config));
   });
   afterAll(async () => {
-    for (const c of clients) await c.end();
-    for (const db of dbs) await db.drop();
+    await closeCliRegions(regions);
   });
 
   it("refuses a bad flag before connecting, naming it", async () => {
@@ -94,7 +64,7 @@ describe("georep repair", () => {
     const target = clients[0] as pg.Client;
     await startIncarnation(
       target,
-      { region: "us-east", tables: [parseTableSpec(countingResultsSpec)] },
+      { region: "us-east", tables: [countingResultsSpec] },
       "test",
       Date.now(),
     );
