@@ -61,8 +61,13 @@ class RawPlugin extends PgoutputPlugin {
 }
 
 interface Pausable {
-  _connection?: { stream?: { pause?: () => void; resume?: () => void } } | null;
+  _connection?: {
+    stream?: { pause?: () => void; resume?: () => void; destroy?: () => void };
+  } | null;
 }
+
+/** How long stop() waits for the library's orderly close before it closes the socket itself. */
+const STOP_CLOSE_MS = 5_000;
 
 /** XLogData ('w'): header of 1 + 8 (walStart) + 8 (walEnd) + 8 (send time) bytes, then the pgoutput message. */
 const XLOG_HEADER = 25;
@@ -131,8 +136,8 @@ export function startSession<M>(
       end(error);
     },
   );
-  const stream = (): { pause?: () => void; resume?: () => void } | undefined =>
-    (service as unknown as Pausable)._connection?.stream;
+  type Socket = NonNullable<NonNullable<Pausable["_connection"]>["stream"]>;
+  const stream = (): Socket | undefined => (service as unknown as Pausable)._connection?.stream;
   return {
     ack,
     pause: () => stream()?.pause?.(),
@@ -142,7 +147,22 @@ export function startSession<M>(
       ack();
       ended = true;
       clearInterval(timer);
-      await service.destroy().catch(() => undefined);
+      // pg's end() waits for the server's end of stream, which a socket paused by flow control
+      // never delivers; and a close that still hangs must not keep the slot's walsender forever.
+      const socket = stream();
+      socket?.resume?.();
+      let timer2: NodeJS.Timeout | undefined;
+      const closed = service.destroy().then(
+        () => true,
+        () => true,
+      );
+      const timedOut = new Promise<boolean>((r) => {
+        timer2 = setTimeout(() => {
+          r(false);
+        }, STOP_CLOSE_MS);
+      });
+      if (!(await Promise.race([closed, timedOut]))) socket?.destroy?.();
+      clearTimeout(timer2);
     },
   };
 }
