@@ -55,13 +55,22 @@ export const CREATE_UPLOAD_MARKS_SQL = `CREATE TABLE IF NOT EXISTS camera_upload
  * concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog.
  */
 export async function ensureUploadMarks(pool: Pool): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended('camera_upload_marks', 0))");
+    await client.query(CREATE_UPLOAD_MARKS_SQL);
+  });
+}
+
+/** Runs `work` in one transaction on a pooled connection; any failure rolls it back and is rethrown. */
+async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock(hashtextextended('camera_upload_marks', 0))");
-    await client.query(CREATE_UPLOAD_MARKS_SQL);
+    const result = await work(client);
     await client.query("COMMIT");
+    return result;
   } catch (error) {
+    // The error that failed the work is the one to report; a failed ROLLBACK adds nothing.
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {
@@ -105,13 +114,12 @@ export async function applyUpload(
   // Validates before any database work; the store is read under the camera's lock below.
   const { cameraId, counters } = validated(payload);
   for (const name of counters) parseCounterName(name);
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+  return inTransaction(pool, async (client) => {
     // One upload of a camera at a time: marks that do not exist yet cannot be row-locked.
     await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [cameraId]);
     const store = await readMarks(client, cameraId, ctx.region);
     const { changes } = applyCameraUpload(store, payload, ctx.region);
+    if (changes.length === 0) return [];
     const perBucket = new Map<string, Record<Metric, number>>();
     for (const c of changes) {
       const name = parseCounterName(c.bucket);
@@ -123,12 +131,14 @@ export async function applyUpload(
       };
       row[name.metric] += safeCount(c.after - c.before, c.bucket);
       perBucket.set(name.bucket, row);
-      await client.query(
-        `INSERT INTO camera_upload_marks (camera_id, counter, applied) VALUES ($1, $2, $3)
-         ON CONFLICT (camera_id, counter) DO UPDATE SET applied = excluded.applied`,
-        [cameraId, c.bucket, c.after.toString()],
-      );
     }
+    // Every changed mark in one statement.
+    await client.query(
+      `INSERT INTO camera_upload_marks (camera_id, counter, applied)
+       SELECT $1, c, a FROM unnest($2::text[], $3::bigint[]) AS m(c, a)
+       ON CONFLICT (camera_id, counter) DO UPDATE SET applied = excluded.applied`,
+      [cameraId, changes.map((c) => c.bucket), changes.map((c) => c.after.toString())],
+    );
     const added = [...perBucket].map(([bucket, n]) => ({
       cameraId,
       bucket,
@@ -143,15 +153,8 @@ export async function applyUpload(
         homeRegion: ctx.homeRegion,
         modelVersion: ctx.modelVersion,
       });
-    await client.query("COMMIT");
     return added;
-  } catch (error) {
-    // The error that failed the upload is the one to report; a failed ROLLBACK adds nothing.
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** The camera id and counter names of a payload, validated by the core (an empty store changes nothing). */
