@@ -26,6 +26,7 @@ import {
 } from "@georep/crdt/testing";
 import type { StateColumns } from "@georep/crdt/testing";
 import { createMergeTransaction } from "@georep/merger";
+import { readStateSlices, stateRowOfSlice } from "@georep/merger/testing";
 import { silentLogger } from "@georep/observability";
 import { installSchema, parseInstallConfig, parseTableSpec, stateLayout } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
@@ -152,37 +153,16 @@ function foldZone(pieces: readonly StateRow[]): string | null {
   return into.zone;
 }
 
-/** The state rows of every key, read back as the core's state rows. */
+/** The state rows of every key, read back as the merger reads slices (one replica at a time). */
 async function readState(s: TableSpec): Promise<Map<string, StateRow[]>> {
   const layout = stateLayout(s);
-  const { rows } = await client.query<Record<string, string | null> & { del__base: unknown }>(
-    `SELECT *, ${[...G_COLUMNS.map((c) => `${c}__p`), ...PN_COLUMNS.flatMap((c) => [`${c}__p`, `${c}__n`]), ...REGISTER_COLUMNS.map((c) => `${c}__t`), "ins__t", "del__t"].map((c) => `${c}::text AS "${c}"`).join(", ")} FROM ${layout.stateTable}`,
-  );
   const out = new Map<string, StateRow[]>();
-  for (const row of rows) {
-    const big = (c: string): bigint | null => (row[c] === null ? null : BigInt(row[c] as string));
-    const state: StateRow = {
-      replica: row["origin"] as string,
-      zone: row["zone"] ?? null,
-      counters: new Map(
-        [
-          ...G_COLUMNS.map((c) => `${c}__p`),
-          ...PN_COLUMNS.flatMap((c) => [`${c}__p`, `${c}__n`]),
-        ].map((c) => [c, big(c) ?? 0n]),
-      ),
-      registers: new Map(
-        REGISTER_COLUMNS.flatMap((c) => {
-          const t = big(`${c}__t`);
-          return t === null ? [] : [[c, { v: row[c] ?? null, t }] as const];
-        }),
-      ),
-      ins: big("ins__t"),
-      del: big("del__t"),
-      delBase: row.del__base ?? null,
-    };
-    const key = row["id"] as string;
-    out.set(key, [...(out.get(key) ?? []), state]);
-  }
+  for (const replica of REPLICAS)
+    for (const slice of await readStateSlices(client, s, replica)) {
+      const row = stateRowOfSlice(slice, replica, layout);
+      const key = row.key[0] ?? "";
+      out.set(key, [...(out.get(key) ?? []), row]);
+    }
   return out;
 }
 

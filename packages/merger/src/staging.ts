@@ -46,7 +46,8 @@ export function checkEnvelope(
   }
 }
 
-function toStaged(slice: RowSlice, replica: string, layout: StateLayout): StagedRow {
+/** A slice of `replica` as the state row it carries (key values in the layout's key order). */
+export function toStaged(slice: RowSlice, replica: string, layout: StateLayout): StagedRow {
   return {
     key: layout.key.map((k) => slice.key[k.name] ?? ""),
     replica,

@@ -5,6 +5,9 @@ import type { Envelope, RowSlice } from "@georep/contract";
 import type { TableSpec } from "@georep/schema";
 import { componentColumns, quoteIdent, stateLayout } from "@georep/schema";
 
+export { toStaged as stateRowOfSlice } from "../staging.ts";
+export type { StagedRow } from "../staging.ts";
+
 /** Every state row of `origin` in `spec`'s state table, as row slices (values in text form). */
 export async function readStateSlices(
   client: ClientBase,
