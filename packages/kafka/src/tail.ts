@@ -2,13 +2,12 @@
 // region already shipped with what its database holds). A throwaway consumer group, deleted after.
 import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
+import { settlesWithin } from "@georep/retry";
 import { toKafkaError } from "./errors.ts";
 
 /** Waits for `p` at most `ms`; its failure or lateness does not matter to the caller. */
 async function bounded(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
+  await settlesWithin(p, ms);
 }
 
 export interface TailRecord {

@@ -21,6 +21,8 @@ export interface ReaderOptions {
   readonly resyncBatchRows: number;
   /** Delays before restarting replication after a failure. */
   readonly backoff: Backoff;
+  /** How long stop() waits for the last flush, then for Kafka's acknowledgements (default 15 s each). */
+  readonly stopDrainMs?: number;
   /** What this region's topic says it shipped last, read at capture start (see lost-history.ts). */
   readonly shipped?: () => ShippedMark | undefined;
 }

@@ -1,2 +1,3 @@
 export { backoffDelay } from "./backoff.ts";
 export type { Backoff } from "./backoff.ts";
+export { settlesWithin } from "./settles-within.ts";

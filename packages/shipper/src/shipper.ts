@@ -11,7 +11,7 @@ import type { KafkaClient, ProducerRecord } from "@georep/kafka";
 import { originTopic, zoneTopic } from "@georep/contract";
 import type { Logger, Metrics } from "@georep/observability";
 import type { CaptureBatch, CaptureSink } from "@georep/reader";
-import { backoffDelay } from "@georep/retry";
+import { backoffDelay, settlesWithin } from "@georep/retry";
 import type { Backoff } from "@georep/retry";
 import { createInflightWindow } from "./inflight.ts";
 import { routeBatch } from "./route.ts";
@@ -166,7 +166,7 @@ export function createShipper(o: ShipperOptions): Shipper {
       wake?.();
       window.close();
       const drained = loop ?? Promise.resolve();
-      await Promise.race([drained, new Promise((r) => setTimeout(r, drainMs))]);
+      await settlesWithin(drained, drainMs);
       for (const q of queue.splice(0))
         q.reject(new Error("shipper closed before this batch was sent"));
       await producer.close().catch((error: unknown) => {

@@ -10,6 +10,7 @@
 // than our decoding, so it is swapped for ours when the stream starts (see RawPlugin).
 import type { Client, ClientConfig } from "pg";
 import { LogicalReplicationService, PgoutputPlugin } from "pg-logical-replication";
+import { settlesWithin } from "@georep/retry";
 import { PUBLICATION } from "@georep/schema";
 import type { Lsn } from "./lsn.ts";
 import { ZERO_LSN, formatLsn, lsnFromBigInt } from "./lsn.ts";
@@ -151,18 +152,7 @@ export function startSession<M>(
       // never delivers; and a close that still hangs must not keep the slot's walsender forever.
       const socket = stream();
       socket?.resume?.();
-      let timer2: NodeJS.Timeout | undefined;
-      const closed = service.destroy().then(
-        () => true,
-        () => true,
-      );
-      const timedOut = new Promise<boolean>((r) => {
-        timer2 = setTimeout(() => {
-          r(false);
-        }, STOP_CLOSE_MS);
-      });
-      if (!(await Promise.race([closed, timedOut]))) socket?.destroy?.();
-      clearTimeout(timer2);
+      if (!(await settlesWithin(service.destroy(), STOP_CLOSE_MS))) socket?.destroy?.();
     },
   };
 }
