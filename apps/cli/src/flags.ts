@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { wholeNumberFlag } from "@georep/command-line";
 import { regionIdSchema } from "@georep/contract";
+import { QUARANTINE_REASONS } from "@georep/merger";
 
 const json = z.boolean().default(false);
 const config = z.string().min(1, { message: "needs a file, e.g. --config us-east.json" });
@@ -40,3 +41,26 @@ export const conflictsFlags = z.object({
 });
 
 export type ConflictFlags = z.output<typeof conflictsFlags>;
+
+const dlqFilter = {
+  config,
+  reason: z
+    .enum(QUARANTINE_REASONS, {
+      message: `must be one of ${QUARANTINE_REASONS.join(", ")}, e.g. --reason rejected`,
+    })
+    .optional(),
+  id: z
+    .array(
+      z
+        .string()
+        .regex(/^[1-9][0-9]{0,18}$/, { message: "must be row ids from dlq list, e.g. --id 12 13" }),
+    )
+    .optional(),
+  limit: wholeNumberFlag(1, 100_000, "--limit 1000"),
+  json,
+};
+export const dlqListFlags = z.object(dlqFilter);
+export const dlqReplayFlags = z.object(dlqFilter);
+
+export type DlqListFlags = z.output<typeof dlqListFlags>;
+export type DlqReplayFlags = z.output<typeof dlqReplayFlags>;

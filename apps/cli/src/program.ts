@@ -6,6 +6,7 @@ import type { Command } from "@georep/command-line";
 import type { z } from "zod";
 import packageJson from "../package.json" with { type: "json" };
 import { conflicts, renderConflicts } from "./commands/conflicts.ts";
+import { dlqList, dlqReplay, renderDlqList, renderDlqReplay } from "./commands/dlq.ts";
 import { rehome, renderRehome } from "./commands/rehome.ts";
 import { renderRepair, repair } from "./commands/repair.ts";
 import { renderSchemaApply, schemaApply } from "./commands/schema-apply.ts";
@@ -131,6 +132,31 @@ export function georepProgram(): Command {
     .action(
       printing(flags.conflictsFlags, ({ config, ...f }) => conflicts(config, f), renderConflicts),
     );
+
+  const dlq = program
+    .command("dlq")
+    .description(
+      "The quarantine: remote rows this region set aside instead of merging (refused by a constraint, stamped too far ahead, blocked by a local lock).",
+    );
+  const filtered = (c: Command): Command =>
+    c
+      .requiredOption("--config <file>", CONFIG)
+      .option("--reason <reason>", "only rows set aside for this reason")
+      .option("--id <id...>", "only these rows (ids from dlq list)")
+      .option("--limit <n>", "at most this many rows, oldest first", "1000")
+      .option("--json", JSON_FLAG);
+  filtered(dlq.command("list").description("List set-aside rows, oldest first.")).action(
+    printing(flags.dlqListFlags, dlqList, renderDlqList),
+  );
+  filtered(
+    dlq
+      .command("replay")
+      .description(
+        "Merge set-aside rows again once the cause is fixed; merged rows leave the quarantine (idempotent).",
+      ),
+  ).action(
+    printing(flags.dlqReplayFlags, dlqReplay, renderDlqReplay, (report) => report.kept.length > 0),
+  );
 
   return program;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { regionIdSchema, zoneIdSchema } from "@georep/contract";
+import { mergerOptionsSchema } from "@georep/merger";
 import { countingResultsSpec, firstIssue, parseInstallConfig } from "@georep/schema";
 import type { InstallConfig } from "@georep/schema";
 
@@ -97,6 +98,15 @@ const configSchema = z
       })
       .optional(),
     installSchema: z.boolean().default(true),
+    /** Merge bounds (see the merger's options): lock waits, and how far ahead remote clocks may be. */
+    merge: z
+      .object({
+        lockTimeoutMs: mergerOptionsSchema.shape.lockTimeoutMs,
+        deferredRetryIntervalMs: mergerOptionsSchema.shape.deferredRetryIntervalMs,
+        maxForwardSkewMs: mergerOptionsSchema.shape.maxForwardSkewMs,
+      })
+      .strict()
+      .prefault({}),
     lagWarningSeconds: z.number().positive().default(30),
     lagCriticalSeconds: z.number().positive().default(60),
   })

@@ -154,6 +154,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         options: {
           topicPartitions: config.kafka.partitions,
           replicationFactor: config.kafka.replicationFactor,
+          ...config.merge,
         },
         ...(onApplied === undefined ? {} : { onApplied }),
       });

@@ -54,7 +54,15 @@ export {
   visibleCounterValue,
 } from "./counter.ts";
 export type { Counter } from "./counter.ts";
-export { LOGICAL_MAX, PHYSICAL_MAX_MS, createHlc, packHlc, stampAfter, unpackHlc } from "./hlc.ts";
+export {
+  LOGICAL_BITS,
+  LOGICAL_MAX,
+  PHYSICAL_MAX_MS,
+  createHlc,
+  packHlc,
+  stampAfter,
+  unpackHlc,
+} from "./hlc.ts";
 export type { Hlc, HlcOptions, HlcStamp } from "./hlc.ts";
 export { compareStamp, gtStamp, leqStamp, maxStamp } from "./stamp.ts";
 export type { Stamp } from "./stamp.ts";

@@ -10,10 +10,12 @@ import type { Logger } from "@georep/observability";
 import { backoffDelay } from "@georep/retry";
 import type { Backoff } from "@georep/retry";
 import type { MergeResult, MergeTransaction } from "./merge-transaction.ts";
-import { isDataError, MergeError } from "./errors.ts";
+import { MergeError } from "./errors.ts";
 import type { BatchContext } from "./errors.ts";
 import type { GroupRunner } from "./group-commit.ts";
 import type { MergerDeadLetterReason } from "./routing.ts";
+import { rowUnits, setAsideReason } from "./quarantine.ts";
+import type { QuarantinedRow, RowUnit } from "./quarantine.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
 
 /** What merging a batch needs; the batch processor's deps (batch.ts) extend it. */
@@ -32,6 +34,10 @@ export interface Dead {
   readonly detail: string;
 }
 
+/** topic/partition/offset of a message (the quarantine's and dead letters' source). */
+export const sourceOf = (batch: ConsumedBatch, message: ConsumedMessage | undefined): string =>
+  `${batch.topic}/${batch.partition}/${message?.offset ?? "?"}`;
+
 /** A dead letter: original key, value and headers, plus reason, detail and source position. */
 export const toDeadLetter = (dlq: string, batch: ConsumedBatch, d: Dead): DeadLetterRecord => ({
   topic: dlq,
@@ -41,7 +47,7 @@ export const toDeadLetter = (dlq: string, batch: ConsumedBatch, d: Dead): DeadLe
     ...d.message.headers,
     "georep-dlq-reason": d.reason,
     "georep-dlq-detail": d.detail.slice(0, 1000),
-    "georep-dlq-source": `${batch.topic}/${batch.partition}/${d.message.offset}`,
+    "georep-dlq-source": sourceOf(batch, d.message),
   },
 });
 
@@ -70,24 +76,82 @@ export const groupRunner =
     withClient(deps, (client) =>
       deps.mergeTransaction.run(
         client,
-        { envelopes: items.flatMap((i) => i.rows), progress: items.map((i) => i.entry) },
+        {
+          envelopes: items.flatMap((i) => i.rows),
+          progress: items.map((i) => i.entry),
+          quarantine: items.flatMap((i) => i.setAside ?? []),
+        },
         { topic: items.map((i) => `${i.entry.topic}/${i.entry.partition}`).join(",") },
       ),
     );
+
+/** What a batch merged alone did: the merge's counts, and every row it set aside. */
+export interface SoloResult {
+  readonly result: MergeResult;
+  readonly setAside: readonly QuarantinedRow[];
+}
 
 export interface SoloBatch {
   readonly batch: ConsumedBatch;
   readonly rows: readonly RowsEnvelope[];
   readonly entry: ProgressEntry;
-  readonly dead: Dead[];
+  /** Rows already set aside before merging (e.g. clock skew); more may join them here. */
+  readonly setAside: QuarantinedRow[];
   readonly byEnvelope: ReadonlyMap<Envelope, ConsumedMessage>;
 }
 
+const sumResults = (a: MergeResult, b: MergeResult): MergeResult => ({
+  stagedRows: a.stagedRows + b.stagedRows,
+  stateRowsChanged: a.stateRowsChanged + b.stateRowsChanged,
+  userRowsInserted: a.userRowsInserted + b.userRowsInserted,
+  userRowsUpdated: a.userRowsUpdated + b.userRowsUpdated,
+  userRowsDeleted: a.userRowsDeleted + b.userRowsDeleted,
+  conflicts: a.conflicts + b.conflicts,
+  attempts: Math.max(a.attempts, b.attempts),
+});
+
 /**
- * One partition's batch in its own transaction. When PostgreSQL refuses the data (class 22/23),
- * the envelopes are merged one by one and the refused ones dead-lettered as `rejected`.
+ * Merges `units` (one slice each), halving a refused set until each refused slice stands alone:
+ * those are set aside with their reason, every other slice merges. k bad rows among n cost about
+ * 2k·log2(n) transactions; each merged subset commits on its own (merging again is harmless).
  */
-async function mergeOnce(deps: BatchMergeDeps, dlq: string, b: SoloBatch): Promise<MergeResult> {
+async function mergeOrSetAside(
+  run: (envelopes: readonly RowsEnvelope[]) => Promise<MergeResult>,
+  units: readonly RowUnit[],
+  setAside: QuarantinedRow[],
+): Promise<MergeResult | undefined> {
+  try {
+    return await run(units.map((u) => u.envelope));
+  } catch (error) {
+    const reason = error instanceof MergeError ? setAsideReason(error.sqlState) : undefined;
+    if (reason === undefined || !(error instanceof MergeError)) throw error;
+    const [only] = units;
+    if (units.length === 1 && only !== undefined) {
+      const detail = `${error.sqlState ?? ""}: ${errorText(error)}`;
+      setAside.push({ ...only, reason, sqlState: error.sqlState, detail });
+      return undefined;
+    }
+    const half = Math.ceil(units.length / 2);
+    const first = await mergeOrSetAside(run, units.slice(0, half), setAside);
+    const second = await mergeOrSetAside(run, units.slice(half), setAside);
+    if (first === undefined || second === undefined) return first ?? second;
+    return sumResults(first, second);
+  }
+}
+
+/** The database's own words: the cause's message and detail, not our wrapper's. */
+function errorText(error: MergeError): string {
+  const cause = error.cause as { message?: unknown; detail?: unknown } | undefined;
+  const message = typeof cause?.message === "string" ? cause.message : error.message;
+  return typeof cause?.detail === "string" ? `${message} (${cause.detail})` : message;
+}
+
+/**
+ * One partition's batch in its own transaction. When PostgreSQL refuses rows (class 22/23) or a
+ * local lock holds them past lock_timeout, the refused rows alone are set aside in the quarantine,
+ * in the transaction that records the batch's progress; every other row merges.
+ */
+async function mergeOnce(deps: BatchMergeDeps, b: SoloBatch): Promise<SoloResult> {
   const context: Partial<BatchContext> = {
     topic: b.batch.topic,
     partition: b.batch.partition,
@@ -95,37 +159,31 @@ async function mergeOnce(deps: BatchMergeDeps, dlq: string, b: SoloBatch): Promi
     lastOffset: String(b.entry.offset),
   };
   return withClient(deps, async (client) => {
-    try {
-      return await deps.mergeTransaction.run(
+    const setAside = [...b.setAside];
+    const finish = (envelopes: readonly RowsEnvelope[]) =>
+      deps.mergeTransaction.run(
         client,
-        { envelopes: b.rows, progress: [b.entry] },
+        { envelopes, progress: [b.entry], quarantine: setAside },
         context,
       );
+    try {
+      return { result: await finish(b.rows), setAside };
     } catch (error) {
-      if (!(error instanceof MergeError) || !isDataError(error.sqlState) || b.rows.length === 0)
+      const reason = error instanceof MergeError ? setAsideReason(error.sqlState) : undefined;
+      if (reason === undefined || !(error instanceof MergeError) || b.rows.length === 0)
         throw error;
       deps.logger.warn(
         { ...context, sqlState: error.sqlState, err: error },
-        "batch refused by PostgreSQL; merging envelope by envelope",
+        "batch refused by PostgreSQL; finding the rows to set aside",
       );
-      for (const envelope of b.rows) {
-        try {
-          await deps.mergeTransaction.run(client, { envelopes: [envelope], progress: [] }, context);
-        } catch (inner) {
-          if (!(inner instanceof MergeError) || !isDataError(inner.sqlState)) throw inner;
-          const message = b.byEnvelope.get(envelope);
-          const detail = `${inner.sqlState ?? ""}: ${inner.message}`;
-          if (message !== undefined) b.dead.push({ message, reason: "rejected", detail });
-        }
-      }
-      await deps.deadLetter(
-        b.dead.filter((d) => d.reason === "rejected").map((d) => toDeadLetter(dlq, b.batch, d)),
+      const units = rowUnits(b.rows, (e) => sourceOf(b.batch, b.byEnvelope.get(e)));
+      const merged = await mergeOrSetAside(
+        (envelopes) => deps.mergeTransaction.run(client, { envelopes, progress: [] }, context),
+        units,
+        setAside,
       );
-      return await deps.mergeTransaction.run(
-        client,
-        { envelopes: [], progress: [b.entry] },
-        context,
-      );
+      const done = await finish([]);
+      return { result: merged === undefined ? done : sumResults(merged, done), setAside };
     }
   });
 }
@@ -136,13 +194,12 @@ const TRANSIENT_BACKOFF: Backoff = { initialMs: 200, maxMs: 5_000 };
 /** mergeOnce, retried with backoff after a lost connection or similar transient failure. */
 export async function mergeAlone(
   deps: BatchMergeDeps,
-  dlq: string,
   b: SoloBatch,
   controls: BatchControls,
-): Promise<MergeResult> {
+): Promise<SoloResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await mergeOnce(deps, dlq, b);
+      return await mergeOnce(deps, b);
     } catch (error) {
       if (
         !(error instanceof MergeError) ||

@@ -8,11 +8,13 @@ import type {
   DeadLetterRecord,
 } from "@georep/kafka";
 import type { WallClock } from "@georep/observability";
-import { groupRunner, mergeAlone, toDeadLetter } from "./batch-merge.ts";
+import { groupRunner, mergeAlone, sourceOf, toDeadLetter } from "./batch-merge.ts";
 import type { BatchMergeDeps, Dead } from "./batch-merge.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import type { MergerMetrics } from "./metrics.ts";
 import type { ProgressStore } from "./progress-store.ts";
+import { clockSkewOf, receivedCommitTime } from "./clock-bounds.ts";
+import type { QuarantinedRow } from "./quarantine.ts";
 import { routeMessage } from "./routing.ts";
 import type { RoutingContext, SourceTopic } from "./routing.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
@@ -27,6 +29,8 @@ export interface BatchProcessorDeps extends BatchMergeDeps {
   readonly clock: WallClock;
   /** Group commit cap: total row slices per grouped transaction (default 20,000). */
   readonly maxGroupRows?: number | undefined;
+  /** Remote stamps further ahead of the clock than this are set aside as `clock-skew`. */
+  readonly maxForwardSkewMs: number;
   /** Called after a batch committed, with the envelopes it merged (read paths refresh from it). */
   readonly onApplied?: ((envelopes: readonly RowsEnvelope[]) => void) | undefined;
 }
@@ -71,8 +75,10 @@ export function createBatchProcessor(
     }
     repositioned.add(id);
     const started = performance.now();
+    const now = deps.clock();
     const dead: Dead[] = [];
     const rows: RowsEnvelope[] = [];
+    const setAside: QuarantinedRow[] = [];
     const byEnvelope = new Map<Envelope, ConsumedMessage>();
     let newest: Envelope | undefined;
     for (const message of fresh) {
@@ -81,12 +87,25 @@ export function createBatchProcessor(
         dead.push({ message, reason: routed.reason, detail: routed.detail });
         continue;
       }
-      const envelope = routed.envelope;
+      const envelope = boundCommitTime(routed.envelope, now);
       if (newest === undefined || envelope.commitTime >= newest.commitTime) newest = envelope;
-      if (envelope.kind === "rows") {
-        rows.push(envelope);
-        byEnvelope.set(envelope, message);
-      }
+      if (envelope.kind !== "rows") continue;
+      const kept = envelope.rows.filter((row) => {
+        const skew = clockSkewOf(row, now, deps.maxForwardSkewMs);
+        if (skew === undefined) return true;
+        setAside.push({
+          envelope: { ...envelope, rows: [row] },
+          reason: "clock-skew",
+          sqlState: undefined,
+          detail: skew,
+          source: sourceOf(batch, message),
+        });
+        return false;
+      });
+      if (kept.length === 0) continue;
+      const merged = kept.length === envelope.rows.length ? envelope : { ...envelope, rows: kept };
+      rows.push(merged);
+      byEnvelope.set(merged, message);
     }
     await deps.deadLetter(dead.map((d) => toDead(batch, d)));
     const entry: ProgressEntry = {
@@ -99,10 +118,12 @@ export function createBatchProcessor(
     };
     // Batches of several partitions arriving together share one transaction (group commit);
     // if that transaction fails, this batch is merged on its own with the full error handling.
-    const result =
-      (await group.submit({ rows, entry })) ??
-      (await mergeAlone(deps, dlq, { batch, rows, entry, dead, byEnvelope }, controls));
-    observeLag(deps, source.origin, rows, dead, byEnvelope);
+    const grouped = await group.submit({ rows, entry, setAside });
+    const { result, setAside: quarantined } =
+      grouped === undefined
+        ? await mergeAlone(deps, { batch, rows, entry, setAside, byEnvelope }, controls)
+        : { result: grouped, setAside };
+    observeLag(deps, source.origin, rows);
     deps.progress.advance(
       batch.topic,
       batch.partition,
@@ -117,28 +138,37 @@ export function createBatchProcessor(
       dead.map((d) => d.reason),
       (performance.now() - started) / 1000,
     );
+    if (quarantined.length > 0) {
+      deps.metrics.quarantined(quarantined.map((q) => q.reason));
+      deps.logger.warn(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          rows: quarantined.length,
+          reasons: [...new Set(quarantined.map((q) => q.reason))],
+        },
+        "rows set aside in the quarantine (georep dlq list)",
+      );
+    }
     return { kind: "consumed", through: last.offset };
   };
 }
 
 /**
- * End-to-end lag, once per merged row slice, right after the batch's transaction committed.
- * Envelopes PostgreSQL refused (dead-lettered as `rejected`) were not merged and are not counted.
+ * End-to-end lag, once per row slice of the batch, right after its transaction committed (rows
+ * set aside in the quarantine are counted too: the batch is done with them).
  */
-function observeLag(
-  deps: BatchProcessorDeps,
-  origin: string,
-  rows: readonly RowsEnvelope[],
-  dead: readonly Dead[],
-  byEnvelope: ReadonlyMap<Envelope, ConsumedMessage>,
-): void {
+function observeLag(deps: BatchProcessorDeps, origin: string, rows: readonly RowsEnvelope[]): void {
   if (rows.length === 0) return;
   const now = deps.clock();
-  const refused = new Set(dead.filter((d) => d.reason === "rejected").map((d) => d.message));
   for (const envelope of rows) {
-    const message = byEnvelope.get(envelope);
-    if (message !== undefined && refused.has(message)) continue;
     const seconds = (now - envelope.commitTime) / 1000;
     for (let i = 0; i < envelope.rows.length; i++) deps.metrics.observeEndToEndLag(origin, seconds);
   }
+}
+
+/** The envelope with its commit time no later than `now` (see receivedCommitTime). */
+function boundCommitTime<E extends Envelope>(envelope: E, now: number): E {
+  const commitTime = receivedCommitTime(envelope.commitTime, now);
+  return commitTime === envelope.commitTime ? envelope : { ...envelope, commitTime };
 }

@@ -1,11 +1,14 @@
 import type { RowsEnvelope } from "@georep/contract";
 import type { MergeResult } from "./merge-transaction.ts";
+import type { QuarantinedRow } from "./quarantine.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
 
 /** One partition's batch, ready to merge: its good envelopes and the progress row to record. */
 export interface GroupItem {
   readonly rows: readonly RowsEnvelope[];
   readonly entry: ProgressEntry;
+  /** Rows set aside before merging (clock skew), recorded with the progress. */
+  readonly setAside?: readonly QuarantinedRow[];
 }
 
 /** Merges several partitions' batches and their progress rows in ONE transaction. */

@@ -6,6 +6,9 @@ import type { MergerMetrics } from "./metrics.ts";
 import type { MergerOptions } from "./options.ts";
 import type { ProgressStore } from "./progress-store.ts";
 import { PRUNE_CONFLICTS_SQL } from "./sql/progress.ts";
+import type { MergeTransaction } from "./merge-transaction-types.ts";
+import { DEFERRED_REASON, QUARANTINE_REASONS } from "./quarantine.ts";
+import { quarantineSize, replayQuarantine } from "./quarantine-replay.ts";
 
 /**
  * Refuses a database of another region, and a user that may not merge.
@@ -41,13 +44,46 @@ export async function checkDatabase(pool: Pool, region: string): Promise<void> {
   }
 }
 
+type HousekeepingDeps = Parameters<typeof createHousekeeping>[0];
+
+/** Merges rows set aside behind a local lock again, and refreshes the quarantine gauges. */
+async function replayDeferred(
+  deps: HousekeepingDeps,
+  options: MergerOptions,
+  mergeTransaction: MergeTransaction,
+): Promise<void> {
+  const client = await deps.pool.connect();
+  let broken: Error | undefined;
+  try {
+    const outcome = await replayQuarantine(client, {
+      reason: DEFERRED_REASON,
+      limit: 500,
+      mergeTransaction,
+      nowMs: deps.clock(),
+      maxForwardSkewMs: options.maxForwardSkewMs,
+    });
+    deps.metrics.deferredReplayed(outcome.merged, outcome.kept.length);
+    if (outcome.merged > 0) deps.log.info({ rows: outcome.merged }, "deferred rows merged");
+    const size = await quarantineSize(client);
+    deps.metrics.setQuarantineSize(new Map(QUARANTINE_REASONS.map((r) => [r, size.get(r) ?? 0])));
+  } catch (error) {
+    broken = error as Error;
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
 export interface Housekeeping {
   /** Seconds since the latest applied source commit, per origin seen so far. */
   lagSeconds(): Record<string, number>;
   /** Deletes conflict-ledger rows older than `hours`. */
   prune(hours: number): Promise<void>;
-  /** Lag gauges every lagIntervalMs, conflict retention every retentionIntervalMs. */
-  start(options: MergerOptions): void;
+  /**
+   * Lag gauges every lagIntervalMs, conflict retention every retentionIntervalMs, and every
+   * deferredRetryIntervalMs: replay of rows set aside behind a local lock, quarantine gauges.
+   */
+  start(options: MergerOptions, mergeTransaction: MergeTransaction): void;
   stop(): void;
 }
 
@@ -73,7 +109,7 @@ export function createHousekeeping(deps: {
   return {
     lagSeconds,
     prune,
-    start(options) {
+    start(options, mergeTransaction) {
       const refresh = (): void => {
         for (const [origin, s] of Object.entries(lagSeconds())) deps.metrics.setLag(origin, s);
       };
@@ -83,6 +119,17 @@ export function createHousekeeping(deps: {
         });
       timers.push(setInterval(refresh, options.lagIntervalMs).unref());
       timers.push(setInterval(retain, options.retentionIntervalMs).unref());
+      let replaying = false;
+      const replay = (): void => {
+        if (replaying) return;
+        replaying = true;
+        void replayDeferred(deps, options, mergeTransaction)
+          .catch((e: unknown) => {
+            deps.log.warn({ err: e }, "replaying rows set aside behind a local lock failed");
+          })
+          .finally(() => (replaying = false));
+      };
+      timers.push(setInterval(replay, options.deferredRetryIntervalMs).unref());
     },
     stop() {
       for (const t of timers.splice(0)) clearInterval(t);

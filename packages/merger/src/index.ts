@@ -14,3 +14,12 @@ export { routeMessage, sourceTopics } from "./routing.ts";
 export type { MergerDeadLetterReason, Routed, RoutingContext, SourceTopic } from "./routing.ts";
 export { MergeError, MergerConfigError } from "./errors.ts";
 export type { BatchContext } from "./errors.ts";
+export { QUARANTINE_REASONS } from "./quarantine.ts";
+export type { QuarantineReason } from "./quarantine.ts";
+export { listQuarantine, quarantineSize, replayQuarantine } from "./quarantine-replay.ts";
+export type {
+  QuarantineEntry,
+  QuarantineFilter,
+  ReplayOptions,
+  ReplayOutcome,
+} from "./quarantine-replay.ts";

@@ -1,11 +1,14 @@
 import type { ClientBase } from "pg";
 import type { RowsEnvelope } from "@georep/contract";
 import type { BatchContext } from "./errors.ts";
+import type { QuarantinedRow } from "./quarantine.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
 
 export interface MergeInput {
   readonly envelopes: readonly RowsEnvelope[];
   readonly progress: readonly ProgressEntry[];
+  /** Rows set aside instead of merged, recorded in the same transaction as the progress. */
+  readonly quarantine?: readonly QuarantinedRow[];
 }
 
 export interface MergeResult {

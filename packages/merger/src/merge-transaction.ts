@@ -12,6 +12,7 @@ import { progressParams, UPSERT_PROGRESS_SQL } from "./sql/progress.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
 import { stageParams } from "./sql/stage.ts";
 import { stageEnvelopes } from "./staging.ts";
+import { INSERT_QUARANTINE_SQL, quarantineParams } from "./quarantine.ts";
 import { totalsOf } from "./merge-transaction-types.ts";
 import type { MergeTransaction, MergeInput, MergeResult } from "./merge-transaction-types.ts";
 
@@ -24,6 +25,12 @@ export interface MergeTransactionOptions {
   /** First retry delay (ms, default 20); each retry doubles it, up to backoffMaxMs (default max(2,000, backoffMs)). */
   readonly backoffMs?: number;
   readonly backoffMaxMs?: number;
+  /**
+   * How long a merge waits for a row lock a local transaction holds (default 2,000 ms). Past it
+   * the transaction fails with 55P03, and the batch sets the blocked rows aside to retry later
+   * instead of stalling its partition behind the local transaction.
+   */
+  readonly lockTimeoutMs?: number;
   /** Waits between attempts; injectable for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -61,6 +68,12 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
   const layouts = new Map([...compiled].map(([name, c]) => [name, c.layout]));
   const prepared = new WeakMap<ClientBase, true>();
   const maxAttempts = options.maxAttempts ?? 8;
+  const lockTimeoutMs = options.lockTimeoutMs ?? 2_000;
+  if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 1)
+    throw new MergerConfigError(
+      `lockTimeoutMs (${lockTimeoutMs}) must be a positive whole number of milliseconds`,
+      "lockTimeoutMs",
+    );
   const backoff = backoffOf(options);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
@@ -82,20 +95,31 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
         : client.query({ name: statementName(sql), text: sql, values: params ?? [] });
     };
     if (!prepared.has(client)) {
-      await run("create merge functions", [...compiled.values()].map((c) => c.create).join("\n"));
+      // lock_timeout for the session: every merge on this connection waits that long at most.
+      const setup = [
+        `SET lock_timeout = ${lockTimeoutMs};`,
+        ...[...compiled.values()].map((c) => c.create),
+      ];
+      await run("create merge functions", setup.join("\n"));
       prepared.set(client, true);
     }
     const staged = stageEnvelopes(input.envelopes, layouts);
     const tables = [...staged.keys()].filter((t) => compiled.has(t)).sort();
     const progress = input.progress.length > 0 ? progressParams(input.progress) : NO_PROGRESS;
     const sums = [...ZERO];
-    if (tables.length === 0) {
+    const setAside = input.quarantine ?? [];
+    if (tables.length === 0 && setAside.length === 0) {
       if (input.progress.length > 0) await run("progress", UPSERT_PROGRESS_SQL, progress);
       return totalsOf(sums);
     }
-    const explicit = tables.length > 1;
+    const explicit = tables.length > 1 || setAside.length > 0;
     if (explicit) await run("begin", "BEGIN");
     try {
+      if (setAside.length > 0) {
+        await run("quarantine", INSERT_QUARANTINE_SQL, quarantineParams(setAside));
+        if (tables.length === 0 && input.progress.length > 0)
+          await run("progress", UPSERT_PROGRESS_SQL, progress);
+      }
       for (const [i, table] of tables.entries()) {
         const c = compiled.get(table);
         const rows = [...(staged.get(table)?.values() ?? [])];

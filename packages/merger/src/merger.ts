@@ -84,6 +84,7 @@ export function createMerger(config: MergerConfig): Merger {
           logger: log,
           maxAttempts: options.maxAttempts,
           backoffMs: options.retryBackoffMs,
+          lockTimeoutMs: options.lockTimeoutMs,
         });
         const layouts = new Map(tables.map((t) => [`${t.schema}.${t.name}`, stateLayout(t)]));
         const routing = {
@@ -111,6 +112,7 @@ export function createMerger(config: MergerConfig): Merger {
             sleep,
             clock: config.clock,
             maxGroupRows: options.maxGroupRows,
+            maxForwardSkewMs: options.maxForwardSkewMs,
             onApplied: config.onApplied,
           }),
           onCrash: fail,
@@ -122,7 +124,7 @@ export function createMerger(config: MergerConfig): Merger {
         consumer = c;
         await progress.load([]);
         await c.start();
-        housekeeping.start(options);
+        housekeeping.start(options, mergeTransaction);
         state = "running";
         log.info({ topics }, "merger running");
       } catch (error) {

@@ -13,6 +13,12 @@ export interface MergerMetrics {
   /** One merged row slice, observed right after its transaction committed: now − source commit time. */
   observeEndToEndLag(origin: string, seconds: number): void;
   conflictsPruned(n: number): void;
+  /** Rows just set aside in the quarantine, one reason each. */
+  quarantined(reasons: readonly string[]): void;
+  /** Rows in the quarantine now, by reason (every known reason, 0 when none). */
+  setQuarantineSize(byReason: ReadonlyMap<string, number>): void;
+  /** Deferred rows the merger replayed itself (merged, or still blocked). */
+  deferredReplayed(merged: number, blocked: number): void;
 }
 
 /** Fine buckets for end-to-end lag: the target is p99 ≤ 100 ms above network delay. */
@@ -65,6 +71,21 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
     ["origin"],
     END_TO_END_BUCKETS,
   );
+  const quarantinedTotal = metrics.counter(
+    "georep_quarantined_rows_total",
+    "Remote row slices set aside in georep.quarantine instead of merged, by reason.",
+    ["reason"],
+  );
+  const quarantineSize = metrics.gauge(
+    "georep_quarantine_rows",
+    "Rows in georep.quarantine now, by reason (georep dlq list shows them).",
+    ["reason"],
+  );
+  const replayed = metrics.counter(
+    "georep_deferred_replays_total",
+    "Rows set aside behind a local lock that the merger replayed itself, by outcome.",
+    ["outcome"],
+  );
   const duration = metrics.histogram(
     "georep_merge_batch_seconds",
     "Time to merge one Kafka batch.",
@@ -72,6 +93,16 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   );
   return {
+    quarantined(reasons) {
+      for (const reason of reasons) quarantinedTotal.inc({ reason });
+    },
+    setQuarantineSize(byReason) {
+      for (const [reason, n] of byReason) quarantineSize.set({ reason }, n);
+    },
+    deferredReplayed(merged, blocked) {
+      if (merged > 0) replayed.inc({ outcome: "merged" }, merged);
+      if (blocked > 0) replayed.inc({ outcome: "blocked" }, blocked);
+    },
     recordBatch(origin, result, dead, seconds) {
       batches.inc({ origin });
       rows.inc({ origin }, result.stagedRows);

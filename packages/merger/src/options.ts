@@ -21,6 +21,20 @@ export const mergerOptionsSchema = z
     /** Attempts of one batch transaction on deadlock / serialization failure. */
     maxAttempts: positiveInt.max(100).default(8),
     retryBackoffMs: positiveInt.default(20),
+    /**
+     * How long a merge waits for a row lock held by a local transaction. Past it the blocked rows
+     * are set aside (quarantine reason lock-timeout) and the rest of the batch merges; the merger
+     * replays them every deferredRetryIntervalMs until they merge.
+     */
+    lockTimeoutMs: positiveInt.max(60_000).default(2_000),
+    deferredRetryIntervalMs: positiveInt
+      .min(100, { message: "must be at least 100 (ms)" })
+      .default(5_000),
+    /**
+     * How far ahead of this region's clock a remote stamp may be (ms). Further, the row is set
+     * aside (quarantine reason clock-skew): it would win every later write to its registers.
+     */
+    maxForwardSkewMs: positiveInt.default(60_000),
     /** Attempts of one batch after a lost connection or similar transient failure, before giving up. */
     transientRetries: positiveInt.default(20),
     /**

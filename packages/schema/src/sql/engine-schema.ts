@@ -128,4 +128,32 @@ END
 $$;
 `,
   },
+  {
+    version: 4,
+    description:
+      "quarantine: remote row slices this region set aside, with the reason, until replayed",
+    sql: `
+-- A remote row slice the merger did not merge: refused by this region's table (a constraint the
+-- other regions lack), stamped too far in the future, or blocked behind a long local lock. It is
+-- recorded in the same transaction as the batch's progress, so it is never lost, and merged by
+-- georep dlq replay (lock waits: automatically) once the cause is gone. One row per source
+-- message and row key: a batch processed twice sets it aside once.
+CREATE TABLE IF NOT EXISTS georep.quarantine (
+  id bigserial PRIMARY KEY,
+  table_name text NOT NULL,
+  row_key text NOT NULL,
+  origin text NOT NULL,
+  reason text NOT NULL,
+  sql_state text,
+  detail text NOT NULL,
+  source text NOT NULL,
+  envelope jsonb NOT NULL,
+  quarantined_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  last_attempt_at timestamptz,
+  attempts integer NOT NULL DEFAULT 0,
+  UNIQUE (source, row_key)
+);
+CREATE INDEX IF NOT EXISTS quarantine_reason ON georep.quarantine (reason, id);
+`,
+  },
 ];

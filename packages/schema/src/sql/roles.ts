@@ -26,7 +26,9 @@ GRANT SELECT ON georep.heartbeat TO ${MERGER_ROLE};
 GRANT SELECT ON georep.progress TO ${READER_ROLE};
 GRANT SELECT, INSERT, UPDATE ON georep.progress TO ${MERGER_ROLE};
 GRANT SELECT, INSERT, DELETE ON georep.conflicts TO ${MERGER_ROLE};
-GRANT USAGE ON SEQUENCE georep.conflicts_id_seq TO ${MERGER_ROLE};`;
+GRANT USAGE ON SEQUENCE georep.conflicts_id_seq TO ${MERGER_ROLE};
+GRANT SELECT, INSERT, UPDATE, DELETE ON georep.quarantine TO ${MERGER_ROLE};
+GRANT USAGE ON SEQUENCE georep.quarantine_id_seq TO ${MERGER_ROLE};`;
 
 /**
  * Least privilege per table: the reader only reads state (it re-emits it after a lost slot);
