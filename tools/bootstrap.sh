@@ -15,6 +15,8 @@ georep_missing=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || [ -n "${GEOREP_PG_BIN:-}" ] || georep_missing+=(postgresql-15)
 command -v java >/dev/null 2>&1 || georep_missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || georep_missing+=(maven)
+# promtool checks deploy/prometheus's alert rules in the tests.
+command -v promtool >/dev/null 2>&1 || georep_missing+=(prometheus)
 if [ "${#georep_missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing ${georep_missing[*]} with apt-get"

@@ -64,3 +64,4 @@ export function rowsEnvelope(
     rows: slices,
   };
 }
+export { createMergerMetrics } from "../metrics.ts";
