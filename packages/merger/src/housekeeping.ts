@@ -57,7 +57,8 @@ async function replayDeferred(
   try {
     const outcome = await replayQuarantine(client, {
       reason: DEFERRED_REASON,
-      limit: 500,
+      // Each row still blocked costs lockTimeoutMs: a bounded pass keeps the next one on time.
+      limit: 50,
       mergeTransaction,
       nowMs: deps.clock(),
       maxForwardSkewMs: options.maxForwardSkewMs,
