@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
+import {
+  CANONICAL_TEXT_FUNCTION_SET,
+  countingResultsSpec,
+  parseTableSpec,
+  stateLayout,
+} from "@georep/schema";
 import { conflictCandidatesSql, recordConflictsSql } from "../src/sql/conflicts.ts";
 import { stagedRows } from "../src/sql/common.ts";
 import { mergeCallSql, mergeFunctionSql } from "../src/sql/merge-function.ts";
@@ -24,6 +29,8 @@ describe("merge SQL", () => {
     const fn = mergeFunctionSql(layout);
     expect(fn).toContain('CREATE OR REPLACE FUNCTION pg_temp."merge__public__counting_results"(');
     expect(fn).toContain("LANGUAGE plpgsql VOLATILE SET enable_seqscan = off");
+    // Register values and keys arrive as text: cast back whatever the merger session's settings.
+    expect(fn).toContain(CANONICAL_TEXT_FUNCTION_SET);
     expect(fn).toContain("#variable_conflict use_column");
     const order = [
       "FOR UPDATE OF u",

@@ -23,7 +23,11 @@ export {
 export type { DbIdentity, Incarnation } from "./incarnation.ts";
 export type { LocalReplica } from "./sql/capture-trigger.ts";
 export { regionOfOriginSql } from "./sql/visible-view.ts";
-export { CANONICAL_TEXT_SETTINGS_SQL } from "./canonical-text.ts";
+export {
+  CANONICAL_TEXT_FUNCTION_SET,
+  CANONICAL_TEXT_SETTINGS,
+  CANONICAL_TEXT_SETTINGS_SQL,
+} from "./canonical-text.ts";
 export type { InstallReport } from "./installer.ts";
 export { PUBLICATION } from "./sql/publication.ts";
 export { READER_ROLE, MERGER_ROLE } from "./sql/roles.ts";

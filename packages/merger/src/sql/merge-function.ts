@@ -1,4 +1,5 @@
 import type { StateLayout } from "@georep/schema";
+import { CANONICAL_TEXT_FUNCTION_SET } from "@georep/schema";
 import { conflictCandidatesSql, recordConflictsSql } from "./conflicts.ts";
 import { keyVar, stageColumns, stageParam, tempNames } from "./common.ts";
 import { PROGRESS_ARRAY_TYPES, upsertProgressSql } from "./progress.ts";
@@ -19,6 +20,9 @@ const progressVars = PROGRESS_ARRAY_TYPES.map((_t, i) => `g__r${i + 1}`);
  * `enable_seqscan = off` (for the function's statements only): every join of the batch with a
  * user or state table is a per-key index probe whatever the batch size, instead of a plan chosen
  * once for the connection's first batch (a full scan of the table, cached for every later batch).
+ * The canonical text settings: register values (and keys) arrive as text and are cast to their
+ * types here, and registers are compared as text for the conflict ledger; a merger session whose
+ * DateStyle or TimeZone differs must read and compare them as the writing region meant them.
  *
  * Arguments: one text array per staged column (stageColumns order), whether any staged row carries
  * a register write (conflict detection runs only then), then the six progress arrays (NULL = no
@@ -32,7 +36,7 @@ export function mergeFunctionSql(layout: StateLayout): string {
   const registers = layout.registers.length > 0;
   return `${createCandidateTableSql(layout)}
 CREATE OR REPLACE FUNCTION ${tempNames(layout).fn}(${[...stage, "g__registers boolean", ...progress].join(", ")})
-RETURNS int[] LANGUAGE plpgsql VOLATILE SET enable_seqscan = off SET jit = off AS $georep$
+RETURNS int[] LANGUAGE plpgsql VOLATILE SET enable_seqscan = off SET jit = off ${CANONICAL_TEXT_FUNCTION_SET} AS $georep$
 #variable_conflict use_column
 DECLARE
   ${keys.join("\n  ")}

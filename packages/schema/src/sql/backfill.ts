@@ -1,11 +1,14 @@
 import { quoteIdent, quoteLiteral } from "../identifiers.ts";
 import type { StateLayout } from "../layout.ts";
 import { homeExpression, recordColumn } from "./home.ts";
+import { CANONICAL_TEXT_SETTINGS_SQL } from "../canonical-text.ts";
 
 /**
  * Rows that existed before georep was installed on a table become this region's own state, as
  * if they had just been inserted here, so the reader's initial emit ships them. Attach existing
  * data in one region only: the same rows pre-loaded in two regions would be counted twice.
+ * Register values are stored as text, so in the canonical text settings, as the capture trigger
+ * writes them (SET LOCAL: the installer's transaction).
  */
 export function backfillSql(layout: StateLayout, replica: string): string {
   const q = quoteIdent;
@@ -31,7 +34,8 @@ export function backfillSql(layout: StateLayout, replica: string): string {
     ...layout.registers.flatMap((r) => [`t.${q(r.column)}::text`, "s.stamp"]),
     "s.stamp",
   ];
-  return `INSERT INTO ${layout.stateTable} (${cols.join(", ")})
+  return `${CANONICAL_TEXT_SETTINGS_SQL};
+INSERT INTO ${layout.stateTable} (${cols.join(", ")})
 SELECT ${values.join(", ")} FROM ${layout.userTable} t CROSS JOIN (SELECT georep.wall_stamp() AS stamp) s
 ON CONFLICT DO NOTHING;`;
 }

@@ -3,6 +3,7 @@ import { MERGER_ROLE } from "./roles.ts";
 import type { StateLayout } from "../layout.ts";
 import { componentColumns } from "../layout.ts";
 import { homeExpression, recordColumn } from "./home.ts";
+import { canonicalTextSetFor } from "../canonical-text.ts";
 
 /**
  * The AFTER ROW trigger that turns a plain SQL write into this region's CRDT state.
@@ -174,7 +175,16 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
   RETURN NULL;
 `;
 
-  return `CREATE OR REPLACE FUNCTION ${captureFunctionName(layout)}() RETURNS trigger LANGUAGE plpgsql AS $georep$
+  // Pinned text settings: register values are stored as `value::text` and cast back (the
+  // fix-up below reads the view) in every region, so their text must not follow the session.
+  // Only for tables with a type whose text can (a date, a float, …; and the home rule's `::text`).
+  const pinned = canonicalTextSetFor([
+    ...layout.registers.map((r) => r.type),
+    ...[...layout.spec.key, ...layout.spec.columns]
+      .filter((c) => c.name === homeColumn)
+      .map((c) => c.type),
+  ]);
+  return `CREATE OR REPLACE FUNCTION ${captureFunctionName(layout)}() RETURNS trigger LANGUAGE plpgsql ${pinned} AS $georep$
 DECLARE
   ${decls.join("\n  ")}
 BEGIN

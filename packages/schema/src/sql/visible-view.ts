@@ -50,6 +50,9 @@ export function visibleViewSql(layout: StateLayout): string {
     const order = `${byHome ? `(${regionOfOriginSql} = home__) DESC, ` : ""}${quoteIdent(r.stamp)} DESC, ${byCodePoint} DESC`;
     const agg = (expr: string): string =>
       `(array_agg(${expr} ORDER BY ${order}) FILTER (WHERE ${quoteIdent(r.stamp)} IS NOT NULL))[1]`;
+    // A view cannot pin settings, and need not: the stored text is canonical (written under
+    // CANONICAL_TEXT_SETTINGS): ISO dates, explicit +00 offsets, shortest exact floats, hex bytea,
+    // which every session reads back as the same value. The merger and the trigger read it pinned anyway.
     return [
       `${agg(quoteIdent(r.value))}::${r.type} AS ${quoteIdent(r.column)}`,
       `${agg(quoteIdent(r.stamp))} AS ${quoteIdent(r.stamp)}`,
