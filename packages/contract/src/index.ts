@@ -10,6 +10,7 @@ export {
 export { ZONE_ID_EXPECTED, zoneIdPattern, zoneIdSchema } from "./zone-id.ts";
 export { encodeEnvelope, decodeEnvelope, DEFAULT_MAX_MESSAGE_BYTES } from "./codec.ts";
 export type { DecodeResult, DecodeOptions, DeadLetterReason } from "./codec.ts";
+export { MAX_ROW_VALUE_BYTES, MAX_MESSAGE_BYTES } from "./limits.ts";
 export {
   originTopic,
   zoneTopic,

@@ -2,6 +2,7 @@ import type { Kafka } from "kafkajs";
 import { backoffDelay } from "@georep/retry";
 import type { Backoff } from "@georep/retry";
 import { toKafkaError } from "./errors.ts";
+import { raiseMessageLimits } from "./topic-limits.ts";
 
 const CREATE_ATTEMPTS = 6;
 /** Waits between creation attempts: 125-250 ms at first, at most 1.25 s (about 4 s in all). */
@@ -11,6 +12,11 @@ export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;
   readonly replicationFactor: number;
+  /**
+   * The topic's `max.message.bytes`: set at creation, and raised on an existing topic that has
+   * less (the broker's default is 1 MiB). Unset: the broker's default, an existing topic untouched.
+   */
+  readonly maxMessageBytes?: number;
 }
 
 export interface TopicReport {
@@ -20,7 +26,8 @@ export interface TopicReport {
 
 /**
  * Creates the topics that do not exist yet and waits for their partition leaders; a topic that
- * exists is fine (its partition count is left alone). Safe to call concurrently from several
+ * exists is fine (its partition count is left alone, its message limit raised if below
+ * `maxMessageBytes`). Safe to call concurrently from several
  * processes: "already exists" from the broker counts as success.
  * @throws KafkaError naming the topic when the broker refuses it.
  */
@@ -44,6 +51,11 @@ export async function ensureTopics(
             topic: t.topic,
             numPartitions: t.partitions,
             replicationFactor: t.replicationFactor,
+            ...(t.maxMessageBytes === undefined
+              ? {}
+              : {
+                  configEntries: [{ name: "max.message.bytes", value: String(t.maxMessageBytes) }],
+                }),
           })),
           waitForLeaders: true,
         });
@@ -66,6 +78,10 @@ export async function ensureTopics(
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+    await raiseMessageLimits(
+      admin,
+      topics.filter((t) => present.has(t.topic)),
+    );
     return {
       created: missing.map((t) => t.topic),
       existing: topics.filter((t) => present.has(t.topic)).map((t) => t.topic),

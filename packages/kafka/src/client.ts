@@ -24,8 +24,11 @@ export interface KafkaClient {
   readonly admin: {
     /** @throws KafkaError naming the topic the broker refused. */
     ensureTopics(topics: readonly TopicSpec[]): Promise<TopicReport>;
-    /** The newest record of every non-empty partition. @throws KafkaError */
-    readTail(topic: string, timeoutMs: number): Promise<TailRecord[]>;
+    /**
+     * The newest record of every non-empty partition; records up to `maxRecordBytes` (default
+     * 1 MiB) are fetched at once. @throws KafkaError
+     */
+    readTail(topic: string, timeoutMs: number, maxRecordBytes?: number): Promise<TailRecord[]>;
     /** End offset per partition (none for a missing topic). @throws KafkaError */
     topicEnds(topic: string): Promise<Map<number, bigint>>;
   };
@@ -65,7 +68,8 @@ export function createKafka(options: KafkaOptions): KafkaClient {
     },
     admin: {
       ensureTopics: (topics) => ensureTopics(kafka, topics),
-      readTail: (topic, timeoutMs) => readTail(kafka, topic, timeoutMs),
+      readTail: (topic, timeoutMs, maxRecordBytes) =>
+        readTail(kafka, topic, timeoutMs, maxRecordBytes),
       topicEnds: (topic) => topicEnds(kafka, topic),
     },
     async disconnect() {

@@ -101,10 +101,13 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
 
   return {
     async start() {
+      const perPartition = options.maxBytesPerPartition ?? 4 * 1024 * 1024;
       const c = kafka.consumer({
         groupId: options.groupId,
         sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-        maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+        maxBytesPerPartition: perPartition,
+        // A whole fetch (kafkajs' default 10 MiB) must hold at least one partition's share.
+        maxBytes: Math.max(10 * 1024 * 1024, perPartition),
         maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
         allowAutoTopicCreation: false,
       });

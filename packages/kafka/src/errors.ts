@@ -64,3 +64,13 @@ export function toKafkaError(error: unknown, context: KafkaErrorContext): KafkaE
     ...(typeof e.type === "string" ? { kafkaType: e.type } : {}),
   });
 }
+
+/** Broker refusals of a record (or a partition's batch) as larger than the topic accepts. */
+const TOO_LARGE = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE"]);
+
+/** Whether the broker refused the records for their size: sending them again cannot succeed. */
+export function isRecordTooLarge(error: unknown): boolean {
+  return (
+    error instanceof KafkaError && error.kafkaType !== undefined && TOO_LARGE.has(error.kafkaType)
+  );
+}

@@ -3,7 +3,7 @@ export type { KafkaClient, KafkaOptions } from "./client.ts";
 export type { Producer, ProducerRecord, ProducerOptions, Compression } from "./producer.ts";
 export type { TopicSpec, TopicReport } from "./admin.ts";
 export type { TailRecord } from "./tail.ts";
-export { KafkaError, toKafkaError } from "./errors.ts";
+export { KafkaError, isRecordTooLarge, toKafkaError } from "./errors.ts";
 export type { KafkaErrorContext } from "./errors.ts";
 export { pinoLogCreator, kafkaLogLevel } from "./log-creator.ts";
 export {

@@ -18,13 +18,15 @@ export interface TailRecord {
 
 /**
  * Reads the last record of every non-empty partition of `topic`; a missing or empty topic
- * gives none. Bounded by `timeoutMs`.
+ * gives none. Bounded by `timeoutMs`. `maxRecordBytes` (default 1 MiB) is the fetch size per
+ * partition: the topic's message limit, so a large last record is fetched in one go.
  * @throws KafkaError when the broker cannot answer in time.
  */
 export async function readTail(
   kafka: Kafka,
   topic: string,
   timeoutMs: number,
+  maxRecordBytes = 1024 * 1024,
 ): Promise<TailRecord[]> {
   const admin = kafka.admin();
   const groupId = `georep-tail-${randomUUID()}`;
@@ -35,7 +37,13 @@ export async function readTail(
       .map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }))
       .filter((o) => o.high > o.low);
     if (offsets.length === 0) return [];
-    const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      maxBytesPerPartition: maxRecordBytes,
+      maxBytes: Math.max(10 * 1024 * 1024, maxRecordBytes),
+    });
     const found = new Map<number, TailRecord>();
     let timer: NodeJS.Timeout | undefined;
     try {

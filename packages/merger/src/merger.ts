@@ -8,7 +8,7 @@
 import pg from "pg";
 import { createBatchConsumer, createKafka } from "@georep/kafka";
 import type { BatchConsumer } from "@georep/kafka";
-import { deadLetterTopic } from "@georep/contract";
+import { MAX_MESSAGE_BYTES, deadLetterTopic } from "@georep/contract";
 import { stateLayout } from "@georep/schema";
 import { createMergeTransaction } from "./merge-transaction.ts";
 import { createBatchProcessor } from "./batch.ts";
@@ -72,6 +72,7 @@ export function createMerger(config: MergerConfig): Merger {
           const spec = {
             partitions: options.topicPartitions,
             replicationFactor: options.replicationFactor,
+            maxMessageBytes: MAX_MESSAGE_BYTES,
           };
           await kafka.admin.ensureTopics(
             [...topics, deadLetterTopic(config.region)].map((topic) => ({ topic, ...spec })),

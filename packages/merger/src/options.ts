@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { regionIdSchema } from "@georep/contract";
+import { MAX_MESSAGE_BYTES, regionIdSchema } from "@georep/contract";
 import { firstIssue, parseTableSpec } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
 import { MergerConfigError } from "./errors.ts";
@@ -9,8 +9,11 @@ const positiveInt = z.number().int().positive();
 /** Tunables, all optional; defaults suit a region with a few thousand changes per second. */
 export const mergerOptionsSchema = z
   .object({
-    /** Messages above this size are dead-lettered as `oversized`. */
-    maxMessageBytes: positiveInt.default(1024 * 1024),
+    /**
+     * Messages above this size (decompressed) are dead-lettered as `oversized`. Default: the
+     * largest message a shipper sends (a row at georep's row limit, docs/capture.md).
+     */
+    maxMessageBytes: positiveInt.default(MAX_MESSAGE_BYTES),
     /** Conflict-ledger rows older than this are deleted. */
     conflictRetentionHours: positiveInt.default(24 * 7),
     retentionIntervalMs: positiveInt
@@ -55,10 +58,17 @@ export const mergerOptionsSchema = z
     poolSize: positiveInt
       .min(2, { message: "must be at least 2 (one merging connection, one for housekeeping)" })
       .default(5),
-    maxBytesPerPartition: positiveInt.default(4 * 1024 * 1024),
+    /**
+     * Fetch size per partition (kafkajs maxBytesPerPartition). At least the topics' message
+     * limit, so a batch holding one largest message is fetched whatever partition it is on.
+     */
+    maxBytesPerPartition: positiveInt.default(MAX_MESSAGE_BYTES),
     maxWaitTimeMs: positiveInt.default(100),
     sessionTimeoutMs: positiveInt.default(30_000),
-    /** Create missing source and dead-letter topics with these settings at start. */
+    /**
+     * Create missing source and dead-letter topics with these settings at start, with georep's
+     * message limit (max.message.bytes), and raise that limit on existing ones that have less.
+     */
     ensureTopics: z.boolean().default(true),
     topicPartitions: positiveInt.default(6),
     replicationFactor: positiveInt.default(1),

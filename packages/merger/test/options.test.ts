@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_MESSAGE_BYTES } from "@georep/contract";
 import { countingResultsSpec, parseTableSpec } from "@georep/schema";
 import { MergerConfigError } from "../src/errors.ts";
 import { checkTopology, parseMergerOptions } from "../src/options.ts";
@@ -8,7 +9,8 @@ const spec = parseTableSpec(countingResultsSpec);
 describe("merger options", () => {
   it("fills defaults", () => {
     expect(parseMergerOptions(undefined)).toMatchObject({
-      maxMessageBytes: 1048576,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      maxBytesPerPartition: MAX_MESSAGE_BYTES,
       conflictRetentionHours: 168,
       poolSize: 5,
     });

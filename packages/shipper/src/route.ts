@@ -12,7 +12,7 @@ import { formatLsn } from "@georep/reader";
 export interface RouteOptions {
   readonly origin: string;
   readonly partitions: number;
-  /** Upper bound of one encoded envelope; default 512 KiB keeps well under the 1 MiB merger limit. */
+  /** Upper bound of one envelope of several rows (default 512 KiB); a larger row goes alone. */
   readonly maxMessageBytes: number;
   /** Every topic heartbeats go to (the origin topic and its zone topics). */
   readonly heartbeatTopics: readonly string[];

@@ -1,4 +1,4 @@
-import { decodeEnvelope, originTopic } from "@georep/contract";
+import { MAX_MESSAGE_BYTES, decodeEnvelope, originTopic } from "@georep/contract";
 import { incarnationOfReplica } from "@georep/crdt";
 import type { KafkaClient } from "@georep/kafka";
 import type { Logger } from "@georep/observability";
@@ -22,7 +22,7 @@ export async function readShippedMark(
   const topic = originTopic(region);
   let tail;
   try {
-    tail = await kafka.admin.readTail(topic, TAIL_TIMEOUT_MS);
+    tail = await kafka.admin.readTail(topic, TAIL_TIMEOUT_MS, MAX_MESSAGE_BYTES);
   } catch (error) {
     log.error(
       { err: error, topic },
@@ -33,7 +33,10 @@ export async function readShippedMark(
   let best: ShippedMark | undefined;
   let bestIncarnation = 0;
   for (const record of tail) {
-    const decoded = decodeEnvelope(record.value, { knownOrigins: new Set([region]) });
+    const decoded = decodeEnvelope(record.value, {
+      maxBytes: MAX_MESSAGE_BYTES,
+      knownOrigins: new Set([region]),
+    });
     if (!decoded.ok) continue;
     const replica = decoded.envelope.replica ?? region;
     const incarnation = incarnationOfReplica(replica) ?? 0;

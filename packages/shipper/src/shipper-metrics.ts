@@ -10,6 +10,10 @@ export function shipperMetrics(metrics: Metrics) {
       "georep_shipper_send_failures_total",
       "Kafka sends that failed and were retried",
     ),
+    refused: metrics.counter(
+      "georep_shipper_refused_sends_total",
+      "Kafka sends refused for a reason retrying cannot fix (e.g. a record too large); capture waits",
+    ),
     inFlight: metrics.gauge(
       "georep_shipper_inflight_batches",
       "Reader batches queued or in flight",

@@ -6,9 +6,13 @@
 //            ok ──▶ every batch of the send resolves (durable in Kafka)
 //            KafkaError ──▶ backoff, same records again (the producer reconnects; duplicates are
 //                           harmless, the merge is idempotent) — batches never fail while running
+//            refused (non-retriable, e.g. MESSAGE_TOO_LARGE) ──▶ logged as an error, counted, in
+//                           status(); retried at the longest backoff: dropping the records would
+//                           lose data, and a topic limit raised by hand lets them through
 //   running ──close()──▶ draining (wait for the queue) ──▶ closed (pending ships reject)
+import { isRecordTooLarge } from "@georep/kafka";
 import type { KafkaClient, ProducerRecord } from "@georep/kafka";
-import { originTopic, zoneTopic } from "@georep/contract";
+import { MAX_MESSAGE_BYTES, originTopic, zoneTopic } from "@georep/contract";
 import type { Logger, Metrics } from "@georep/observability";
 import type { CaptureBatch, CaptureSink } from "@georep/reader";
 import { backoffDelay, settlesWithin } from "@georep/retry";
@@ -37,6 +41,10 @@ export interface ShipperStatus {
   readonly sends: number;
   readonly inFlightBatches: number;
   readonly sendFailures: number;
+  /** Sends the broker refused in a way retrying alone cannot fix (e.g. a record too large). */
+  readonly refusedSends: number;
+  /** The last such refusal, until a send succeeds. */
+  readonly lastRefusal: string | undefined;
 }
 
 export interface Shipper extends CaptureSink {
@@ -61,7 +69,13 @@ export function createShipper(o: ShipperOptions): Shipper {
   const topics = new Set<string>();
   const queue: Queued[] = [];
   const heartbeatTopics = [originTopic(o.origin), ...o.zones.map((z) => zoneTopic(o.origin, z))];
-  const s = { messagesOut: 0, sends: 0, sendFailures: 0 };
+  const s = {
+    messagesOut: 0,
+    sends: 0,
+    sendFailures: 0,
+    refusedSends: 0,
+    lastRefusal: undefined as string | undefined,
+  };
   let closed = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -74,9 +88,27 @@ export function createShipper(o: ShipperOptions): Shipper {
         topic,
         partitions: o.partitions,
         replicationFactor: o.replicationFactor,
+        // Every georep topic takes a row at the row size limit (docs/capture.md).
+        maxMessageBytes: MAX_MESSAGE_BYTES,
       })),
     );
     for (const t of missing) topics.add(t);
+  };
+
+  const refused = (error: unknown, records: readonly ProducerRecord[]): void => {
+    s.refusedSends += 1;
+    s.lastRefusal = error instanceof Error ? error.message : String(error);
+    m.refused.inc();
+    const largest = Math.max(...records.map((r) => r.value.length));
+    log.error(
+      {
+        err: error,
+        messages: records.length,
+        largestMessageBytes: largest,
+        limit: MAX_MESSAGE_BYTES,
+      },
+      "kafka refused the records and retrying alone will not help; capture is stuck until the cause is fixed (a topic's max.message.bytes below georep's limit? see docs/capture.md, Row size limit)",
+    );
   };
 
   const sendWithRetry = async (records: ProducerRecord[]): Promise<void> => {
@@ -86,11 +118,19 @@ export function createShipper(o: ShipperOptions): Shipper {
         const started = performance.now();
         await producer.send(records);
         m.sendSeconds.observe((performance.now() - started) / 1000);
+        s.lastRefusal = undefined;
         return;
       } catch (error) {
         s.sendFailures += 1;
         m.failures.inc();
         if (closed && attempt > 0) throw error instanceof Error ? error : new Error(String(error));
+        const hopeless =
+          isRecordTooLarge(error) || (error as { retriable?: unknown }).retriable === false;
+        if (hopeless && !closed) {
+          refused(error, records);
+          await new Promise((r) => setTimeout(r, o.retry.maxMs));
+          continue;
+        }
         const delay = backoffDelay(o.retry, attempt);
         log.warn(
           { err: error, attempt, delayMs: delay, messages: records.length },

@@ -3,6 +3,7 @@ import { MERGER_ROLE } from "./roles.ts";
 import type { StateLayout } from "../layout.ts";
 import { componentColumns } from "../layout.ts";
 import { homeExpression, recordColumn } from "./home.ts";
+import { rowLimitCheck } from "./row-limit.ts";
 import { canonicalTextSetFor } from "../canonical-text.ts";
 
 /**
@@ -165,6 +166,7 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
     RETURN NULL;
   END IF;
   IF ${registerChanged} THEN
+    ${rowLimitCheck(layout, "NEW")}
     ${topStamp("NEW")}
     stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1${floor});
     ${homeChanged === "false" ? "" : `IF ${homeChanged} THEN z := ${zoneOf("NEW")}; END IF;`}
@@ -214,6 +216,7 @@ BEGIN
     RETURN NULL;
   END IF;
   IF TG_OP = 'INSERT' THEN
+    ${rowLimitCheck(layout, "NEW")}
     ${topStamp("NEW")}
     stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1${floor});
     ${layout.counters.map((c) => `d_${c.column} := coalesce(NEW.${q(c.column)}, 0);`).join("\n    ")}
