@@ -7,7 +7,7 @@
 //   any ──stop()──▶ stopping (flush, wait for Kafka, ack durable) ──▶ stopped
 import pg from "pg";
 import { backoffDelay, settlesWithin } from "@georep/retry";
-import { stateLayout } from "@georep/schema";
+import { CANONICAL_TEXT_STARTUP_OPTIONS, stateLayout } from "@georep/schema";
 import { isSlotInvalidated } from "./errors.ts";
 import { startFlushLoop } from "./stream/flush.ts";
 import { writeHeartbeat } from "./stream/heartbeat.ts";
@@ -33,7 +33,12 @@ export function createReader(o: ReaderOptions): Reader {
   const codecs = o.tables.map((t) => tableCodec(stateLayout(t)));
   const planFor = relationPlanner(codecs);
   const m = readerMetrics(o.metrics);
-  const pool = new pg.Pool({ connectionString: o.pgUrl, max: 3 });
+  // Pinned text settings: own-state emits and re-reads turn keys to text in these sessions.
+  const pool = new pg.Pool({
+    connectionString: o.pgUrl,
+    max: 3,
+    options: CANONICAL_TEXT_STARTUP_OPTIONS,
+  });
   pool.on("error", (error) => {
     log.warn({ err: error }, "idle PostgreSQL connection failed");
   });

@@ -29,6 +29,15 @@ export const CANONICAL_TEXT_FUNCTION_SET = CANONICAL_TEXT_SETTINGS.map(
   ([name, value]) => `SET ${name} = ${quoteLiteral(value)}`,
 ).join(" ");
 
+/**
+ * The same settings as a connection's startup options (pg's `options`): every statement of the
+ * session uses them, and on a replication connection so does the text of every value pgoutput
+ * sends (the reader ships keys as that text).
+ */
+export const CANONICAL_TEXT_STARTUP_OPTIONS = CANONICAL_TEXT_SETTINGS.map(
+  ([name, value]) => `-c ${name}=${value.replaceAll(" ", "\\ ")}`,
+).join(" ");
+
 /** Spec types whose text form none of the settings above changes (anything else is pinned). */
 const SETTLED_TEXT =
   /^(text|varchar\(\d+\)|bigint|integer|smallint|boolean|numeric(\(\d+, ?\d+\))?|jsonb|uuid)$/;

@@ -27,6 +27,7 @@ export {
   CANONICAL_TEXT_FUNCTION_SET,
   CANONICAL_TEXT_SETTINGS,
   CANONICAL_TEXT_SETTINGS_SQL,
+  CANONICAL_TEXT_STARTUP_OPTIONS,
 } from "./canonical-text.ts";
 export type { InstallReport } from "./installer.ts";
 export { PUBLICATION } from "./sql/publication.ts";

@@ -1,6 +1,7 @@
 // One streaming session of the reader: decoder ──▶ window feeder ──▶ flush window, with the
 // replication socket paused while the window holds 4 × maxBatchRows distinct rows (the sink is
 // full) and resumed at the next cut. Resolves with the reason the session ended.
+import { CANONICAL_TEXT_STARTUP_OPTIONS } from "@georep/schema";
 import { createWindowFeeder } from "./window-feeder.ts";
 import type { FlushLoop } from "./flush.ts";
 import type { Ledger } from "../ledger.ts";
@@ -48,7 +49,8 @@ export function startStreaming(d: StreamDeps): Streaming {
   let resolveEnded: (error: unknown) => void = () => undefined;
   const ended = new Promise<unknown>((resolve) => (resolveEnded = resolve));
   const session: Session = startSession(
-    { connectionString: d.pgUrl },
+    // The walsender writes every value pgoutput sends as text in these settings.
+    { connectionString: d.pgUrl, options: CANONICAL_TEXT_STARTUP_OPTIONS },
     d.slotName,
     ledger.durable,
     d.statusIntervalMs,
