@@ -6,11 +6,12 @@ import type { RegionRef } from "./options.ts";
 
 /**
  * Why the merger refused a message. Beyond the contract's decode reasons: an envelope of this
- * region itself (`own-origin`), on a topic it does not belong to (`wrong-topic`), for a table or
- * column this region does not replicate (`schema-mismatch`), or refused by PostgreSQL (`rejected`).
+ * region itself (`own-origin`), on a topic it does not belong to (`wrong-topic`), or for a table
+ * or column this region does not replicate (`schema-mismatch`). Rows PostgreSQL refuses are not
+ * dead-lettered: they are set aside one by one in the quarantine (quarantine.ts).
  */
 export type MergerDeadLetterReason =
-  DeadLetterReason | "own-origin" | "wrong-topic" | "schema-mismatch" | "rejected";
+  DeadLetterReason | "own-origin" | "wrong-topic" | "schema-mismatch";
 
 export type Routed =
   | { readonly kind: "envelope"; readonly envelope: Envelope }
