@@ -5,6 +5,7 @@ import type { RowSlice } from "@georep/contract";
 import { createMergeTransaction, createMerger, replayQuarantine } from "@georep/merger";
 import type { Merger } from "@georep/merger";
 import { createMetrics, silentLogger } from "@georep/observability";
+import { stateLayout } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
 import { createTestTopic, readEndpoints, useCleanups, waitFor } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
@@ -114,6 +115,7 @@ it("sets aside only the refused row of an envelope, and replay merges it once th
     replayQuarantine(s.db.client, {
       limit: 100,
       mergeTransaction: createMergeTransaction({ tables: [s.spec], logger: silentLogger() }),
+      layouts: new Map([["public.qitems", stateLayout(s.spec)]]),
       nowMs: Date.now(),
       maxForwardSkewMs: 60_000,
     });

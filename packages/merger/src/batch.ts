@@ -90,6 +90,14 @@ export function createBatchProcessor(
       const envelope = boundCommitTime(routed.envelope, now);
       if (newest === undefined || envelope.commitTime >= newest.commitTime) newest = envelope;
       if (envelope.kind !== "rows") continue;
+      for (const m of routed.mismatched)
+        setAside.push({
+          envelope: { ...envelope, rows: [m.slice] },
+          reason: "schema-mismatch",
+          sqlState: undefined,
+          detail: `${m.detail}: replay once this region's spec has it`,
+          source: sourceOf(batch, message),
+        });
       const kept = envelope.rows.filter((row) => {
         const skew = clockSkewOf(row, now, deps.maxForwardSkewMs);
         if (skew === undefined) return true;

@@ -1,6 +1,7 @@
 import type { Pool } from "pg";
 import type { Logger, WallClock } from "@georep/observability";
 import { MERGER_ROLE } from "@georep/schema";
+import type { StateLayout } from "@georep/schema";
 import { MergeError, MergerConfigError } from "./errors.ts";
 import type { MergerMetrics } from "./metrics.ts";
 import type { MergerOptions } from "./options.ts";
@@ -46,11 +47,17 @@ export async function checkDatabase(pool: Pool, region: string): Promise<void> {
 
 type HousekeepingDeps = Parameters<typeof createHousekeeping>[0];
 
+/** What replaying set-aside rows needs: the merge, and this region's tables. */
+export interface Merging {
+  readonly mergeTransaction: MergeTransaction;
+  readonly layouts: ReadonlyMap<string, StateLayout>;
+}
+
 /** Merges rows set aside behind a local lock again, and refreshes the quarantine gauges. */
 async function replayDeferred(
   deps: HousekeepingDeps,
   options: MergerOptions,
-  mergeTransaction: MergeTransaction,
+  merging: Merging,
 ): Promise<void> {
   const client = await deps.pool.connect();
   let broken: Error | undefined;
@@ -59,7 +66,7 @@ async function replayDeferred(
       reason: DEFERRED_REASON,
       // Each row still blocked costs lockTimeoutMs: a bounded pass keeps the next one on time.
       limit: 50,
-      mergeTransaction,
+      ...merging,
       nowMs: deps.clock(),
       maxForwardSkewMs: options.maxForwardSkewMs,
     });
@@ -84,7 +91,7 @@ export interface Housekeeping {
    * Lag gauges every lagIntervalMs, conflict retention every retentionIntervalMs, and every
    * deferredRetryIntervalMs: replay of rows set aside behind a local lock, quarantine gauges.
    */
-  start(options: MergerOptions, mergeTransaction: MergeTransaction): void;
+  start(options: MergerOptions, merging: Merging): void;
   stop(): void;
 }
 
@@ -110,7 +117,7 @@ export function createHousekeeping(deps: {
   return {
     lagSeconds,
     prune,
-    start(options, mergeTransaction) {
+    start(options, merging) {
       const refresh = (): void => {
         for (const [origin, s] of Object.entries(lagSeconds())) deps.metrics.setLag(origin, s);
       };
@@ -124,7 +131,7 @@ export function createHousekeeping(deps: {
       const replay = (): void => {
         if (replaying) return;
         replaying = true;
-        void replayDeferred(deps, options, mergeTransaction)
+        void replayDeferred(deps, options, merging)
           .catch((e: unknown) => {
             deps.log.warn({ err: e }, "replaying rows set aside behind a local lock failed");
           })

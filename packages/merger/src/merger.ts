@@ -125,7 +125,7 @@ export function createMerger(config: MergerConfig): Merger {
         consumer = c;
         await progress.load([]);
         await c.start();
-        housekeeping.start(options, mergeTransaction);
+        housekeeping.start(options, { mergeTransaction, layouts });
         state = "running";
         log.info({ topics }, "merger running");
       } catch (error) {

@@ -7,7 +7,9 @@ import type { RowsEnvelope } from "@georep/contract";
 import { clockSkewOf } from "./clock-bounds.ts";
 import { MergeError } from "./errors.ts";
 import type { MergeTransaction } from "./merge-transaction-types.ts";
+import type { StateLayout } from "@georep/schema";
 import { setAsideReason } from "./quarantine.ts";
+import { sliceMismatch } from "./staging.ts";
 import type { QuarantineReason } from "./quarantine.ts";
 
 export interface QuarantineEntry {
@@ -88,6 +90,8 @@ export async function quarantineSize(client: ClientBase): Promise<Map<string, nu
 
 export interface ReplayOptions extends QuarantineFilter {
   readonly mergeTransaction: MergeTransaction;
+  /** This region's tables: a row whose table or columns are still unknown stays set aside. */
+  readonly layouts: ReadonlyMap<string, StateLayout>;
   /** Now, epoch ms, and the forward skew: a row still stamped too far ahead stays set aside. */
   readonly nowMs: number;
   readonly maxForwardSkewMs: number;
@@ -121,6 +125,13 @@ export async function replayQuarantine(
       await client.query(NOTE_SQL, [row.id, reason, sqlState, detail.slice(0, 2000)]);
       kept.push({ ...toEntry(row), reason, sqlState, detail, attempts: row.attempts + 1 });
     };
+    const mismatch = envelope.rows
+      .map((s) => sliceMismatch(s, options.layouts))
+      .find((d) => d !== undefined);
+    if (mismatch !== undefined) {
+      await keep("schema-mismatch", null, mismatch);
+      continue;
+    }
     const skew = envelope.rows
       .map((s) => clockSkewOf(s, options.nowMs, options.maxForwardSkewMs))
       .find((d) => d !== undefined);

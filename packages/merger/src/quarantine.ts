@@ -7,11 +7,18 @@ import { isDataError } from "./errors.ts";
 /**
  * Why a row was set aside:
  * - `rejected`: this region's table refused it (class 22/23: a constraint, a type's range);
+ * - `schema-mismatch`: this region's spec lacks its table or a column (a spec upgrade not
+ *   rolled out here yet);
  * - `clock-skew`: a stamp further in the future than the configured forward skew;
  * - `lock-timeout`: a local transaction held the row's lock past lock_timeout (retried by the
  *   merger itself, see DEFERRED_REASON).
  */
-export const QUARANTINE_REASONS = ["rejected", "clock-skew", "lock-timeout"] as const;
+export const QUARANTINE_REASONS = [
+  "rejected",
+  "schema-mismatch",
+  "clock-skew",
+  "lock-timeout",
+] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
 
 /** Rows set aside for this reason are replayed by the merger on its own, not by an operator. */

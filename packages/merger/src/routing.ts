@@ -1,20 +1,31 @@
 import { decodeEnvelope, originTopic, zoneTopic } from "@georep/contract";
 import type { DeadLetterReason, Envelope } from "@georep/contract";
 import type { StateLayout } from "@georep/schema";
-import { checkEnvelope, SliceMismatchError } from "./staging.ts";
+import type { RowSlice } from "@georep/contract";
+import { sliceMismatch } from "./staging.ts";
 import type { RegionRef } from "./options.ts";
 
 /**
  * Why the merger refused a message. Beyond the contract's decode reasons: an envelope of this
- * region itself (`own-origin`), on a topic it does not belong to (`wrong-topic`), or for a table
- * or column this region does not replicate (`schema-mismatch`). Rows PostgreSQL refuses are not
- * dead-lettered: they are set aside one by one in the quarantine (quarantine.ts).
+ * region itself (`own-origin`) or on a topic it does not belong to (`wrong-topic`). Rows this
+ * region's spec does not know, or its tables refuse, are not dead-lettered: they are set aside
+ * one by one in the quarantine (quarantine.ts).
  */
-export type MergerDeadLetterReason =
-  DeadLetterReason | "own-origin" | "wrong-topic" | "schema-mismatch";
+export type MergerDeadLetterReason = DeadLetterReason | "own-origin" | "wrong-topic";
+
+/** A row of an accepted envelope that this region's spec does not know (set aside, not merged). */
+export interface MismatchedRow {
+  readonly slice: RowSlice;
+  readonly detail: string;
+}
 
 export type Routed =
-  | { readonly kind: "envelope"; readonly envelope: Envelope }
+  | {
+      readonly kind: "envelope";
+      /** The envelope without its mismatched rows (a rows envelope may be left with none). */
+      readonly envelope: Envelope;
+      readonly mismatched: readonly MismatchedRow[];
+    }
   | { readonly kind: "dead"; readonly reason: MergerDeadLetterReason; readonly detail: string };
 
 export interface RoutingContext {
@@ -69,7 +80,7 @@ export function routeMessage(
       detail: `envelope of origin '${envelope.origin}' on ${source.topic}, which carries '${source.origin}'`,
     };
   }
-  if (envelope.kind === "heartbeat") return { kind: "envelope", envelope };
+  if (envelope.kind === "heartbeat") return { kind: "envelope", envelope, mismatched: [] };
   const ownZone = ctx.regions.find((r) => r.id === ctx.region)?.zone;
   const misplaced = envelope.rows.find((s) =>
     source.zone === undefined ? s.zone !== null && s.zone !== ownZone : s.zone !== source.zone,
@@ -81,12 +92,17 @@ export function routeMessage(
       detail: `row of ${misplaced.table} homed in zone ${JSON.stringify(misplaced.zone)} on ${source.topic}`,
     };
   }
-  try {
-    checkEnvelope(envelope, ctx.layouts);
-  } catch (error) {
-    if (error instanceof SliceMismatchError)
-      return { kind: "dead", reason: "schema-mismatch", detail: error.message };
-    throw error;
-  }
-  return { kind: "envelope", envelope };
+  // Per row: a spec skew between regions (a table or column added here later) sets aside only
+  // the rows it concerns, for `georep dlq replay` once the spec is upgraded.
+  const mismatched: MismatchedRow[] = [];
+  const rows = envelope.rows.filter((slice) => {
+    const detail = sliceMismatch(slice, ctx.layouts);
+    if (detail !== undefined) mismatched.push({ slice, detail });
+    return detail === undefined;
+  });
+  return {
+    kind: "envelope",
+    envelope: mismatched.length === 0 ? envelope : { ...envelope, rows },
+    mismatched,
+  };
 }

@@ -13,37 +13,24 @@ export interface StagedRow extends StateRow {
   readonly key: readonly string[];
 }
 
-/** A slice this region cannot merge: unknown table or columns (a spec mismatch between regions). */
-export class SliceMismatchError extends Error {
-  override readonly name = "SliceMismatchError";
-}
-
 export type Staged = Map<string, Map<string, StagedRow>>; // table -> "key|replica" -> row
 
-/** @throws SliceMismatchError naming the table or column this region does not know. */
-export function checkEnvelope(
-  envelope: RowsEnvelope,
+/** What this region's spec lacks for `slice` (table, key or column), or undefined when nothing. */
+export function sliceMismatch(
+  slice: RowSlice,
   layouts: ReadonlyMap<string, StateLayout>,
-): void {
-  for (const slice of envelope.rows) {
-    const layout = layouts.get(slice.table);
-    if (layout === undefined)
-      throw new SliceMismatchError(`table '${slice.table}' is not replicated here`);
-    for (const k of layout.key) {
-      if (slice.key[k.name] === undefined)
-        throw new SliceMismatchError(`${slice.table}: key column '${k.name}' is missing`);
-    }
-    const comps = new Set(componentColumns(layout));
-    for (const c of Object.keys(slice.counters)) {
-      if (!comps.has(c))
-        throw new SliceMismatchError(`${slice.table}: unknown counter component '${c}'`);
-    }
-    const regs = new Set(layout.registers.map((r) => r.column));
-    for (const r of Object.keys(slice.registers)) {
-      if (!regs.has(r))
-        throw new SliceMismatchError(`${slice.table}: unknown register column '${r}'`);
-    }
-  }
+): string | undefined {
+  const layout = layouts.get(slice.table);
+  if (layout === undefined) return `table '${slice.table}' is not replicated here`;
+  const missing = layout.key.find((k) => slice.key[k.name] === undefined);
+  if (missing !== undefined) return `${slice.table}: key column '${missing.name}' is missing`;
+  const comps = new Set(componentColumns(layout));
+  const counter = Object.keys(slice.counters).find((c) => !comps.has(c));
+  if (counter !== undefined) return `${slice.table}: unknown counter component '${counter}'`;
+  const regs = new Set(layout.registers.map((r) => r.column));
+  const register = Object.keys(slice.registers).find((r) => !regs.has(r));
+  if (register !== undefined) return `${slice.table}: unknown register column '${register}'`;
+  return undefined;
 }
 
 /** A slice of `replica` as the state row it carries (key values in the layout's key order). */
@@ -62,7 +49,7 @@ export function toStaged(slice: RowSlice, replica: string, layout: StateLayout):
   };
 }
 
-/** Stages every slice of `envelopes` (already checked with checkEnvelope). */
+/** Stages every slice of `envelopes` (already checked with sliceMismatch). */
 export function stageEnvelopes(
   envelopes: readonly RowsEnvelope[],
   layouts: ReadonlyMap<string, StateLayout>,

@@ -73,11 +73,28 @@ describe("routing", () => {
     ["unknown-origin", env({ origin: "zz" })],
     ["own-origin", env({ origin: "eu" })],
     ["wrong-topic", env({ origin: "ap" })],
-    ["schema-mismatch", env({ rows: [slice("public.nope")] })],
-    ["schema-mismatch", env({ rows: [{ ...slice(), counters: { nope__p: "1" } }] })],
     ["wrong-topic", env({ rows: [slice(undefined, "other")] })],
   ])("dead-letters %s", (expected, value) => {
     expect(reason(value)).toBe(expected);
+  });
+
+  it("sets aside only the rows this region's spec does not know, keeping the others", () => {
+    const unknownColumn = {
+      ...slice(),
+      key: { camera_id: "c2", bucket: "b" },
+      counters: { nope__p: "1" },
+    };
+    const r = routeMessage(
+      source,
+      env({ rows: [slice(), slice("public.nope"), unknownColumn] }),
+      ctx,
+    );
+    if (r.kind !== "envelope" || r.envelope.kind !== "rows") throw new Error(`routed ${r.kind}`);
+    expect(r.envelope.rows).toEqual([slice()]);
+    expect(r.mismatched.map((m) => m.detail)).toEqual([
+      "table 'public.nope' is not replicated here",
+      "public.counting_results: unknown counter component 'nope__p'",
+    ]);
   });
 
   it("requires zone-topic rows to be homed in that zone", () => {

@@ -2,6 +2,7 @@ import pg from "pg";
 import { createMergeTransaction, listQuarantine, replayQuarantine } from "@georep/merger";
 import type { QuarantineEntry } from "@georep/merger";
 import { silentLogger } from "@georep/observability";
+import { stateLayout } from "@georep/schema";
 import { loadConfig } from "../config.ts";
 import type { DlqListFlags, DlqReplayFlags } from "../flags.ts";
 import { table } from "../output/table.ts";
@@ -55,6 +56,7 @@ export function dlqReplay(f: DlqReplayFlags): Promise<DlqReplayReport> {
         logger: silentLogger(),
         lockTimeoutMs: config.merge.lockTimeoutMs,
       }),
+      layouts: new Map(config.schema.tables.map((t) => [`${t.schema}.${t.name}`, stateLayout(t)])),
       nowMs: Date.now(),
       maxForwardSkewMs: config.merge.maxForwardSkewMs,
     });

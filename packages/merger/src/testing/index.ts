@@ -65,3 +65,7 @@ export function rowsEnvelope(
   };
 }
 export { createMergerMetrics } from "../metrics.ts";
+// The batch processor without Kafka: tests feed it consumed batches (test/hostile).
+export { createBatchProcessor } from "../batch.ts";
+export type { BatchProcessorDeps } from "../batch.ts";
+export { createProgressStore } from "../progress-store.ts";
