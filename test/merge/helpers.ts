@@ -3,7 +3,11 @@ import type { Envelope, RowSlice } from "@georep/contract";
 import { encodeEnvelope } from "@georep/contract";
 import { installSchema, parseInstallConfig, parseTableSpec } from "@georep/schema";
 import type { TableSpec, TableSpecInput } from "@georep/schema";
-import { createTestDatabase, testKafka, uniqueName } from "@georep/testkit";
+import { createMerger } from "@georep/merger";
+import type { Merger, MergerOptionsInput } from "@georep/merger";
+import { createMetrics, silentLogger } from "@georep/observability";
+import type { Metrics } from "@georep/observability";
+import { createTestDatabase, readEndpoints, testKafka, uniqueName } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 
 /** A table with every CRDT kind: gcounter, pncounter, lww registers, home column. */
@@ -109,3 +113,26 @@ export async function produce(
 }
 
 export const encode = (e: Envelope): Buffer => encodeEnvelope(e);
+
+/** A real merger for `region`, merging from `origin`, with its own metrics registry. */
+export function testMerger(o: {
+  readonly region: string;
+  readonly origin: string;
+  readonly db: RegionDb;
+  readonly spec: TableSpec;
+  readonly options?: MergerOptionsInput;
+}): { merger: Merger; metrics: Metrics } {
+  const metrics = createMetrics();
+  const merger = createMerger({
+    region: o.region,
+    pgUrl: o.db.db.url,
+    kafka: { brokers: readEndpoints().kafka.brokers },
+    tables: [o.spec],
+    regions: [{ id: o.origin }, { id: o.region }],
+    logger: silentLogger(),
+    metrics,
+    clock: () => Date.now(),
+    ...(o.options === undefined ? {} : { options: o.options }),
+  });
+  return { merger, metrics };
+}

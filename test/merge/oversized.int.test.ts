@@ -2,10 +2,16 @@ import { randomBytes } from "node:crypto";
 import { expect, it } from "vitest";
 import { CompressionTypes } from "kafkajs";
 import { deadLetterTopic, originTopic } from "@georep/contract";
-import { createMerger } from "@georep/merger";
-import { createMetrics, silentLogger } from "@georep/observability";
-import { readEndpoints, testKafka, uniqueName, useCleanups, waitFor } from "@georep/testkit";
-import { encode, itemSlice, itemsSpec, rows, setupRegionDb, testRegions } from "./helpers.ts";
+import { testKafka, uniqueName, useCleanups, waitFor } from "@georep/testkit";
+import {
+  encode,
+  itemSlice,
+  itemsSpec,
+  rows,
+  setupRegionDb,
+  testMerger,
+  testRegions,
+} from "./helpers.ts";
 
 // The merger never crashes because of a message: an oversized message is dead-lettered (gzip,
 // so a compressible one fits the dead-letter topic whole; one that still does not fit goes as a
@@ -87,16 +93,11 @@ it("an oversized message is dead-lettered and the merger keeps merging", async (
     await producer.disconnect();
   }
 
-  const metrics = createMetrics();
-  const merger = createMerger({
+  const { merger, metrics } = testMerger({
     region: target,
-    pgUrl: db.db.url,
-    kafka: { brokers: readEndpoints().kafka.brokers },
-    tables: [spec],
-    regions: [{ id: origin }, { id: target }],
-    logger: silentLogger(),
-    metrics,
-    clock: () => Date.now(),
+    origin,
+    db,
+    spec,
     // Topics are the test's: the dead-letter topic keeps its 1 MiB limit.
     options: { ensureTopics: false },
   });

@@ -1,16 +1,6 @@
 import { expect, it } from "vitest";
 import { deadLetterTopic, originTopic } from "@georep/contract";
-import { createMerger } from "@georep/merger";
-import type { Merger } from "@georep/merger";
-import { createMetrics, silentLogger } from "@georep/observability";
-import {
-  createTestTopic,
-  readEndpoints,
-  testKafka,
-  uniqueName,
-  useCleanups,
-  waitFor,
-} from "@georep/testkit";
+import { createTestTopic, testKafka, uniqueName, useCleanups, waitFor } from "@georep/testkit";
 import {
   encode,
   itemSlice,
@@ -18,6 +8,7 @@ import {
   produce,
   rows,
   setupRegionDb,
+  testMerger,
   testRegions,
 } from "./helpers.ts";
 
@@ -63,16 +54,11 @@ it("poison messages land in the DLQ with reasons and do not stop consumption", a
     good(2, 7n),
   ].map((value, i) => ({ key: `m${i}`, value }));
   await produce(topic.name, values, 1);
-  const metrics = createMetrics();
-  const merger: Merger = createMerger({
+  const { merger, metrics } = testMerger({
     region: target,
-    pgUrl: db.db.url,
-    kafka: { brokers: readEndpoints().kafka.brokers },
-    tables: [spec],
-    regions: [{ id: origin }, { id: target }],
-    logger: silentLogger(),
-    metrics,
-    clock: () => Date.now(),
+    origin,
+    db,
+    spec,
     options: { maxMessageBytes: 4096, lagIntervalMs: 50, conflictRetentionHours: 1 },
   });
   defer(() => merger.stop());

@@ -2,12 +2,11 @@ import pg from "pg";
 import { expect, it } from "vitest";
 import { originTopic } from "@georep/contract";
 import type { RowSlice } from "@georep/contract";
-import { createMergeTransaction, createMerger, replayQuarantine } from "@georep/merger";
-import type { Merger } from "@georep/merger";
-import { createMetrics, silentLogger } from "@georep/observability";
+import { createMergeTransaction, replayQuarantine } from "@georep/merger";
+import { silentLogger } from "@georep/observability";
 import { stateLayout } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
-import { createTestTopic, readEndpoints, useCleanups, waitFor } from "@georep/testkit";
+import { createTestTopic, useCleanups, waitFor } from "@georep/testkit";
 import type { RegionDb } from "./helpers.ts";
 import {
   encode,
@@ -16,6 +15,7 @@ import {
   produce,
   rows,
   setupRegionDb,
+  testMerger,
   testRegions,
 } from "./helpers.ts";
 
@@ -41,21 +41,16 @@ async function setup(prefix: string): Promise<{
 function startMerger(
   s: Awaited<ReturnType<typeof setup>>,
   options: Record<string, number> = {},
-): { merger: Merger; metrics: ReturnType<typeof createMetrics> } {
-  const metrics = createMetrics();
-  const merger = createMerger({
+): ReturnType<typeof testMerger> {
+  const started = testMerger({
     region: s.target,
-    pgUrl: s.db.db.url,
-    kafka: { brokers: readEndpoints().kafka.brokers },
-    tables: [s.spec],
-    regions: [{ id: s.origin }, { id: s.target }],
-    logger: silentLogger(),
-    metrics,
-    clock: () => Date.now(),
+    origin: s.origin,
+    db: s.db,
+    spec: s.spec,
     options: { lagIntervalMs: 50, ...options },
   });
-  defer(() => merger.stop());
-  return { merger, metrics };
+  defer(() => started.merger.stop());
+  return started;
 }
 
 const labels = async (client: pg.Client, table: string): Promise<Record<string, string>> => {
