@@ -174,9 +174,13 @@ export function loadReplicatorConfig(path: string): ReplicatorConfig {
     return parseReplicatorConfig(JSON.parse(raw));
   } catch (error) {
     if (error instanceof SyntaxError)
-      throw new ConfigError(`config file '${path}' is not valid JSON: ${error.message}`, "config", {
-        cause: error,
-      });
+      throw new ConfigError(
+        `config file '${path}' is not valid JSON: ${error.message}; fix it, or pass another --config <file.json>`,
+        "config",
+        {
+          cause: error,
+        },
+      );
     throw error;
   }
 }

@@ -62,7 +62,7 @@ describe("parseReplicatorConfig", () => {
       "must be lower than lagCriticalSeconds",
     ],
     [{ ...ok, slotName: "Bad-Slot" }, "slotName", "replication slot name"],
-    [{ ...ok, typo: true }, "", "Unrecognized key"],
+    [{ ...ok, typo: true }, "(root)", "Unrecognized key"],
     [{ ...ok, redis: {} }, "redis", "exactly one of url"],
     [
       { ...ok, redis: { sentinels: [{ host: "s1", port: 26379 }] } },

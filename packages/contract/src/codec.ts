@@ -17,6 +17,22 @@ export interface DecodeOptions {
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
+/** Dead-letter details stay short whatever the message holds (a key of megabytes, say). */
+const MAX_DETAIL_CHARS = 500;
+
+const clip = (text: string): string =>
+  text.length <= MAX_DETAIL_CHARS ? text : `${text.slice(0, MAX_DETAIL_CHARS)}…`;
+
+/**
+ * The version a message claims, for its dead letter. Never JSON.stringify the value itself: a
+ * nested array a few thousand levels deep (a 10 kB message) overflows the stack there.
+ */
+function describeVersion(version: unknown): string {
+  if (Array.isArray(version)) return "(an array)";
+  if (typeof version === "object" && version !== null) return "(an object)";
+  return typeof version === "string" ? JSON.stringify(clip(version)) : String(version);
+}
+
 export function encodeEnvelope(envelope: Envelope): Buffer {
   return Buffer.from(JSON.stringify(envelope), "utf8");
 }
@@ -40,7 +56,11 @@ export function decodeEnvelope(value: Buffer | null, options: DecodeOptions): De
   try {
     json = JSON.parse(value.toString("utf8"));
   } catch (error) {
-    return { ok: false, reason: "malformed", detail: `not JSON: ${(error as Error).message}` };
+    return {
+      ok: false,
+      reason: "malformed",
+      detail: clip(`not JSON: ${(error as Error).message}`),
+    };
   }
   const version =
     typeof json === "object" && json !== null ? (json as { v?: unknown }).v : undefined;
@@ -48,7 +68,7 @@ export function decodeEnvelope(value: Buffer | null, options: DecodeOptions): De
     return {
       ok: false,
       reason: "unknown-version",
-      detail: `envelope version ${JSON.stringify(version)}; this merger reads ${ENVELOPE_VERSION}`,
+      detail: `envelope version ${describeVersion(version)}; this merger reads ${ENVELOPE_VERSION}`,
     };
   }
   const parsed = envelopeSchema.safeParse(json);
@@ -57,7 +77,7 @@ export function decodeEnvelope(value: Buffer | null, options: DecodeOptions): De
     return {
       ok: false,
       reason: "malformed",
-      detail: `${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
+      detail: clip(`${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`),
     };
   }
   if (!options.knownOrigins.has(parsed.data.origin)) {

@@ -16,6 +16,17 @@ const decimal = z
 const lsn = z
   .string()
   .regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/, { message: "must be an LSN like 16/B374D848" });
+/** A UTF-16 surrogate without its other half: text no UTF-8 encoding can carry. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/**
+ * A key or register value: text PostgreSQL can hold. A shipper reads every value from PostgreSQL,
+ * so a NUL or a lone surrogate comes only from a broken producer; refused here (dead-lettered),
+ * because PostgreSQL refuses a NUL (and so does the quarantine's jsonb copy of the envelope) and
+ * node-postgres would silently send U+FFFD for a lone surrogate.
+ */
+const pgText = z.string().refine((s) => !s.includes("\u0000") && !LONE_SURROGATE.test(s), {
+  message: "must be text PostgreSQL can hold: no NUL (\\u0000), no lone UTF-16 surrogate",
+});
 const column = z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: "must be a column name" });
 
 /** One origin's CRDT state for one row: what that origin wrote, never what it merged in. */
@@ -24,13 +35,13 @@ export const rowSliceSchema = z
     /** "schema.table" */
     table: z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/),
     /** Key column -> value in PostgreSQL text form (cast back with the column's type). */
-    key: z.record(column, z.string()),
+    key: z.record(column, pgText),
     /** The row's residency zone (null: none; the row travels on the origin topic). */
     zone: zoneIdSchema.nullable(),
     /** State component column (e.g. people_in__p) -> this origin's component. */
     counters: z.record(column, decimal),
     /** Register column -> this origin's latest write: text value (null = SQL NULL) and HLC stamp. */
-    registers: z.record(column, z.object({ v: z.string().nullable(), t: decimal }).strict()),
+    registers: z.record(column, z.object({ v: pgText.nullable(), t: decimal }).strict()),
     ins: decimal.nullable(),
     del: decimal.nullable(),
     /** Tombstone base: replica -> component column -> component observed at delete time. */

@@ -62,6 +62,38 @@ describe("envelope codec", () => {
     if (!decoded.ok) expect(decoded.reason).toBe(reason);
   });
 
+  it("refuses a version nested past the stack's depth, and a huge key, with a short detail", () => {
+    const deep = Buffer.from(`{"v":${"[".repeat(50_000)}${"]".repeat(50_000)}}`);
+    expect(decodeEnvelope(deep, { knownOrigins })).toEqual({
+      ok: false,
+      reason: "unknown-version",
+      detail: "envelope version (an array); this merger reads 1",
+    });
+    const key = "k".repeat(100_000);
+    const huge = decodeEnvelope(Buffer.from(JSON.stringify({ ...rows, [key]: 1 })), {
+      knownOrigins,
+    });
+    expect(huge.ok).toBe(false);
+    if (!huge.ok) expect(huge.detail.length).toBeLessThan(1_000);
+  });
+
+  it.each(["a\u0000b", "\ud800", "x\udc00"])(
+    "refuses a key or register value PostgreSQL cannot hold (%j) as malformed",
+    (bad) => {
+      const slice = rows.rows[0];
+      if (slice === undefined) throw new Error("fixture has a slice");
+      for (const changed of [
+        { ...slice, key: { ...slice.key, camera_id: bad } },
+        { ...slice, registers: { status: { v: bad, t: "1" } } },
+      ]) {
+        const decoded = decodeEnvelope(encodeEnvelope({ ...rows, rows: [changed] }), {
+          knownOrigins,
+        });
+        expect(decoded).toMatchObject({ ok: false, reason: "malformed" });
+      }
+    },
+  );
+
   it("partitions a key to the same partition every time, spreading keys", () => {
     expect(partitionOf('t|["a"]', 6)).toBe(partitionOf('t|["a"]', 6));
     const used = new Set(Array.from({ length: 200 }, (_, i) => partitionOf(`t|["cam-${i}"]`, 6)));

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { SpecError } from "./errors.ts";
 import { regionIdSchema, zoneIdSchema } from "@georep/contract";
-import { firstIssue } from "./zod-issue.ts";
+import { ROOT_FIELD, firstIssue } from "./zod-issue.ts";
 import { parseTableSpec } from "./table-spec.ts";
 import type { TableSpec } from "./table-spec.ts";
 
@@ -46,8 +46,10 @@ export function parseInstallConfig(input: unknown): InstallConfig {
     try {
       return parseTableSpec(t);
     } catch (error) {
-      if (error instanceof SpecError)
-        throw new SpecError(error.message, `tables[${i}].${error.field}`, { cause: error });
+      if (error instanceof SpecError) {
+        const field = error.field === ROOT_FIELD ? `tables[${i}]` : `tables[${i}].${error.field}`;
+        throw new SpecError(`tables[${i}]: ${error.message}`, field, { cause: error });
+      }
       throw error;
     }
   });

@@ -68,14 +68,24 @@ export type KeyColumnSpec = TableSpec["key"][number];
 /** Parses and cross-checks a spec; throws SpecError naming the table, the field and the fix. */
 export function parseTableSpec(input: unknown): TableSpec {
   const parsed = tableSpecSchema.safeParse(input);
-  const table =
-    typeof input === "object" && input !== null ? String((input as { name?: unknown }).name) : "?";
+  const table = nameOf(input);
   if (!parsed.success) {
     const { field, text } = firstIssue(parsed.error);
     throw new SpecError(`table spec '${table}': ${text}`, field, { cause: parsed.error });
   }
   crossCheck(parsed.data);
   return parsed.data;
+}
+
+/**
+ * The table's name as the input gives it, for the message: short, and never String() of a
+ * value (an object with a "toString" key throws there).
+ */
+function nameOf(input: unknown): string {
+  const name =
+    typeof input === "object" && input !== null ? (input as { name?: unknown }).name : undefined;
+  if (typeof name !== "string") return "?";
+  return name.length > 80 ? `${name.slice(0, 80)}…` : name;
 }
 
 function crossCheck(spec: TableSpec): void {

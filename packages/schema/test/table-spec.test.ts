@@ -76,7 +76,7 @@ describe("parseTableSpec", () => {
       "home.column",
       "not a column",
     ],
-    [{ ...base, extra: 1 }, "", "Unrecognized key"],
+    [{ ...base, extra: 1 }, "(root)", "Unrecognized key"],
   ])("refuses %j at %s, naming the fix", (input, field, text) => {
     const error = errorOf(() => parseTableSpec(input));
     expect(error.field).toBe(field);
