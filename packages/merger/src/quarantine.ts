@@ -6,7 +6,8 @@ import { isDataError } from "./errors.ts";
 
 /**
  * Why a row was set aside:
- * - `rejected`: this region's table refused it (class 22/23: a constraint, a type's range);
+ * - `rejected`: this region's table refused it (class 22/23: a constraint, a type's range; 54000:
+ *   a value past a limit, e.g. a key too long for an index entry);
  * - `schema-mismatch`: this region's spec lacks its table or a column (a spec upgrade not
  *   rolled out here yet);
  * - `clock-skew`: a stamp further in the future than the configured forward skew;
@@ -52,7 +53,8 @@ export function rowUnits(
 
 /** The quarantine reason a merge failure calls for, or undefined when it is not about the rows. */
 export function setAsideReason(sqlState: string | undefined): QuarantineReason | undefined {
-  if (isDataError(sqlState)) return "rejected";
+  // 54000 program_limit_exceeded: e.g. a key too long for an index entry.
+  if (isDataError(sqlState) || sqlState === "54000") return "rejected";
   if (sqlState === "55P03") return "lock-timeout"; // lock_not_available: lock_timeout ran out
   return undefined;
 }
@@ -65,7 +67,7 @@ export function quarantineRowKey(slice: RowSlice): string {
 /** Records set-aside rows; a row already recorded from the same message stays as it is. */
 export const INSERT_QUARANTINE_SQL = `INSERT INTO georep.quarantine (table_name, row_key, origin, reason, sql_state, detail, source, envelope)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
-ON CONFLICT (source, row_key) DO NOTHING`;
+ON CONFLICT (source, md5(row_key)) DO NOTHING`;
 
 export function quarantineParams(rows: readonly QuarantinedRow[]): unknown[] {
   const slice = (r: QuarantinedRow): RowSlice => {

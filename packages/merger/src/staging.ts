@@ -24,6 +24,10 @@ export function sliceMismatch(
   if (layout === undefined) return `table '${slice.table}' is not replicated here`;
   const missing = layout.key.find((k) => slice.key[k.name] === undefined);
   if (missing !== undefined) return `${slice.table}: key column '${missing.name}' is missing`;
+  // A key column this region lacks: merging would fold rows distinct at the origin into one.
+  const keys = new Set(layout.key.map((k) => k.name));
+  const extra = Object.keys(slice.key).find((k) => !keys.has(k));
+  if (extra !== undefined) return `${slice.table}: unknown key column '${extra}'`;
   const comps = new Set(componentColumns(layout));
   const counter = Object.keys(slice.counters).find((c) => !comps.has(c));
   if (counter !== undefined) return `${slice.table}: unknown counter component '${counter}'`;

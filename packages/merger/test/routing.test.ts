@@ -84,9 +84,10 @@ describe("routing", () => {
       key: { camera_id: "c2", bucket: "b" },
       counters: { nope__p: "1" },
     };
+    const extraKey = { ...slice(), key: { ...slice().key, lane: "2" } };
     const r = routeMessage(
       source,
-      env({ rows: [slice(), slice("public.nope"), unknownColumn] }),
+      env({ rows: [slice(), slice("public.nope"), unknownColumn, extraKey] }),
       ctx,
     );
     if (r.kind !== "envelope" || r.envelope.kind !== "rows") throw new Error(`routed ${r.kind}`);
@@ -94,6 +95,8 @@ describe("routing", () => {
     expect(r.mismatched.map((m) => m.detail)).toEqual([
       "table 'public.nope' is not replicated here",
       "public.counting_results: unknown counter component 'nope__p'",
+      // Merging it would fold rows distinct at the origin into one row here.
+      "public.counting_results: unknown key column 'lane'",
     ]);
   });
 

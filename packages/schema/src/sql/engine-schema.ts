@@ -137,7 +137,8 @@ $$;
 -- other regions lack), stamped too far in the future, or blocked behind a long local lock. It is
 -- recorded in the same transaction as the batch's progress, so it is never lost, and merged by
 -- georep dlq replay (lock waits: automatically) once the cause is gone. One row per source
--- message and row key: a batch processed twice sets it aside once.
+-- message and row key: a batch processed twice sets it aside once. (A hash of the key: a key
+-- PostgreSQL refuses for its length must not be refused again here.)
 CREATE TABLE IF NOT EXISTS georep.quarantine (
   id bigserial PRIMARY KEY,
   table_name text NOT NULL,
@@ -150,9 +151,9 @@ CREATE TABLE IF NOT EXISTS georep.quarantine (
   envelope jsonb NOT NULL,
   quarantined_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   last_attempt_at timestamptz,
-  attempts integer NOT NULL DEFAULT 0,
-  UNIQUE (source, row_key)
+  attempts integer NOT NULL DEFAULT 0
 );
+CREATE UNIQUE INDEX IF NOT EXISTS quarantine_source_row ON georep.quarantine (source, md5(row_key));
 CREATE INDEX IF NOT EXISTS quarantine_reason ON georep.quarantine (reason, id);
 `,
   },
