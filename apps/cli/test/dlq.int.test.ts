@@ -76,5 +76,7 @@ it("lists set-aside rows, keeps them while the cause stands, merges them once it
 it("refuses an unknown reason as a usage error naming the flag", async () => {
   const run = await georep("dlq", "list", "--config", us().config, "--reason", "nope");
   expect(run.code).toBe(2);
-  expect(run.stderr).toMatch(/--reason must be one of rejected, schema-mismatch, clock-skew, lock-timeout/);
+  expect(run.stderr).toMatch(
+    /--reason must be one of rejected, schema-mismatch, clock-skew, lock-timeout/,
+  );
 });
