@@ -26,9 +26,10 @@ export interface MergeTransactionOptions {
   readonly backoffMs?: number;
   readonly backoffMaxMs?: number;
   /**
-   * How long a merge waits for a row lock a local transaction holds (default 2,000 ms). Past it
-   * the transaction fails with 55P03, and the batch sets the blocked rows aside to retry later
-   * instead of stalling its partition behind the local transaction.
+   * How long a merge waits for a row lock a local transaction holds; 0 (the default) waits as
+   * long as it takes. The merger sets it (lockTimeoutMs, 2 s): past it the transaction fails with
+   * 55P03 and the batch sets the blocked rows aside to retry later, instead of stalling its
+   * partition behind the local transaction. Repair waits.
    */
   readonly lockTimeoutMs?: number;
   /** Waits between attempts; injectable for tests. */
@@ -68,10 +69,10 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
   const layouts = new Map([...compiled].map(([name, c]) => [name, c.layout]));
   const prepared = new WeakMap<ClientBase, true>();
   const maxAttempts = options.maxAttempts ?? 8;
-  const lockTimeoutMs = options.lockTimeoutMs ?? 2_000;
-  if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 1)
+  const lockTimeoutMs = options.lockTimeoutMs ?? 0;
+  if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 0)
     throw new MergerConfigError(
-      `lockTimeoutMs (${lockTimeoutMs}) must be a positive whole number of milliseconds`,
+      `lockTimeoutMs (${lockTimeoutMs}) must be a whole number of milliseconds (0: wait as long as it takes)`,
       "lockTimeoutMs",
     );
   const backoff = backoffOf(options);
