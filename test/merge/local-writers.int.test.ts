@@ -82,6 +82,8 @@ it("merges under concurrent local writers on the same keys with exact counters",
     }),
   );
   let retried = 0;
+  let lockWait = 0;
+  let sqlTime = 0;
   let aDone = false;
   const merge = async (c: pg.Client): Promise<void> => {
     for (let last = false; !last;) {
@@ -94,6 +96,8 @@ it("merges under concurrent local writers on the same keys with exact counters",
         progress: [],
       });
       retried += result.attempts - 1;
+      lockWait += result.lockWaitSeconds;
+      sqlTime += result.sqlSeconds;
     }
   };
   const writersA = Promise.all([0, 1].map(() => writer(a.db.url, 40, countsA))).then((d) => {
@@ -120,8 +124,11 @@ it("merges under concurrent local writers on the same keys with exact counters",
     [regionB],
   );
   expect(own[0]?.total).toBe(String([...countsB.values()].reduce((x, y) => x + y, 0)));
+  // Merges waited on the local writers' row locks, and the split says so (lock wait within SQL time).
+  expect(lockWait).toBeGreaterThan(0);
+  expect(sqlTime).toBeGreaterThanOrEqual(lockWait);
   console.log(
-    `local writers vs merger: ${deadlocksB.reduce((x, y) => x + y, 0)} local deadlock retries, ${retried} merge retries`,
+    `local writers vs merger: ${deadlocksB.reduce((x, y) => x + y, 0)} local deadlock retries, ${retried} merge retries, ${lockWait.toFixed(3)} s of ${sqlTime.toFixed(3)} s merge SQL waiting for locks`,
   );
   // The project's testTimeout (180 s), not a tighter one: every deadlock costs deadlock_timeout
   // (1 s), and on a loaded machine there are more of them.

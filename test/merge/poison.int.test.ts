@@ -109,6 +109,10 @@ it("poison messages land in the DLQ with reasons and do not stop consumption", a
   const text = await metrics.render();
   expect(text).toMatch(/georep_dead_letters_total\{reason="oversized"\} 1/);
   expect(text).toMatch(/georep_conflicts_pruned_total 1/);
+  // The merge-time split: each batch's Kafka wait, each transaction's SQL time and lock wait.
+  expect(text).toMatch(/georep_merge_kafka_wait_seconds_count [1-9]/);
+  expect(text).toMatch(/georep_merge_sql_seconds_count [1-9]/);
+  expect(text).toMatch(/georep_merge_lock_wait_seconds_count [1-9]/);
 
   // An idle origin: a heartbeat keeps its lag fresh and moves progress.
   const lag = () => merger.status().lagSeconds[origin] ?? Infinity;

@@ -7,6 +7,8 @@ export interface ConsumedMessage {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: Readonly<Record<string, Buffer | string | undefined>>;
+  /** When the producer appended it (Kafka's CreateTime), epoch ms; absent when unknown. */
+  readonly timestamp?: number;
 }
 
 export interface ConsumedBatch {

@@ -38,6 +38,7 @@ function toConsumed(m: KafkaMessage): ConsumedMessage {
     key: m.key,
     value: m.value,
     headers: (m.headers ?? {}) as ConsumedMessage["headers"],
+    timestamp: Number(m.timestamp),
   };
 }
 

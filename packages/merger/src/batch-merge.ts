@@ -107,6 +107,8 @@ const sumResults = (a: MergeResult, b: MergeResult): MergeResult => ({
   userRowsUpdated: a.userRowsUpdated + b.userRowsUpdated,
   userRowsDeleted: a.userRowsDeleted + b.userRowsDeleted,
   conflicts: a.conflicts + b.conflicts,
+  lockWaitSeconds: a.lockWaitSeconds + b.lockWaitSeconds,
+  sqlSeconds: a.sqlSeconds + b.sqlSeconds,
   attempts: Math.max(a.attempts, b.attempts),
 });
 

@@ -76,6 +76,8 @@ export function createBatchProcessor(
     repositioned.add(id);
     const started = performance.now();
     const now = deps.clock();
+    if (first.timestamp !== undefined && Number.isFinite(first.timestamp))
+      deps.metrics.observeKafkaWait((now - first.timestamp) / 1000);
     const dead: Dead[] = [];
     const rows: RowsEnvelope[] = [];
     const setAside: QuarantinedRow[] = [];

@@ -34,6 +34,8 @@ const EMPTY: Omit<MergeResult, "attempts"> = {
   userRowsUpdated: 0,
   userRowsDeleted: 0,
   conflicts: 0,
+  lockWaitSeconds: 0,
+  sqlSeconds: 0,
 };
 
 /**

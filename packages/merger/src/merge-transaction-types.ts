@@ -20,6 +20,10 @@ export interface MergeResult {
   readonly userRowsDeleted: number;
   readonly conflicts: number;
   readonly attempts: number;
+  /** Time the merge functions spent locking user rows: mostly waiting for local transactions. */
+  readonly lockWaitSeconds: number;
+  /** Wall time of the transaction's SQL, every attempt and the lock wait included. */
+  readonly sqlSeconds: number;
 }
 
 export interface MergeTransaction {
@@ -31,10 +35,11 @@ export interface MergeTransaction {
   run(client: ClientBase, input: MergeInput, context?: Partial<BatchContext>): Promise<MergeResult>;
 }
 
-export function totalsOf(sums: readonly number[]): Omit<MergeResult, "attempts"> {
+export function totalsOf(sums: readonly number[]): Omit<MergeResult, "attempts" | "sqlSeconds"> {
   const [stagedRows = 0, stateRowsChanged = 0, userRowsInserted = 0] = sums;
-  const [, , , userRowsUpdated = 0, userRowsDeleted = 0, conflicts = 0] = sums;
+  const [, , , userRowsUpdated = 0, userRowsDeleted = 0, conflicts = 0, lockWaitMicros = 0] = sums;
   return {
+    lockWaitSeconds: lockWaitMicros / 1e6,
     stagedRows,
     stateRowsChanged,
     userRowsInserted,

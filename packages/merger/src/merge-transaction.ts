@@ -54,7 +54,7 @@ function statementName(sql: string): string {
 }
 
 const NO_PROGRESS: unknown[] = progressParams([]).map(() => null);
-const ZERO = [0, 0, 0, 0, 0, 0];
+const ZERO = [0, 0, 0, 0, 0, 0, 0];
 
 export function createMergeTransaction(options: MergeTransactionOptions): MergeTransaction {
   const compiled = new Map<string, Compiled>(
@@ -87,7 +87,7 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
     client: ClientBase,
     input: MergeInput,
     step: { name: string },
-  ): Promise<Omit<MergeResult, "attempts">> {
+  ): Promise<Omit<MergeResult, "attempts" | "sqlSeconds">> {
     const run = async (name: string, sql: string, params?: unknown[]) => {
       step.name = name;
       // Named statements are parsed and planned once per connection.
@@ -142,10 +142,12 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
 
   return {
     async run(client, input, context = {}) {
+      const started = performance.now();
       for (let attempt = 1; ; attempt++) {
         const step = { name: "start" };
         try {
-          return { ...(await once(client, input, step)), attempts: attempt };
+          const done = await once(client, input, step);
+          return { ...done, attempts: attempt, sqlSeconds: (performance.now() - started) / 1000 };
         } catch (error) {
           const state = sqlStateOf(error);
           if (isRetriableSqlState(state) && attempt < maxAttempts) {

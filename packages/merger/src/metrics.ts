@@ -13,6 +13,8 @@ export interface MergerMetrics {
   /** One merged row slice, observed right after its transaction committed: now − source commit time. */
   observeEndToEndLag(origin: string, seconds: number): void;
   conflictsPruned(n: number): void;
+  /** A batch's oldest message: from its Kafka append to the merger starting the batch. */
+  observeKafkaWait(seconds: number): void;
   /** Rows just set aside in the quarantine, one reason each. */
   quarantined(reasons: readonly string[]): void;
   /** Rows in the quarantine now, by reason (every known reason, 0 when none). */
@@ -86,6 +88,25 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
     "Rows set aside behind a local lock that the merger replayed itself, by outcome.",
     ["outcome"],
   );
+  const split = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+  const kafkaWait = metrics.histogram(
+    "georep_merge_kafka_wait_seconds",
+    "Per batch: from the Kafka append of its oldest message to the merger starting it.",
+    [],
+    split,
+  );
+  const lockWait = metrics.histogram(
+    "georep_merge_lock_wait_seconds",
+    "Per merge transaction: time locking user rows, mostly waiting for local transactions.",
+    [],
+    split,
+  );
+  const sql = metrics.histogram(
+    "georep_merge_sql_seconds",
+    "Per merge transaction: wall time of its SQL, lock wait and retries included.",
+    [],
+    split,
+  );
   const duration = metrics.histogram(
     "georep_merge_batch_seconds",
     "Time to merge one Kafka batch.",
@@ -103,7 +124,15 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
       if (merged > 0) replayed.inc({ outcome: "merged" }, merged);
       if (blocked > 0) replayed.inc({ outcome: "blocked" }, blocked);
     },
+    observeKafkaWait(seconds) {
+      kafkaWait.observe(Math.max(0, seconds));
+    },
     recordBatch(origin, result, dead, seconds) {
+      // Batches that rode in another batch's group transaction carry zeros: counted once.
+      if (result.sqlSeconds > 0) {
+        lockWait.observe(result.lockWaitSeconds);
+        sql.observe(result.sqlSeconds);
+      }
       batches.inc({ origin });
       rows.inc({ origin }, result.stagedRows);
       changed.inc({ origin }, result.stateRowsChanged);

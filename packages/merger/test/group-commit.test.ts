@@ -13,6 +13,8 @@ const result: MergeResult = {
   userRowsUpdated: 0,
   userRowsDeleted: 0,
   conflicts: 0,
+  lockWaitSeconds: 0,
+  sqlSeconds: 0,
   attempts: 1,
 };
 

@@ -27,7 +27,7 @@ const progressVars = PROGRESS_ARRAY_TYPES.map((_t, i) => `g__r${i + 1}`);
  * Arguments: one text array per staged column (stageColumns order), whether any staged row carries
  * a register write (conflict detection runs only then), then the six progress arrays (NULL = no
  * progress to record, e.g. when another table's call records it). Returns
- * [staged, state rows changed, user rows inserted, updated, deleted, conflicts].
+ * [staged, state rows changed, user rows inserted, updated, deleted, conflicts, µs in the lock step].
  */
 export function mergeFunctionSql(layout: StateLayout): string {
   const stage = stageColumns(layout).map((_c, i) => `${stageParam(i)} text[]`);
@@ -46,12 +46,17 @@ DECLARE
   g__updated int := 0;
   g__deleted int := 0;
   g__conflicts int := 0;
+  g__locked timestamptz;
+  g__lock_us int;
 BEGIN
   -- Our writes are merged state, not local writes: the capture trigger ignores them.
   PERFORM set_config('georep.applying', 'on', true);
   ${touchedKeysSql(layout)};
   -- (1) lock the existing user rows of every touched key, in key order
+  g__locked := clock_timestamp();
   PERFORM 1 FROM (${lockUserRowsSql(layout)}) locked;
+  -- Time in the lock step: mostly waiting for row locks local transactions hold.
+  g__lock_us := (extract(epoch FROM clock_timestamp() - g__locked) * 1000000)::int;
   IF g__registers THEN
     ${registers ? `${conflictCandidatesSql(layout)};\n    GET DIAGNOSTICS g__candidates = ROW_COUNT;` : "NULL;"}
   END IF;
@@ -69,7 +74,7 @@ BEGIN
   IF ${progressVars[0] ?? "NULL"} IS NOT NULL THEN
     ${upsertProgressSql(progressVars)};
   END IF;
-  RETURN ARRAY[cardinality(${stageParam(0)}), g__changed, g__inserted, g__updated, g__deleted, g__conflicts];
+  RETURN ARRAY[cardinality(${stageParam(0)}), g__changed, g__inserted, g__updated, g__deleted, g__conflicts, g__lock_us];
 END
 $georep$;`;
 }
