@@ -3,11 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
-import { createTestDatabase, readEndpoints, uniqueName, waitFor } from "@georep/testkit";
-import type { TestDatabase } from "@georep/testkit";
+import {
+  createTestDatabase,
+  readEndpoints,
+  replicatorProcess,
+  uniqueName,
+  waitFor,
+} from "@georep/testkit";
+import type { ReplicatorProcess, TestDatabase } from "@georep/testkit";
 import { verifyRegions } from "@georep/verify";
-import { replicatorProcess } from "./processes.ts";
-import type { ReplicatorProcess } from "./processes.ts";
 
 /**
  * Chaos: replicator processes are SIGKILLed at random moments while every region takes

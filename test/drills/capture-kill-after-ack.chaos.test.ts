@@ -3,7 +3,7 @@ import { expect, it } from "vitest";
 import { seededRandom } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
 import { createTestDatabase, readEndpoints, useCleanups } from "@georep/testkit";
-import type { ReplicatorProcess } from "../chaos/processes.ts";
+import type { ReplicatorProcess } from "@georep/testkit";
 import { waitConverged } from "./support/converge.ts";
 import { freePort } from "./support/free-port.ts";
 import { printDrill, seconds } from "./support/report.ts";

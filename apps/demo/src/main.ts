@@ -1,20 +1,19 @@
 /**
  * The three-region demo: every region accepts plain-SQL camera counts at the same time, for the
- * same cameras; georep captures, ships through Kafka and merges; then the demo proves every
- * region holds identical rows and every total equals what was sent.
+ * same cameras; each region's replicator runs as its own process, as deployed, capturing,
+ * shipping through Kafka and merging; then the demo proves every region holds identical rows
+ * and every total equals what was sent.
  *   pnpm demo [--reports 3000] [--seed 42]
  */
 import pg from "pg";
 import { parseOrExit } from "@georep/command-line";
 import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
-import { createLogger, createMetrics, systemClock } from "@georep/observability";
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
-import { readEndpoints, waitFor } from "@georep/testkit";
+import { freePort, readEndpoints, replicatorProcess, waitFor } from "@georep/testkit";
+import type { ReplicatorProcess } from "@georep/testkit";
 import { verifyRegions } from "@georep/verify";
-import { createReplicator, parseReplicatorConfig } from "@georep/replicator";
-import type { Replicator } from "@georep/replicator";
 import { parseDemoArgs } from "./args.ts";
-import { liveLine } from "./live-view.ts";
+import { createLagWindow, liveLine } from "./live-view.ts";
 import { finalReport, totalsMatch } from "./report.ts";
 import { dropDemo, resetDemo } from "./setup.ts";
 
@@ -30,31 +29,25 @@ out(
   `georep demo — ${endpoints.regions.length} regions, ${reportsPerRegion} camera reports per region, seed ${seed}`,
 );
 const urls = await resetDemo(endpoints);
-const logger = createLogger({
-  name: "georep-demo",
-  level: process.env["GEOREP_LOG_LEVEL"] ?? "warn",
-});
-const replicators: Replicator[] = [];
+const replicators: ReplicatorProcess[] = [];
 for (const r of endpoints.regions) {
-  const config = parseReplicatorConfig({
+  const replicator = replicatorProcess(r.id, {
     region: r.id,
     regions: endpoints.regions.map((x) => ({ id: x.id })),
     postgres: { url: urls.get(r.id) },
     kafka: { brokers: endpoints.kafka.brokers },
     redis: { url: endpoints.redis.url },
     tables: ["counting_results"],
-  });
-  const replicator = createReplicator({
-    config,
-    logger,
-    metrics: createMetrics(),
-    clock: systemClock,
+    http: { port: await freePort() },
   });
   await replicator.start();
   replicators.push(replicator);
 }
 out(
-  "replicators active in every region; cameras start uploading their cumulative counts (retry-safe, the same cameras everywhere)",
+  `replicators active in every region, one process each (logs: ${replicators.map((r) => r.logPath).join(" ")})`,
+);
+out(
+  "cameras start uploading their cumulative counts (retry-safe, the same cameras everywhere); lag is a commit in one region becoming visible in another, over the last second",
 );
 
 const pools = endpoints.regions.map((r) => ({
@@ -67,9 +60,10 @@ const buckets = Array.from({ length: 12 }, (_, i) =>
   new Date(Date.UTC(2026, 10, 22, i)).toISOString(),
 );
 const started = Date.now();
+const lag = createLagWindow(replicators);
 const ticker = setInterval(() => {
   const views = pools.map((p) => ({ ...p, written: () => written.get(p.region) ?? 0 }));
-  liveLine(views, Date.now() - started).then(out, () => undefined);
+  liveLine(views, lag, Date.now() - started).then(out, () => undefined);
 }, 1000);
 const truth = new GroundTruth();
 await Promise.all(

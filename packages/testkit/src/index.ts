@@ -16,3 +16,12 @@ export { type TestDatabase, type TestDatabaseOptions, createTestDatabase } from 
 export { type TestTopic, createTestTopic, testKafka } from "./kafka.ts";
 export { useCleanups } from "./cleanups.ts";
 export { dropReplicationSlot } from "./slots.ts";
+export { type ReplicatorProcess, freePort, replicatorProcess } from "./replicator-process.ts";
+export {
+  type HistogramSummary,
+  combine,
+  histogramBuckets,
+  scalar,
+  summarize,
+  windowedBuckets,
+} from "./prometheus-histogram.ts";

@@ -2,9 +2,8 @@
 import pg from "pg";
 import { parseReplicatorConfig } from "@georep/replicator";
 import { installSchema } from "@georep/schema";
-import { readEndpoints, uniqueName, waitFor } from "@georep/testkit";
-import { replicatorProcess } from "../../chaos/processes.ts";
-import type { ReplicatorProcess } from "../../chaos/processes.ts";
+import { readEndpoints, replicatorProcess, uniqueName, waitFor } from "@georep/testkit";
+import type { ReplicatorProcess } from "@georep/testkit";
 
 export interface DrillRegionConfig {
   readonly id: string;
@@ -97,14 +96,5 @@ export async function waitReady(region: string, port: number, timeoutMs = 90_000
 
 /** SIGTERM, and kill -9 if it has not exited after `graceMs`: a cleanup that cannot hang. */
 export async function stopReplicator(proc: ReplicatorProcess, graceMs = 20_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const stopped = proc.stop().then(() => true);
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(false);
-    }, graceMs);
-  });
-  const graceful = await Promise.race([stopped, late]);
-  clearTimeout(timer);
-  if (!graceful) await proc.kill9();
+  await proc.stop(graceMs);
 }
