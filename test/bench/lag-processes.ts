@@ -1,6 +1,6 @@
 /**
- * Helpers for the lag bench: a replicator as its own OS process (as production runs it, and as
- * test/chaos/processes.ts does), its /metrics, and Prometheus histograms merged across processes.
+ * Helpers for the lag bench: a replicator as its own OS process (as production runs it), its
+ * /metrics, and (re-exported) Prometheus histograms merged across processes.
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findRepoRoot, waitFor } from "@georep/testkit";
+import { clockTicks, readProcStat } from "./proc-cpu.ts";
 
 /** A free TCP port on 127.0.0.1: bind port 0, read it, close. */
 export const freePort = (): Promise<number> =>
@@ -26,6 +27,7 @@ export const freePort = (): Promise<number> =>
 
 export interface BenchReplicator {
   readonly region: string;
+  readonly pid: number;
   readonly port: number;
   readonly logPath: string;
   /** GET /metrics as text. */
@@ -64,8 +66,11 @@ export async function startReplicator(
     if (alive()) child.kill("SIGKILL");
     await exited;
   };
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`replicator ${region}: could not start node`);
   const proc: BenchReplicator = {
     region,
+    pid,
     port,
     logPath,
     async scrape() {
@@ -74,10 +79,9 @@ export async function startReplicator(
       return res.text();
     },
     cpuSeconds() {
-      // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks, after the "(comm)" field.
-      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return (Number(fields[11]) + Number(fields[12])) / 100;
+      const stat = readProcStat(pid);
+      if (stat === undefined) throw new Error(`replicator ${region} has exited; see ${logPath}`);
+      return stat.ticks / clockTicks();
     },
     async stop(graceMs = 15_000) {
       if (!alive()) return;
@@ -103,62 +107,12 @@ export async function startReplicator(
   return proc;
 }
 
-/** Cumulative bucket counts of one histogram, summed over every label set, keyed by `le` (+Inf included). */
-export function histogramBuckets(text: string, name: string): Map<number, number> {
-  const out = new Map<number, number>();
-  const re = new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`, "gm");
-  for (const m of text.matchAll(re)) {
-    const le = /le="([^"]+)"/.exec(m[1] ?? "")?.[1];
-    if (le === undefined) continue;
-    const bound = le === "+Inf" ? Infinity : Number(le);
-    out.set(bound, (out.get(bound) ?? 0) + Number(m[2]));
-  }
-  return out;
-}
-
-/** a + b (or a − b with sign −1), bucket by bucket. */
-export function combine(
-  a: ReadonlyMap<number, number>,
-  b: ReadonlyMap<number, number>,
-  sign = 1,
-): Map<number, number> {
-  const out = new Map(a);
-  for (const [le, n] of b) out.set(le, (out.get(le) ?? 0) + sign * n);
-  return out;
-}
-
-export interface HistogramSummary {
-  readonly count: number;
-  /** Quantile estimates, linearly interpolated within the bucket that holds them (as PromQL's histogram_quantile). */
-  readonly quantile: (q: number) => number;
-  /** Upper bound of the highest non-empty bucket (Infinity when something fell above the last bound). */
-  readonly maxBucket: number;
-}
-
-export function summarize(buckets: ReadonlyMap<number, number>): HistogramSummary {
-  const sorted = [...buckets.entries()].sort((x, y) => x[0] - y[0]);
-  const count = sorted[sorted.length - 1]?.[1] ?? 0;
-  let maxBucket = 0;
-  let previous = 0;
-  for (const [le, cumulative] of sorted) {
-    if (cumulative > previous) maxBucket = le;
-    previous = cumulative;
-  }
-  const quantile = (q: number): number => {
-    if (count === 0) return NaN;
-    const rank = q * count;
-    let lower = 0;
-    let below = 0;
-    for (const [le, cumulative] of sorted) {
-      if (cumulative >= rank) {
-        if (le === Infinity) return lower; // above the last finite bound: report that bound
-        const inBucket = cumulative - below;
-        return inBucket === 0 ? le : lower + ((le - lower) * (rank - below)) / inBucket;
-      }
-      lower = le;
-      below = cumulative;
-    }
-    return NaN;
-  };
-  return { count, quantile, maxBucket };
-}
+// The histogram helpers live in @georep/testkit (the demo uses them too); re-exported for the benches.
+export {
+  type HistogramSummary,
+  combine,
+  histogramBuckets,
+  scalar,
+  summarize,
+  windowedBuckets,
+} from "@georep/testkit";

@@ -22,8 +22,11 @@ import {
   waitFor,
 } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
-import { combine, histogramBuckets, startReplicator, summarize } from "./lag-processes.ts";
+import { combine, histogramBuckets, scalar, startReplicator, summarize } from "./lag-processes.ts";
 import type { BenchReplicator } from "./lag-processes.ts";
+import { WRITER_APPLICATION } from "./cpu-accounting.ts";
+import { formatCpuTable, startCpuSampler } from "./cpu-breakdown.ts";
+import { formatMergeTimeSplit } from "./merge-time-split.ts";
 
 const rate = Number(process.env["BENCH_RATE"] ?? 1000);
 const seconds = Number(process.env["BENCH_SECONDS"] ?? 15);
@@ -75,12 +78,6 @@ function machineCpu(): { busy: number; total: number } {
   return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
 }
 
-const scalar = (text: string, name: string): number =>
-  [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))].reduce(
-    (a, m) => a + Number(m[1]),
-    0,
-  );
-
 const ms = (s: number): string => (Number.isFinite(s) ? `${(s * 1000).toFixed(1)} ms` : "> 5 s");
 
 async function main(): Promise<void> {
@@ -106,7 +103,11 @@ async function main(): Promise<void> {
           tables: ["counting_results"],
         }),
       );
-      const pool = new pg.Pool({ connectionString: db.url, max: writers });
+      const pool = new pg.Pool({
+        connectionString: db.url,
+        max: writers,
+        application_name: WRITER_APPLICATION, // the CPU breakdown tells these sessions apart
+      });
       pool.on("error", () => undefined); // idle clients terminated when the database is dropped
       pools.push(pool);
     }
@@ -119,6 +120,13 @@ async function main(): Promise<void> {
       intervalMs: 100,
     });
     const before = await Promise.all(procs.map((p) => p.scrape()));
+    const cpuSampler = await startCpuSampler({
+      databases: dbs.map((d) => ({
+        serverUrl: endpoints.regions.find((r) => r.id === d.regionId)?.pgUrl ?? "",
+        name: d.name,
+      })),
+      replicators: procs,
+    });
     const cpu0 = procs.map((p) => p.cpuSeconds());
     const machine0 = machineCpu();
     const self0 = process.cpuUsage();
@@ -138,6 +146,7 @@ async function main(): Promise<void> {
     const cpu = procs.map((p, i) => p.cpuSeconds() - (cpu0[i] ?? 0));
     const machine1 = machineCpu();
     const self = process.cpuUsage(self0);
+    const cpuWindow = await cpuSampler.stop();
 
     let merged = new Map<number, number>();
     for (const [i, text] of after.entries())
@@ -172,6 +181,9 @@ async function main(): Promise<void> {
       `  machine: ${(busy * 100).toFixed(0)}% CPU busy over the window, load ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores (3 PostgreSQL clusters, Kafka, 3 replicators and the writers share them; others' jobs skew figures)`,
     );
     console.log(out.join("\n"));
+    const commits = written.reduce((a, w) => a + w.sent, 0);
+    console.log(formatCpuTable(cpuWindow, { slices: lag.count, commits }));
+    console.log(formatMergeTimeSplit(before, after));
   } catch (error) {
     failed = true;
     for (const p of procs) console.error(`  log of ${p.region}: ${p.logPath}`);
