@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { captureParse } from "@georep/command-line/testing";
 import type { CapturedParse } from "@georep/command-line/testing";
-import { benches, parseBenchArgs } from "./args.ts";
-import type { BenchName } from "./args.ts";
+import { benches, parseBenchArgs, parseRates } from "./args.ts";
+import type { BenchArgs, BenchName } from "./args.ts";
 
-const parse = (argv: string[]): CapturedParse<BenchName[]> =>
+const parseAll = (argv: string[]): CapturedParse<BenchArgs> =>
   captureParse((output) => parseBenchArgs(argv, output));
+const parse = (argv: string[]): CapturedParse<BenchName[]> => {
+  const r = parseAll(argv);
+  return { ...r, value: r.value?.names };
+};
 
 const all = Object.keys(benches);
 
@@ -40,5 +44,48 @@ describe("parseBenchArgs", () => {
     expect(r.out).toContain("Usage: pnpm bench [options] [name...]");
     const lines = r.out.split("\n").map((line) => line.trim().split(/ +/));
     for (const [name, file] of Object.entries(benches)) expect(lines).toContainEqual([name, file]);
+  });
+
+  it("--sweep takes the lag bench's rates, sorted and distinct, and alone runs only lag", () => {
+    expect(parseAll(["--sweep", "400,50,100,200,100"]).value).toEqual({
+      names: ["lag"],
+      sweep: [50, 100, 200, 400],
+    });
+    expect(parseAll(["lag", "crdt", "--sweep", "50"]).value).toEqual({
+      names: ["crdt", "lag"],
+      sweep: [50],
+    });
+    expect(parseAll(["lag"]).value).toEqual({ names: ["lag"], sweep: undefined });
+  });
+
+  it("--sweep with a rate that is not a whole number in range exits 2, saying the fix", () => {
+    for (const bad of ["", "50,,100", "50,abc", "0", "12.5", "200000"]) {
+      const r = parseAll(["lag", "--sweep", bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.err).toContain("error: --sweep needs rates in commits/s per region");
+      expect(r.err).toContain("--sweep 50,100,200,400");
+      expect(r.err).toContain(`(got ${JSON.stringify(bad)})`);
+    }
+  });
+
+  it("--sweep without the lag bench exits 2", () => {
+    const r = parseAll(["capture", "--sweep", "50,100"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--sweep applies to the lag bench only");
+  });
+
+  it("--sweep without a value exits 2", () => {
+    expect(parseAll(["--sweep"]).code).toBe(2);
+  });
+});
+
+describe("parseRates (also BENCH_SWEEP)", () => {
+  it("reads whole numbers separated by commas, spaces allowed", () => {
+    expect(parseRates(" 100, 50 ")).toEqual([50, 100]);
+  });
+
+  it("says what is wrong with a bad rate", () => {
+    expect(parseRates("50,-1")).toContain("must be between 1 and 100000");
+    expect(parseRates("fast")).toContain("must be a whole number");
   });
 });

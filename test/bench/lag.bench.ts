@@ -9,29 +9,36 @@
  * buckets), the highest non-empty bucket, merged rows, the achieved write rate, the p99 against
  * the target, and how busy each replicator and the machine were (a loaded machine skews the
  * figures: compare runs made back to back).
- *   BENCH_RATE=1000 BENCH_SECONDS=15 npx tsx test/bench/lag.bench.ts
+ *
+ * The anchor runs right after, in the same process: PostgreSQL's native logical replication in
+ * the same three-region mesh at the same rate, with the same writers (native-mesh.ts). Both are
+ * printed side by side with the ratios. BENCH_SWEEP=50,100,200,400 (or `pnpm bench lag --sweep
+ * …`) measures both at each rate, prints a table and each one's saturation point (the highest
+ * rate with p99 ≤ 1 s), and writes docs/figures/lag-sweep.svg and lag-sweep.json. A window whose
+ * writes have not all arrived after BENCH_DRAIN_SECONDS (30) reports lower bounds.
+ *   BENCH_RATE=200 BENCH_SECONDS=15 npx tsx test/bench/lag.bench.ts
  */
 import { cpus, loadavg } from "node:os";
 import { readFileSync } from "node:fs";
 import pg from "pg";
-import {
-  createTestDatabase,
-  ensureStackUp,
-  readEndpoints,
-  uniqueName,
-  waitFor,
-} from "@georep/testkit";
+import { createTestDatabase, ensureStackUp, readEndpoints, uniqueName } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { combine, histogramBuckets, scalar, startReplicator, summarize } from "./lag-processes.ts";
 import type { BenchReplicator } from "./lag-processes.ts";
 import { WRITER_APPLICATION } from "./cpu-accounting.ts";
 import { formatCpuTable, startCpuSampler } from "./cpu-breakdown.ts";
 import { formatMergeTimeSplit } from "./merge-time-split.ts";
+import { compareLag, sweepFromEnv } from "./lag-compare.ts";
+import { censoredQuantile } from "./lag-figures.ts";
+import type { Bounded, LagFigures } from "./lag-figures.ts";
+import { drain, drainSeconds, keyOf, pacedWrites, writersFor } from "./lag-load.ts";
+import { nativeMeshLag } from "./native-mesh.ts";
 
-const rate = Number(process.env["BENCH_RATE"] ?? 1000);
-const seconds = Number(process.env["BENCH_SECONDS"] ?? 15);
+// The issue's target is at 200 commits/s per region.
+const singleRate = Number(process.env["BENCH_RATE"] ?? 200);
+const sweep = sweepFromEnv();
+const seconds = Number(process.env["BENCH_SECONDS"] ?? (sweep === undefined ? 15 : 10));
 const partitions = Number(process.env["BENCH_PARTITIONS"] ?? 6);
-const writers = Number(process.env["BENCH_WRITERS"] ?? Math.max(8, Math.ceil(rate / 250)));
 const TARGET_P99_MS = 100;
 const LAG = "georep_end_to_end_lag_seconds";
 
@@ -41,31 +48,28 @@ async function mergedRows(procs: readonly BenchReplicator[]): Promise<number> {
   return texts.reduce((n, text) => n + scalar(text, `${LAG}_count`), 0);
 }
 
-/** Writes at `rate` commits/s until `stopAt`; resolves with commits made and the seconds it took. */
-async function paced(
-  pool: pg.Pool,
-  region: number,
-  stopAt: number,
-): Promise<{ sent: number; seconds: number }> {
-  const start = Date.now();
-  let sent = 0;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const due = start + (sent * 1000) / rate;
-      if (due >= stopAt) return;
-      const i = sent++;
-      const wait = due - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      await pool.query(
-        `INSERT INTO counting_results (camera_id, bucket, people_in, status) VALUES ($1, '2026-11-22T10:00:00Z', 1, 'ok')
-         ON CONFLICT (camera_id, bucket) DO UPDATE SET people_in = counting_results.people_in + 1`,
-        [`cam-${region}-${i % 2000}`],
-      );
-    }
+const UPSERT = `INSERT INTO counting_results (camera_id, bucket, people_in, status) VALUES ($1, '2026-11-22T10:00:00Z', 1, 'ok')
+  ON CONFLICT (camera_id, bucket) DO UPDATE SET people_in = counting_results.people_in + 1`;
+
+/** A run too saturated to measure: nothing known but that lag exceeded `waited` seconds. */
+const saturated = (
+  rate: number,
+  achieved: number,
+  waited: number,
+  expected: number,
+): LagFigures => {
+  const bound: Bounded = { seconds: waited, atLeast: true };
+  return {
+    system: "georep",
+    rate,
+    achieved,
+    p50: bound,
+    p99: bound,
+    arrived: 0,
+    expected,
+    machineBusy: NaN,
   };
-  await Promise.all(Array.from({ length: writers }, worker));
-  return { sent, seconds: (Date.now() - start) / 1000 };
-}
+};
 
 /** Busy and total jiffies of the whole machine, from the first line of /proc/stat. */
 function machineCpu(): { busy: number; total: number } {
@@ -80,7 +84,11 @@ function machineCpu(): { busy: number; total: number } {
 
 const ms = (s: number): string => (Number.isFinite(s) ? `${(s * 1000).toFixed(1)} ms` : "> 5 s");
 
-async function main(): Promise<void> {
+async function georepLag(rate: number): Promise<LagFigures> {
+  const writers = writersFor(rate);
+  /** Writes at `rate` commits/s until `stopAt`; resolves with commits made and the seconds it took. */
+  const paced = (pool: pg.Pool, region: number, stopAt: number) =>
+    pacedWrites(rate, writers, stopAt, (i) => pool.query(UPSERT, [keyOf(region, i)]));
   await ensureStackUp();
   const endpoints = readEndpoints();
   const tag = uniqueName("l").replaceAll("_", "").slice(-6);
@@ -114,11 +122,19 @@ async function main(): Promise<void> {
     // Warm-up: let consumers join and the first batches flow, until every warm-up write merged.
     const warm = await Promise.all(pools.map((p, i) => paced(p, i, Date.now() + 3000)));
     const warmRows = warm.reduce((a, w) => a + w.sent, 0) * (procs.length - 1);
-    await waitFor(async () => (await mergedRows(procs)) >= warmRows, {
-      description: "the warm-up writes to be merged in every other region",
-      timeoutMs: 120_000,
-      intervalMs: 100,
-    });
+    const warmed = await drain(
+      () => mergedRows(procs),
+      warmRows,
+      60,
+      "the warm-up writes to be merged in every other region",
+    );
+    if (!warmed.complete) {
+      console.log(
+        `end-to-end lag at ${rate} commits/s per region: the warm-up's writes were not merged within ${warmed.waited.toFixed(0)} s (${warmed.arrived}/${warmRows}); the rate is not sustained`,
+      );
+      const warmAchieved = warm.reduce((a, w) => a + w.sent / w.seconds, 0) / warm.length;
+      return saturated(rate, warmAchieved, warmed.waited, warmRows);
+    }
     const before = await Promise.all(procs.map((p) => p.scrape()));
     const cpuSampler = await startCpuSampler({
       databases: dbs.map((d) => ({
@@ -136,11 +152,12 @@ async function main(): Promise<void> {
     );
     // Drain: the window ends when the last writes have merged everywhere.
     const drained = warmRows + written.reduce((a, w) => a + w.sent, 0) * (procs.length - 1);
-    await waitFor(async () => (await mergedRows(procs)) >= drained, {
-      description: "every write of the window to be merged in every other region",
-      timeoutMs: 180_000,
-      intervalMs: 100,
-    });
+    const landed = await drain(
+      () => mergedRows(procs),
+      drained,
+      drainSeconds(),
+      "every write of the window to be merged in every other region",
+    );
     const window = (performance.now() - t0) / 1000;
     const after = await Promise.all(procs.map((p) => p.scrape()));
     const cpu = procs.map((p, i) => p.cpuSeconds() - (cpu0[i] ?? 0));
@@ -180,10 +197,32 @@ async function main(): Promise<void> {
       `  this process (writers only): CPU ${(((self.user + self.system) / 1e6 / window) * 100).toFixed(0)}% of one core`,
       `  machine: ${(busy * 100).toFixed(0)}% CPU busy over the window, load ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores (3 PostgreSQL clusters, Kafka, 3 replicators and the writers share them; others' jobs skew figures)`,
     );
+    // Slices not merged when the wait ended: their lag is at least the wait.
+    const missing = Math.max(0, expectedRows - lag.count);
+    if (!landed.complete)
+      out.push(
+        `  NOT DRAINED: ${missing} row slices still unmerged ${landed.waited.toFixed(0)} s after the window; the comparison counts them as lagging ≥ that`,
+      );
     console.log(out.join("\n"));
     const commits = written.reduce((a, w) => a + w.sent, 0);
     console.log(formatCpuTable(cpuWindow, { slices: lag.count, commits }));
     console.log(formatMergeTimeSplit(before, after));
+    const lastBound = Math.max(...[...merged.keys()].filter(Number.isFinite));
+    const bounded = (q: number): Bounded => {
+      const b = censoredQuantile(q, lag.count, missing, lag.quantile, landed.waited);
+      // In the histogram's +Inf bucket, only the last finite bound is known.
+      return b.seconds >= lastBound && lag.maxBucket === Infinity ? { ...b, atLeast: true } : b;
+    };
+    return {
+      system: "georep",
+      rate,
+      achieved: mean,
+      p50: bounded(0.5),
+      p99: bounded(0.99),
+      arrived: lag.count,
+      expected: expectedRows,
+      machineBusy: busy,
+    };
   } catch (error) {
     failed = true;
     for (const p of procs) console.error(`  log of ${p.region}: ${p.logPath}`);
@@ -195,4 +234,9 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await compareLag(
+  sweep ?? [singleRate],
+  seconds,
+  { georep: georepLag, native: (rate) => nativeMeshLag(rate, seconds) },
+  sweep !== undefined,
+);
