@@ -19,7 +19,6 @@
  *   BENCH_RATE=200 BENCH_SECONDS=15 npx tsx test/bench/lag.bench.ts
  */
 import { cpus, loadavg } from "node:os";
-import { readFileSync } from "node:fs";
 import pg from "pg";
 import { createTestDatabase, ensureStackUp, readEndpoints, uniqueName } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
@@ -33,6 +32,8 @@ import { censoredQuantile } from "./lag-figures.ts";
 import type { Bounded, LagFigures } from "./lag-figures.ts";
 import { drain, drainSeconds, keyOf, pacedWrites, writersFor } from "./lag-load.ts";
 import { nativeMeshLag } from "./native-mesh.ts";
+import { busyBetween } from "./machine.ts";
+import { machineCpu } from "./proc-cpu.ts";
 
 // The issue's target is at 200 commits/s per region.
 const singleRate = Number(process.env["BENCH_RATE"] ?? 200);
@@ -70,17 +71,6 @@ const saturated = (
     machineBusy: NaN,
   };
 };
-
-/** Busy and total jiffies of the whole machine, from the first line of /proc/stat. */
-function machineCpu(): { busy: number; total: number } {
-  const f = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  const total = f.reduce((a, b) => a + b, 0);
-  return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
-}
 
 const ms = (s: number): string => (Number.isFinite(s) ? `${(s * 1000).toFixed(1)} ms` : "> 5 s");
 
@@ -177,7 +167,7 @@ async function georepLag(rate: number): Promise<LagFigures> {
     const achieved = written.map((w) => w.sent / w.seconds);
     const mean = achieved.reduce((a, b) => a + b, 0) / achieved.length;
     const expectedRows = written.reduce((a, w) => a + w.sent, 0) * (procs.length - 1);
-    const busy = (machine1.busy - machine0.busy) / Math.max(1, machine1.total - machine0.total);
+    const busy = busyBetween(machine0, machine1);
     const out = [
       `end-to-end lag — 3 regions, one replicator process each, ${rate} commits/s per region requested, ${seconds} s, ${partitions} partitions, ${writers} writers per region`,
       `  achieved write rate per region: ${achieved.map((a) => a.toFixed(0)).join(" / ")} /s (mean ${mean.toFixed(0)}/s, ${((mean / rate) * 100).toFixed(0)}% of requested)`,

@@ -11,6 +11,8 @@ import type { Kafka, Producer as KafkaJsProducer, TopicMessages } from "kafkajs"
 import type { Logger } from "@georep/observability";
 import { installFastCrc32c } from "./crc32c.ts";
 import { KafkaError, toKafkaError } from "./errors.ts";
+import { compressionFor } from "./compression-choice.ts";
+import type { Compression } from "./compression-choice.ts";
 import { installGzipCodec } from "./gzip-codec.ts";
 import type { ProducerRecord } from "./producer-record.ts";
 import { splitByPartitionBytes } from "./split.ts";
@@ -21,7 +23,7 @@ installGzipCodec();
 
 export type { ProducerRecord } from "./producer-record.ts";
 
-export type Compression = "none" | "gzip";
+export type { Compression } from "./compression-choice.ts";
 
 export interface ProducerOptions {
   /**
@@ -29,7 +31,10 @@ export interface ProducerOptions {
    * bounds a partition's whole record batch, so a send is split into requests below it.
    */
   readonly maxPartitionBytes?: number;
-  /** Default "none". Our gzip is level 1 (gzip-codec.ts): cheap, and ~20x fewer bytes on JSON. */
+  /**
+   * Default "none". Our gzip is level 1 (gzip-codec.ts): cheap, and ~20x fewer bytes on JSON.
+   * Small requests go uncompressed whatever this says (compression-choice.ts).
+   */
   readonly compression?: Compression;
   /** Broker-side wait for acks=all, ms. Default 30 000. */
   readonly ackTimeoutMs?: number;
@@ -69,8 +74,7 @@ export function createProducer(
   logger: Logger,
   options: ProducerOptions = {},
 ): Producer {
-  const compression =
-    options.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;
+  const configured = options.compression ?? "none";
   let current: Promise<KafkaJsProducer> | undefined;
   let closed = false;
 
@@ -136,7 +140,10 @@ export function createProducer(
             topicMessages: group(chunk),
             acks: -1,
             timeout: options.ackTimeoutMs ?? 30_000,
-            compression,
+            compression:
+              compressionFor(chunk, configured) === "gzip"
+                ? CompressionTypes.GZIP
+                : CompressionTypes.None,
           });
         }
       } catch (error) {
