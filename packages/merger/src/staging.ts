@@ -15,6 +15,27 @@ export interface StagedRow extends StateRow {
 
 export type Staged = Map<string, Map<string, StagedRow>>; // table -> "key|replica" -> row
 
+interface KnownColumns {
+  readonly keys: ReadonlySet<string>;
+  readonly components: ReadonlySet<string>;
+  readonly registers: ReadonlySet<string>;
+}
+
+// Built once per layout: every remote row is checked against them.
+const knownColumns = new WeakMap<StateLayout, KnownColumns>();
+function columnsOf(layout: StateLayout): KnownColumns {
+  let known = knownColumns.get(layout);
+  if (known === undefined) {
+    known = {
+      keys: new Set(layout.key.map((k) => k.name)),
+      components: new Set(componentColumns(layout)),
+      registers: new Set(layout.registers.map((r) => r.column)),
+    };
+    knownColumns.set(layout, known);
+  }
+  return known;
+}
+
 /** What this region's spec lacks for `slice` (table, key or column), or undefined when nothing. */
 export function sliceMismatch(
   slice: RowSlice,
@@ -24,15 +45,13 @@ export function sliceMismatch(
   if (layout === undefined) return `table '${slice.table}' is not replicated here`;
   const missing = layout.key.find((k) => slice.key[k.name] === undefined);
   if (missing !== undefined) return `${slice.table}: key column '${missing.name}' is missing`;
+  const known = columnsOf(layout);
   // A key column this region lacks: merging would fold rows distinct at the origin into one.
-  const keys = new Set(layout.key.map((k) => k.name));
-  const extra = Object.keys(slice.key).find((k) => !keys.has(k));
+  const extra = Object.keys(slice.key).find((k) => !known.keys.has(k));
   if (extra !== undefined) return `${slice.table}: unknown key column '${extra}'`;
-  const comps = new Set(componentColumns(layout));
-  const counter = Object.keys(slice.counters).find((c) => !comps.has(c));
+  const counter = Object.keys(slice.counters).find((c) => !known.components.has(c));
   if (counter !== undefined) return `${slice.table}: unknown counter component '${counter}'`;
-  const regs = new Set(layout.registers.map((r) => r.column));
-  const register = Object.keys(slice.registers).find((r) => !regs.has(r));
+  const register = Object.keys(slice.registers).find((r) => !known.registers.has(r));
   if (register !== undefined) return `${slice.table}: unknown register column '${register}'`;
   return undefined;
 }
