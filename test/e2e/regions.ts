@@ -1,5 +1,5 @@
 import pg from "pg";
-import { createMetrics, silentLogger, systemClock } from "@georep/observability";
+import { createLogger, createMetrics, systemClock } from "@georep/observability";
 import type { Metrics } from "@georep/observability";
 import { createReplicator, parseReplicatorConfig } from "@georep/replicator";
 import type { Replicator } from "@georep/replicator";
@@ -45,7 +45,8 @@ export async function startThreeRegions(
         redis: { url: endpoints.redis.url },
         tables: ["counting_results"],
       }),
-      logger: silentLogger(),
+      // Errors only: a stop step that overran, or a role that failed, shows in the test output.
+      logger: createLogger({ name: id, level: "error" }),
       metrics,
       clock: systemClock,
     });

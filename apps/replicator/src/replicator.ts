@@ -10,6 +10,7 @@ import type { RowsEnvelope } from "@georep/contract";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import { createKafka } from "@georep/kafka";
 import { createMerger } from "@georep/merger";
+import { settlesWithin } from "@georep/retry";
 import type { Merger, MergerStatus } from "@georep/merger";
 import { createCapture } from "@georep/capture";
 import type { Capture, CaptureStatus } from "@georep/capture";
@@ -53,6 +54,9 @@ export interface ReplicatorDeps {
   /** Observes every committed merge batch (benchmarks measure end-to-end lag with it). */
   readonly onApplied?: (envelopes: readonly RowsEnvelope[]) => void;
 }
+
+/** How long stop() waits for each of its steps (capture's own stop drains Kafka for up to 2 × 15 s). */
+const STOP_STEP_MS = 45_000;
 
 export function createReplicator(deps: ReplicatorDeps): Replicator {
   const { config, logger, metrics, clock } = deps;
@@ -216,14 +220,26 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       if (state === "stopped") return;
       state = "stopping";
       abort.abort();
-      await repair?.stop();
-      await stopKafka();
-      await merger?.stop();
-      await capture?.stop();
-      await pool?.end();
-      for (const p of peerPools) await p.end().catch(() => undefined);
+      // Each step is bounded: a step that hangs (a client library waiting on a peer that never
+      // answers) must not keep the process, and its leadership, from stopping. It is logged by
+      // name, and the next step runs.
+      const step = async (name: string, run: () => Promise<unknown> | undefined): Promise<void> => {
+        const done = run();
+        if (done === undefined) return;
+        if (!(await settlesWithin(done, STOP_STEP_MS)))
+          log.error(
+            { step: name, waitedMs: STOP_STEP_MS },
+            "a stop step did not finish in time; going on",
+          );
+      };
+      await step("repair", () => repair?.stop());
+      await step("repair kafka", () => stopKafka());
+      await step("merger", () => merger?.stop());
+      await step("capture", () => capture?.stop());
+      await step("pool", () => pool?.end());
+      for (const p of peerPools) await step("peer pool", () => p.end().catch(() => undefined));
       redis?.disconnect();
-      await leadership.release();
+      await step("leadership", () => leadership.release());
       state = "stopped";
       log.info("replicator stopped");
     },
