@@ -95,6 +95,8 @@ export function createReader(o: ReaderOptions): Reader {
     });
     streaming = current;
     state = "streaming";
+    // A stop() that came while this session was being set up found nothing to end: end it here.
+    if (isStopping()) current.end(new Error("stopping"));
     const error = await current.ended;
     if (streaming === current) streaming = undefined;
     return error;
@@ -131,6 +133,7 @@ export function createReader(o: ReaderOptions): Reader {
           s.resyncs += 1;
           m.resyncs.inc();
         }
+        if (isStopping()) break;
         log.info({ durable: formatLsn(ledger.durable), attempt }, "streaming");
         const started = Date.now();
         const error = await stream();

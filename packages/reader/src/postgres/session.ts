@@ -129,6 +129,11 @@ export function startSession<M>(
   service.on("error", (error: Error) => {
     end(error);
   });
+  // stop() before the library's client connected finds no client to end, and the connection it
+  // opens afterwards would hold the slot's walsender for good: close it as soon as it starts.
+  service.on("start", () => {
+    if (ended) void service.destroy().catch(() => undefined);
+  });
   service.subscribe(new RawPlugin(onCopyData), slot, formatLsn(start)).then(
     () => {
       end(new Error("replication stream ended"));
