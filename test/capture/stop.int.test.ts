@@ -62,23 +62,7 @@ it("stop() returns while the sink never has room (Kafka accepting nothing)", asy
     },
     ship: () => new Promise<void>(() => undefined),
   };
-  const reader = createReader({
-    region: r.region,
-    pgUrl: r.db.url,
-    slotName: r.slot,
-    tables: [parseTableSpec(countingResultsSpec)],
-    sink: stuck,
-    logger: silentLogger(),
-    metrics: createMetrics(),
-    clock: systemClock,
-    lingerMs: 10,
-    maxBatchRows: 100,
-    heartbeatIntervalMs: 200,
-    statusIntervalMs: 200,
-    resyncBatchRows: 100,
-    backoff: { initialMs: 50, maxMs: 500 },
-    stopDrainMs: 1_000,
-  });
+  const reader = readerFor(r, stuck);
   await reader.start();
   await waitFor(() => reader.status().state === "streaming" && waiting > 0, {
     description: "the reader streaming, its flush waiting for room in the sink",
