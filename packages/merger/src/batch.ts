@@ -9,7 +9,9 @@ import type {
 } from "@georep/kafka";
 import type { WallClock } from "@georep/observability";
 import { groupRunner, mergeAlone, sourceOf, toDeadLetter } from "./batch-merge.ts";
-import type { BatchMergeDeps, Dead } from "./batch-merge.ts";
+import type { BatchMergeDeps, Dead, SoloResult } from "./batch-merge.ts";
+import { MergeError } from "./errors.ts";
+import { FENCED_SQLSTATE } from "./sql/progress-fence.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import type { MergerMetrics } from "./metrics.ts";
 import type { ProgressStore } from "./progress-store.ts";
@@ -125,14 +127,22 @@ export function createBatchProcessor(
       offset: last.offset,
       lsn: newest?.lsn ?? null,
       commitTime: newest?.commitTime ?? null,
+      after: expected === undefined ? null : expected - 1n,
     };
     // Batches of several partitions arriving together share one transaction (group commit);
     // if that transaction fails, this batch is merged on its own with the full error handling.
     const grouped = await group.submit({ rows, entry, setAside });
-    const { result, setAside: quarantined } =
-      grouped === undefined
-        ? await mergeAlone(deps, { batch, rows, entry, setAside, byEnvelope }, controls)
-        : { result: grouped, setAside };
+    let merged: SoloResult;
+    try {
+      merged =
+        grouped === undefined
+          ? await mergeAlone(deps, { batch, rows, entry, setAside, byEnvelope }, controls)
+          : { result: grouped, setAside };
+    } catch (error) {
+      if (!(error instanceof MergeError) || error.sqlState !== FENCED_SQLSTATE) throw error;
+      return fenced(deps, batch, first.offset);
+    }
+    const { result, setAside: quarantined } = merged;
     observeLag(deps, source.origin, rows);
     deps.progress.advance(
       batch.topic,
@@ -162,6 +172,31 @@ export function createBatchProcessor(
     }
     return { kind: "consumed", through: last.offset };
   };
+}
+
+/**
+ * Another worker of this region applied the partition past where this one read it (a rebalance,
+ * or this worker paused): nothing of the batch was applied here. Reload the partition's position
+ * from the database and read on from there.
+ */
+async function fenced(
+  deps: BatchProcessorDeps,
+  batch: ConsumedBatch,
+  firstOffset: bigint,
+): Promise<BatchOutcome> {
+  await deps.progress.load([{ topic: batch.topic, partition: batch.partition }]);
+  const next = deps.progress.nextOffset(batch.topic, batch.partition) ?? firstOffset;
+  deps.metrics.fenced();
+  deps.logger.warn(
+    {
+      topic: batch.topic,
+      partition: batch.partition,
+      batchFrom: String(firstOffset),
+      dbNext: String(next),
+    },
+    "another merge worker applied this partition first; reading on from the database's position",
+  );
+  return { kind: "seek", offset: next };
 }
 
 /**

@@ -8,7 +8,8 @@ import type { StateLayout, TableSpec } from "@georep/schema";
 import { sqlStateOf, stateLayout } from "@georep/schema";
 import { MergeError, MergerConfigError, isRetriableSqlState } from "./errors.ts";
 import { mergeCallSql, mergeFunctionSql } from "./sql/merge-function.ts";
-import { progressParams, UPSERT_PROGRESS_SQL } from "./sql/progress.ts";
+import { progressParams } from "./sql/progress.ts";
+import { progressFunctionsSql, RECORD_PROGRESS_SQL } from "./sql/progress-fence.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
 import { stageParams } from "./sql/stage.ts";
 import { stageEnvelopes } from "./staging.ts";
@@ -81,7 +82,8 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
   /**
    * One transaction. A batch of one table (the common case) is ONE statement in autocommit: the
    * table's merge function, with the progress rows, commits on its own. Several tables run in name
-   * order in an explicit transaction, the last call recording progress.
+   * order in an explicit transaction, the first call fencing and recording progress (the fence
+   * runs once per transaction: it claims a partition nobody has recorded yet).
    */
   async function once(
     client: ClientBase,
@@ -99,6 +101,7 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
       // lock_timeout for the session: every merge on this connection waits that long at most.
       const setup = [
         `SET lock_timeout = ${lockTimeoutMs};`,
+        progressFunctionsSql,
         ...[...compiled.values()].map((c) => c.create),
       ];
       await run("create merge functions", setup.join("\n"));
@@ -110,27 +113,27 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
     const sums = [...ZERO];
     const setAside = input.quarantine ?? [];
     if (tables.length === 0 && setAside.length === 0) {
-      if (input.progress.length > 0) await run("progress", UPSERT_PROGRESS_SQL, progress);
+      if (input.progress.length > 0) await run("progress", RECORD_PROGRESS_SQL, progress);
       return totalsOf(sums);
     }
     const explicit = tables.length > 1 || setAside.length > 0;
     if (explicit) await run("begin", "BEGIN");
     try {
-      if (setAside.length > 0) {
-        await run("quarantine", INSERT_QUARANTINE_SQL, quarantineParams(setAside));
-        if (tables.length === 0 && input.progress.length > 0)
-          await run("progress", UPSERT_PROGRESS_SQL, progress);
-      }
       for (const [i, table] of tables.entries()) {
         const c = compiled.get(table);
         const rows = [...(staged.get(table)?.values() ?? [])];
         if (c === undefined) continue;
         const registers = rows.some((r) => r.registers.size > 0);
         const args: unknown[] = [...stageParams(c.layout, rows), registers];
-        args.push(...(i === tables.length - 1 ? progress : NO_PROGRESS));
+        args.push(...(i === 0 ? progress : NO_PROGRESS));
         const { rows: out } = await run(`${table}: merge`, c.call, args);
         const counts = (out[0] as { r: number[] } | undefined)?.r ?? ZERO;
         for (const [j, n] of counts.entries()) sums[j] = (sums[j] ?? 0) + n;
+      }
+      if (setAside.length > 0) {
+        if (tables.length === 0 && input.progress.length > 0)
+          await run("progress", RECORD_PROGRESS_SQL, progress);
+        await run("quarantine", INSERT_QUARANTINE_SQL, quarantineParams(setAside));
       }
       if (explicit) await run("commit", "COMMIT");
       return totalsOf(sums);

@@ -9,16 +9,12 @@ import pg from "pg";
 import { createBatchConsumer, createKafka } from "@georep/kafka";
 import type { BatchConsumer } from "@georep/kafka";
 import { MAX_MESSAGE_BYTES, deadLetterTopic } from "@georep/contract";
-import { stateLayout } from "@georep/schema";
-import { createMergeTransaction } from "./merge-transaction.ts";
-import { createBatchProcessor } from "./batch.ts";
 import { MergerConfigError } from "./errors.ts";
 import { createMergerMetrics } from "./metrics.ts";
 import { checkTopology, parseMergerOptions } from "./options.ts";
 import type { Merger, MergerConfig, MergerState } from "./merger-types.ts";
-import { createProgressStore } from "./progress-store.ts";
-import { sourceTopics } from "./routing.ts";
 import { checkDatabase, createHousekeeping } from "./housekeeping.ts";
+import { createMergeWorker } from "./merge-worker.ts";
 
 export type { Merger, MergerConfig, MergerState, MergerStatus } from "./merger-types.ts";
 
@@ -27,8 +23,6 @@ export function createMerger(config: MergerConfig): Merger {
   const options = parseMergerOptions(config.options);
   const tables = checkTopology(config.region, config.regions, config.tables);
   const log = config.logger.child({ component: "merger", region: config.region });
-  const sources = sourceTopics(config.region, config.regions);
-  const topics = sources.map((s) => s.topic);
   const metrics = createMergerMetrics(config.metrics);
   const pool = new pg.Pool({
     connectionString: config.pgUrl,
@@ -38,8 +32,6 @@ export function createMerger(config: MergerConfig): Merger {
   pool.on("error", (error) => {
     log.warn({ err: error }, "idle PostgreSQL connection failed");
   });
-  const progress = createProgressStore(pool, topics);
-  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
   const kafkaOptions = {
     brokers: config.kafka.brokers,
     clientId: config.kafka.clientId ?? `georep-merger-${config.region}`,
@@ -48,13 +40,32 @@ export function createMerger(config: MergerConfig): Merger {
   let state: MergerState = "idle";
   let lastError: string | undefined;
   let consumer: BatchConsumer | undefined;
+  const worker = createMergeWorker({
+    config,
+    options,
+    tables,
+    pool,
+    metrics,
+    log,
+    deadLetter: (records) =>
+      consumer === undefined
+        ? Promise.reject(new Error("merger not started"))
+        : consumer.deadLetter(records),
+  });
+  const topics = worker.topics;
 
   const fail = (error: unknown): void => {
     state = "failed";
     lastError = (error as Error).message;
     log.error({ err: error }, "merger failed");
   };
-  const housekeeping = createHousekeeping({ pool, progress, metrics, clock: config.clock, log });
+  const housekeeping = createHousekeeping({
+    pool,
+    progress: worker.progress,
+    metrics,
+    clock: config.clock,
+    log,
+  });
   const lagSeconds = (): Record<string, number> => housekeeping.lagSeconds();
 
   return {
@@ -80,42 +91,13 @@ export function createMerger(config: MergerConfig): Merger {
           await kafka.disconnect();
         }
         await housekeeping.prune(options.conflictRetentionHours);
-        const mergeTransaction = createMergeTransaction({
-          tables,
-          logger: log,
-          maxAttempts: options.maxAttempts,
-          backoffMs: options.retryBackoffMs,
-          lockTimeoutMs: options.lockTimeoutMs,
-        });
-        const layouts = new Map(tables.map((t) => [`${t.schema}.${t.name}`, stateLayout(t)]));
-        const routing = {
-          region: config.region,
-          regions: config.regions,
-          layouts,
-          maxBytes: options.maxMessageBytes,
-        };
         const c = createBatchConsumer({
           kafka: kafkaOptions,
           groupId: `georep-merger-${config.region}`,
           topics,
           logger: log,
-          startOffsets: (assigned) => progress.load(assigned),
-          onBatch: createBatchProcessor({
-            routing,
-            sources: new Map(sources.map((s) => [s.topic, s])),
-            pool,
-            mergeTransaction,
-            progress,
-            deadLetter: (r) => c.deadLetter(r),
-            metrics,
-            logger: log,
-            transientRetries: options.transientRetries,
-            sleep,
-            clock: config.clock,
-            maxGroupRows: options.maxGroupRows,
-            maxForwardSkewMs: options.maxForwardSkewMs,
-            onApplied: config.onApplied,
-          }),
+          startOffsets: (assigned) => worker.progress.load(assigned),
+          onBatch: worker.onBatch,
           onCrash: fail,
           maxBytesPerPartition: options.maxBytesPerPartition,
           maxWaitTimeMs: options.maxWaitTimeMs,
@@ -123,9 +105,12 @@ export function createMerger(config: MergerConfig): Merger {
           concurrentPartitions: options.concurrentPartitions,
         });
         consumer = c;
-        await progress.load([]);
+        await worker.progress.load([]);
         await c.start();
-        housekeeping.start(options, { mergeTransaction, layouts });
+        housekeeping.start(options, {
+          mergeTransaction: worker.mergeTransaction,
+          layouts: worker.layouts,
+        });
         state = "running";
         log.info({ topics }, "merger running");
       } catch (error) {

@@ -21,6 +21,8 @@ export interface MergerMetrics {
   setQuarantineSize(byReason: ReadonlyMap<string, number>): void;
   /** Deferred rows the merger replayed itself (merged, or still blocked). */
   deferredReplayed(merged: number, blocked: number): void;
+  /** A batch another merge worker of this region had already applied (progress-fence.ts). */
+  fenced(): void;
 }
 
 /** Fine buckets for end-to-end lag: the target is p99 ≤ 100 ms above network delay. */
@@ -88,6 +90,10 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
     "Rows set aside behind a local lock that the merger replayed itself, by outcome.",
     ["outcome"],
   );
+  const fencedTotal = metrics.counter(
+    "georep_merge_fenced_total",
+    "Batches refused by their partition's progress fence: another merge worker applied them first.",
+  );
   const split = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
   const kafkaWait = metrics.histogram(
     "georep_merge_kafka_wait_seconds",
@@ -123,6 +129,9 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
     deferredReplayed(merged, blocked) {
       if (merged > 0) replayed.inc({ outcome: "merged" }, merged);
       if (blocked > 0) replayed.inc({ outcome: "blocked" }, blocked);
+    },
+    fenced() {
+      fencedTotal.inc();
     },
     observeKafkaWait(seconds) {
       kafkaWait.observe(Math.max(0, seconds));

@@ -21,8 +21,8 @@ describe("merge SQL", () => {
     expect(sql).toContain("unnest(g__p1, g__p2,");
     expect(sql).toContain('x."bucket"::timestamptz');
     expect(sql).toContain('x."del__base"::jsonb');
-    // 2 keys, origin, zone, 4 components, 3 registers × 2, ins, del, base; a flag; 6 progress arrays
-    expect(mergeCallSql(layout).match(/\$\d+::/g)?.length).toBe(17 + 1 + 6);
+    // 2 keys, origin, zone, 4 components, 3 registers × 2, ins, del, base; a flag; 7 progress arrays (the last: the fence)
+    expect(mergeCallSql(layout).match(/\$\d+::/g)?.length).toBe(17 + 1 + 7);
   });
 
   it("runs every step in one VOLATILE plpgsql function with index probes forced", () => {

@@ -3,6 +3,7 @@ import { CANONICAL_TEXT_FUNCTION_SET } from "@georep/schema";
 import { conflictCandidatesSql, recordConflictsSql } from "./conflicts.ts";
 import { keyVar, stageColumns, stageParam, tempNames } from "./common.ts";
 import { PROGRESS_ARRAY_TYPES, upsertProgressSql } from "./progress.ts";
+import { fenceCallSql } from "./progress-fence.ts";
 import { createCandidateTableSql, touchedKeysSql } from "./stage.ts";
 import { lockUserRowsSql, upsertStateSql } from "./state-upsert.ts";
 import { insertMissingUserRowsSql, rewriteUserRowsSql } from "./user-rows.ts";
@@ -25,8 +26,9 @@ const progressVars = PROGRESS_ARRAY_TYPES.map((_t, i) => `g__r${i + 1}`);
  * DateStyle or TimeZone differs must read and compare them as the writing region meant them.
  *
  * Arguments: one text array per staged column (stageColumns order), whether any staged row carries
- * a register write (conflict detection runs only then), then the six progress arrays (NULL = no
- * progress to record, e.g. when another table's call records it). Returns
+ * a register write (conflict detection runs only then), then the seven progress arrays (NULL = no
+ * progress to record, e.g. when another table's call records it). With progress, the partition's
+ * fence (progress-fence.ts) runs first, before any row is locked or written. Returns
  * [staged, state rows changed, user rows inserted, updated, deleted, conflicts, µs in the lock step].
  */
 export function mergeFunctionSql(layout: StateLayout): string {
@@ -51,6 +53,9 @@ DECLARE
 BEGIN
   -- Our writes are merged state, not local writes: the capture trigger ignores them.
   PERFORM set_config('georep.applying', 'on', true);
+  IF ${progressVars[0] ?? "NULL"} IS NOT NULL THEN
+    ${fenceCallSql(progressVars)};
+  END IF;
   ${touchedKeysSql(layout)};
   -- (1) lock the existing user rows of every touched key, in key order
   g__locked := clock_timestamp();

@@ -6,7 +6,7 @@ export const upsertProgressSql = (arrays: readonly string[]): string =>
   `INSERT INTO georep.progress AS p (topic, partition, origin, kafka_offset, source_lsn, source_commit_time, applied_at)
 SELECT x.topic, x.partition, x.origin, x.kafka_offset, x.source_lsn, to_timestamp(x.commit_ms / 1000.0), clock_timestamp()
 FROM unnest(${arrays.join(", ")})
-  AS x(topic, partition, origin, kafka_offset, source_lsn, commit_ms)
+  AS x(${PROGRESS_COLUMNS})
 ON CONFLICT (topic, partition) DO UPDATE SET
   origin = excluded.origin,
   kafka_offset = greatest(p.kafka_offset, excluded.kafka_offset),
@@ -15,7 +15,19 @@ ON CONFLICT (topic, partition) DO UPDATE SET
   applied_at = excluded.applied_at`;
 
 /** The SQL types of the progress arrays, in progressParams order. */
-export const PROGRESS_ARRAY_TYPES = ["text[]", "int[]", "text[]", "bigint[]", "text[]", "bigint[]"];
+export const PROGRESS_ARRAY_TYPES = [
+  "text[]",
+  "int[]",
+  "text[]",
+  "bigint[]",
+  "text[]",
+  "bigint[]",
+  "bigint[]",
+];
+
+/** The names of the unnested progress arrays, in progressParams order. */
+export const PROGRESS_COLUMNS =
+  "topic, partition, origin, kafka_offset, source_lsn, commit_ms, after_offset";
 
 export const UPSERT_PROGRESS_SQL = upsertProgressSql(
   PROGRESS_ARRAY_TYPES.map((type, i) => `$${i + 1}::${type}`),
@@ -37,6 +49,11 @@ export interface ProgressEntry {
   readonly lsn: string | null;
   /** Source commit time, epoch ms (null when only dead letters were seen). */
   readonly commitTime: number | null;
+  /**
+   * The fence: the last offset this worker knows was applied (null: it knows of no progress row).
+   * The transaction goes ahead only if the progress row still says so (progress-fence.ts).
+   */
+  readonly after: bigint | null;
 }
 
 export function progressParams(entries: readonly ProgressEntry[]): unknown[] {
@@ -47,5 +64,6 @@ export function progressParams(entries: readonly ProgressEntry[]): unknown[] {
     entries.map((e) => e.offset.toString()),
     entries.map((e) => e.lsn),
     entries.map((e) => (e.commitTime === null ? null : String(e.commitTime))),
+    entries.map((e) => (e.after === null ? null : e.after.toString())),
   ];
 }

@@ -69,3 +69,7 @@ export { createMergerMetrics } from "../metrics.ts";
 export { createBatchProcessor } from "../batch.ts";
 export type { BatchProcessorDeps } from "../batch.ts";
 export { createProgressStore } from "../progress-store.ts";
+// One merge worker's batch path, wired as the merger wires it: tests race two for one partition.
+export { createMergeWorker } from "../merge-worker.ts";
+export type { MergeWorker, MergeWorkerDeps } from "../merge-worker.ts";
+export { FENCED_SQLSTATE } from "../sql/progress-fence.ts";
