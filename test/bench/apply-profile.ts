@@ -68,6 +68,9 @@ for (let i = 0; i < KEYS; i += 5000) {
   });
 }
 times.clear();
+// One partition's offsets run on across the profiles: each batch's fence (`after`) is the offset
+// the previous batch recorded, as a merge worker's would be.
+let offset = 0n;
 for (const [name, size, iters, reg] of [
   ["small3", 3, 300, true],
   ["small3-noreg", 3, 300, false],
@@ -88,12 +91,14 @@ for (const [name, size, iters, reg] of [
           topic: "t",
           partition: 0,
           origin,
-          offset: BigInt(it),
+          offset,
           lsn: "0/1",
           commitTime: Date.now(),
+          after: offset === 0n ? null : offset - 1n,
         },
       ],
     });
+    offset += 1n;
   }
   const total = performance.now() - t0;
   console.log(
