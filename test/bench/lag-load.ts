@@ -11,6 +11,13 @@ export const KEYS = 2000;
 
 export const keyOf = (region: number, i: number): string => `cam-${region}-${i % KEYS}`;
 
+/** One commit of the load: increments people_in of ($1 = key, $2 = bucket) in counting_results. */
+export const COUNT_UPSERT = `INSERT INTO counting_results (camera_id, bucket, people_in, status) VALUES ($1, $2, 1, 'ok')
+  ON CONFLICT (camera_id, bucket) DO UPDATE SET people_in = counting_results.people_in + 1`;
+
+/** The bucket the lag bench writes to. */
+export const LAG_BUCKET = "2026-11-22T10:00:00Z";
+
 /** Connections per region: enough that one slow commit does not hold back the pace. */
 export const writersFor = (rate: number): number =>
   Number(process.env["BENCH_WRITERS"] ?? Math.max(8, Math.ceil(rate / 250)));
@@ -27,20 +34,22 @@ export interface Paced {
 
 /**
  * Runs `write(i)` for i = 0, 1, … with write i due at start + i / rate, on `writers` concurrent
- * connections, until the next write would be due at or after `stopAt` (epoch ms).
+ * connections, until the next write would be due at or after `stopAt` (epoch ms) or `signal`
+ * is aborted (writes already started still finish before it resolves).
  */
 export async function pacedWrites(
   rate: number,
   writers: number,
   stopAt: number,
   write: (i: number) => Promise<unknown>,
+  signal?: AbortSignal,
 ): Promise<Paced> {
   const start = Date.now();
   let sent = 0;
   const worker = async (): Promise<void> => {
     for (;;) {
       const due = start + (sent * 1000) / rate;
-      if (due >= stopAt) return;
+      if (due >= stopAt || signal?.aborted === true) return;
       const i = sent++;
       const wait = due - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));

@@ -8,7 +8,8 @@
  * and after the measured window and merged across regions. Prints p50/p99 (interpolated within
  * buckets), the highest non-empty bucket, merged rows, the achieved write rate, the p99 against
  * the target, and how busy each replicator and the machine were (a loaded machine skews the
- * figures: compare runs made back to back).
+ * figures: compare runs made back to back). After the first rate's window has drained, each
+ * replicator's CPU over BENCH_IDLE_SECONDS (10) with no writes: the idle cost (idle-cost.ts).
  *
  * The anchor runs right after, in the same process: PostgreSQL's native logical replication in
  * the same three-region mesh at the same rate, with the same writers (native-mesh.ts). Both are
@@ -30,9 +31,18 @@ import { formatMergeTimeSplit } from "./merge-time-split.ts";
 import { compareLag, sweepFromEnv } from "./lag-compare.ts";
 import { censoredQuantile } from "./lag-figures.ts";
 import type { Bounded, LagFigures } from "./lag-figures.ts";
-import { drain, drainSeconds, keyOf, pacedWrites, writersFor } from "./lag-load.ts";
+import {
+  COUNT_UPSERT,
+  LAG_BUCKET,
+  drain,
+  drainSeconds,
+  keyOf,
+  pacedWrites,
+  writersFor,
+} from "./lag-load.ts";
 import { nativeMeshLag } from "./native-mesh.ts";
 import { busyBetween } from "./machine.ts";
+import { idleLines, idleSecondsFromEnv, measureIdle } from "./idle-cost.ts";
 import { machineCpu } from "./proc-cpu.ts";
 
 // The issue's target is at 200 commits/s per region.
@@ -40,6 +50,9 @@ const singleRate = Number(process.env["BENCH_RATE"] ?? 200);
 const sweep = sweepFromEnv();
 const seconds = Number(process.env["BENCH_SECONDS"] ?? (sweep === undefined ? 15 : 10));
 const partitions = Number(process.env["BENCH_PARTITIONS"] ?? 6);
+// Measured in the first run only: the idle cost does not depend on the rate written before.
+const idleSeconds = idleSecondsFromEnv();
+const idleAtRate = (sweep ?? [singleRate])[0];
 const TARGET_P99_MS = 100;
 const LAG = "georep_end_to_end_lag_seconds";
 
@@ -48,9 +61,6 @@ async function mergedRows(procs: readonly BenchReplicator[]): Promise<number> {
   const texts = await Promise.all(procs.map((p) => p.scrape()));
   return texts.reduce((n, text) => n + scalar(text, `${LAG}_count`), 0);
 }
-
-const UPSERT = `INSERT INTO counting_results (camera_id, bucket, people_in, status) VALUES ($1, '2026-11-22T10:00:00Z', 1, 'ok')
-  ON CONFLICT (camera_id, bucket) DO UPDATE SET people_in = counting_results.people_in + 1`;
 
 /** A run too saturated to measure: nothing known but that lag exceeded `waited` seconds. */
 const saturated = (
@@ -78,7 +88,9 @@ async function georepLag(rate: number): Promise<LagFigures> {
   const writers = writersFor(rate);
   /** Writes at `rate` commits/s until `stopAt`; resolves with commits made and the seconds it took. */
   const paced = (pool: pg.Pool, region: number, stopAt: number) =>
-    pacedWrites(rate, writers, stopAt, (i) => pool.query(UPSERT, [keyOf(region, i)]));
+    pacedWrites(rate, writers, stopAt, (i) =>
+      pool.query(COUNT_UPSERT, [keyOf(region, i), LAG_BUCKET]),
+    );
   await ensureStackUp();
   const endpoints = readEndpoints();
   const tag = uniqueName("l").replaceAll("_", "").slice(-6);
@@ -197,6 +209,12 @@ async function georepLag(rate: number): Promise<LagFigures> {
     const commits = written.reduce((a, w) => a + w.sent, 0);
     console.log(formatCpuTable(cpuWindow, { slices: lag.count, commits }));
     console.log(formatMergeTimeSplit(before, after));
+    if (rate === idleAtRate && idleSeconds > 0)
+      console.log(
+        landed.complete
+          ? idleLines(await measureIdle(procs, idleSeconds)).join("\n")
+          : "  idle cost not measured: the window's writes had not all merged, so nothing was idle",
+      );
     const lastBound = Math.max(...[...merged.keys()].filter(Number.isFinite));
     const bounded = (q: number): Bounded => {
       const b = censoredQuantile(q, lag.count, missing, lag.quantile, landed.waited);
