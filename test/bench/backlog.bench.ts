@@ -3,18 +3,25 @@
  * (a Kafka backlog) each catch up a backlog of N and of 4N changes, each run in a fresh process
  * (backlog-run.ts). Memory is bounded when the peak live heap does not grow with the backlog:
  * the verdict compares the 4N peak with the N peak (the aim: at most 1.5× for 4× the backlog).
+ * Then the catch-up time after outages of BENCH_OUTAGE_MINUTES (1,5,10; 0 skips) at
+ * BENCH_OUTAGE_RATE (100) commits/s per region, against the aim of 10% of the outage
+ * (outage-catchup.ts).
  *   npx tsx test/bench/backlog.bench.ts     (BENCH_BACKLOG_CAPTURE=250000, BENCH_BACKLOG_MERGER=100000)
  */
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { ensureStackUp, findRepoRoot } from "@georep/testkit";
 import type { BacklogRun } from "./backlog-run.ts";
+import { outageCatchUps } from "./outage-catchup.ts";
+import { outageSettings } from "./outage-figures.ts";
 
 const sizes: Record<"capture" | "merger", number> = {
   capture: Number(process.env["BENCH_BACKLOG_CAPTURE"] ?? 250_000),
   merger: Number(process.env["BENCH_BACKLOG_MERGER"] ?? 100_000),
 };
 const GROWTH_AIM = 1.5;
+// Read first: a bad BENCH_OUTAGE_* value fails now, not after the backlog runs.
+const outages = outageSettings();
 
 function runOnce(role: string, changes: number): BacklogRun {
   const run = spawnSync(
@@ -46,6 +53,7 @@ for (const role of ["capture", "merger"] as const) {
   verdicts.push(verdict);
   process.stdout.write(`  ${verdict}\n`);
 }
+verdicts.push(...(await outageCatchUps(outages)));
 process.stdout.write(
   `\nsummary (machine load ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores):\n  ${verdicts.join("\n  ")}\n`,
 );
