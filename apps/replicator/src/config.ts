@@ -98,12 +98,23 @@ const configSchema = z
       })
       .optional(),
     installSchema: z.boolean().default(true),
-    /** Merge bounds (see the merger's options): lock waits, and how far ahead remote clocks may be. */
+    /**
+     * "all": the region's replicator (capture, merge, repair; one active per region, the others
+     * stand by). "merge": one more merge worker for the region: it joins the region's merge
+     * consumer group, which splits the partitions between the workers, and holds no leadership.
+     */
+    role: z.enum(["all", "merge"]).default("all"),
+    /** Merge bounds (see the merger's options): lock waits, how far ahead remote clocks may be, worker failover. */
     merge: z
       .object({
         lockTimeoutMs: mergerOptionsSchema.shape.lockTimeoutMs,
         deferredRetryIntervalMs: mergerOptionsSchema.shape.deferredRetryIntervalMs,
         maxForwardSkewMs: mergerOptionsSchema.shape.maxForwardSkewMs,
+        /**
+         * How long the merge consumer group waits for a silent worker before handing its
+         * partitions to the others (Kafka's session timeout; brokers allow 6 s to 300 s by default).
+         */
+        sessionTimeoutMs: mergerOptionsSchema.shape.sessionTimeoutMs,
       })
       .strict()
       .prefault({}),

@@ -15,6 +15,7 @@ import type { Merger, MergerStatus } from "@georep/merger";
 import { createCapture } from "@georep/capture";
 import type { Capture, CaptureStatus } from "@georep/capture";
 import { installSchema, stateLayout } from "@georep/schema";
+import type { TableSpec } from "@georep/schema";
 import { checkDatabases, checkPeer } from "./database-check.ts";
 import { shippedTopicEnds } from "./peer-progress.ts";
 import { startRepairWatcher } from "./repair-watcher.ts";
@@ -91,30 +92,86 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
     }
   }
 
+  const zones = [...new Set(config.regions.flatMap((r) => (r.zone === undefined ? [] : [r.zone])))];
+
+  /** Repair of this region's earlier incarnations from its peers (the full replicator only). */
+  function startRepair(startedCapture: Capture, tables: readonly TableSpec[]): void {
+    const own = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
+    peerPools.push(own);
+    const peers = config.peers.map((p) => {
+      // A peer that stops answering must fail a repair page, not hang it (or the shutdown).
+      const peerPool = new pg.Pool({
+        connectionString: p.postgres.url,
+        max: 2,
+        connectionTimeoutMillis: 10_000,
+        statement_timeout: 120_000,
+        keepAlive: true,
+      });
+      peerPools.push(peerPool);
+      return {
+        region: p.region,
+        zone: config.regions.find((r) => r.id === p.region)?.zone,
+        pool: peerPool,
+      };
+    });
+    for (const p of peerPools)
+      p.on("error", (error) => {
+        log.warn({ err: error }, "idle repair connection failed");
+      });
+    const repairKafka = createKafka({
+      brokers: config.kafka.brokers,
+      clientId: `georep-repair-${config.region}`,
+      logger: log,
+    });
+    stopKafka = () => repairKafka.disconnect();
+    repair = startRepairWatcher({
+      region: config.region,
+      zone: config.regions.find((r) => r.id === config.region)?.zone,
+      pool: own,
+      peers,
+      layouts: tables.map(stateLayout),
+      streamingReplica: () => {
+        const c = startedCapture.status();
+        return c.state === "streaming" ? c.replica : undefined;
+      },
+      logger: log,
+      metrics,
+      clock,
+      intervalMs: config.repairCheckIntervalMs,
+      topicEnds: () => shippedTopicEnds(repairKafka, config.region, zones),
+      checkPeers: async () => {
+        for (const [i, p] of config.peers.entries())
+          await checkPeer({ region: p.region, url: p.postgres.url }, `peers.${i}.postgres.url`);
+      },
+    });
+  }
+
   return {
     async start() {
       state = "installing";
       await checkDatabases(config, log);
       if (config.installSchema) await install();
-      state = "standby";
-      epoch = await leadership.acquire(abort.signal);
       const tables = config.schema.tables;
-      const zones = [
-        ...new Set(config.regions.flatMap((r) => (r.zone === undefined ? [] : [r.zone]))),
-      ];
-      capture = createCapture({
-        region: config.region,
-        pgUrl: config.postgres.url,
-        slotName: config.slot,
-        kafka: { brokers: config.kafka.brokers, clientId: `georep-capture-${config.region}` },
-        partitions: config.kafka.partitions,
-        replicationFactor: config.kafka.replicationFactor,
-        zones,
-        tables,
-        logger: log,
-        metrics,
-        clock,
-      });
+      // A merge worker holds no leadership: its partitions are fenced by their progress rows.
+      const everything = config.role === "all";
+      if (everything) {
+        state = "standby";
+        epoch = await leadership.acquire(abort.signal);
+      }
+      if (everything)
+        capture = createCapture({
+          region: config.region,
+          pgUrl: config.postgres.url,
+          slotName: config.slot,
+          kafka: { brokers: config.kafka.brokers, clientId: `georep-capture-${config.region}` },
+          partitions: config.kafka.partitions,
+          replicationFactor: config.kafka.replicationFactor,
+          zones,
+          tables,
+          logger: log,
+          metrics,
+          clock,
+        });
       let onApplied: ((envelopes: readonly RowsEnvelope[]) => void) | undefined = deps.onApplied;
       if (config.redis !== undefined) {
         const r = config.redis;
@@ -162,59 +219,11 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         },
         ...(onApplied === undefined ? {} : { onApplied }),
       });
-      await capture.start();
+      await capture?.start();
       await merger.start();
-      const own = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
-      peerPools.push(own);
-      const peers = config.peers.map((p) => {
-        // A peer that stops answering must fail a repair page, not hang it (or the shutdown).
-        const peerPool = new pg.Pool({
-          connectionString: p.postgres.url,
-          max: 2,
-          connectionTimeoutMillis: 10_000,
-          statement_timeout: 120_000,
-          keepAlive: true,
-        });
-        peerPools.push(peerPool);
-        return {
-          region: p.region,
-          zone: config.regions.find((r) => r.id === p.region)?.zone,
-          pool: peerPool,
-        };
-      });
-      for (const p of peerPools)
-        p.on("error", (error) => {
-          log.warn({ err: error }, "idle repair connection failed");
-        });
-      const startedCapture = capture;
-      const repairKafka = createKafka({
-        brokers: config.kafka.brokers,
-        clientId: `georep-repair-${config.region}`,
-        logger: log,
-      });
-      stopKafka = () => repairKafka.disconnect();
-      repair = startRepairWatcher({
-        region: config.region,
-        zone: config.regions.find((r) => r.id === config.region)?.zone,
-        pool: own,
-        peers,
-        layouts: tables.map(stateLayout),
-        streamingReplica: () => {
-          const c = startedCapture.status();
-          return c.state === "streaming" ? c.replica : undefined;
-        },
-        logger: log,
-        metrics,
-        clock,
-        intervalMs: config.repairCheckIntervalMs,
-        topicEnds: () => shippedTopicEnds(repairKafka, config.region, zones),
-        checkPeers: async () => {
-          for (const [i, p] of config.peers.entries())
-            await checkPeer({ region: p.region, url: p.postgres.url }, `peers.${i}.postgres.url`);
-        },
-      });
+      if (capture !== undefined) startRepair(capture, tables);
       state = "active";
-      log.info({ epoch: epoch.toString() }, "replicator active");
+      log.info({ epoch: epoch?.toString(), role: config.role }, "replicator active");
     },
     async stop() {
       if (state === "stopped") return;

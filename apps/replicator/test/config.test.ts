@@ -15,6 +15,9 @@ describe("parseReplicatorConfig", () => {
     expect(config.kafka.partitions).toBe(6);
     expect(config.slot).toBe("georep_us_east");
     expect(config.schema.tables[0]?.name).toBe("counting_results");
+    expect(config.role).toBe("all");
+    expect(config.merge.sessionTimeoutMs).toBe(30_000);
+    expect(parseReplicatorConfig({ ...ok, role: "merge" }).role).toBe("merge");
   });
 
   it.each([
@@ -55,6 +58,7 @@ describe("parseReplicatorConfig", () => {
     [{ ...ok, kafka: { brokers: ["localhost"] } }, "kafka.brokers.0", "host:port"],
     [{ ...ok, kafka: { brokers: ["a:1"], partitions: 0 } }, "kafka.partitions", ">=1"],
     [{ ...ok, tables: [] }, "tables", ">=1"],
+    [{ ...ok, role: "capture" }, "role", '"all"'],
     [{ ...ok, tables: [{ name: "Bad" }] }, "tables[0].name", "identifier"],
     [
       { ...ok, lagWarningSeconds: 60, lagCriticalSeconds: 30 },
