@@ -2,7 +2,6 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
-import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
 import {
   createTestDatabase,
   readEndpoints,
@@ -11,7 +10,7 @@ import {
   waitFor,
 } from "@georep/testkit";
 import type { ReplicatorProcess, TestDatabase } from "@georep/testkit";
-import { verifyRegions } from "@georep/verify";
+import { regionsExact } from "./exact-regions.ts";
 
 /**
  * Chaos: replicator processes are SIGKILLed at random moments while every region takes
@@ -97,37 +96,11 @@ describe("chaos: kill -9 of replicators during writes", () => {
       await victim.proc.start();
     }
     await writers;
-    const layouts = [stateLayout(parseTableSpec(countingResultsSpec))];
-    const want = truth.total();
-    await waitFor(
-      async () => {
-        if (
-          !(
-            await verifyRegions(
-              regions.map((r) => ({ region: r.id, pool: r.pool })),
-              layouts,
-            )
-          ).identical
-        )
-          return false;
-        for (const r of regions) {
-          const { rows } = await r.pool.query<{ i: string; o: string }>(
-            "SELECT coalesce(sum(people_in),0)::text AS i, coalesce(sum(people_out),0)::text AS o FROM counting_results",
-          );
-          if (
-            BigInt(rows[0]?.i ?? "-1") !== want.peopleIn ||
-            BigInt(rows[0]?.o ?? "-1") !== want.peopleOut
-          )
-            return false;
-        }
-        return true;
-      },
-      {
-        description: `regions identical with exact totals after ${kills} kills (seed ${seed})`,
-        timeoutMs: 120_000,
-        intervalMs: 500,
-      },
-    );
+    await waitFor(() => regionsExact(regions, truth), {
+      description: `regions identical with exact totals after ${kills} kills (seed ${seed})`,
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    });
     expect(kills).toBeGreaterThan(0);
   });
 });
