@@ -63,7 +63,12 @@ export const mergerOptionsSchema = z
      * limit, so a batch holding one largest message is fetched whatever partition it is on.
      */
     maxBytesPerPartition: positiveInt.default(MAX_MESSAGE_BYTES),
-    maxWaitTimeMs: positiveInt.default(100),
+    /**
+     * How long the broker holds an empty fetch. It answers as soon as data arrives (measured here:
+     * 4–30 ms with 5 s), so this only sets how often an idle merger polls: 500 ms costs an idle
+     * replicator ~1 point of a core less than 100 ms did.
+     */
+    maxWaitTimeMs: positiveInt.default(500),
     sessionTimeoutMs: positiveInt.default(30_000),
     /**
      * Create missing source and dead-letter topics with these settings at start, with georep's
