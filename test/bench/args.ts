@@ -14,6 +14,7 @@ export const benches = {
   writes: "test/bench/write-overhead.bench.ts",
   capture: "test/bench/capture.bench.ts",
   apply: "test/bench/apply.bench.ts",
+  workers: "test/bench/merge-workers.bench.ts",
   lag: "test/bench/lag.bench.ts",
   backlog: "test/bench/backlog.bench.ts",
 } as const;
