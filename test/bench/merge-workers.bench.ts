@@ -19,7 +19,8 @@
  * Each figure comes with the time to the backlog's first commit (group commit puts up to 20,000
  * row slices in one transaction, so that first commit is most of a 30,000-change backlog, not a
  * wake-up delay), the partitions each worker held, each worker's CPU and how busy the machine was.
- *   pnpm bench workers        (BENCH_CHANGES=30000, BENCH_REPEAT=3 by default)
+ *   pnpm bench workers        (BENCH_CHANGES=150000, BENCH_REPEAT=3 by default: a timed interval of
+ *   several seconds; with 30,000 it was under 1 s, most of it the first commit)
  */
 import { cpus, loadavg } from "node:os";
 import { ensureStackUp } from "@georep/testkit";
@@ -27,7 +28,7 @@ import { uniformWorkload } from "./apply-workload.ts";
 import { workersApplyRate } from "./merge-workers.ts";
 import type { WorkersRate } from "./merge-workers.ts";
 
-const changes = Number(process.env["BENCH_CHANGES"] ?? 30_000);
+const changes = Number(process.env["BENCH_CHANGES"] ?? 150_000);
 const repeat = Number(process.env["BENCH_REPEAT"] ?? 3);
 await ensureStackUp();
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
