@@ -21,7 +21,15 @@ const result: MergeResult = {
 /** A batch of `rows` row slices in one envelope (only `rows.length` matters to group commit). */
 const item = (partition: number, rows: number): GroupItem => ({
   rows: [{ rows: Array.from({ length: rows }) } as unknown as RowsEnvelope],
-  entry: { topic: "t", partition, origin: "a", offset: 0n, lsn: null, commitTime: null, after: null },
+  entry: {
+    topic: "t",
+    partition,
+    origin: "a",
+    offset: 0n,
+    lsn: null,
+    commitTime: null,
+    after: null,
+  },
 });
 
 describe("group commit", () => {
