@@ -16,7 +16,7 @@ describe("parseReplicatorConfig", () => {
     expect(config.slot).toBe("georep_us_east");
     expect(config.schema.tables[0]?.name).toBe("counting_results");
     expect(config.role).toBe("all");
-    expect(config.merge.sessionTimeoutMs).toBe(30_000);
+    expect(config.merge.sessionTimeoutMs).toBe(10_000);
     expect(parseReplicatorConfig({ ...ok, role: "merge" }).role).toBe("merge");
   });
 
