@@ -157,8 +157,6 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       if (everything) {
         state = "standby";
         epoch = await leadership.acquire(abort.signal);
-      }
-      if (everything)
         capture = createCapture({
           region: config.region,
           pgUrl: config.postgres.url,
@@ -172,6 +170,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           metrics,
           clock,
         });
+      }
       let onApplied: ((envelopes: readonly RowsEnvelope[]) => void) | undefined = deps.onApplied;
       if (config.redis !== undefined) {
         const r = config.redis;
