@@ -3,9 +3,10 @@ import type { Logger, WallClock } from "@georep/observability";
 import { MERGER_ROLE } from "@georep/schema";
 import type { StateLayout } from "@georep/schema";
 import { MergeError, MergerConfigError } from "./errors.ts";
-import type { MergerMetrics } from "./metrics.ts";
+import { worstPerOrigin } from "./metrics.ts";
+import type { MergerMetrics, PartitionLag } from "./metrics.ts";
 import type { MergerOptions } from "./options.ts";
-import type { ProgressStore } from "./progress-store.ts";
+import type { AppliedPartition, ProgressStore } from "./progress-store.ts";
 import { PRUNE_CONFLICTS_SQL } from "./sql/progress.ts";
 import type { MergeTransaction } from "./merge-transaction-types.ts";
 import { DEFERRED_REASON, QUARANTINE_REASONS } from "./quarantine.ts";
@@ -82,17 +83,56 @@ async function replayDeferred(
   }
 }
 
+/**
+ * Lag of every partition with an applied commit time: now (the injected clock) − that time.
+ * Commit times ahead of now were clamped to their arrival when applied, so lag never reads 0
+ * for a day.
+ */
+export function partitionLags(applied: readonly AppliedPartition[], nowMs: number): PartitionLag[] {
+  return applied.flatMap((p) =>
+    p.commitTime === null
+      ? []
+      : [
+          {
+            origin: p.origin,
+            topic: p.topic,
+            partition: p.partition,
+            seconds: Math.max(0, (nowMs - p.commitTime) / 1000),
+          },
+        ],
+  );
+}
+
 export interface Housekeeping {
-  /** Seconds since the latest applied source commit, per origin seen so far. */
+  /**
+   * Seconds since the latest applied source commit of each origin's worst partition, per origin
+   * seen by the last lag refresh.
+   */
   lagSeconds(): Record<string, number>;
+  /** Reads every partition's progress (all merge workers') and sets the lag gauges. */
+  refreshLag(): Promise<void>;
   /** Deletes conflict-ledger rows older than `hours`. */
   prune(hours: number): Promise<void>;
   /**
-   * Lag gauges every lagIntervalMs, conflict retention every retentionIntervalMs, and every
-   * deferredRetryIntervalMs: replay of rows set aside behind a local lock, quarantine gauges.
+   * Lag gauges now and every lagIntervalMs, conflict retention every retentionIntervalMs, and
+   * every deferredRetryIntervalMs: replay of rows set aside behind a local lock, quarantine gauges.
    */
   start(options: MergerOptions, merging: Merging): void;
   stop(): void;
+}
+
+/** Runs `task` unless its previous run is still going; failures are logged as `what`. */
+function single(log: Logger, what: string, task: () => Promise<void>): () => void {
+  let running = false;
+  return () => {
+    if (running) return;
+    running = true;
+    void task()
+      .catch((e: unknown) => {
+        log.warn({ err: e }, what);
+      })
+      .finally(() => (running = false));
+  };
 }
 
 export function createHousekeeping(deps: {
@@ -103,40 +143,41 @@ export function createHousekeeping(deps: {
   readonly log: Logger;
 }): Housekeeping {
   const timers: NodeJS.Timeout[] = [];
+  // Per origin, the commit time of its worst partition: the lag keeps growing between refreshes.
+  let oldestCommits = new Map<string, number>();
   const lagSeconds = (): Record<string, number> =>
     Object.fromEntries(
-      [...deps.progress.latestCommitTimes()].map(([origin, t]) => [
-        origin,
-        Math.max(0, (deps.clock() - t) / 1000),
-      ]),
+      [...oldestCommits].map(([origin, t]) => [origin, Math.max(0, (deps.clock() - t) / 1000)]),
     );
+  // The database, not this worker's memory: the region's other workers advance the partitions
+  // this one does not hold, and one stuck partition must show in its origin's lag.
+  const refreshLag = async (): Promise<void> => {
+    const now = deps.clock();
+    const lags = partitionLags(await deps.progress.readApplied(), now);
+    deps.metrics.setLag(lags);
+    oldestCommits = new Map(
+      [...worstPerOrigin(lags)].map(([origin, seconds]) => [origin, now - seconds * 1000]),
+    );
+  };
   const prune = async (hours: number): Promise<void> => {
     const { rowCount } = await deps.pool.query(PRUNE_CONFLICTS_SQL, [hours]);
     if ((rowCount ?? 0) > 0) deps.metrics.conflictsPruned(rowCount ?? 0);
   };
   return {
     lagSeconds,
+    refreshLag,
     prune,
     start(options, merging) {
-      const refresh = (): void => {
-        for (const [origin, s] of Object.entries(lagSeconds())) deps.metrics.setLag(origin, s);
-      };
-      const retain = (): void =>
-        void prune(options.conflictRetentionHours).catch((e: unknown) => {
-          deps.log.warn({ err: e }, "conflict retention failed");
-        });
+      const refresh = single(deps.log, "refreshing the lag gauges failed", refreshLag);
+      const retain = single(deps.log, "conflict retention failed", () =>
+        prune(options.conflictRetentionHours),
+      );
+      const replay = single(deps.log, "replaying rows set aside behind a local lock failed", () =>
+        replayDeferred(deps, options, merging),
+      );
+      refresh();
       timers.push(setInterval(refresh, options.lagIntervalMs).unref());
       timers.push(setInterval(retain, options.retentionIntervalMs).unref());
-      let replaying = false;
-      const replay = (): void => {
-        if (replaying) return;
-        replaying = true;
-        void replayDeferred(deps, options, merging)
-          .catch((e: unknown) => {
-            deps.log.warn({ err: e }, "replaying rows set aside behind a local lock failed");
-          })
-          .finally(() => (replaying = false));
-      };
       timers.push(setInterval(replay, options.deferredRetryIntervalMs).unref());
     },
     stop() {

@@ -23,3 +23,5 @@ export type {
   ReplayOptions,
   ReplayOutcome,
 } from "./quarantine-replay.ts";
+export { startConsumerLagMetrics } from "./consumer-lag.ts";
+export type { ConsumerLagMetrics, ConsumerLagMetricsConfig } from "./consumer-lag.ts";

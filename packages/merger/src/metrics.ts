@@ -1,5 +1,23 @@
 import type { Metrics } from "@georep/observability";
 import type { MergeResult } from "./merge-transaction.ts";
+import { QUARANTINE_REASONS } from "./quarantine.ts";
+import type { MergerDeadLetterReason } from "./routing.ts";
+
+/** Replication lag of one source partition, from its progress row. */
+export interface PartitionLag {
+  readonly origin: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly seconds: number;
+}
+
+/** Records in a source partition that this region has not applied yet. */
+export interface PartitionBacklog {
+  readonly origin: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: number;
+}
 
 /** The merger's Prometheus series. */
 export interface MergerMetrics {
@@ -9,7 +27,10 @@ export interface MergerMetrics {
     deadLetters: readonly string[],
     seconds: number,
   ): void;
-  setLag(origin: string, seconds: number): void;
+  /** Lag of every partition, and per origin the worst of its partitions. */
+  setLag(partitions: readonly PartitionLag[]): void;
+  /** Consumer lag in records per partition (high watermark minus the next offset to apply). */
+  setConsumerLag(partitions: readonly PartitionBacklog[]): void;
   /** One merged row slice, observed right after its transaction committed: now − source commit time. */
   observeEndToEndLag(origin: string, seconds: number): void;
   conflictsPruned(n: number): void;
@@ -29,6 +50,23 @@ export interface MergerMetrics {
 export const END_TO_END_BUCKETS: readonly number[] = [
   0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5,
 ];
+
+// Every reason, so that an alert on `increase()` sees the series before its first dead letter.
+const DEAD_LETTER_REASONS = Object.keys({
+  oversized: true,
+  malformed: true,
+  "unknown-version": true,
+  "unknown-origin": true,
+  "own-origin": true,
+  "wrong-topic": true,
+} satisfies Record<MergerDeadLetterReason, true>);
+
+/** The worst (largest) lag of each origin's partitions. */
+export function worstPerOrigin(partitions: readonly PartitionLag[]): Map<string, number> {
+  const worst = new Map<string, number>();
+  for (const p of partitions) worst.set(p.origin, Math.max(worst.get(p.origin) ?? 0, p.seconds));
+  return worst;
+}
 
 export function createMergerMetrics(metrics: Metrics): MergerMetrics {
   const deadLetters = metrics.counter(
@@ -66,8 +104,18 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
   );
   const lag = metrics.gauge(
     "georep_replication_lag_seconds",
-    "Now minus the latest applied source commit time, by origin.",
+    "Now minus the latest applied source commit time, by origin: the worst of the origin's partitions.",
     ["origin"],
+  );
+  const partitionLag = metrics.gauge(
+    "georep_partition_lag_seconds",
+    "Now minus the latest applied source commit time, by source partition.",
+    ["origin", "topic", "partition"],
+  );
+  const consumerLag = metrics.gauge(
+    "georep_consumer_lag_records",
+    "Records in a source partition not applied yet: its high watermark minus the next offset to apply.",
+    ["origin", "topic", "partition"],
   );
   const endToEnd = metrics.histogram(
     "georep_end_to_end_lag_seconds",
@@ -94,6 +142,9 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
     "georep_merge_fenced_total",
     "Batches refused by their partition's progress fence: another merge worker applied them first.",
   );
+  for (const reason of DEAD_LETTER_REASONS) deadLetters.inc({ reason }, 0);
+  for (const reason of QUARANTINE_REASONS) quarantinedTotal.inc({ reason }, 0);
+  for (const outcome of ["merged", "blocked"]) replayed.inc({ outcome }, 0);
   const split = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
   const kafkaWait = metrics.histogram(
     "georep_merge_kafka_wait_seconds",
@@ -150,8 +201,14 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
       for (const reason of dead) deadLetters.inc({ reason });
       duration.observe(seconds);
     },
-    setLag: (origin, seconds) => {
-      lag.set({ origin }, seconds);
+    setLag(partitions) {
+      for (const p of partitions)
+        partitionLag.set({ origin: p.origin, topic: p.topic, partition: p.partition }, p.seconds);
+      for (const [origin, seconds] of worstPerOrigin(partitions)) lag.set({ origin }, seconds);
+    },
+    setConsumerLag(partitions) {
+      for (const p of partitions)
+        consumerLag.set({ origin: p.origin, topic: p.topic, partition: p.partition }, p.records);
     },
     observeEndToEndLag: (origin, seconds) => {
       endToEnd.observe({ origin }, Math.max(0, seconds));

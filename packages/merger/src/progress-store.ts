@@ -3,16 +3,31 @@ import { partitionId } from "@georep/kafka";
 import type { TopicPartition } from "@georep/kafka";
 import { READ_PROGRESS_SQL } from "./sql/progress.ts";
 
+/** One partition's row of georep.progress: what the region has applied from it. */
+export interface AppliedPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly origin: string;
+  /** Last applied offset. */
+  readonly offset: bigint;
+  /** Newest applied source commit time, epoch ms (null when only dead letters were seen). */
+  readonly commitTime: number | null;
+}
+
 /**
- * What the database says has been applied, mirrored in memory: the next offset per partition
- * (the database is the source of truth; Kafka's committed offsets are an optimisation) and the
- * latest source commit time per origin (replication lag = now − that time).
+ * What the database says has been applied. The next offset per partition is mirrored in memory
+ * (the database is the source of truth; Kafka's committed offsets are an optimisation); lag is
+ * read from the database itself (readApplied), because the region's other merge workers advance
+ * the partitions this one does not hold.
  */
 export interface ProgressStore {
   /** Reloads the given partitions from georep.progress; returns their next offsets. */
   load(partitions: readonly TopicPartition[]): Promise<Map<string, bigint>>;
   nextOffset(topic: string, partition: number): bigint | undefined;
-  /** Records what a committed transaction applied. */
+  /**
+   * Records what a committed transaction applied. Its origin and commit time went to
+   * georep.progress in that transaction; only the offset is mirrored here.
+   */
   advance(
     topic: string,
     partition: number,
@@ -20,42 +35,50 @@ export interface ProgressStore {
     lastOffset: bigint,
     commitTime: number | null,
   ): void;
-  latestCommitTimes(): ReadonlyMap<string, number>;
+  /** Every partition of this merger's topics that has a progress row, whoever applied it. */
+  readApplied(): Promise<AppliedPartition[]>;
+}
+
+/** The progress rows of `topics`. @throws pg's error when the query fails. */
+export async function readAppliedProgress(
+  pool: Pool,
+  topics: readonly string[],
+): Promise<AppliedPartition[]> {
+  const { rows } = await pool.query<{
+    topic: string;
+    partition: number;
+    origin: string;
+    kafka_offset: string;
+    commit_ms: string | null;
+  }>(READ_PROGRESS_SQL, [[...topics]]);
+  return rows.map((row) => ({
+    topic: row.topic,
+    partition: row.partition,
+    origin: row.origin,
+    offset: BigInt(row.kafka_offset),
+    commitTime: row.commit_ms === null ? null : Number(row.commit_ms),
+  }));
 }
 
 export function createProgressStore(pool: Pool, topics: readonly string[]): ProgressStore {
   const next = new Map<string, bigint>();
-  const commits = new Map<string, number>();
-  const seeCommit = (origin: string, time: number | null): void => {
-    if (time !== null && time > (commits.get(origin) ?? -1)) commits.set(origin, time);
-  };
   return {
     async load(partitions) {
       const wanted = new Set(partitions.map((p) => partitionId(p.topic, p.partition)));
-      const { rows } = await pool.query<{
-        topic: string;
-        partition: number;
-        origin: string;
-        kafka_offset: string;
-        commit_ms: string | null;
-      }>(READ_PROGRESS_SQL, [[...topics]]);
       const found = new Map<string, bigint>();
-      for (const row of rows) {
-        seeCommit(row.origin, row.commit_ms === null ? null : Number(row.commit_ms));
+      for (const row of await readAppliedProgress(pool, topics)) {
         const id = partitionId(row.topic, row.partition);
         if (!wanted.has(id)) continue;
-        const offset = BigInt(row.kafka_offset) + 1n;
-        next.set(id, offset);
-        found.set(id, offset);
+        next.set(id, row.offset + 1n);
+        found.set(id, row.offset + 1n);
       }
       for (const id of wanted) if (!found.has(id)) next.delete(id);
       return found;
     },
     nextOffset: (topic, partition) => next.get(partitionId(topic, partition)),
-    advance(topic, partition, origin, lastOffset, commitTime) {
+    advance(topic, partition, _origin, lastOffset) {
       next.set(partitionId(topic, partition), lastOffset + 1n);
-      seeCommit(origin, commitTime);
     },
-    latestCommitTimes: () => commits,
+    readApplied: () => readAppliedProgress(pool, topics),
   };
 }

@@ -36,3 +36,5 @@ export { createLedger } from "./ledger.ts";
 export type { Ledger, Ticket } from "./ledger.ts";
 export { createFlushWindow } from "./stream/window.ts";
 export type { FlushWindow, WindowCut } from "./stream/window.ts";
+export { startSlotMetrics, readSlot, WAL_STATUSES } from "./slot-metrics.ts";
+export type { SlotMetrics, SlotMetricsOptions, SlotReading } from "./slot-metrics.ts";
