@@ -1,31 +1,44 @@
-// The alert rules operators load into Prometheus: valid, behaving as their unit tests say, and
-// watching only series georep really exports (a renamed metric must not silence an alert).
+// The alert rules and the dashboard operators load: valid, behaving as their unit tests say, and
+// explained in docs/monitoring.md. That the replicators export every metric they query is
+// checked against live processes by metrics-exported.int.test.ts.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { createMergerMetrics } from "@georep/merger/testing";
-import { createMetrics } from "@georep/observability";
 import { findRepoRoot } from "@georep/testkit";
-
-const dir = join(findRepoRoot(), "deploy", "prometheus");
+import { alertNames, queriedMetrics, readDashboard, rulesDir } from "./queried-metrics.ts";
 
 it("passes promtool's rule check and the rules' own unit tests", () => {
   // promtool comes with Debian's prometheus package (tools/bootstrap.sh installs it).
-  const check = execFileSync("promtool", ["check", "rules", "georep-alerts.yml"], { cwd: dir });
+  const check = execFileSync("promtool", ["check", "rules", "georep-alerts.yml"], {
+    cwd: rulesDir,
+  });
   expect(check.toString()).toMatch(/SUCCESS: \d+ rules found/);
-  const test = execFileSync("promtool", ["test", "rules", "georep-alerts.test.yml"], { cwd: dir });
+  const test = execFileSync("promtool", ["test", "rules", "georep-alerts.test.yml"], {
+    cwd: rulesDir,
+  });
   expect(test.toString()).toMatch(/SUCCESS/);
 });
 
-it("uses only metric names the merger exports", async () => {
-  const metrics = createMetrics();
-  createMergerMetrics(metrics);
-  const exported = new Set(
-    [...(await metrics.render()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]),
-  );
-  const rules = readFileSync(join(dir, "georep-alerts.yml"), "utf8");
-  const used = [...rules.matchAll(/expr: .*?\b(georep_[a-z_]+)/g)].map((m) => m[1]);
-  expect(used.length).toBeGreaterThan(0);
-  for (const name of used) expect(exported, `${name} is not exported`).toContain(name);
+it("tests every alert firing and not firing", () => {
+  const tests = readFileSync(join(rulesDir, "georep-alerts.test.yml"), "utf8");
+  for (const alert of alertNames()) {
+    const evals = [
+      ...tests.matchAll(new RegExp(`alertname: ${alert}\\n\\s*exp_alerts:(.*)`, "g")),
+    ].map((m) => m[1]?.trim());
+    expect(evals, `${alert} is never seen quiet`).toContain("[]");
+    expect(evals, `${alert} is never seen firing`).toContain("");
+  }
+});
+
+it("explains every alert and every metric it and the dashboard query in docs/monitoring.md", () => {
+  const docs = readFileSync(join(findRepoRoot(), "docs", "monitoring.md"), "utf8");
+  for (const name of [...alertNames(), ...queriedMetrics()])
+    expect(docs, `${name} is not in docs/monitoring.md`).toContain(name.replace(/_bucket$/, ""));
+});
+
+it("has a dashboard whose panels each query something, with unique ids", () => {
+  const panels = readDashboard().panels.filter((p) => p.type !== "row");
+  expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+  for (const p of panels) expect(p.targets?.length ?? 0, p.title).toBeGreaterThan(0);
 });
