@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh machine: installs what is missing, brings the local
-# three-region stack up, then typecheck, lint, unit and integration tests.
+# three-region stack up, then typecheck, lint, the build, unit and integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/bootstrap.sh
@@ -9,6 +9,8 @@ status=0
 pnpm format:check || status=$?
 pnpm typecheck || status=$?
 pnpm lint || status=$?
+# dist/: the apps' bin entries point at it (test/workspace/package-exports.test.ts checks them).
+pnpm build || status=$?
 pnpm test || status=$?
 if [[ "${CI:-}" == "true" ]]; then pnpm stack down || true; fi
 exit $status
