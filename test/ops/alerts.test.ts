@@ -2,11 +2,18 @@
 // explained in docs/monitoring.md. That the replicators export every metric they query is
 // checked against live processes by metrics-exported.int.test.ts.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { findRepoRoot } from "@georep/testkit";
-import { alertNames, queriedMetrics, readDashboard, rulesDir } from "./queried-metrics.ts";
+import {
+  alertNames,
+  panelQueries,
+  queriedMetrics,
+  readDashboard,
+  rulesDir,
+} from "./queried-metrics.ts";
 
 it("passes promtool's rule check and the rules' own unit tests", () => {
   // promtool comes with Debian's prometheus package (tools/bootstrap.sh installs it).
@@ -41,4 +48,17 @@ it("has a dashboard whose panels each query something, with unique ids", () => {
   const panels = readDashboard().panels.filter((p) => p.type !== "row");
   expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
   for (const p of panels) expect(p.targets?.length ?? 0, p.title).toBeGreaterThan(0);
+});
+
+it("has dashboard queries that are valid PromQL", () => {
+  // promtool parses the expressions of a rules file: each query becomes a recording rule, with
+  // Grafana's $region variable as the regex it expands to.
+  const rules = panelQueries().map(
+    (q, i) =>
+      `      - record: dashboard_query_${i}\n        expr: ${JSON.stringify(q.replaceAll("$region", ".*"))}`,
+  );
+  const file = join(mkdtempSync(join(tmpdir(), "georep-dashboard-")), "queries.yml");
+  writeFileSync(file, `groups:\n  - name: dashboard\n    rules:\n${rules.join("\n")}\n`);
+  const check = execFileSync("promtool", ["check", "rules", file]);
+  expect(check.toString()).toMatch(/SUCCESS: \d+ rules found/);
 });

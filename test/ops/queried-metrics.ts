@@ -26,14 +26,19 @@ export const readDashboard = (): Dashboard =>
 export const alertNames = (): string[] =>
   [...readFileSync(rulesPath, "utf8").matchAll(/^\s*- alert: (\S+)$/gm)].map((m) => m[1] ?? "");
 
-/** Every PromQL expression of the rules and the dashboard (panels and template variables). */
+/** The PromQL of the dashboard's panels. */
+export const panelQueries = (): string[] =>
+  readDashboard().panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+
+/** Every query of the rules and the dashboard (panels, and template variables in Grafana's syntax). */
 export function queries(): string[] {
   const rules = [...readFileSync(rulesPath, "utf8").matchAll(/^\s*expr: (.+)$/gm)];
-  const dashboard = readDashboard();
   return [
     ...rules.map((m) => m[1] ?? ""),
-    ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
-    ...dashboard.templating.list.flatMap((v) => (v.definition === undefined ? [] : [v.definition])),
+    ...panelQueries(),
+    ...readDashboard().templating.list.flatMap((v) =>
+      v.definition === undefined ? [] : [v.definition],
+    ),
   ];
 }
 
