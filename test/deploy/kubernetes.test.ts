@@ -132,6 +132,8 @@ describe("Kubernetes manifests", () => {
     it("keeps one replicator through voluntary disruptions (PodDisruptionBudget)", () => {
       expect(pdb.spec?.minAvailable).toBe(1);
       expect(pdb.spec?.maxUnavailable).toBeUndefined();
+      // The standby is never Ready: a drain may evict it whatever the budget says.
+      expect(pdb.spec?.unhealthyPodEvictionPolicy).toBe("AlwaysAllow");
       expect(pdb.spec?.selector?.matchLabels).toEqual(deployment.spec?.selector.matchLabels);
       expect(pdb.metadata?.namespace).toBe(deployment.metadata?.namespace);
     });
