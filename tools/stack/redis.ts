@@ -30,18 +30,28 @@ export function redisUrl(port: number): string {
   return `redis://127.0.0.1:${port}`;
 }
 
-/** Whether a Redis answers PING at the port (1 s budget, no retries). */
-export async function ping(port: number): Promise<boolean> {
+/**
+ * A client for one quick question to 127.0.0.1:`port` (1 s budget, no retries, not connected
+ * yet). A node that is down is an answer, not an error: its errors are not logged.
+ */
+export function probeClient(port: number): Redis {
   const client = new Redis({
     host: "127.0.0.1",
     port,
     lazyConnect: true,
     connectTimeout: 1_000,
+    commandTimeout: 1_000,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
   client.on("error", () => undefined);
+  return client;
+}
+
+/** Whether a Redis answers PING at the port (1 s budget, no retries). */
+export async function ping(port: number): Promise<boolean> {
+  const client = probeClient(port);
   try {
     await client.connect();
     await client.ping();
