@@ -1,17 +1,10 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
+import { GroundTruth } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
-import {
-  createTestDatabase,
-  freePort,
-  readEndpoints,
-  replicatorProcess,
-  scalar,
-  uniqueName,
-  waitFor,
-} from "@georep/testkit";
-import type { ReplicatorProcess, TestDatabase } from "@georep/testkit";
+import { replicatorProcess, scalar, waitFor } from "@georep/testkit";
+import type { ReplicatorProcess } from "@georep/testkit";
+import { chaosRegions, writeRound } from "./chaos-regions.ts";
+import type { ChaosRegions } from "./chaos-regions.ts";
 import { regionsExact } from "./exact-regions.ts";
 
 /**
@@ -22,70 +15,32 @@ import { regionsExact } from "./exact-regions.ts";
  */
 describe("chaos: kill -9 of one of a region's two merge workers", () => {
   const { seed } = propertyConfig();
-  const regions: Array<{ id: string; db: TestDatabase; pool: pg.Pool; proc: ReplicatorProcess }> =
-    [];
+  let chaos: ChaosRegions;
   let worker: ReplicatorProcess;
-  const merge = { sessionTimeoutMs: 6_000 };
 
   beforeAll(async () => {
-    const endpoints = readEndpoints();
-    const tag = uniqueName("w").replaceAll("_", "").slice(-8);
-    const clusters = endpoints.regions.slice(0, 2);
-    const ids = clusters.map((r) => `w${tag}-${r.id}`.slice(0, 31));
-    const base = (id: string, url: string) => ({
-      region: id,
-      regions: ids.map((x) => ({ id: x })),
-      postgres: { url },
-      kafka: { brokers: endpoints.kafka.brokers },
-      tables: ["counting_results"],
-      merge,
+    chaos = await chaosRegions({
+      prefix: "w",
+      count: 2,
+      extra: { merge: { sessionTimeoutMs: 6_000 } },
     });
-    for (const [i, cluster] of clusters.entries()) {
-      const id = ids[i] ?? "";
-      const db = await createTestDatabase(cluster.id, "workers");
-      const proc = replicatorProcess(id, { ...base(id, db.url), http: { port: await freePort() } });
-      regions.push({ id, db, pool: new pg.Pool({ connectionString: db.url, max: 4 }), proc });
-    }
-    const second = regions[1];
+    const second = chaos.regions[1];
     if (second === undefined) throw new Error("two regions expected");
-    worker = replicatorProcess(`${second.id}-w2`, {
-      ...base(second.id, second.db.url),
-      role: "merge",
-      http: { port: await freePort() },
-    });
-    for (const r of regions) await r.proc.start();
+    worker = replicatorProcess(`${second.id}-w2`, await chaos.config(second, { role: "merge" }));
+    for (const r of chaos.regions) await r.proc.start();
     await worker.start();
   });
 
   afterAll(async () => {
     await worker.stop();
-    for (const r of regions) await r.proc.stop();
-    for (const r of regions) {
-      await r.pool.end();
-      await r.db.drop();
-    }
+    await chaos.close();
   });
 
   it(`loses and double-counts nothing (seed ${seed})`, async () => {
+    const { regions } = chaos;
     const truth = new GroundTruth();
     const write = (round: number, operations: number) =>
-      Promise.all(
-        regions.map((r, i) =>
-          runFleet(
-            {
-              region: r.id,
-              pool: r.pool,
-              // A camera's counters are cumulative per fleet run: each round has cameras of its own.
-              cameraIds: [1, 2, 3, 4, 5, 6].map((c) => `cam-${round}-${c}`),
-              buckets: ["2026-11-22T10:00:00.000Z", "2026-11-22T11:00:00.000Z"],
-              concurrency: 2,
-              random: seededRandom(seed + 10 * round + i),
-            },
-            operations,
-            truth,
-          ),
-        ),
-      );
+      writeRound(regions, { seed, round, operations, cameras: 6, truth });
     const before = write(0, 600);
     // The worker owns partitions and is merging when it dies.
     await waitFor(async () => scalar(await worker.scrape(), "georep_merge_batches_total") >= 5, {

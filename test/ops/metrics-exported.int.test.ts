@@ -2,13 +2,10 @@
 // /metrics, as production runs it (one OS process per region, real PostgreSQL and Kafka).
 // Counters with labels are exported at 0 for every label value, so "present" does not depend
 // on an event having happened during the test.
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   createTestDatabase,
-  findRepoRoot,
   freePort,
   readEndpoints,
   replicatorProcess,
@@ -17,33 +14,6 @@ import {
 } from "@georep/testkit";
 import type { ReplicatorProcess, TestDatabase } from "@georep/testkit";
 import { queriedMetrics, sampleNames } from "./queried-metrics.ts";
-
-/**
- * Metrics the rules and the dashboard use that apps/replicator has to provide: its own (the
- * leadership and role failures) and the hooks it starts (startSlotMetrics from @georep/capture,
- * startConsumerLagMetrics from @georep/merger). Each maps to what its source then contains. Until
- * it does, the name is reported in this test's title instead of failing it; once it does, the
- * name must be live like every other. Delete the entries once all are wired.
- */
-const EXPECTED_FROM_REPLICATOR: Readonly<Record<string, string>> = {
-  georep_leader_active: "georep_leader_active",
-  georep_leader_epoch: "georep_leader_epoch",
-  georep_role_failures_total: "georep_role_failures_total",
-  georep_slot_retained_wal_bytes: "startSlotMetrics",
-  georep_slot_wal_status: "startSlotMetrics",
-  georep_slot_active: "startSlotMetrics",
-  georep_slot_max_wal_keep_bytes: "startSlotMetrics",
-  georep_consumer_lag_records: "startConsumerLagMetrics",
-};
-
-const replicatorDir = join(findRepoRoot(), "apps", "replicator", "src");
-const replicatorSource = readdirSync(replicatorDir)
-  .filter((f) => f.endsWith(".ts"))
-  .map((f) => readFileSync(join(replicatorDir, f), "utf8"))
-  .join("\n");
-const notWired = Object.entries(EXPECTED_FROM_REPLICATOR)
-  .filter(([, marker]) => !replicatorSource.includes(marker))
-  .map(([name]) => name);
 
 const regions: Array<{ id: string; db: TestDatabase; pool: pg.Pool; proc: ReplicatorProcess }> = [];
 
@@ -76,12 +46,7 @@ afterAll(async () => {
   }
 });
 
-const title =
-  notWired.length === 0
-    ? "exports every metric the alert rules and the Grafana dashboard query"
-    : `exports every metric the alert rules and the Grafana dashboard query (not wired in apps/replicator yet: ${notWired.join(", ")})`;
-
-it(title, async () => {
+it("exports every metric the alert rules and the Grafana dashboard query", async () => {
   // A merged row makes the end-to-end histogram; the quarantine gauges come with the first
   // replay pass (deferredRetryIntervalMs, 5 s).
   for (const r of regions)
@@ -89,7 +54,7 @@ it(title, async () => {
       "INSERT INTO counting_results (camera_id, bucket, status, home_region) VALUES ($1, now(), 'ok', $2)",
       [`cam-${r.id}`, r.id],
     );
-  const wanted = queriedMetrics().filter((n) => !notWired.includes(n));
+  const wanted = queriedMetrics();
   let missing: string[] = [];
   await waitFor(
     async () => {

@@ -115,9 +115,28 @@ const configSchema = z
          * partitions to the others (Kafka's session timeout; brokers allow 6 s to 300 s by default).
          */
         sessionTimeoutMs: mergerOptionsSchema.shape.sessionTimeoutMs,
+        statementTimeoutMs: mergerOptionsSchema.shape.statementTimeoutMs,
       })
       .strict()
       .prefault({}),
+    /**
+     * The active's lease in the region's PostgreSQL (renewed every leaseMs / 3). A hung active is
+     * replaced about leaseMs + pollMs after it stopped renewing; a crashed one within pollMs.
+     */
+    leadership: z
+      .object({
+        leaseMs: z
+          .number()
+          .int()
+          .min(2_000, { message: "must be at least 2000 (ms): renewals come every leaseMs / 3" })
+          .max(300_000)
+          .default(6_000),
+        pollMs: z.number().int().min(100).max(60_000).default(1_000),
+      })
+      .strict()
+      .prefault({}),
+    /** /health fails once a role with work pending has made no progress for this long. */
+    stallSeconds: z.number().positive().max(3600).default(60),
     lagWarningSeconds: z.number().positive().default(30),
     lagCriticalSeconds: z.number().positive().default(60),
   })

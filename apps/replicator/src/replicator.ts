@@ -1,19 +1,22 @@
 // One region's replicator process: schema, leadership, capture (reader + shipper), merger,
 // and the Redis read cache.
 //
-//   created ──start()──▶ installing ──▶ standby ──lock──▶ active ──stop()──▶ stopped
-//                                         ▲                  │ leadership lost
-//                                         └── (process exits; the orchestrator restarts it)
-import { Redis } from "ioredis";
+//   created ──start()──▶ installing ──▶ standby ──lease──▶ active ──stop()──▶ stopped
+//                                         ▲                   │ lease lost, or a role failed
+//                                         │                   ▼
+//                                         └── failed (the process hands over, exits 1; the
+//                                             orchestrator restarts it as a standby)
+import type { Redis } from "ioredis";
 import pg from "pg";
 import type { RowsEnvelope } from "@georep/contract";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import { createKafka } from "@georep/kafka";
-import { createMerger } from "@georep/merger";
+import { createMerger, startConsumerLagMetrics } from "@georep/merger";
+import type { ConsumerLagMetrics } from "@georep/merger";
 import { settlesWithin } from "@georep/retry";
 import type { Merger, MergerStatus } from "@georep/merger";
-import { createCapture } from "@georep/capture";
-import type { Capture, CaptureStatus } from "@georep/capture";
+import { createCapture, startSlotMetrics } from "@georep/capture";
+import type { Capture, CaptureStatus, SlotMetrics } from "@georep/capture";
 import { installSchema, stateLayout } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
 import { checkDatabases, checkPeer } from "./database-check.ts";
@@ -21,9 +24,13 @@ import { shippedTopicEnds } from "./peer-progress.ts";
 import { startRepairWatcher } from "./repair-watcher.ts";
 import type { RepairWatcher, RepairWatcherStatus } from "./repair-watcher.ts";
 import type { ReplicatorConfig } from "./config.ts";
-import { createCounterCache } from "./counter-cache.ts";
+import { createCacheRedis } from "./cache-redis.ts";
+import { createCachePool, startCacheService } from "./cache-service.ts";
 import type { Probes } from "./http.ts";
 import { createLeadership } from "./leadership.ts";
+import { createRoleMetrics } from "./role-metrics.ts";
+import type { Role } from "./role-metrics.ts";
+import { createStallWatch } from "./stall-watch.ts";
 
 export type ReplicatorState =
   "created" | "installing" | "standby" | "active" | "stopping" | "stopped" | "failed";
@@ -56,15 +63,32 @@ export interface ReplicatorDeps {
   readonly onApplied?: (envelopes: readonly RowsEnvelope[]) => void;
 }
 
+/** How often the roles' progress is sampled for /health's stall check. */
+const STALL_OBSERVE_MS = 1_000;
+
 /** How long stop() waits for each of its steps (capture's own stop drains Kafka for up to 2 × 15 s). */
 const STOP_STEP_MS = 45_000;
 
 export function createReplicator(deps: ReplicatorDeps): Replicator {
   const { config, logger, metrics, clock } = deps;
   const log = logger.child({ region: config.region });
-  const leadership = createLeadership({ pgUrl: config.postgres.url, logger: log });
+  const roleMetrics = createRoleMetrics(metrics);
+  const leadership = createLeadership({
+    pgUrl: config.postgres.url,
+    logger: log,
+    slot: config.slot,
+    leaseMs: config.leadership.leaseMs,
+    pollMs: config.leadership.pollMs,
+    onChange: (s) => {
+      roleMetrics.leader(s);
+    },
+  });
   const abort = new AbortController();
   const fatal: Array<(error: Error) => void> = [];
+  const stalls = createStallWatch({ stallMs: config.stallSeconds * 1000, now: clock });
+  let stallTimer: NodeJS.Timeout | undefined;
+  let slotMetrics: SlotMetrics | undefined;
+  let consumerLag: ConsumerLagMetrics | undefined;
   let state: ReplicatorState = "created";
   let epoch: bigint | undefined;
   let capture: Capture | undefined;
@@ -76,11 +100,30 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   let stopKafka = (): Promise<void> => Promise.resolve();
 
   const fail = (error: Error): void => {
-    if (state === "stopping" || state === "stopped") return;
+    if (state === "stopping" || state === "stopped" || state === "failed") return;
     state = "failed";
     for (const l of fatal) l(error);
   };
-  leadership.onLost(fail);
+  const roleFailed = (role: Role) => (error: Error) => {
+    roleMetrics.failed(role);
+    log.error({ err: error, role }, "a role failed; the replicator stops and hands over");
+    fail(error);
+  };
+  leadership.onLost(roleFailed("leadership"));
+  const observeRoles = (): void => {
+    const c = capture?.status();
+    const m = merger?.status();
+    // Pending = a batch in flight. Records waiting in Kafka are not counted: the group's lag
+    // includes partitions other merge workers own, and one stuck worker must not fail the active's
+    // /health. A consumer that stopped fetching shows in georep_consumer_lag_records instead.
+    stalls.observe({
+      capture: c === undefined ? undefined : { mark: c.durableLsn, pending: c.walPending },
+      merge:
+        m === undefined
+          ? undefined
+          : { mark: String(m.lastProgressAt), pending: m.inFlightBatches > 0 },
+    });
+  };
 
   async function install(): Promise<void> {
     const client = new pg.Client({ connectionString: config.postgres.url });
@@ -158,6 +201,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         state = "standby";
         epoch = await leadership.acquire(abort.signal);
         capture = createCapture({
+          beforeConfirm: () => leadership.confirm(),
           region: config.region,
           pgUrl: config.postgres.url,
           slotName: config.slot,
@@ -173,33 +217,24 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       }
       let onApplied: ((envelopes: readonly RowsEnvelope[]) => void) | undefined = deps.onApplied;
       if (config.redis !== undefined) {
-        const r = config.redis;
-        const options = { lazyConnect: true, maxRetriesPerRequest: 2 };
-        redis =
-          r.sentinels === undefined
-            ? new Redis(r.url ?? "", options)
-            : new Redis({ ...options, sentinels: r.sentinels, name: r.masterName ?? "" });
-        await redis.connect();
-        pool = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
-        const cache = createCounterCache({
+        redis = createCacheRedis(config.redis, log, abort.signal);
+        pool = createCachePool(config.postgres.url);
+        const cache = startCacheService({
           region: config.region,
           redis,
           pool,
           layouts: tables.map(stateLayout),
           ttlSeconds: config.redis.cacheTtlSeconds,
+          rebuilds: capture !== undefined,
+          signal: abort.signal,
           logger: log,
+          metrics,
         });
+        capture?.onShipped(cache.shipped);
         const observe = deps.onApplied;
         onApplied = (envelopes) => {
           observe?.(envelopes);
-          for (const [table, keys] of keysByTable(envelopes)) {
-            cache.refresh(table, keys).catch((error: unknown) => {
-              log.warn(
-                { err: error, table },
-                "counter cache refresh failed; PostgreSQL stays correct, the cache catches up on the next merge",
-              );
-            });
-          }
+          cache.applied(envelopes);
         };
       }
       merger = createMerger({
@@ -211,6 +246,8 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         logger: log,
         metrics,
         clock,
+        ...(epoch === undefined ? {} : { epoch }),
+        onFailure: roleFailed("merge"),
         options: {
           topicPartitions: config.kafka.partitions,
           replicationFactor: config.kafka.replicationFactor,
@@ -221,7 +258,28 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       // Side by side: a restart after an outage is back to work ~1 s sooner. Both settle before
       // a failure is thrown, so stop() never meets a role still starting.
       const started = await Promise.allSettled([capture?.start(), merger.start()]);
-      for (const s of started) if (s.status === "rejected") throw s.reason;
+      for (const [i, s] of started.entries())
+        if (s.status === "rejected") {
+          roleMetrics.failed(i === 0 ? "capture" : "merge");
+          throw s.reason;
+        }
+      stallTimer = setInterval(observeRoles, STALL_OBSERVE_MS);
+      // Gauges an operator alerts on (docs/monitoring.md): the slot's retained WAL, records to merge.
+      if (capture !== undefined)
+        slotMetrics = startSlotMetrics({
+          pgUrl: config.postgres.url,
+          slotName: config.slot,
+          metrics,
+          logger: log,
+        });
+      consumerLag = startConsumerLagMetrics({
+        region: config.region,
+        regions: config.regions,
+        pgUrl: config.postgres.url,
+        kafka: { brokers: config.kafka.brokers },
+        metrics,
+        logger: log,
+      });
       if (capture !== undefined) startRepair(capture, tables);
       state = "active";
       log.info({ epoch: epoch?.toString(), role: config.role }, "replicator active");
@@ -230,6 +288,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       if (state === "stopped") return;
       state = "stopping";
       abort.abort();
+      clearInterval(stallTimer);
       // Each step is bounded: a step that hangs (a client library waiting on a peer that never
       // answers) must not keep the process, and its leadership, from stopping. It is logged by
       // name, and the next step runs.
@@ -242,6 +301,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
             "a stop step did not finish in time; going on",
           );
       };
+      await step("monitoring", () => Promise.all([slotMetrics?.stop(), consumerLag?.stop()]));
       await step("repair", () => repair?.stop());
       await step("repair kafka", () => stopKafka());
       await step("merger", () => merger?.stop());
@@ -262,12 +322,18 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       repair: repair?.status(),
     }),
     probes: {
-      health: () => ({ ok: state !== "failed", detail: { state } }),
+      health: () => {
+        const stalled = stalls.stalled();
+        return { ok: state !== "failed" && stalled.length === 0, detail: { state, stalled } };
+      },
       ready: () => {
-        const m = merger?.status();
+        const m = merger?.status().state;
+        const c = capture?.status().state;
+        // A merge worker has no capture; the full replicator needs both roles at work.
+        const capturing = config.role === "merge" || c === "streaming";
         return {
-          ok: state === "active" && m?.state === "running",
-          detail: { state, merger: m?.state },
+          ok: state === "active" && m === "running" && capturing,
+          detail: { state, merger: m, capture: c },
         };
       },
     },
@@ -275,19 +341,4 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       fatal.push(listener);
     },
   };
-}
-
-function keysByTable(
-  envelopes: readonly RowsEnvelope[],
-): Map<string, Array<Record<string, string>>> {
-  const out = new Map<string, Array<Record<string, string>>>();
-  for (const e of envelopes) {
-    for (const row of e.rows) {
-      // Push, not spread: a group commit can carry 20,000 rows and this runs after every merge.
-      const keys = out.get(row.table);
-      if (keys === undefined) out.set(row.table, [row.key]);
-      else keys.push(row.key);
-    }
-  }
-  return out;
 }

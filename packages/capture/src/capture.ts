@@ -6,7 +6,7 @@ import { createKafka } from "@georep/kafka";
 import type { KafkaClient } from "@georep/kafka";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import { createReader } from "@georep/reader";
-import type { ReaderStatus, ShippedMark } from "@georep/reader";
+import type { CaptureBatch, CaptureSink, ReaderStatus, ShippedMark } from "@georep/reader";
 import type { TableSpec } from "@georep/schema";
 import { createShipper, readShippedMark } from "@georep/shipper";
 import type { ShipperStatus } from "@georep/shipper";
@@ -18,6 +18,8 @@ export interface CaptureDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly clock: WallClock;
+  /** Gate for every slot confirmation: the replicator's "still the active one" (see the reader). */
+  readonly beforeConfirm?: () => Promise<void>;
   /** Injected for tests; default: createKafka from the config's brokers. */
   readonly kafkaClient?: KafkaClient;
 }
@@ -29,11 +31,13 @@ export interface Capture {
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): CaptureStatus;
+  /** Calls `listener` with every batch Kafka acknowledged (the replicator's cache reads local rows from it). */
+  onShipped(listener: (batch: CaptureBatch) => void): void;
 }
 
 /** @throws CaptureConfigError naming the invalid field. */
 export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture {
-  const { tables, logger, metrics, clock, kafkaClient: injected, ...raw } = input;
+  const { tables, logger, metrics, clock, kafkaClient: injected, beforeConfirm, ...raw } = input;
   const config = parseCaptureConfig(raw);
   const t = config.options;
   const log = logger.child({ region: config.region });
@@ -54,12 +58,28 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
     logger: log,
     metrics,
   });
+  const shippedListeners: Array<(batch: CaptureBatch) => void> = [];
+  const sink: CaptureSink = {
+    ready: () => shipper.ready(),
+    async ship(batch) {
+      await shipper.ship(batch);
+      for (const listener of shippedListeners)
+        try {
+          listener(batch);
+        } catch (error) {
+          log.error(
+            { err: error },
+            "an onShipped listener threw; the batch is shipped all the same",
+          );
+        }
+    },
+  };
   const reader = createReader({
     region: config.region,
     pgUrl: config.pgUrl,
     slotName: config.slotName,
     tables,
-    sink: shipper,
+    sink,
     logger: log,
     metrics,
     clock,
@@ -70,6 +90,7 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
     resyncBatchRows: t.resyncBatchRows,
     backoff: { initialMs: t.backoffInitialMs, maxMs: t.backoffMaxMs },
     shipped: () => shipped,
+    ...(beforeConfirm === undefined ? {} : { beforeConfirm }),
   });
   let shipped: ShippedMark | undefined;
   let stopped = false;
@@ -87,5 +108,8 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
       if (injected === undefined) await kafka.disconnect();
     },
     status: () => ({ ...reader.status(), ...shipper.status() }),
+    onShipped(listener) {
+      shippedListeners.push(listener);
+    },
   };
 }

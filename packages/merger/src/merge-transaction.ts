@@ -10,6 +10,7 @@ import { MergeError, MergerConfigError, isRetriableSqlState } from "./errors.ts"
 import { mergeCallSql, mergeFunctionSql } from "./sql/merge-function.ts";
 import { progressParams } from "./sql/progress.ts";
 import { progressFunctionsSql, RECORD_PROGRESS_SQL } from "./sql/progress-fence.ts";
+import { epochCheckFunctionSql } from "./sql/epoch-check.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
 import { stageParams } from "./sql/stage.ts";
 import { stageEnvelopes } from "./staging.ts";
@@ -101,6 +102,7 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
       // lock_timeout for the session: every merge on this connection waits that long at most.
       const setup = [
         `SET lock_timeout = ${lockTimeoutMs};`,
+        epochCheckFunctionSql,
         progressFunctionsSql,
         ...[...compiled.values()].map((c) => c.create),
       ];

@@ -13,6 +13,13 @@ export interface MergerConfig {
   readonly metrics: Metrics;
   readonly clock: WallClock;
   readonly options?: MergerOptionsInput;
+  /**
+   * The active replicator's fencing epoch: every merge transaction checks it (sql/epoch-check.ts).
+   * Merge workers leave it out; their partitions are fenced by the progress rows.
+   */
+  readonly epoch?: bigint;
+  /** Called once when the merger fails for good (state "failed" after start). */
+  readonly onFailure?: (error: Error) => void;
   /** Called after each committed batch with the envelopes merged (e.g. to refresh a cache). */
   readonly onApplied?: (envelopes: readonly RowsEnvelope[]) => void;
 }
@@ -26,6 +33,9 @@ export interface MergerStatus {
   /** Seconds since the latest applied source commit, per origin seen so far. */
   readonly lagSeconds: Readonly<Record<string, number>>;
   readonly lastError: string | undefined;
+  /** Kafka batches being merged now, and when the merger last finished one or went busy (clock ms). */
+  readonly inFlightBatches: number;
+  readonly lastProgressAt: number;
 }
 
 export interface Merger {

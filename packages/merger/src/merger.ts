@@ -15,6 +15,7 @@ import { checkTopology, parseMergerOptions } from "./options.ts";
 import type { Merger, MergerConfig, MergerState } from "./merger-types.ts";
 import { checkDatabase, createHousekeeping } from "./housekeeping.ts";
 import { createMergeWorker } from "./merge-worker.ts";
+import { epochStartupOptions } from "./sql/epoch-check.ts";
 
 export type { Merger, MergerConfig, MergerState, MergerStatus } from "./merger-types.ts";
 
@@ -28,6 +29,11 @@ export function createMerger(config: MergerConfig): Merger {
     connectionString: config.pgUrl,
     max: options.poolSize,
     application_name: `georep-merger-${config.region}`,
+    options: [
+      `-c statement_timeout=${options.statementTimeoutMs}`,
+      `-c idle_in_transaction_session_timeout=${options.idleInTransactionTimeoutMs}`,
+      ...(config.epoch === undefined ? [] : [epochStartupOptions(config.epoch)]),
+    ].join(" "),
   });
   pool.on("error", (error) => {
     log.warn({ err: error }, "idle PostgreSQL connection failed");
@@ -55,9 +61,25 @@ export function createMerger(config: MergerConfig): Merger {
   const topics = worker.topics;
 
   const fail = (error: unknown): void => {
+    if (state === "failed" || state === "stopping" || state === "stopped") return;
+    const started = state === "running";
     state = "failed";
     lastError = (error as Error).message;
     log.error({ err: error }, "merger failed");
+    // A failure during start() reaches the caller as start()'s rejection instead.
+    if (started) config.onFailure?.(error instanceof Error ? error : new Error(String(error)));
+  };
+  // Stall detection (the replicator's /health): batches in flight, and when one last finished.
+  let inFlight = 0;
+  let lastProgressAt = config.clock();
+  const onBatch: typeof worker.onBatch = async (batch, controls) => {
+    if (inFlight++ === 0) lastProgressAt = config.clock();
+    try {
+      return await worker.onBatch(batch, controls);
+    } finally {
+      inFlight -= 1;
+      lastProgressAt = config.clock();
+    }
   };
   const housekeeping = createHousekeeping({
     pool,
@@ -97,7 +119,7 @@ export function createMerger(config: MergerConfig): Merger {
           topics,
           logger: log,
           startOffsets: (assigned) => worker.progress.load(assigned),
-          onBatch: worker.onBatch,
+          onBatch,
           onCrash: fail,
           maxBytesPerPartition: options.maxBytesPerPartition,
           maxWaitTimeMs: options.maxWaitTimeMs,
@@ -130,6 +152,14 @@ export function createMerger(config: MergerConfig): Merger {
         log.info("merger stopped");
       }
     },
-    status: () => ({ state, region: config.region, topics, lagSeconds: lagSeconds(), lastError }),
+    status: () => ({
+      state,
+      region: config.region,
+      topics,
+      lagSeconds: lagSeconds(),
+      lastError,
+      inFlightBatches: inFlight,
+      lastProgressAt,
+    }),
   };
 }

@@ -30,6 +30,21 @@ export const mergerOptionsSchema = z
      * replays them every deferredRetryIntervalMs until they merge.
      */
     lockTimeoutMs: positiveInt.max(60_000).default(2_000),
+    /**
+     * PostgreSQL's statement_timeout for the merger's sessions. A merge that runs past it (disk
+     * stalled, a runaway trigger) fails the merger, which makes the replicator exit non-zero and
+     * hand over, instead of hanging with its partitions and the leadership held.
+     */
+    statementTimeoutMs: positiveInt
+      .min(1_000, { message: "must be at least 1000 (ms)" })
+      .default(60_000),
+    /**
+     * idle_in_transaction_session_timeout for the merger's sessions: a paused merger (SIGSTOP)
+     * inside a transaction must not hold its row locks, and a takeover, for long.
+     */
+    idleInTransactionTimeoutMs: positiveInt
+      .min(1_000, { message: "must be at least 1000 (ms)" })
+      .default(10_000),
     deferredRetryIntervalMs: positiveInt
       .min(100, { message: "must be at least 100 (ms)" })
       .default(5_000),

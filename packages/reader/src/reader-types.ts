@@ -23,6 +23,11 @@ export interface ReaderOptions {
   readonly backoff: Backoff;
   /** How long stop() waits for the last flush, then for Kafka's acknowledgements (default 15 s each). */
   readonly stopDrainMs?: number;
+  /**
+   * Resolves when the slot may be confirmed (the replicator: "still the active one"); a rejection
+   * ends the streaming session unconfirmed.
+   */
+  readonly beforeConfirm?: () => Promise<void>;
   /** What this region's topic says it shipped last, read at capture start (see lost-history.ts). */
   readonly shipped?: () => ShippedMark | undefined;
 }
@@ -38,6 +43,8 @@ export interface ReaderStatus {
   readonly restarts: number;
   readonly resyncs: number;
   readonly lastHeartbeatAt: number | undefined;
+  /** WAL was written (by the last heartbeat, at least) that is not yet durable in Kafka. */
+  readonly walPending: boolean;
   readonly lastError: string | undefined;
 }
 

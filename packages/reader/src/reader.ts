@@ -91,7 +91,9 @@ export function createReader(o: ReaderOptions): Reader {
       setWindow: (w) => (window = w),
       onReceived: () => {
         m.received.set(Number(ledger.received));
+        m.durable.set(Number(ledger.durable));
       },
+      ...(o.beforeConfirm === undefined ? {} : { beforeConfirm: o.beforeConfirm }),
     });
     streaming = current;
     state = "streaming";
@@ -160,13 +162,14 @@ export function createReader(o: ReaderOptions): Reader {
 
   const beat = async (): Promise<void> => {
     try {
-      await writeHeartbeat(pool, o.region);
+      walWritten = await writeHeartbeat(pool, o.region);
       s.lastHeartbeatAt = o.clock();
     } catch (error) {
       log.warn({ err: error }, "heartbeat write failed; retrying at the next interval");
     }
   };
   let heartbeatTimer: NodeJS.Timeout | undefined;
+  let walWritten = 0n;
   let running: Promise<void> | undefined;
 
   return {
@@ -203,6 +206,7 @@ export function createReader(o: ReaderOptions): Reader {
       receivedLsn: formatLsn(ledger.received),
       durableLsn: formatLsn(ledger.durable),
       replica,
+      walPending: ledger.durable < walWritten,
       ...s,
     }),
   };

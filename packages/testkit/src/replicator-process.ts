@@ -22,8 +22,15 @@ export interface ReplicatorProcess {
   readonly port: number;
   /** Where the process writes its log, appended across restarts. */
   readonly logPath: string;
-  /** Starts the process and waits until it logs that it is active (at most 60 s). */
-  start(): Promise<void>;
+  /**
+   * Starts the process and waits until it logs that it is active (at most 60 s); with
+   * `{ until: "serving" }`, only until it serves HTTP (a standby never becomes active).
+   */
+  start(options?: { until?: "active" | "serving" }): Promise<void>;
+  /** Sends a signal (SIGSTOP, SIGCONT, …) to the running process. */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code (null when a signal ended it) once the process has exited. */
+  exited(): Promise<number | null>;
   /** GET /metrics as text. */
   scrape(): Promise<string>;
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs` (default 15 s). */
@@ -74,7 +81,8 @@ export function replicatorProcess(
     get pid() {
       return child?.pid;
     },
-    async start() {
+    async start(startOptions = {}) {
+      const until = startOptions.until === "serving" ? "serving /health" : "replicator active";
       const log = openSync(logPath, "a");
       // The log is appended to across restarts: readiness is read from this run's part only.
       const from = statSync(logPath).size;
@@ -98,13 +106,10 @@ export function replicatorProcess(
           () => {
             if (proc.exitCode !== null || proc.signalCode !== null)
               throw new Error(`replicator ${region} exited with ${proc.exitCode}; see ${logPath}`);
-            return readFileSync(logPath)
-              .subarray(from)
-              .toString("utf8")
-              .includes("replicator active");
+            return readFileSync(logPath).subarray(from).toString("utf8").includes(until);
           },
           {
-            description: `replicator ${region} to become active (log: ${logPath})`,
+            description: `replicator ${region} to log '${until}' (log: ${logPath})`,
             timeoutMs: 60_000,
             intervalMs: 100,
           },
@@ -128,6 +133,14 @@ export function replicatorProcess(
       const timer = setTimeout(() => child?.kill("SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);
+    },
+    signal(signal) {
+      if (!alive()) throw new Error(`replicator ${region} is not running`);
+      child?.kill(signal);
+    },
+    async exited() {
+      await exited;
+      return child?.exitCode ?? null;
     },
     async kill9() {
       if (alive()) child?.kill("SIGKILL");

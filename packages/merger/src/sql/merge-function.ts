@@ -4,6 +4,7 @@ import { conflictCandidatesSql, recordConflictsSql } from "./conflicts.ts";
 import { keyVar, stageColumns, stageParam, tempNames } from "./common.ts";
 import { PROGRESS_ARRAY_TYPES, upsertProgressSql } from "./progress.ts";
 import { fenceCallSql } from "./progress-fence.ts";
+import { EPOCH_CHECK_FN } from "./epoch-check.ts";
 import { createCandidateTableSql, touchedKeysSql } from "./stage.ts";
 import { lockUserRowsSql, upsertStateSql } from "./state-upsert.ts";
 import { insertMissingUserRowsSql, rewriteUserRowsSql } from "./user-rows.ts";
@@ -27,8 +28,8 @@ const progressVars = PROGRESS_ARRAY_TYPES.map((_t, i) => `g__r${i + 1}`);
  *
  * Arguments: one text array per staged column (stageColumns order), whether any staged row carries
  * a register write (conflict detection runs only then), then the seven progress arrays (NULL = no
- * progress to record, e.g. when another table's call records it). With progress, the partition's
- * fence (progress-fence.ts) runs first, before any row is locked or written. Returns
+ * progress to record, e.g. when another table's call records it). The epoch check
+ * (epoch-check.ts) runs first; then, with progress, the partition's fence (progress-fence.ts), before any row is locked or written. Returns
  * [staged, state rows changed, user rows inserted, updated, deleted, conflicts, µs in the lock step].
  */
 export function mergeFunctionSql(layout: StateLayout): string {
@@ -53,6 +54,7 @@ DECLARE
 BEGIN
   -- Our writes are merged state, not local writes: the capture trigger ignores them.
   PERFORM set_config('georep.applying', 'on', true);
+  PERFORM ${EPOCH_CHECK_FN}();
   IF ${progressVars[0] ?? "NULL"} IS NOT NULL THEN
     ${fenceCallSql(progressVars)};
   END IF;

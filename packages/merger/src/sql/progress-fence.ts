@@ -1,3 +1,4 @@
+import { EPOCH_CHECK_FN } from "./epoch-check.ts";
 import { PROGRESS_ARRAY_TYPES, PROGRESS_COLUMNS, upsertProgressSql } from "./progress.ts";
 
 /**
@@ -55,6 +56,7 @@ $georep$;
 CREATE OR REPLACE FUNCTION ${RECORD_FN}(${params})
 RETURNS void LANGUAGE plpgsql VOLATILE AS $georep$
 BEGIN
+  PERFORM ${EPOCH_CHECK_FN}();
   ${fenceCallSql(vars)};
   ${upsertProgressSql(vars)};
 END

@@ -23,10 +23,12 @@ export interface SessionHandlers<M> {
   /** The position to report in status updates: the durable LSN (or an idle keepalive's). */
   ackPosition(): Lsn;
   onEnd(error: unknown): void;
+  /** Resolves when the slot may be confirmed; a rejection ends the session unconfirmed. */
+  beforeConfirm?: () => Promise<void>;
 }
 
 export interface Session {
-  ack(): void;
+  ack(): Promise<void>;
   pause(): void;
   resume(): void;
   stop(): Promise<void>;
@@ -90,13 +92,24 @@ export function startSession<M>(
   // slot's confirmed_flush_lsn: one byte past durable, a restart would skip the commit record
   // that starts exactly at durable (the next commit, often). So it gets durable - 1. Durable 0
   // (nothing confirmed, never the case once a slot exists) sends nothing: it would report 0/1.
-  const ack = (): void => {
+  // A deposed active (a standby took over while it was paused) must not move the slot: with a
+  // gate, the confirmation is sent only once the gate saw this process still in charge, and a
+  // refusal ends the session instead.
+  const ack = async (): Promise<void> => {
     if (ended) return;
     const durable = handlers.ackPosition();
     if (durable === ZERO_LSN) return;
-    void service.acknowledge(formatLsn(lsnFromBigInt(durable - 1n))).catch(() => undefined);
+    if (handlers.beforeConfirm !== undefined) {
+      try {
+        await handlers.beforeConfirm();
+      } catch (error) {
+        end(error);
+        return;
+      }
+    }
+    await service.acknowledge(formatLsn(lsnFromBigInt(durable - 1n))).catch(() => undefined);
   };
-  const timer = setInterval(ack, statusIntervalMs);
+  const timer = setInterval(() => void ack(), statusIntervalMs);
   const end = (error: unknown): void => {
     if (ended) return;
     ended = true;
@@ -118,7 +131,7 @@ export function startSession<M>(
           throw new PgoutputDecodeError(`keepalive frame of ${chunk.length} bytes`);
         const shouldRespond = chunk.readUInt8(17) !== 0;
         handlers.onKeepalive(chunk.readBigUInt64BE(1) as Lsn, shouldRespond);
-        if (shouldRespond) ack();
+        if (shouldRespond) void ack();
       } else {
         throw new PgoutputDecodeError(`unknown replication frame 0x${kind.toString(16)}`);
       }
@@ -150,7 +163,7 @@ export function startSession<M>(
     resume: () => stream()?.resume?.(),
     async stop() {
       if (ended) return;
-      ack();
+      await ack();
       ended = true;
       clearInterval(timer);
       // pg's end() waits for the server's end of stream, which a socket paused by flow control

@@ -25,6 +25,8 @@ export interface StreamDeps {
   /** The new window, installed before the first message (the flush loop cuts from it). */
   readonly setWindow: (window: FlushWindow) => void;
   readonly onReceived: () => void;
+  /** Gate for every slot confirmation (see Session). */
+  readonly beforeConfirm?: () => Promise<void>;
 }
 
 export interface Streaming {
@@ -70,6 +72,7 @@ export function startStreaming(d: StreamDeps): Streaming {
         d.onReceived();
       },
       ackPosition: () => ledger.durable,
+      ...(d.beforeConfirm === undefined ? {} : { beforeConfirm: d.beforeConfirm }),
       onEnd: (error) => {
         end(error);
       },

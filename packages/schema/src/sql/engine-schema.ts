@@ -157,4 +157,26 @@ CREATE UNIQUE INDEX IF NOT EXISTS quarantine_source_row ON georep.quarantine (so
 CREATE INDEX IF NOT EXISTS quarantine_reason ON georep.quarantine (reason, id);
 `,
   },
+  {
+    version: 5,
+    description: "leadership lease: the active replicator's epoch, holder and expiry",
+    sql: `
+-- One row: the region's active replicator. It renews expires_at every few seconds; a standby
+-- takes over (epoch + 1) once the lease expired or the holder's session is gone. Merge
+-- transactions lock the row FOR KEY SHARE and check the epoch, so a takeover (FOR UPDATE) waits
+-- for the old active's merges in flight, and the old active can commit none after it.
+CREATE TABLE IF NOT EXISTS georep.leader (
+  id boolean PRIMARY KEY DEFAULT true CHECK (id),
+  epoch bigint NOT NULL,
+  holder text NOT NULL,
+  holder_pid integer NOT NULL,
+  renewed_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+INSERT INTO georep.leader (epoch, holder, holder_pid, renewed_at, expires_at)
+SELECT coalesce((SELECT value::bigint FROM georep.settings WHERE key = 'leader_epoch'), 0),
+  '', 0, clock_timestamp(), '-infinity'
+ON CONFLICT (id) DO NOTHING;
+`,
+  },
 ];

@@ -19,6 +19,10 @@ export const ROLES_SQL = `DO $$ BEGIN
 END $$;
 GRANT USAGE ON SCHEMA georep TO ${READER_ROLE}, ${MERGER_ROLE};
 GRANT SELECT ON georep.settings, georep.regions TO ${READER_ROLE}, ${MERGER_ROLE};
+-- Merges lock the leader row FOR KEY SHARE to check the epoch; a row lock needs UPDATE on some
+-- column, and this one is never written by merges.
+GRANT SELECT, UPDATE (renewed_at) ON georep.leader TO ${MERGER_ROLE};
+GRANT SELECT ON georep.leader TO ${READER_ROLE};
 GRANT SELECT, INSERT, UPDATE ON georep.heartbeat TO ${READER_ROLE};
 GRANT SELECT, INSERT, DELETE ON georep.resync TO ${READER_ROLE};
 GRANT SELECT ON georep.heartbeat TO ${MERGER_ROLE};

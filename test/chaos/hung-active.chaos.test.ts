@@ -1,0 +1,96 @@
+import { readFileSync, statSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GroundTruth } from "@georep/camera-service";
+import { propertyConfig } from "@georep/crdt/testing";
+import { replicatorProcess, scalar, waitFor } from "@georep/testkit";
+import type { ReplicatorProcess } from "@georep/testkit";
+import { chaosRegions, writeRound } from "./chaos-regions.ts";
+import type { ChaosRegions } from "./chaos-regions.ts";
+import { regionsExact } from "./exact-regions.ts";
+
+/**
+ * Issue 11, part 2: the active replicator of region A hangs (SIGSTOP) while every region writes.
+ * Its session stays open, so only the lease can tell: the standby takes over once the lease
+ * expires and must be ready within 15 s. Then the old active wakes up (SIGCONT): its epoch is
+ * superseded, so it steps down (exits non-zero) without committing a merge or confirming the
+ * slot, and every total is exact.
+ */
+describe("chaos: SIGSTOP of a region's active replicator", () => {
+  const { seed } = propertyConfig();
+  let chaos: ChaosRegions;
+  let standby: ReplicatorProcess;
+
+  beforeAll(async () => {
+    chaos = await chaosRegions({ prefix: "h" });
+    for (const r of chaos.regions) await r.proc.start();
+    const [a] = chaos.regions;
+    if (a === undefined) throw new Error("three regions expected");
+    standby = replicatorProcess(`${a.id}-standby`, await chaos.config(a));
+    await standby.start({ until: "serving" });
+  });
+
+  afterAll(async () => {
+    await standby.stop();
+    await chaos.close();
+  });
+
+  const ready = async (proc: ReplicatorProcess): Promise<boolean> => {
+    const res = await fetch(`http://127.0.0.1:${proc.port}/ready`, {
+      signal: AbortSignal.timeout(1_000),
+    }).catch(() => undefined);
+    await res?.arrayBuffer();
+    return res?.status === 200;
+  };
+
+  it(`the standby is ready within 15 s; the woken active writes nothing (seed ${seed})`, async () => {
+    const { regions } = chaos;
+    const [a] = regions;
+    if (a === undefined) throw new Error("three regions expected");
+    const truth = new GroundTruth();
+    const write = (round: number, operations: number) =>
+      writeRound(regions, { seed, round, operations, cameras: 4, truth });
+    const during = write(0, 800);
+    await waitFor(async () => scalar(await a.proc.scrape(), "georep_merge_batches_total") >= 3, {
+      description: "A's active to be merging",
+      timeoutMs: 60_000,
+    });
+    expect(await ready(standby)).toBe(false);
+
+    a.proc.signal("SIGSTOP");
+    const stoppedAt = performance.now();
+    await waitFor(() => ready(standby), {
+      description: "the standby to take over and be ready",
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    const readyAfter = (performance.now() - stoppedAt) / 1000;
+    console.log(
+      `hung active: standby ready ${readyAfter.toFixed(1)} s after SIGSTOP (target 15 s)`,
+    );
+    expect(readyAfter).toBeLessThan(15);
+    await during;
+
+    const logFrom = statSync(a.proc.logPath).size;
+    a.proc.signal("SIGCONT");
+    const code = await Promise.race([
+      a.proc.exited(),
+      new Promise<string>((r) =>
+        setTimeout(() => {
+          r("still running 60 s after SIGCONT");
+        }, 60_000),
+      ),
+    ]);
+    expect(code, "the woken active steps down and exits non-zero").toBe(1);
+    const woke = readFileSync(a.proc.logPath).subarray(logFrom).toString("utf8");
+    expect(woke).toMatch(/lost the active role|no longer the region's active one/);
+    expect(woke).not.toContain('"msg":"replicator active"');
+
+    // The standby, now active, carries on with the region's writes.
+    await write(1, 200);
+    await waitFor(() => regionsExact(regions, truth), {
+      description: `regions identical with exact totals after the takeover (seed ${seed})`,
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    });
+  });
+});
