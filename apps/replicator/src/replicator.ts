@@ -11,12 +11,11 @@ import pg from "pg";
 import type { RowsEnvelope } from "@georep/contract";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import { createKafka } from "@georep/kafka";
-import { createMerger, startConsumerLagMetrics } from "@georep/merger";
-import type { ConsumerLagMetrics } from "@georep/merger";
+import { createMerger } from "@georep/merger";
 import { settlesWithin } from "@georep/retry";
 import type { Merger, MergerStatus } from "@georep/merger";
-import { createCapture, startSlotMetrics } from "@georep/capture";
-import type { Capture, CaptureStatus, SlotMetrics } from "@georep/capture";
+import { createCapture } from "@georep/capture";
+import type { Capture, CaptureStatus } from "@georep/capture";
 import { installSchema, stateLayout } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
 import { checkDatabases, checkPeer } from "./database-check.ts";
@@ -30,7 +29,8 @@ import type { Probes } from "./http.ts";
 import { createLeadership } from "./leadership.ts";
 import { createRoleMetrics } from "./role-metrics.ts";
 import type { Role } from "./role-metrics.ts";
-import { createStallWatch } from "./stall-watch.ts";
+import { replicatorProbes, startRoleWatch } from "./role-watch.ts";
+import type { RoleWatch } from "./role-watch.ts";
 
 export type ReplicatorState =
   "created" | "installing" | "standby" | "active" | "stopping" | "stopped" | "failed";
@@ -63,9 +63,6 @@ export interface ReplicatorDeps {
   readonly onApplied?: (envelopes: readonly RowsEnvelope[]) => void;
 }
 
-/** How often the roles' progress is sampled for /health's stall check. */
-const STALL_OBSERVE_MS = 1_000;
-
 /** How long stop() waits for each of its steps (capture's own stop drains Kafka for up to 2 × 15 s). */
 const STOP_STEP_MS = 45_000;
 
@@ -85,10 +82,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   });
   const abort = new AbortController();
   const fatal: Array<(error: Error) => void> = [];
-  const stalls = createStallWatch({ stallMs: config.stallSeconds * 1000, now: clock });
-  let stallTimer: NodeJS.Timeout | undefined;
-  let slotMetrics: SlotMetrics | undefined;
-  let consumerLag: ConsumerLagMetrics | undefined;
+  let watch: RoleWatch | undefined;
   let state: ReplicatorState = "created";
   let epoch: bigint | undefined;
   let capture: Capture | undefined;
@@ -110,20 +104,6 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
     fail(error);
   };
   leadership.onLost(roleFailed("leadership"));
-  const observeRoles = (): void => {
-    const c = capture?.status();
-    const m = merger?.status();
-    // Pending = a batch in flight. Records waiting in Kafka are not counted: the group's lag
-    // includes partitions other merge workers own, and one stuck worker must not fail the active's
-    // /health. A consumer that stopped fetching shows in georep_consumer_lag_records instead.
-    stalls.observe({
-      capture: c === undefined ? undefined : { mark: c.durableLsn, pending: c.walPending },
-      merge:
-        m === undefined
-          ? undefined
-          : { mark: String(m.lastProgressAt), pending: m.inFlightBatches > 0 },
-    });
-  };
 
   async function install(): Promise<void> {
     const client = new pg.Client({ connectionString: config.postgres.url });
@@ -263,23 +243,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           roleMetrics.failed(i === 0 ? "capture" : "merge");
           throw s.reason;
         }
-      stallTimer = setInterval(observeRoles, STALL_OBSERVE_MS);
-      // Gauges an operator alerts on (docs/monitoring.md): the slot's retained WAL, records to merge.
-      if (capture !== undefined)
-        slotMetrics = startSlotMetrics({
-          pgUrl: config.postgres.url,
-          slotName: config.slot,
-          metrics,
-          logger: log,
-        });
-      consumerLag = startConsumerLagMetrics({
-        region: config.region,
-        regions: config.regions,
-        pgUrl: config.postgres.url,
-        kafka: { brokers: config.kafka.brokers },
-        metrics,
-        logger: log,
-      });
+      watch = startRoleWatch({ config, capture, merger, metrics, logger: log, clock });
       if (capture !== undefined) startRepair(capture, tables);
       state = "active";
       log.info({ epoch: epoch?.toString(), role: config.role }, "replicator active");
@@ -288,7 +252,6 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       if (state === "stopped") return;
       state = "stopping";
       abort.abort();
-      clearInterval(stallTimer);
       // Each step is bounded: a step that hangs (a client library waiting on a peer that never
       // answers) must not keep the process, and its leadership, from stopping. It is logged by
       // name, and the next step runs.
@@ -301,7 +264,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
             "a stop step did not finish in time; going on",
           );
       };
-      await step("monitoring", () => Promise.all([slotMetrics?.stop(), consumerLag?.stop()]));
+      await step("monitoring", () => watch?.stop());
       await step("repair", () => repair?.stop());
       await step("repair kafka", () => stopKafka());
       await step("merger", () => merger?.stop());
@@ -321,22 +284,13 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       merger: merger?.status(),
       repair: repair?.status(),
     }),
-    probes: {
-      health: () => {
-        const stalled = stalls.stalled();
-        return { ok: state !== "failed" && stalled.length === 0, detail: { state, stalled } };
-      },
-      ready: () => {
-        const m = merger?.status().state;
-        const c = capture?.status().state;
-        // A merge worker has no capture; the full replicator needs both roles at work.
-        const capturing = config.role === "merge" || c === "streaming";
-        return {
-          ok: state === "active" && m === "running" && capturing,
-          detail: { state, merger: m, capture: c },
-        };
-      },
-    },
+    probes: replicatorProbes({
+      role: config.role,
+      state: () => state,
+      capture: () => capture,
+      merger: () => merger,
+      watch: () => watch,
+    }),
     onFatal(listener) {
       fatal.push(listener);
     },

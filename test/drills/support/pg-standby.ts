@@ -13,6 +13,9 @@ import { freePort } from "./free-port.ts";
 import { clusterAt, postgresTempDir } from "./pg-cluster.ts";
 import type { PgCluster } from "./pg-cluster.ts";
 
+/** How long replay must stand still after a detach to count as settled. */
+const REPLAY_SETTLED_MS = 3_000;
+
 export interface PgStandby extends PgCluster {
   /** Waits until the standby has replayed everything the primary has written so far. */
   catchUp(primary: PgCluster): Promise<void>;
@@ -103,14 +106,22 @@ export async function startStandby(primary: PgCluster, name: string): Promise<Pg
           (await scalar(url, "SELECT count(*)::text AS v FROM pg_stat_wal_receiver")) === "0",
         { description: `standby ${name}'s WAL receiver to stop`, timeoutMs: 10_000 },
       );
+      // Replay settles either at the received position or, when the stream was cut inside a WAL
+      // record, at the last complete record before it: receive then stays ahead for good.
+      let last = { lsn: "", since: 0 };
       return waitFor(
-        () =>
-          scalar(
-            url,
-            `SELECT CASE WHEN pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn()
-               THEN pg_last_wal_replay_lsn()::text END AS v`,
-          ),
-        { description: `standby ${name} to replay what it received`, timeoutMs: 30_000 },
+        async () => {
+          const { lsn, caughtUp } = JSON.parse(
+            (await scalar(
+              url,
+              `SELECT json_build_object('lsn', pg_last_wal_replay_lsn()::text,
+                 'caughtUp', pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn())::text AS v`,
+            )) ?? "{}",
+          ) as { lsn: string; caughtUp: boolean };
+          if (lsn !== last.lsn) last = { lsn, since: Date.now() };
+          return caughtUp || Date.now() - last.since >= REPLAY_SETTLED_MS ? lsn : undefined;
+        },
+        { description: `standby ${name}'s replay to settle`, timeoutMs: 30_000 },
       );
     },
     async promote() {
