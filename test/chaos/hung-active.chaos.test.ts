@@ -55,6 +55,17 @@ describe("chaos: SIGSTOP of a region's active replicator", () => {
       timeoutMs: 60_000,
     });
     expect(await ready(standby)).toBe(false);
+    // Every progress row a merge writes in A, with the epoch of the session that wrote it: the
+    // deposed active must write none once the standby has taken over.
+    await a.pool
+      .query(`CREATE TABLE public.progress_epochs (epoch text, at timestamptz DEFAULT clock_timestamp());
+      CREATE FUNCTION public.log_progress_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO public.progress_epochs (epoch) VALUES (current_setting('georep.epoch', true)); RETURN NULL; END $$;
+      CREATE TRIGGER log_progress_epoch AFTER INSERT OR UPDATE ON georep.progress
+        FOR EACH ROW EXECUTE FUNCTION public.log_progress_epoch();`);
+    const epochOf = async () =>
+      (await a.pool.query<{ e: string }>("SELECT epoch::text AS e FROM georep.leader")).rows[0]?.e;
+    const deposed = await epochOf();
 
     a.proc.signal("SIGSTOP");
     const stoppedAt = performance.now();
@@ -71,6 +82,7 @@ describe("chaos: SIGSTOP of a region's active replicator", () => {
     await during;
 
     const logFrom = statSync(a.proc.logPath).size;
+    const wokeAt = (await a.pool.query<{ t: Date }>("SELECT clock_timestamp() AS t")).rows[0]?.t;
     a.proc.signal("SIGCONT");
     const code = await Promise.race([
       a.proc.exited(),
@@ -84,6 +96,8 @@ describe("chaos: SIGSTOP of a region's active replicator", () => {
     const woke = readFileSync(a.proc.logPath).subarray(logFrom).toString("utf8");
     expect(woke).toMatch(/lost the active role|no longer the region's active one/);
     expect(woke).not.toContain('"msg":"replicator active"');
+    const taken = await epochOf();
+    expect(taken).not.toBe(deposed);
 
     // The standby, now active, carries on with the region's writes.
     await write(1, 200);
@@ -92,5 +106,19 @@ describe("chaos: SIGSTOP of a region's active replicator", () => {
       timeoutMs: 120_000,
       intervalMs: 500,
     });
+    const byEpoch = new Map(
+      (
+        await a.pool.query<{ epoch: string; n: string }>(
+          "SELECT epoch, count(*)::text AS n FROM public.progress_epochs GROUP BY epoch",
+        )
+      ).rows.map((r) => [r.epoch, Number(r.n)]),
+    );
+    expect(byEpoch.get(taken ?? ""), "the new active's merges are logged").toBeGreaterThan(0);
+    // Merges of the deposed active before the SIGSTOP are fine; once woken, none may commit.
+    const late = await a.pool.query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM public.progress_epochs WHERE epoch = $1 AND at >= $2",
+      [deposed, wokeAt],
+    );
+    expect(late.rows[0]?.n, "progress written by the deposed active after the takeover").toBe("0");
   });
 });

@@ -113,7 +113,9 @@ it("a merger stalled on a merge fails /health while it waits, and recovers with 
     },
     { description: "/health to fail while the merge stalls", timeoutMs: 30_000, intervalMs: 200 },
   );
-  expect(stalled.body).toMatchObject({ ok: false, detail: { stalled: [{ role: "merge" }] } });
+  expect(stalled.body).toMatchObject({ ok: false });
+  const roles = (stalled.body["detail"] as { stalled: Array<{ role: string }> }).stalled;
+  expect(roles.map((r) => r.role)).toContain("merge");
   await waitFor(async () => (await probe(proc, "/health")).status === 200 && (await inB(camera)), {
     description: "/health to pass again once the slow merge committed",
     timeoutMs: 30_000,

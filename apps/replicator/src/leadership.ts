@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import pg from "pg";
 import type { Logger } from "@georep/observability";
+import { sqlStateOf } from "@georep/schema";
 import {
   CLAIM_SQL,
   CONFIRM_SQL,
@@ -38,6 +39,11 @@ export class LeadershipLostError extends Error {
   override readonly name = "LeadershipLostError";
 }
 
+/** The region's database has no lease (georep.leader): it was never installed at migration 5. */
+export class LeadershipSetupError extends Error {
+  override readonly name = "LeadershipSetupError";
+}
+
 export interface LeadershipOptions {
   readonly pgUrl: string;
   readonly logger: Logger;
@@ -57,15 +63,12 @@ const CLAIM_LOCK_TIMEOUT_MS = 5_000;
 
 export function createLeadership(options: LeadershipOptions): Leadership {
   const log = options.logger;
-  const client = new pg.Client({
-    connectionString: options.pgUrl,
-    application_name: LEADER_APPLICATION,
-  });
   const holder = `${hostname()}/${process.pid}`;
   const now = options.now ?? (() => performance.now());
   const listeners: Array<(error: Error) => void> = [];
+  let client: pg.Client | undefined;
+  let broken = false;
   let epoch: bigint | undefined;
-  let connected = false;
   let renewTimer: NodeJS.Timeout | undefined;
   let renewing = false;
   let renewedAt = 0;
@@ -79,19 +82,51 @@ export function createLeadership(options: LeadershipOptions): Leadership {
     log.error({ err: error, epoch: was.toString() }, "lost the active role; stepping down");
     for (const l of listeners) l(error);
   };
-  client.on("error", lost);
-  client.on("end", () => {
-    lost(new LeadershipLostError("leadership session closed"));
-  });
+
+  /** A fresh session: a standby whose session dropped (a restart, a failover) opens another. */
+  const session = async (): Promise<pg.Client> => {
+    if (client !== undefined && !broken) return client;
+    const old = client;
+    client = undefined;
+    await old?.end().catch(() => undefined); // the broken session's error was reported already
+    const c = new pg.Client({
+      connectionString: options.pgUrl,
+      application_name: LEADER_APPLICATION,
+      // A half-open connection must fail a renewal, not hang it past the lease.
+      keepAlive: true,
+      query_timeout: options.leaseMs + CLAIM_LOCK_TIMEOUT_MS,
+    });
+    // Only the current session's end counts (an old one may report its end late).
+    c.on("error", (error) => {
+      if (client !== c) return;
+      broken = true;
+      lost(new LeadershipLostError("the leadership session failed", { cause: error }));
+    });
+    c.on("end", () => {
+      if (client !== c) return;
+      broken = true;
+      lost(new LeadershipLostError("leadership session closed"));
+    });
+    client = c;
+    broken = false;
+    try {
+      await c.connect();
+    } catch (error) {
+      broken = true;
+      throw error;
+    }
+    return c;
+  };
 
   const renew = async (): Promise<void> => {
-    if (renewing || epoch === undefined) return;
-    // Paused past the lease (SIGSTOP, a stalled event loop): a standby may be active by now.
-    // The renewal below would tell, but nothing of this instance may run on in the meantime.
+    if (epoch === undefined) return;
+    // Paused past the lease (SIGSTOP, a stalled event loop) or a renewal still hanging: a
+    // standby may be active by now, and nothing of this instance may run on meanwhile.
     if (now() - renewedAt > options.leaseMs) {
-      lost(new LeadershipLostError(`lease not renewed for ${now() - renewedAt} ms`));
+      lost(new LeadershipLostError(`lease not renewed for ${Math.round(now() - renewedAt)} ms`));
       return;
     }
+    if (renewing || client === undefined) return;
     renewing = true;
     try {
       const mine = epoch;
@@ -108,46 +143,58 @@ export function createLeadership(options: LeadershipOptions): Leadership {
   };
 
   /** One attempt; returns the new epoch if the lease was free and is now ours. */
-  const claim = async (): Promise<bigint | undefined> => {
-    const { rows } = await client.query<{ takeable: boolean }>(TAKEABLE_SQL);
-    if (rows[0]?.takeable !== true) return undefined;
+  const claim = async (c: pg.Client): Promise<bigint | undefined> => {
+    const { rows } = await c.query<{ takeable: boolean }>(TAKEABLE_SQL);
+    if (rows[0] === undefined)
+      throw new LeadershipSetupError(
+        "georep.leader has no row: run `georep schema apply` (or start with installSchema) for this region",
+      );
+    if (!rows[0].takeable) return undefined;
     // FOR UPDATE inside: waits for the deposed active's merge transactions in flight.
-    await client.query("BEGIN");
+    await c.query("BEGIN");
     try {
-      await client.query(`SET LOCAL lock_timeout = ${CLAIM_LOCK_TIMEOUT_MS}`);
-      const r = await client.query<{ epoch: string }>(CLAIM_SQL, [holder, options.leaseMs]);
-      await client.query("COMMIT");
+      await c.query(`SET LOCAL lock_timeout = ${CLAIM_LOCK_TIMEOUT_MS}`);
+      const r = await c.query<{ epoch: string }>(CLAIM_SQL, [holder, options.leaseMs]);
+      await c.query("COMMIT");
       return r.rows[0] === undefined ? undefined : BigInt(r.rows[0].epoch);
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined); // the claim's error is the one to report
+      await c.query("ROLLBACK").catch(() => undefined); // the claim's error is the one to report
       throw error;
     }
   };
 
   return {
     async acquire(signal) {
-      if (!connected) {
-        await client.connect();
-        connected = true;
-      }
       let won: bigint | undefined;
       for (;;) {
         signal.throwIfAborted();
-        renewedAt = now();
-        won = await claim().catch((error: unknown) => {
+        try {
+          won = await claim(await session());
+        } catch (error) {
+          // No lease table (a database never installed) cannot mend itself: fail the start.
+          if (error instanceof LeadershipSetupError || sqlStateOf(error) === "42P01")
+            throw new LeadershipSetupError(
+              "georep.leader is missing: run `georep schema apply` for this region (migration 5)",
+              { cause: error },
+            );
           log.warn({ err: error }, "taking over the lease failed; trying again");
-          return undefined;
-        });
+        }
         if (won !== undefined) break;
         await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
       }
+      // The lease runs from the claim's UPDATE, which came before this.
+      renewedAt = now();
       epoch = won;
       renewTimer = setInterval(() => void renew(), Math.max(100, Math.floor(options.leaseMs / 3)));
       options.onChange?.({ active: true, epoch: won });
-      const { rows } = await client.query<{ ended: boolean }>(TERMINATE_SLOT_READER_SQL, [
-        options.slot,
-      ]);
-      if (rows.length > 0)
+      const c = await session();
+      const { rows } = await c.query<{ ended: boolean }>(TERMINATE_SLOT_READER_SQL, [options.slot]);
+      if (rows.some((r) => !r.ended))
+        log.warn(
+          { slot: options.slot },
+          "the deposed active's walsender did not end within 5 s; capture retries until the slot is free",
+        );
+      else if (rows.length > 0)
         log.warn({ slot: options.slot }, "ended the deposed active's walsender on the slot");
       log.info({ epoch: won.toString(), holder }, "active replicator for this region");
       return won;
@@ -157,7 +204,8 @@ export function createLeadership(options: LeadershipOptions): Leadership {
     },
     async confirm() {
       const mine = epoch;
-      if (mine === undefined) throw new LeadershipLostError("not the active replicator");
+      if (mine === undefined || client === undefined)
+        throw new LeadershipLostError("not the active replicator");
       const r = await client.query(CONFIRM_SQL, [mine.toString()]);
       if (r.rowCount === 0) {
         const error = new LeadershipLostError(`another replicator took over after epoch ${mine}`);
@@ -172,15 +220,16 @@ export function createLeadership(options: LeadershipOptions): Leadership {
       clearInterval(renewTimer);
       const mine = epoch;
       epoch = undefined;
-      if (!connected) return;
-      connected = false;
-      if (mine !== undefined) {
+      const c = client;
+      client = undefined;
+      if (c === undefined) return;
+      if (mine !== undefined && !broken) {
         options.onChange?.({ active: false, epoch: undefined });
-        await client.query(HAND_OVER_SQL, [mine.toString()]).catch((error: unknown) => {
+        await c.query(HAND_OVER_SQL, [mine.toString()]).catch((error: unknown) => {
           log.warn({ err: error }, "handing the lease over failed; it expires on its own");
         });
       }
-      await client.end();
+      await c.end().catch(() => undefined); // a session that already failed has nothing to close
     },
   };
 }

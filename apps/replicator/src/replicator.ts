@@ -250,6 +250,9 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
     },
     async stop() {
       if (state === "stopped") return;
+      // A failed instance hands the lease over first: the standby need not wait for the slow
+      // steps below, and what this one still does is fenced by the epoch it gives up.
+      const handOverFirst = state === "failed";
       state = "stopping";
       abort.abort();
       // Each step is bounded: a step that hangs (a client library waiting on a peer that never
@@ -264,6 +267,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
             "a stop step did not finish in time; going on",
           );
       };
+      if (handOverFirst) await step("leadership", () => leadership.release());
       await step("monitoring", () => watch?.stop());
       await step("repair", () => repair?.stop());
       await step("repair kafka", () => stopKafka());

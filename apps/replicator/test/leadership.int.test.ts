@@ -61,12 +61,20 @@ function leadership(leaseMs: number): { l: Leadership; lost: Error[] } {
 const expireLease = () =>
   admin.query("UPDATE georep.leader SET expires_at = clock_timestamp() - interval '1 second'");
 
-/** A merge session as the active's merger opens it: carrying its epoch. */
-async function mergeSession(epoch: bigint): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: db.url, options: `-c georep.epoch=${epoch}` });
-  await c.connect();
-  cleanups.push(() => c.end());
-  return c;
+/** A merging session as the active's merger opens it: carrying its epoch. */
+async function mergerOf(epoch: bigint) {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  cleanups.push(() => client.end());
+  const merge = createMergeTransaction({
+    tables: [spec],
+    logger: silentLogger(),
+    session: { epoch },
+  });
+  return {
+    client,
+    run: (e: ReturnType<typeof slice>) => merge.run(client, { envelopes: [e], progress: [] }),
+  };
 }
 
 const slice = (id: number, hits: number) => ({
@@ -110,9 +118,8 @@ it("a standby takes over at once when the active's session ends, with the next e
 it("a hung active's expired lease is taken over; it can then confirm nothing and commit no merge", async () => {
   const a = leadership(60_000);
   const epochA = await a.l.acquire(new AbortController().signal);
-  const merge = createMergeTransaction({ tables: [spec], logger: silentLogger() });
-  const session = await mergeSession(epochA);
-  await merge.run(session, { envelopes: [slice(1, 5)], progress: [] });
+  const merger = await mergerOf(epochA);
+  await merger.run(slice(1, 5));
   await a.l.confirm();
 
   // As if the active stopped renewing (SIGSTOP; the drill does it to a real process).
@@ -121,9 +128,7 @@ it("a hung active's expired lease is taken over; it can then confirm nothing and
   const epochB = await b.l.acquire(new AbortController().signal);
   expect(epochB).toBe(epochA + 1n);
 
-  const refused = await merge
-    .run(session, { envelopes: [slice(1, 9)], progress: [] })
-    .catch((e: unknown) => e);
+  const refused = await merger.run(slice(1, 9)).catch((e: unknown) => e);
   expect(refused).toBeInstanceOf(MergeError);
   expect((refused as MergeError).sqlState).toBe("GRL01");
   const { rows } = await admin.query<{ hits: string }>(
@@ -134,14 +139,14 @@ it("a hung active's expired lease is taken over; it can then confirm nothing and
   expect(a.lost).toHaveLength(1);
 
   // The new active's own merges go on.
-  await merge.run(await mergeSession(epochB), { envelopes: [slice(1, 9)], progress: [] });
+  await (await mergerOf(epochB)).run(slice(1, 9));
   await b.l.release();
 });
 
 it("a takeover waits for the deposed active's merge transaction in flight", async () => {
   const a = leadership(60_000);
   const epochA = await a.l.acquire(new AbortController().signal);
-  const session = await mergeSession(epochA);
+  const session = (await mergerOf(epochA)).client;
   // The lock every merge transaction takes in its epoch check, held by an open transaction.
   await session.query("BEGIN");
   await session.query("SELECT 1 FROM georep.leader WHERE id FOR KEY SHARE");
@@ -169,4 +174,30 @@ it("a stopping active hands the lease over at once", async () => {
   expect(epochB).toBe(epochA + 1n);
   expect(performance.now() - started).toBeLessThan(5_000);
   await b.l.release();
+});
+
+it("a standby whose session drops opens another and still takes over", async () => {
+  const a = leadership(60_000);
+  const epochA = await a.l.acquire(new AbortController().signal);
+  const b = leadership(60_000);
+  let epochB: bigint | undefined;
+  void b.l.acquire(new AbortController().signal).then((e) => (epochB = e));
+  // The standby's session: a leader session that is not the holder's.
+  const standbySession = () =>
+    admin.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE application_name = 'georep-leader'
+         AND datname = current_database()
+         AND pid <> (SELECT holder_pid FROM georep.leader)`,
+    );
+  const first = await waitFor(async () => (await standbySession()).rows[0]?.pid, {
+    description: "the standby's session",
+  });
+  await admin.query("SELECT pg_terminate_backend($1)", [first]);
+  await waitFor(async () => ((await standbySession()).rows[0]?.pid ?? first) !== first, {
+    description: "the standby to open a new session",
+  });
+  await a.l.release();
+  await waitFor(() => epochB !== undefined, { description: "the standby to take over" });
+  expect(epochB).toBe(epochA + 1n);
+  expect(b.lost, "a standby's dropped session is no lost leadership").toEqual([]);
 });

@@ -10,7 +10,7 @@ import { MergeError, MergerConfigError, isRetriableSqlState } from "./errors.ts"
 import { mergeCallSql, mergeFunctionSql } from "./sql/merge-function.ts";
 import { progressParams } from "./sql/progress.ts";
 import { progressFunctionsSql, RECORD_PROGRESS_SQL } from "./sql/progress-fence.ts";
-import { epochCheckFunctionSql } from "./sql/epoch-check.ts";
+import { epochCheckFunctionSql, epochSettingSql } from "./sql/epoch-check.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
 import { stageParams } from "./sql/stage.ts";
 import { stageEnvelopes } from "./staging.ts";
@@ -34,6 +34,16 @@ export interface MergeTransactionOptions {
    * partition behind the local transaction. Repair waits.
    */
   readonly lockTimeoutMs?: number;
+  /**
+   * Settings of every merging session, set with the merge functions (not as connection options,
+   * which an `options=` in the database URL would replace): the active replicator's fencing
+   * epoch (sql/epoch-check.ts), statement_timeout and idle_in_transaction_session_timeout.
+   */
+  readonly session?: {
+    readonly epoch?: bigint;
+    readonly statementTimeoutMs?: number;
+    readonly idleInTransactionTimeoutMs?: number;
+  };
   /** Waits between attempts; injectable for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -102,6 +112,7 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
       // lock_timeout for the session: every merge on this connection waits that long at most.
       const setup = [
         `SET lock_timeout = ${lockTimeoutMs};`,
+        ...sessionSettingsSql(options.session),
         epochCheckFunctionSql,
         progressFunctionsSql,
         ...[...compiled.values()].map((c) => c.create),
@@ -191,4 +202,25 @@ function backoffOf(options: MergeTransactionOptions): { initialMs: number; maxMs
       "backoffMaxMs",
     );
   return { initialMs, maxMs };
+}
+
+/** The session settings as SET statements (milliseconds are checked whole: they go into SQL). */
+function sessionSettingsSql(session: MergeTransactionOptions["session"]): string[] {
+  const ms = (field: string, value: number): number => {
+    if (!Number.isInteger(value) || value < 0)
+      throw new MergerConfigError(
+        `${field} (${value}) must be a whole number of milliseconds`,
+        field,
+      );
+    return value;
+  };
+  const out: string[] = [];
+  if (session?.statementTimeoutMs !== undefined)
+    out.push(`SET statement_timeout = ${ms("statementTimeoutMs", session.statementTimeoutMs)};`);
+  if (session?.idleInTransactionTimeoutMs !== undefined)
+    out.push(
+      `SET idle_in_transaction_session_timeout = ${ms("idleInTransactionTimeoutMs", session.idleInTransactionTimeoutMs)};`,
+    );
+  if (session?.epoch !== undefined) out.push(epochSettingSql(session.epoch));
+  return out;
 }

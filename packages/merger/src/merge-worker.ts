@@ -25,7 +25,7 @@ export interface MergeWorker {
 }
 
 export interface MergeWorkerDeps {
-  readonly config: Pick<MergerConfig, "region" | "regions" | "clock" | "onApplied">;
+  readonly config: Pick<MergerConfig, "region" | "regions" | "clock" | "onApplied" | "epoch">;
   readonly options: MergerOptions;
   readonly tables: readonly TableSpec[];
   readonly pool: Pool;
@@ -45,6 +45,11 @@ export function createMergeWorker(deps: MergeWorkerDeps): MergeWorker {
     maxAttempts: options.maxAttempts,
     backoffMs: options.retryBackoffMs,
     lockTimeoutMs: options.lockTimeoutMs,
+    session: {
+      ...(config.epoch === undefined ? {} : { epoch: config.epoch }),
+      statementTimeoutMs: options.statementTimeoutMs,
+      idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs,
+    },
   });
   const layouts = new Map(tables.map((t) => [`${t.schema}.${t.name}`, stateLayout(t)]));
   const onBatch = createBatchProcessor({

@@ -15,7 +15,6 @@ import { checkTopology, parseMergerOptions } from "./options.ts";
 import type { Merger, MergerConfig, MergerState } from "./merger-types.ts";
 import { checkDatabase, createHousekeeping } from "./housekeeping.ts";
 import { createMergeWorker } from "./merge-worker.ts";
-import { epochStartupOptions } from "./sql/epoch-check.ts";
 
 export type { Merger, MergerConfig, MergerState, MergerStatus } from "./merger-types.ts";
 
@@ -29,11 +28,6 @@ export function createMerger(config: MergerConfig): Merger {
     connectionString: config.pgUrl,
     max: options.poolSize,
     application_name: `georep-merger-${config.region}`,
-    options: [
-      `-c statement_timeout=${options.statementTimeoutMs}`,
-      `-c idle_in_transaction_session_timeout=${options.idleInTransactionTimeoutMs}`,
-      ...(config.epoch === undefined ? [] : [epochStartupOptions(config.epoch)]),
-    ].join(" "),
   });
   pool.on("error", (error) => {
     log.warn({ err: error }, "idle PostgreSQL connection failed");

@@ -1,7 +1,7 @@
 /**
  * The active replicator's fencing epoch, checked inside every merge transaction. The merger's
- * sessions carry the epoch they were started under (the `georep.epoch` setting; merge workers and
- * repair carry none and are fenced by the progress rows alone). The check locks the region's
+ * sessions carry the epoch they were started under (the `georep.epoch` setting, set with the merge
+ * functions; merge workers and repair carry none and are fenced by the progress rows alone). The check locks the region's
  * leader row FOR KEY SHARE: a standby taking over locks it FOR UPDATE, so it waits for the merges
  * in flight, and every merge of the deposed active after that fails with EPOCH_SQLSTATE before
  * touching a row. A replicator paused past its lease (SIGSTOP) can therefore commit nothing when
@@ -11,9 +11,9 @@ export const EPOCH_SQLSTATE = "GRL01";
 
 export const EPOCH_CHECK_FN = "pg_temp.georep_epoch_check";
 
-/** The session setting that carries the epoch, as PostgreSQL startup options. */
-export function epochStartupOptions(epoch: bigint): string {
-  return `-c georep.epoch=${epoch.toString()}`;
+/** Sets the session's epoch (run once per merging connection). */
+export function epochSettingSql(epoch: bigint): string {
+  return `SET georep.epoch = '${epoch.toString()}';`;
 }
 
 /** Creates the session's epoch check (once per connection, with the merge functions). */
