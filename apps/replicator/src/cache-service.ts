@@ -79,24 +79,53 @@ export function startCacheService(options: {
 
   // One warning per run of failures (Redis away fails every refresh), then debug.
   let failing = false;
+  const failed = (error: unknown, table: string): void => {
+    if (signal.aborted) return;
+    refreshFailures.inc();
+    const message =
+      "counter cache refresh failed; PostgreSQL stays correct, a rebuild writes the cache again";
+    if (failing) log.debug({ err: error, table }, message);
+    else log.warn({ err: error, table }, message);
+    failing = true;
+    rebuild("a refresh failed");
+  };
+  // Keys to refresh, coalesced: one refresh runs at a time and takes every key marked meanwhile,
+  // so a burst of batches costs a few reads, not one queued read each (a refresh reads the
+  // current state, and versions keep an older read from winning).
+  const dirty = new Map<string, Map<string, Readonly<Record<string, string>>>>();
+  let draining: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    while (dirty.size > 0 && !signal.aborted) {
+      const taken = [...dirty];
+      dirty.clear();
+      for (const [table, keys] of taken) {
+        try {
+          await cache.refresh(table, [...keys.values()]);
+          failing = false;
+        } catch (error) {
+          failed(error, table);
+        }
+      }
+    }
+  };
+  const kick = (): void => {
+    if (draining !== undefined || dirty.size === 0 || signal.aborted) return;
+    draining = drain().finally(() => {
+      draining = undefined;
+      kick();
+    });
+  };
   const refresh = (byTable: KeysByTable): void => {
     if (signal.aborted) return;
-    for (const [table, keys] of byTable)
-      cache.refresh(table, keys).then(
-        () => {
-          failing = false;
-        },
-        (error: unknown) => {
-          if (signal.aborted) return;
-          refreshFailures.inc();
-          const message =
-            "counter cache refresh failed; PostgreSQL stays correct, a rebuild writes the cache again";
-          if (failing) log.debug({ err: error, table }, message);
-          else log.warn({ err: error, table }, message);
-          failing = true;
-          rebuild("a refresh failed");
-        },
-      );
+    for (const [table, keys] of byTable) {
+      let marked = dirty.get(table);
+      if (marked === undefined) {
+        marked = new Map<string, Readonly<Record<string, string>>>();
+        dirty.set(table, marked);
+      }
+      for (const key of keys) marked.set(JSON.stringify(key), key);
+    }
+    kick();
   };
   return {
     applied: (envelopes) => {
