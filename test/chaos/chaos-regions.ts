@@ -10,7 +10,7 @@ import {
 } from "@georep/testkit";
 import type { ReplicatorProcess, TestDatabase } from "@georep/testkit";
 
-/** One region of a chaos test: its own database on a stack cluster and its replicator process. */
+/** One region of a chaos or ops test: its own database on a stack cluster and its replicator process. */
 export interface ChaosRegion {
   readonly id: string;
   readonly db: TestDatabase;

@@ -2,53 +2,27 @@
 // /metrics, as production runs it (one OS process per region, real PostgreSQL and Kafka).
 // Counters with labels are exported at 0 for every label value, so "present" does not depend
 // on an event having happened during the test.
-import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  createTestDatabase,
-  freePort,
-  readEndpoints,
-  replicatorProcess,
-  uniqueName,
-  waitFor,
-} from "@georep/testkit";
-import type { ReplicatorProcess, TestDatabase } from "@georep/testkit";
+import { waitFor } from "@georep/testkit";
+import { chaosRegions } from "../chaos/chaos-regions.ts";
+import type { ChaosRegions } from "../chaos/chaos-regions.ts";
 import { queriedMetrics, sampleNames } from "./queried-metrics.ts";
 
-const regions: Array<{ id: string; db: TestDatabase; pool: pg.Pool; proc: ReplicatorProcess }> = [];
+let set: ChaosRegions;
 
 beforeAll(async () => {
-  const endpoints = readEndpoints();
-  const tag = uniqueName("m").replaceAll("_", "").slice(-8);
-  const clusters = endpoints.regions.slice(0, 2);
-  const ids = clusters.map((r) => `m${tag}-${r.id}`.slice(0, 31));
-  for (const [i, cluster] of clusters.entries()) {
-    const id = ids[i] ?? "";
-    const db = await createTestDatabase(cluster.id, "ops_metrics");
-    const proc = replicatorProcess(id, {
-      region: id,
-      regions: ids.map((x) => ({ id: x })),
-      postgres: { url: db.url },
-      kafka: { brokers: endpoints.kafka.brokers },
-      tables: ["counting_results"],
-      http: { port: await freePort() },
-    });
-    regions.push({ id, db, pool: new pg.Pool({ connectionString: db.url, max: 2 }), proc });
-  }
-  for (const r of regions) await r.proc.start();
+  set = await chaosRegions({ prefix: "m", count: 2 });
+  for (const r of set.regions) await r.proc.start();
 });
 
 afterAll(async () => {
-  for (const r of regions) await r.proc.stop();
-  for (const r of regions) {
-    await r.pool.end();
-    await r.db.drop();
-  }
+  await set.close();
 });
 
 it("exports every metric the alert rules and the Grafana dashboard query", async () => {
   // A merged row makes the end-to-end histogram; the quarantine gauges come with the first
   // replay pass (deferredRetryIntervalMs, 5 s).
+  const { regions } = set;
   for (const r of regions)
     await r.pool.query(
       "INSERT INTO counting_results (camera_id, bucket, status, home_region) VALUES ($1, now(), 'ok', $2)",

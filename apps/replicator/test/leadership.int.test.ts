@@ -77,6 +77,14 @@ async function mergerOf(epoch: bigint) {
   };
 }
 
+/** The standby's session: a leader session of this database that is not the holder's. */
+const standbySession = () =>
+  admin.query<{ pid: number; query: string; state: string; wait: string | null }>(
+    `SELECT pid, query, state, wait_event_type AS wait FROM pg_stat_activity
+     WHERE application_name = 'georep-leader' AND datname = current_database()
+       AND pid <> (SELECT holder_pid FROM georep.leader)`,
+  );
+
 const slice = (id: number, hits: number) => ({
   v: 1 as const,
   kind: "rows" as const,
@@ -103,7 +111,12 @@ it("a standby takes over at once when the active's session ends, with the next e
   const b = leadership(60_000);
   let epochB: bigint | undefined;
   void b.l.acquire(new AbortController().signal).then((e) => (epochB = e));
-  await new Promise((r) => setTimeout(r, 500));
+  // The standby has looked at the lease and found it held.
+  await waitFor(
+    async () =>
+      (await standbySession()).rows.some((r) => r.state === "idle" && r.query.includes("takeable")),
+    { description: "the standby to check the lease" },
+  );
   expect(epochB, "the standby must wait while the active holds a live lease").toBeUndefined();
   await admin.query(
     "SELECT pg_terminate_backend(holder_pid) FROM georep.leader WHERE id AND epoch = $1",
@@ -154,7 +167,9 @@ it("a takeover waits for the deposed active's merge transaction in flight", asyn
   const b = leadership(60_000);
   let epochB: bigint | undefined;
   void b.l.acquire(new AbortController().signal).then((e) => (epochB = e));
-  await new Promise((r) => setTimeout(r, 1_000));
+  await waitFor(async () => (await standbySession()).rows.some((r) => r.wait === "Lock"), {
+    description: "the takeover to wait on the leader row's lock",
+  });
   expect(epochB, "the takeover must wait for the merge in flight").toBeUndefined();
   await session.query("COMMIT");
   await waitFor(() => epochB !== undefined, { description: "the takeover after the commit" });
@@ -182,13 +197,6 @@ it("a standby whose session drops opens another and still takes over", async () 
   const b = leadership(60_000);
   let epochB: bigint | undefined;
   void b.l.acquire(new AbortController().signal).then((e) => (epochB = e));
-  // The standby's session: a leader session that is not the holder's.
-  const standbySession = () =>
-    admin.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE application_name = 'georep-leader'
-         AND datname = current_database()
-         AND pid <> (SELECT holder_pid FROM georep.leader)`,
-    );
   const first = await waitFor(async () => (await standbySession()).rows[0]?.pid, {
     description: "the standby's session",
   });

@@ -4,6 +4,7 @@
 // merger's own timers know neither Kafka's address nor need a Kafka admin connection.
 //
 //   created ──(immediately, then every intervalMs)──▶ refresh ──▶ … ──stop()──▶ stopped
+import { startPeriodic } from "@georep/retry";
 import pg from "pg";
 import { z } from "zod";
 import { createKafka } from "@georep/kafka";
@@ -103,21 +104,16 @@ export function startConsumerLagMetrics(config: ConsumerLagMetricsConfig): Consu
     );
     metrics.setConsumerLag(consumerBacklog(sources, ends, await readAppliedProgress(pool, topics)));
   };
-  let running: Promise<void> | undefined;
-  const tick = (): void => {
-    running ??= refresh()
-      .catch((error: unknown) => {
-        log.warn({ err: error }, "reading the consumer lag failed; trying again");
-      })
-      .finally(() => (running = undefined));
-  };
-  tick();
-  const timer = setInterval(tick, parsed.data.intervalMs).unref();
+  const periodic = startPeriodic(refresh, {
+    intervalMs: parsed.data.intervalMs,
+    onError: (error) => {
+      log.warn({ err: error }, "reading the consumer lag failed; trying again");
+    },
+  });
   return {
     refresh,
     async stop() {
-      clearInterval(timer);
-      await running;
+      await periodic.stop();
       await pool.end();
     },
   };

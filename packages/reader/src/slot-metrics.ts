@@ -4,6 +4,7 @@
 // pg_replication_slots on a connection of its own, so it reports a stuck or absent reader too.
 //
 //   created ──(immediately, then every intervalMs)──▶ refresh ──▶ … ──stop()──▶ stopped
+import { startPeriodic } from "@georep/retry";
 import pg from "pg";
 import type { Logger, Metrics } from "@georep/observability";
 import { ReaderError } from "./errors.ts";
@@ -109,21 +110,16 @@ export function startSlotMetrics(config: SlotMetricsOptions): SlotMetrics {
     for (const s of WAL_STATUSES)
       status.set({ ...labels, status: s }, reading.slot?.walStatus === s ? 1 : 0);
   };
-  let running: Promise<void> | undefined;
-  const tick = (): void => {
-    running ??= refresh()
-      .catch((error: unknown) => {
-        log.warn({ err: error }, "reading the replication slot failed; trying again");
-      })
-      .finally(() => (running = undefined));
-  };
-  tick();
-  const timer = setInterval(tick, o.intervalMs).unref();
+  const periodic = startPeriodic(refresh, {
+    intervalMs: o.intervalMs,
+    onError: (error) => {
+      log.warn({ err: error }, "reading the replication slot failed; trying again");
+    },
+  });
   return {
     refresh,
     async stop() {
-      clearInterval(timer);
-      await running;
+      await periodic.stop();
       await pool.end();
     },
   };
