@@ -63,6 +63,9 @@ export function serverProperties(k: KafkaConfig): string {
     "share.coordinator.state.topic.min.isr=1",
     "group.initial.rebalance.delay.ms=0",
     "delete.topic.enable=true",
+    // The broker deletes expired segments only on this check (default 5 minutes); the retention
+    // gap test shrinks a topic's retention and needs the deletion within seconds.
+    "log.retention.check.interval.ms=2000",
     "",
   ].join("\n");
 }

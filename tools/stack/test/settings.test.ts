@@ -47,6 +47,7 @@ describe("serverProperties", () => {
       "auto.create.topics.enable": "false",
       "num.partitions": "6",
       "group.initial.rebalance.delay.ms": "0",
+      "log.retention.check.interval.ms": "2000",
     });
   });
   it("logs to .stack/logs/kafka.log", () => {
