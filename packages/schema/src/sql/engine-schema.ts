@@ -179,4 +179,27 @@ SELECT coalesce((SELECT value::bigint FROM georep.settings WHERE key = 'leader_e
 ON CONFLICT (id) DO NOTHING;
 `,
   },
+  {
+    version: 6,
+    description:
+      "gaps: offsets of a source partition deleted by Kafka before this region read them",
+    sql: `
+-- Offsets [from_offset, to_offset] of a source partition that retention deleted before this
+-- region's merger read them (docs/merge.md, "Gaps"). Recorded before the merge moves progress past
+-- them, so a gap is never lost; one row per gap start, so a batch read twice records it once.
+-- Repair from the origin region's state brings back what the records carried, then sets
+-- repaired_at.
+CREATE TABLE IF NOT EXISTS georep.gaps (
+  origin text NOT NULL,
+  topic text NOT NULL,
+  partition integer NOT NULL,
+  from_offset bigint NOT NULL,
+  to_offset bigint NOT NULL CHECK (to_offset >= from_offset),
+  detected_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  repaired_at timestamptz,
+  PRIMARY KEY (topic, partition, from_offset)
+);
+CREATE INDEX IF NOT EXISTS gaps_unrepaired ON georep.gaps (origin) WHERE repaired_at IS NULL;
+`,
+  },
 ];

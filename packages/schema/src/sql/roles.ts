@@ -32,7 +32,8 @@ GRANT SELECT, INSERT, UPDATE ON georep.progress TO ${MERGER_ROLE};
 GRANT SELECT, INSERT, DELETE ON georep.conflicts TO ${MERGER_ROLE};
 GRANT USAGE ON SEQUENCE georep.conflicts_id_seq TO ${MERGER_ROLE};
 GRANT SELECT, INSERT, UPDATE, DELETE ON georep.quarantine TO ${MERGER_ROLE};
-GRANT USAGE ON SEQUENCE georep.quarantine_id_seq TO ${MERGER_ROLE};`;
+GRANT USAGE ON SEQUENCE georep.quarantine_id_seq TO ${MERGER_ROLE};
+GRANT SELECT, INSERT, UPDATE ON georep.gaps TO ${MERGER_ROLE};`;
 
 /**
  * Least privilege per table: the reader only reads state (it re-emits it after a lost slot);
