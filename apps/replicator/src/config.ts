@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { regionIdSchema, zoneIdSchema } from "@georep/contract";
+import { minInsyncProblem, topicSettingsSchema } from "@georep/kafka";
 import { mergerOptionsSchema } from "@georep/merger";
 import { countingResultsSpec, firstIssue, parseInstallConfig } from "@georep/schema";
 import type { InstallConfig } from "@georep/schema";
@@ -54,6 +55,12 @@ const configSchema = z
           .min(1),
         partitions: z.number().int().min(1).max(1000).default(6),
         replicationFactor: z.number().int().min(1).max(7).default(1),
+        /**
+         * Settings of the region topics (retention.ms, min.insync.replicas; cleanup.policy and
+         * compression.type are fixed): new topics are created with them, existing ones are
+         * checked against them at start and a difference is reported, never changed.
+         */
+        topic: topicSettingsSchema.prefault({}),
       })
       .strict(),
     /** The read cache: one Redis by URL, or a Sentinel-managed master by name. */
@@ -169,6 +176,12 @@ export function parseReplicatorConfig(input: unknown): ReplicatorConfig {
         `peers.${i}.postgres.url`,
       );
   }
+  const insync = minInsyncProblem(c.kafka.topic, c.kafka.replicationFactor);
+  if (insync !== undefined)
+    throw new ConfigError(
+      `replicator config: kafka.topic.${insync}`,
+      "kafka.topic.minInsyncReplicas",
+    );
   if (c.lagWarningSeconds >= c.lagCriticalSeconds) {
     throw new ConfigError(
       `replicator config: lagWarningSeconds (${c.lagWarningSeconds}) must be lower than lagCriticalSeconds (${c.lagCriticalSeconds}); the warning has to fire first`,

@@ -188,6 +188,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           kafka: { brokers: config.kafka.brokers, clientId: `georep-capture-${config.region}` },
           partitions: config.kafka.partitions,
           replicationFactor: config.kafka.replicationFactor,
+          topic: config.kafka.topic,
           zones,
           tables,
           logger: log,
@@ -231,6 +232,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         options: {
           topicPartitions: config.kafka.partitions,
           replicationFactor: config.kafka.replicationFactor,
+          topic: config.kafka.topic,
           ...config.merge,
         },
         ...(onApplied === undefined ? {} : { onApplied }),

@@ -13,6 +13,7 @@ describe("parseReplicatorConfig", () => {
   it("fills defaults and derives the slot name", () => {
     const config = parseReplicatorConfig(ok);
     expect(config.kafka.partitions).toBe(6);
+    expect(config.kafka.topic).toEqual({ retentionMs: 604_800_000, minInsyncReplicas: 1 });
     expect(config.slot).toBe("georep_us_east");
     expect(config.schema.tables[0]?.name).toBe("counting_results");
     expect(config.role).toBe("all");
@@ -57,6 +58,16 @@ describe("parseReplicatorConfig", () => {
     [{ ...ok, postgres: { url: "not a url" } }, "postgres.url", "postgres:// connection URL"],
     [{ ...ok, kafka: { brokers: ["localhost"] } }, "kafka.brokers.0", "host:port"],
     [{ ...ok, kafka: { brokers: ["a:1"], partitions: 0 } }, "kafka.partitions", ">=1"],
+    [
+      { ...ok, kafka: { brokers: ["a:1"], topic: { retentionMs: 1_000 } } },
+      "kafka.topic.retentionMs",
+      "kafka.topic.retentionMs must be at least 60000 (1 minute), or -1 to keep records for ever; size it to cover the longest outage of a region",
+    ],
+    [
+      { ...ok, kafka: { brokers: ["a:1"], topic: { minInsyncReplicas: 2 } } },
+      "kafka.topic.minInsyncReplicas",
+      "kafka.topic.minInsyncReplicas (2) must not exceed replicationFactor (1): every acks=all send would be refused (NOT_ENOUGH_REPLICAS); lower minInsyncReplicas or raise replicationFactor",
+    ],
     [{ ...ok, tables: [] }, "tables", ">=1"],
     [{ ...ok, role: "capture" }, "role", '"all"'],
     [{ ...ok, tables: [{ name: "Bad" }] }, "tables[0].name", "identifier"],

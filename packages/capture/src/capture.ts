@@ -50,6 +50,7 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
     zones: config.zones,
     partitions: config.partitions,
     replicationFactor: config.replicationFactor,
+    topicSettings: config.topic,
     maxInFlightBatches: t.maxInFlightBatches,
     maxBatchMessages: t.maxBatchMessages,
     maxMessageBytes: t.maxMessageBytes,

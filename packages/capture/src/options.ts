@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { regionIdSchema, zoneIdSchema } from "@georep/contract";
+import { minInsyncProblem, topicSettingsSchema } from "@georep/kafka";
 import { CaptureConfigError } from "./errors.ts";
 
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -58,6 +59,8 @@ export const captureConfigSchema = z
     }),
     partitions: z.number().int().min(1).max(1_000).default(6),
     replicationFactor: z.number().int().min(1).max(10).default(1),
+    /** Retention and min.insync.replicas of the region's topics (created, or checked at start). */
+    topic: topicSettingsSchema.prefault({}),
     /** Residency zones whose topics are created up front (unseen zones are created on first use). */
     zones: z.array(zoneIdSchema).default([]),
     options: captureTuningSchema.default(captureTuningSchema.parse({})),
@@ -70,7 +73,16 @@ export type CaptureConfig = z.output<typeof captureConfigSchema>;
 /** @throws CaptureConfigError naming the first invalid field. */
 export function parseCaptureConfig(input: unknown): CaptureConfig {
   const result = captureConfigSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    // Checked here, not as a refinement: slot-metrics.ts picks fields of the plain object schema.
+    const problem = minInsyncProblem(result.data.topic, result.data.replicationFactor);
+    if (problem !== undefined)
+      throw new CaptureConfigError(
+        `capture config: topic.minInsyncReplicas: ${problem}`,
+        "topic.minInsyncReplicas",
+      );
+    return result.data;
+  }
   const issue = result.error.issues[0];
   const field = issue?.path.join(".") ?? "(root)";
   throw new CaptureConfigError(`capture config: ${field}: ${issue?.message ?? "invalid"}`, field);

@@ -14,6 +14,7 @@ describe("capture config", () => {
     const c = parseCaptureConfig(valid);
     expect(c.partitions).toBe(6);
     expect(c.replicationFactor).toBe(1);
+    expect(c.topic).toEqual({ retentionMs: 604_800_000, minInsyncReplicas: 1 });
     expect(c.options.lingerMs).toBe(20);
     expect(c.options.compression).toBe("gzip");
   });
@@ -28,6 +29,12 @@ describe("capture config", () => {
       "must not exceed backoffMaxMs",
     ],
     [{ ...valid, options: { lingerMs: 0 } }, "options.lingerMs", ""],
+    [
+      { ...valid, topic: { minInsyncReplicas: 2 } },
+      "topic.minInsyncReplicas",
+      "minInsyncReplicas (2) must not exceed replicationFactor (1)",
+    ],
+    [{ ...valid, topic: { retentionMs: 5 } }, "topic.retentionMs", "at least 60000 (1 minute)"],
   ])("names the field and the fix: %#", (input, field, text) => {
     try {
       parseCaptureConfig(input);

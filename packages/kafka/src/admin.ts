@@ -2,7 +2,10 @@ import type { Kafka } from "kafkajs";
 import { backoffDelay } from "@georep/retry";
 import type { Backoff } from "@georep/retry";
 import { toKafkaError } from "./errors.ts";
+import { checkTopicConfigs } from "./topic-check.ts";
 import { raiseMessageLimits } from "./topic-limits.ts";
+import { topicConfigEntries } from "./topic-settings.ts";
+import type { TopicConfigMismatch, TopicSettings } from "./topic-settings.ts";
 
 const CREATE_ATTEMPTS = 6;
 /** Waits between creation attempts: 125-250 ms at first, at most 1.25 s (about 4 s in all). */
@@ -17,17 +20,33 @@ export interface TopicSpec {
    * less (the broker's default is 1 MiB). Unset: the broker's default, an existing topic untouched.
    */
   readonly maxMessageBytes?: number;
+  /**
+   * Retention, cleanup policy, min.insync.replicas and compression (topic-settings.ts): set at
+   * creation, and compared with an existing topic's config, which is left as it is.
+   */
+  readonly settings?: TopicSettings;
 }
 
 export interface TopicReport {
   readonly created: readonly string[];
   readonly existing: readonly string[];
+  /** Settings of existing topics that differ from their spec's (nothing was changed). */
+  readonly mismatches: readonly TopicConfigMismatch[];
 }
 
+/** The config entries a topic is created with: its settings and message limit. */
+const creationEntries = (t: TopicSpec): Array<{ name: string; value: string }> =>
+  t.settings === undefined
+    ? t.maxMessageBytes === undefined
+      ? []
+      : [{ name: "max.message.bytes", value: String(t.maxMessageBytes) }]
+    : topicConfigEntries(t.settings, t.maxMessageBytes).map(({ name, value }) => ({ name, value }));
+
 /**
- * Creates the topics that do not exist yet and waits for their partition leaders; a topic that
- * exists is fine (its partition count is left alone, its message limit raised if below
- * `maxMessageBytes`). Safe to call concurrently from several
+ * Creates the topics that do not exist yet, with their settings, and waits for their partition
+ * leaders; a topic that exists is fine (its partition count is left alone, its message limit
+ * raised if below `maxMessageBytes`, its other settings compared and reported in `mismatches`,
+ * never changed). Safe to call concurrently from several
  * processes: "already exists" from the broker counts as success.
  * @throws KafkaError naming the topic when the broker refuses it.
  */
@@ -35,7 +54,7 @@ export async function ensureTopics(
   kafka: Kafka,
   topics: readonly TopicSpec[],
 ): Promise<TopicReport> {
-  if (topics.length === 0) return { created: [], existing: [] };
+  if (topics.length === 0) return { created: [], existing: [], mismatches: [] };
   const admin = kafka.admin();
   try {
     await admin.connect();
@@ -51,11 +70,7 @@ export async function ensureTopics(
             topic: t.topic,
             numPartitions: t.partitions,
             replicationFactor: t.replicationFactor,
-            ...(t.maxMessageBytes === undefined
-              ? {}
-              : {
-                  configEntries: [{ name: "max.message.bytes", value: String(t.maxMessageBytes) }],
-                }),
+            configEntries: creationEntries(t),
           })),
           waitForLeaders: true,
         });
@@ -78,13 +93,21 @@ export async function ensureTopics(
         await new Promise((r) => setTimeout(r, delay));
       }
     }
-    await raiseMessageLimits(
+    const existing = topics.filter((t) => present.has(t.topic));
+    await raiseMessageLimits(admin, existing);
+    // After the raise, so a limit just raised is not reported.
+    const mismatches = await checkTopicConfigs(
       admin,
-      topics.filter((t) => present.has(t.topic)),
+      existing.flatMap((t) =>
+        t.settings === undefined
+          ? []
+          : [{ topic: t.topic, entries: topicConfigEntries(t.settings, t.maxMessageBytes) }],
+      ),
     );
     return {
       created: missing.map((t) => t.topic),
-      existing: topics.filter((t) => present.has(t.topic)).map((t) => t.topic),
+      existing: existing.map((t) => t.topic),
+      mismatches,
     };
   } catch (error) {
     throw toKafkaError(error, { operation: "ensure-topics" });

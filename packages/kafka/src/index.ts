@@ -2,6 +2,20 @@ export { createKafka } from "./client.ts";
 export type { KafkaClient, KafkaOptions } from "./client.ts";
 export type { Producer, ProducerRecord, ProducerOptions, Compression } from "./producer.ts";
 export type { TopicSpec, TopicReport } from "./admin.ts";
+export {
+  DEFAULT_RETENTION_MS,
+  compareTopicConfig,
+  minInsyncProblem,
+  topicConfigEntries,
+  topicSettingsSchema,
+} from "./topic-settings.ts";
+export type {
+  TopicConfigMismatch,
+  TopicSettings,
+  TopicSettingsInput,
+  WantedConfigEntry,
+} from "./topic-settings.ts";
+export { reportTopicConfig } from "./topic-report.ts";
 export type { TailRecord } from "./tail.ts";
 export { KafkaError, isRecordTooLarge, toKafkaError } from "./errors.ts";
 export type { KafkaErrorContext } from "./errors.ts";

@@ -57,7 +57,11 @@ describe("ensureTopics", () => {
     const { kafka, creations } = fakeKafka([busy(), busy(), true], () => Promise.resolve([]));
     const report = ensureTopics(kafka, [spec]);
     await vi.runAllTimersAsync();
-    await expect(report).resolves.toEqual({ created: [spec.topic], existing: [] });
+    await expect(report).resolves.toEqual({
+      created: [spec.topic],
+      existing: [],
+      mismatches: [],
+    });
     expect(creations).toHaveLength(3);
   });
 

@@ -6,7 +6,7 @@
 //   running ──consumer crashed (non-retriable)──▶ failed
 //   running | failed ──stop()──▶ stopping (batch in progress finishes) ──▶ stopped
 import pg from "pg";
-import { createBatchConsumer, createKafka } from "@georep/kafka";
+import { createBatchConsumer, createKafka, reportTopicConfig } from "@georep/kafka";
 import type { BatchConsumer } from "@georep/kafka";
 import { MAX_MESSAGE_BYTES, deadLetterTopic } from "@georep/contract";
 import { MergerConfigError } from "./errors.ts";
@@ -100,10 +100,12 @@ export function createMerger(config: MergerConfig): Merger {
             partitions: options.topicPartitions,
             replicationFactor: options.replicationFactor,
             maxMessageBytes: MAX_MESSAGE_BYTES,
+            settings: options.topic,
           };
-          await kafka.admin.ensureTopics(
+          const report = await kafka.admin.ensureTopics(
             [...topics, deadLetterTopic(config.region)].map((topic) => ({ topic, ...spec })),
           );
+          reportTopicConfig(report, log, config.metrics);
           await kafka.disconnect();
         }
         await housekeeping.prune(options.conflictRetentionHours);

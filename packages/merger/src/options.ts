@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MAX_MESSAGE_BYTES, regionIdSchema } from "@georep/contract";
+import { minInsyncProblem, topicSettingsSchema } from "@georep/kafka";
 import { firstIssue, parseTableSpec } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
 import { MergerConfigError } from "./errors.ts";
@@ -100,12 +101,19 @@ export const mergerOptionsSchema = z
     ensureTopics: z.boolean().default(true),
     topicPartitions: positiveInt.default(6),
     replicationFactor: positiveInt.default(1),
+    /** Retention and min.insync.replicas of the topics it creates, and checks on existing ones. */
+    topic: topicSettingsSchema.prefault({}),
   })
   .strict()
   .refine((o) => o.maxBytesPerPartition >= o.maxMessageBytes, {
     message:
       "must be at least maxMessageBytes, or a largest allowed message could never be fetched; raise it",
     path: ["maxBytesPerPartition"],
+  })
+  .superRefine((o, ctx) => {
+    const problem = minInsyncProblem(o.topic, o.replicationFactor);
+    if (problem !== undefined)
+      ctx.addIssue({ code: "custom", message: problem, path: ["topic", "minInsyncReplicas"] });
   });
 
 export type MergerOptions = z.output<typeof mergerOptionsSchema>;

@@ -13,6 +13,7 @@ describe("merger options", () => {
       maxBytesPerPartition: MAX_MESSAGE_BYTES,
       conflictRetentionHours: 168,
       poolSize: 5,
+      topic: { retentionMs: 604_800_000, minInsyncReplicas: 1 },
     });
   });
 
@@ -26,6 +27,14 @@ describe("merger options", () => {
       "merger options: maxBytesPerPartition must be at least maxMessageBytes, or a largest allowed message could never be fetched; raise it",
     ],
     [{ retentionIntervalMs: 5 }, "merger options: retentionIntervalMs must be at least 1000 (ms)"],
+    [
+      { topic: { minInsyncReplicas: 2 } },
+      "merger options: topic.minInsyncReplicas minInsyncReplicas (2) must not exceed replicationFactor (1): every acks=all send would be refused (NOT_ENOUGH_REPLICAS); lower minInsyncReplicas or raise replicationFactor",
+    ],
+    [
+      { topic: { retentionMs: 10 } },
+      "merger options: topic.retentionMs must be at least 60000 (1 minute), or -1 to keep records for ever; size it to cover the longest outage of a region (docs/operate.md, Retention)",
+    ],
   ])("names the field and the fix: %j", (input, message) => {
     expect(() => parseMergerOptions(input)).toThrow(message);
   });

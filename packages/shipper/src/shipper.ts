@@ -10,8 +10,8 @@
 //                           status(); retried at the longest backoff: dropping the records would
 //                           lose data, and a topic limit raised by hand lets them through
 //   running ──close()──▶ draining (wait for the queue) ──▶ closed (pending ships reject)
-import { isRecordTooLarge } from "@georep/kafka";
-import type { KafkaClient, ProducerRecord } from "@georep/kafka";
+import { isRecordTooLarge, reportTopicConfig } from "@georep/kafka";
+import type { KafkaClient, ProducerRecord, TopicSettings } from "@georep/kafka";
 import { MAX_MESSAGE_BYTES, originTopic, zoneTopic } from "@georep/contract";
 import type { Logger, Metrics } from "@georep/observability";
 import type { CaptureBatch, CaptureSink } from "@georep/reader";
@@ -27,6 +27,8 @@ export interface ShipperOptions {
   readonly zones: readonly string[];
   readonly partitions: number;
   readonly replicationFactor: number;
+  /** Retention and the other settings of the topics it creates; existing ones are checked. */
+  readonly topicSettings: TopicSettings;
   readonly maxInFlightBatches: number;
   readonly maxBatchMessages: number;
   readonly maxMessageBytes: number;
@@ -83,15 +85,17 @@ export function createShipper(o: ShipperOptions): Shipper {
   const ensure = async (names: Iterable<string>): Promise<void> => {
     const missing = [...new Set(names)].filter((t) => !topics.has(t));
     if (missing.length === 0) return;
-    await o.kafka.admin.ensureTopics(
+    const report = await o.kafka.admin.ensureTopics(
       missing.map((topic) => ({
         topic,
         partitions: o.partitions,
         replicationFactor: o.replicationFactor,
         // Every georep topic takes a row at the row size limit (docs/capture.md).
         maxMessageBytes: MAX_MESSAGE_BYTES,
+        settings: o.topicSettings,
       })),
     );
+    reportTopicConfig(report, log, o.metrics);
     for (const t of missing) topics.add(t);
   };
 
