@@ -4,6 +4,8 @@
 //   streams under it? ──yes──▶ note the ends of this region's topics ──▶ every peer applied them?
 //   ──yes──▶ repairing (repairRegion from every peer) ──ok──▶ mark repaired
 //   (not yet, or an error: logged, checked again at the next tick)
+//   no incarnation pending, capture streaming ──▶ gaps the merger recorded (georep.gaps)? ──yes──▶
+//   repairing from each gap's origin (gap-repair.ts) ──ok──▶ gaps marked repaired
 //
 // Waiting for the peers matters: records this region shipped before it lost its history may
 // still sit in Kafka unapplied by a lagging peer; repaired before they land, the region would
@@ -14,6 +16,7 @@ import { repairRegion } from "@georep/repair";
 import type { RepairPeer, RepairReport } from "@georep/repair";
 import { currentIncarnation, markRepaired } from "@georep/schema";
 import type { StateLayout } from "@georep/schema";
+import { repairGaps } from "./gap-repair.ts";
 import { partitionsBehind } from "./peer-progress.ts";
 import type { TopicEnds } from "./peer-progress.ts";
 
@@ -66,6 +69,28 @@ export function startRepairWatcher(d: RepairWatcherDeps): RepairWatcher {
   const abort = new AbortController();
   let warnedNoPeers = false;
   let ends: { replica: string; ends: TopicEnds } | undefined;
+  const reportedWithoutPeer = new Set<string>();
+
+  /** Gaps wait while an incarnation is pending: its repair from every peer comes first. */
+  const gaps = async (): Promise<void> => {
+    const replica = d.streamingReplica();
+    if (replica === undefined) return;
+    merged.inc(
+      await repairGaps({
+        region: d.region,
+        zone: d.zone,
+        pool: d.pool,
+        peers: d.peers,
+        layouts: d.layouts,
+        replica,
+        logger: log,
+        clock: d.clock,
+        signal: abort.signal,
+        checkPeers: d.checkPeers,
+        reportedWithoutPeer,
+      }),
+    );
+  };
 
   const check = async (): Promise<void> => {
     const current = await currentIncarnation(d.pool);
@@ -76,7 +101,11 @@ export function startRepairWatcher(d: RepairWatcherDeps): RepairWatcher {
     pendingGauge.set(pending === undefined ? 0 : 1);
     // Repair only once the capture streams under the new replica: before that, the trigger
     // refuses local writes and the replica to exclude is not settled.
-    if (pending === undefined || d.streamingReplica() !== pending) return;
+    if (pending === undefined) {
+      await gaps();
+      return;
+    }
+    if (d.streamingReplica() !== pending) return;
     if (d.peers.length === 0) {
       ends = undefined;
       if (!warnedNoPeers)

@@ -13,6 +13,7 @@ import type { BatchMergeDeps, Dead, SoloResult } from "./batch-merge.ts";
 import { MergeError } from "./errors.ts";
 import { FENCED_SQLSTATE } from "./sql/progress-fence.ts";
 import { createGroupCommit } from "./group-commit.ts";
+import { missingOffsets, recordGap } from "./gaps.ts";
 import type { MergerMetrics } from "./metrics.ts";
 import type { ProgressStore } from "./progress-store.ts";
 import { clockSkewOf, receivedCommitTime } from "./clock-bounds.ts";
@@ -76,6 +77,19 @@ export function createBatchProcessor(
       return { kind: "seek", offset: expected };
     }
     repositioned.add(id);
+    // Still above the durable next offset after reading again from it (or at any later batch):
+    // Kafka deleted those records, and a seek there went out of range and was reset to the
+    // earliest offset. Recorded for repair before progress moves past them, then what follows is
+    // merged; the fence compares with `after` (the offset last read), so the gap does not trip it.
+    const missing = missingOffsets(expected, first.offset);
+    if (missing !== undefined)
+      await recordGap(deps, {
+        origin: source.origin,
+        topic: batch.topic,
+        partition: batch.partition,
+        fromOffset: missing.from,
+        toOffset: missing.to,
+      });
     const started = performance.now();
     const now = deps.clock();
     if (first.timestamp !== undefined && Number.isFinite(first.timestamp))

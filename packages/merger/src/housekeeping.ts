@@ -11,6 +11,7 @@ import { PRUNE_CONFLICTS_SQL } from "./sql/progress.ts";
 import type { MergeTransaction } from "./merge-transaction-types.ts";
 import { DEFERRED_REASON, QUARANTINE_REASONS } from "./quarantine.ts";
 import { quarantineSize, replayQuarantine } from "./quarantine-replay.ts";
+import { unrepairedGapCounts } from "./gaps.ts";
 
 /**
  * Refuses a database of another region, and a user that may not merge.
@@ -115,7 +116,8 @@ export interface Housekeeping {
   prune(hours: number): Promise<void>;
   /**
    * Lag gauges now and every lagIntervalMs, conflict retention every retentionIntervalMs, and
-   * every deferredRetryIntervalMs: replay of rows set aside behind a local lock, quarantine gauges.
+   * every deferredRetryIntervalMs: replay of rows set aside behind a local lock, quarantine gauges,
+   * and the unrepaired-gaps gauge (repair marks gaps in the database, possibly from another process).
    */
   start(options: MergerOptions, merging: Merging): void;
   stop(): void;
@@ -175,8 +177,13 @@ export function createHousekeeping(deps: {
       const replay = single(deps.log, "replaying rows set aside behind a local lock failed", () =>
         replayDeferred(deps, options, merging),
       );
+      const gaps = single(deps.log, "reading the unrepaired gaps failed", async () => {
+        deps.metrics.setUnrepairedGaps(await unrepairedGapCounts(deps.pool));
+      });
       refresh();
+      gaps();
       timers.push(setInterval(refresh, options.lagIntervalMs).unref());
+      timers.push(setInterval(gaps, options.deferredRetryIntervalMs).unref());
       timers.push(setInterval(retain, options.retentionIntervalMs).unref());
       timers.push(setInterval(replay, options.deferredRetryIntervalMs).unref());
     },

@@ -23,5 +23,7 @@ export type {
   ReplayOptions,
   ReplayOutcome,
 } from "./quarantine-replay.ts";
+export { listUnrepairedGaps, markGapsRepaired, unrepairedGapCounts } from "./gaps.ts";
+export type { Gap, GapRow } from "./gaps.ts";
 export { startConsumerLagMetrics } from "./consumer-lag.ts";
 export type { ConsumerLagMetrics, ConsumerLagMetricsConfig } from "./consumer-lag.ts";

@@ -44,6 +44,10 @@ export interface MergerMetrics {
   deferredReplayed(merged: number, blocked: number): void;
   /** A batch another merge worker of this region had already applied (progress-fence.ts). */
   fenced(): void;
+  /** `records` offsets of an origin's partition deleted by Kafka before this region read them (gaps.ts). */
+  gap(origin: string, records: number): void;
+  /** Unrepaired gaps in georep.gaps now, per origin (every other region, 0 when none). */
+  setUnrepairedGaps(byOrigin: ReadonlyMap<string, number>): void;
 }
 
 /** Fine buckets for end-to-end lag: the target is p99 ≤ 100 ms above network delay. */
@@ -142,6 +146,16 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
     "georep_merge_fenced_total",
     "Batches refused by their partition's progress fence: another merge worker applied them first.",
   );
+  const gapRecords = metrics.counter(
+    "georep_merge_gap_records_total",
+    "Offsets of a source partition that Kafka deleted before this region read them (gaps), by origin.",
+    ["origin"],
+  );
+  const unrepairedGaps = metrics.gauge(
+    "georep_merge_gaps_unrepaired",
+    "Gaps in georep.gaps not yet repaired from their origin region, by origin.",
+    ["origin"],
+  );
   for (const reason of DEAD_LETTER_REASONS) deadLetters.inc({ reason }, 0);
   for (const reason of QUARANTINE_REASONS) quarantinedTotal.inc({ reason }, 0);
   for (const outcome of ["merged", "blocked"]) replayed.inc({ outcome }, 0);
@@ -183,6 +197,17 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
     },
     fenced() {
       fencedTotal.inc();
+    },
+    gap(origin, records) {
+      gapRecords.inc({ origin }, records);
+      // At once; the next refresh from georep.gaps (housekeeping) sets the exact count.
+      unrepairedGaps.inc({ origin });
+    },
+    setUnrepairedGaps(byOrigin) {
+      for (const [origin, n] of byOrigin) {
+        unrepairedGaps.set({ origin }, n);
+        gapRecords.inc({ origin }, 0);
+      }
     },
     observeKafkaWait(seconds) {
       kafkaWait.observe(Math.max(0, seconds));

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { UsageError } from "@georep/command-line";
+import { listUnrepairedGaps, markGapsRepaired } from "@georep/merger";
 import { silentLogger, systemClock } from "@georep/observability";
 import type { ReplicatorConfig } from "@georep/replicator";
 import { repairRegion } from "@georep/repair";
@@ -59,6 +60,9 @@ export async function repair(
     )) {
       const incarnation = await currentIncarnation(pool(target));
       const replica = incarnation?.replica ?? target.region;
+      // Listed before the repair reads the sources, so each gap's records predate what it reads.
+      const gaps = await listUnrepairedGaps(pool(target));
+      const sources = configs.filter((c) => c !== target);
       // A source with nothing that differs has total 0: no bar is drawn for it.
       const onProgress = (p: RepairProgress): void => {
         const payload = { target: target.region, source: p.source, table: p.table };
@@ -71,9 +75,7 @@ export async function repair(
           pool: pool(target),
           replica,
         },
-        sources: configs
-          .filter((c) => c !== target)
-          .map((c) => ({ region: c.region, pool: pool(c) })),
+        sources: sources.map((c) => ({ region: c.region, pool: pool(c) })),
         layouts,
         logger: silentLogger(),
         clock: systemClock,
@@ -88,6 +90,12 @@ export async function repair(
         configs.length === target.regions.length
       )
         await markRepaired(pool(target), incarnation.replica);
+      // A gap (records Kafka deleted before the target read them) is repaired once its origin
+      // was a source: that region's state holds every change the records carried.
+      await markGapsRepaired(
+        pool(target),
+        gaps.filter((g) => sources.some((c) => c.region === g.origin)),
+      );
       repaired.push(report);
     }
     const check = await verifyRegions(
