@@ -40,11 +40,15 @@ export function missingOffsets(
 }
 
 // Before the batch's merge moves progress past the gap, in its own statement: a crash between the
-// two finds the same gap again, and the key (topic, partition, from_offset) records it once.
+// two finds the same gap again, and the key (topic, partition, from_offset) records it once. Found
+// again with more offsets missing (more was deleted meanwhile), it is unrepaired again: a repair
+// that ran in between may have read the origin before those records were written.
 const RECORD_GAP_SQL = `INSERT INTO georep.gaps (origin, topic, partition, from_offset, to_offset)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (topic, partition, from_offset) DO UPDATE
-  SET to_offset = greatest(georep.gaps.to_offset, excluded.to_offset)`;
+  SET to_offset = greatest(georep.gaps.to_offset, excluded.to_offset),
+      repaired_at = CASE WHEN excluded.to_offset > georep.gaps.to_offset THEN NULL
+                         ELSE georep.gaps.repaired_at END`;
 
 /**
  * Records a gap durably, counts it and logs it as an error.

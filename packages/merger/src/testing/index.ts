@@ -73,6 +73,8 @@ export { createProgressStore } from "../progress-store.ts";
 export { createMergeWorker } from "../merge-worker.ts";
 export type { MergeWorker, MergeWorkerDeps } from "../merge-worker.ts";
 export { FENCED_SQLSTATE } from "../sql/progress-fence.ts";
+// Recording a gap as the batch processor does (test/merge/gaps.int.test.ts).
+export { recordGap } from "../gaps.ts";
 export { consumerBacklog } from "../consumer-lag.ts";
 // The lag gauges read from georep.progress, without a running merger (test/ops).
 export { createHousekeeping, partitionLags } from "../housekeeping.ts";
