@@ -63,12 +63,37 @@ const common = {
   commitTime: z.number().int().nonnegative(),
 };
 
+/**
+ * What a heartbeat tells peers for tombstone collection (docs/data-model.md, "Tombstones").
+ * Optional: heartbeats of a region that predates it carry none, and only hold collection back.
+ */
+export const heartbeatProgressSchema = z
+  .object({
+    /** Every change of the origin committed after this heartbeat is stamped at or above this. */
+    stable: decimal,
+    /**
+     * Per other origin: this region has applied every change of that origin stamped below the
+     * value. An origin is absent while that is not known (a partition never heard from, rows
+     * of it set aside in the quarantine).
+     */
+    applied: z.record(regionIdSchema, decimal),
+  })
+  .strict();
+
 export const envelopeSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("rows"), ...common, rows: z.array(rowSliceSchema).min(1) }).strict(),
-  z.object({ kind: z.literal("heartbeat"), ...common, stamp: decimal }).strict(),
+  z
+    .object({
+      kind: z.literal("heartbeat"),
+      ...common,
+      stamp: decimal,
+      progress: heartbeatProgressSchema.optional(),
+    })
+    .strict(),
 ]);
 
 export type RowSlice = z.infer<typeof rowSliceSchema>;
 export type Envelope = z.infer<typeof envelopeSchema>;
 export type RowsEnvelope = Extract<Envelope, { kind: "rows" }>;
 export type HeartbeatEnvelope = Extract<Envelope, { kind: "heartbeat" }>;
+export type HeartbeatProgress = z.infer<typeof heartbeatProgressSchema>;

@@ -1,5 +1,16 @@
-export { ENVELOPE_VERSION, envelopeSchema, rowSliceSchema } from "./envelope.ts";
-export type { Envelope, RowsEnvelope, HeartbeatEnvelope, RowSlice } from "./envelope.ts";
+export {
+  ENVELOPE_VERSION,
+  envelopeSchema,
+  heartbeatProgressSchema,
+  rowSliceSchema,
+} from "./envelope.ts";
+export type {
+  Envelope,
+  RowsEnvelope,
+  HeartbeatEnvelope,
+  HeartbeatProgress,
+  RowSlice,
+} from "./envelope.ts";
 export {
   REGION_ID_EXPECTED,
   regionIdPattern,

@@ -1,4 +1,4 @@
-import type { Envelope, RowsEnvelope } from "@georep/contract";
+import type { Envelope, HeartbeatEnvelope, RowsEnvelope } from "@georep/contract";
 import { deadLetterTopic } from "@georep/contract";
 import type {
   BatchControls,
@@ -21,6 +21,7 @@ import type { QuarantinedRow } from "./quarantine.ts";
 import { routeMessage } from "./routing.ts";
 import type { RoutingContext, SourceTopic } from "./routing.ts";
 import type { ProgressEntry } from "./sql/progress.ts";
+import type { HeardBeat } from "./collection/heartbeat-record.ts";
 
 /** The pool, merge transaction, dead-letter sink, logger and retry settings come from BatchMergeDeps. */
 export interface BatchProcessorDeps extends BatchMergeDeps {
@@ -36,6 +37,8 @@ export interface BatchProcessorDeps extends BatchMergeDeps {
   readonly maxForwardSkewMs: number;
   /** Called after a batch committed, with the envelopes it merged (read paths refresh from it). */
   readonly onApplied?: ((envelopes: readonly RowsEnvelope[]) => void) | undefined;
+  /** Called after a batch committed with its newest heartbeat (tombstone collection's progress). */
+  readonly onHeartbeat?: ((heard: HeardBeat) => Promise<void>) | undefined;
 }
 
 /**
@@ -99,6 +102,7 @@ export function createBatchProcessor(
     const setAside: QuarantinedRow[] = [];
     const byEnvelope = new Map<Envelope, ConsumedMessage>();
     let newest: Envelope | undefined;
+    let beat: HeartbeatEnvelope | undefined;
     for (const message of fresh) {
       const routed = routeMessage(source, message.value, deps.routing);
       if (routed.kind === "dead") {
@@ -107,7 +111,10 @@ export function createBatchProcessor(
       }
       const envelope = boundCommitTime(routed.envelope, now);
       if (newest === undefined || envelope.commitTime >= newest.commitTime) newest = envelope;
-      if (envelope.kind !== "rows") continue;
+      if (envelope.kind !== "rows") {
+        beat = envelope;
+        continue;
+      }
       for (const m of routed.mismatched)
         setAside.push({
           envelope: { ...envelope, rows: [m.slice] },
@@ -166,6 +173,8 @@ export function createBatchProcessor(
       entry.commitTime,
     );
     if (rows.length > 0) deps.onApplied?.(rows);
+    if (beat !== undefined)
+      await deps.onHeartbeat?.({ ...source, partition: batch.partition, beat });
     deps.metrics.recordBatch(
       source.origin,
       result,

@@ -11,6 +11,7 @@ import { PRUNE_CONFLICTS_SQL } from "./sql/progress.ts";
 import type { MergeTransaction } from "./merge-transaction-types.ts";
 import { DEFERRED_REASON, QUARANTINE_REASONS } from "./quarantine.ts";
 import { quarantineSize, replayQuarantine } from "./quarantine-replay.ts";
+import type { Collector } from "./collection/collector.ts";
 import { unrepairedGapCounts } from "./gaps.ts";
 
 /**
@@ -117,7 +118,8 @@ export interface Housekeeping {
   /**
    * Lag gauges now and every lagIntervalMs, conflict retention every retentionIntervalMs, and
    * every deferredRetryIntervalMs: replay of rows set aside behind a local lock, quarantine gauges,
-   * and the unrepaired-gaps gauge (repair marks gaps in the database, possibly from another process).
+   * and the unrepaired-gaps gauge (repair marks gaps in the database, possibly from another process);
+   * every collectionIntervalMs: tombstone collection.
    */
   start(options: MergerOptions, merging: Merging): void;
   stop(): void;
@@ -143,6 +145,8 @@ export function createHousekeeping(deps: {
   readonly metrics: MergerMetrics;
   readonly clock: WallClock;
   readonly log: Logger;
+  /** Tombstone collection, every collectionIntervalMs. */
+  readonly collector?: Collector | undefined;
 }): Housekeeping {
   const timers: NodeJS.Timeout[] = [];
   // Per origin, the commit time of its worst partition: the lag keeps growing between refreshes.
@@ -186,6 +190,13 @@ export function createHousekeeping(deps: {
       timers.push(setInterval(gaps, options.deferredRetryIntervalMs).unref());
       timers.push(setInterval(retain, options.retentionIntervalMs).unref());
       timers.push(setInterval(replay, options.deferredRetryIntervalMs).unref());
+      const { collector } = deps;
+      if (collector !== undefined) {
+        const collect = single(deps.log, "tombstone collection failed", async () => {
+          await collector.pass();
+        });
+        timers.push(setInterval(collect, options.collectionIntervalMs).unref());
+      }
     },
     stop() {
       for (const t of timers.splice(0)) clearInterval(t);

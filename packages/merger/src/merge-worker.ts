@@ -7,6 +7,7 @@ import type { Logger } from "@georep/observability";
 import { stateLayout } from "@georep/schema";
 import type { StateLayout, TableSpec } from "@georep/schema";
 import { createBatchProcessor } from "./batch.ts";
+import { recordHeartbeat } from "./collection/heartbeat-record.ts";
 import { createMergeTransaction } from "./merge-transaction.ts";
 import type { MergeTransaction } from "./merge-transaction.ts";
 import type { MergerMetrics } from "./metrics.ts";
@@ -72,6 +73,11 @@ export function createMergeWorker(deps: MergeWorkerDeps): MergeWorker {
     maxGroupRows: options.maxGroupRows,
     maxForwardSkewMs: options.maxForwardSkewMs,
     onApplied: config.onApplied,
+    onHeartbeat: (heard) =>
+      recordHeartbeat(pool, heard).catch((error: unknown) => {
+        // The next beat records it: late progress only delays tombstone collection.
+        log.warn({ err: error, topic: heard.topic }, "recording a peer's heartbeat failed");
+      }),
   });
   return { onBatch, progress, mergeTransaction, layouts, topics };
 }

@@ -15,6 +15,7 @@ import { checkTopology, parseMergerOptions } from "./options.ts";
 import type { Merger, MergerConfig, MergerState } from "./merger-types.ts";
 import { checkDatabase, createHousekeeping } from "./housekeeping.ts";
 import { createMergeWorker } from "./merge-worker.ts";
+import { createMergerCollector } from "./collection/merger-collector.ts";
 
 export type { Merger, MergerConfig, MergerState, MergerStatus } from "./merger-types.ts";
 
@@ -81,6 +82,7 @@ export function createMerger(config: MergerConfig): Merger {
     metrics,
     clock: config.clock,
     log,
+    collector: createMergerCollector(config, options, pool, worker.layouts, log),
   });
   const lagSeconds = (): Record<string, number> => housekeeping.lagSeconds();
 

@@ -22,6 +22,15 @@ export const mergerOptionsSchema = z
       .default(60 * 60 * 1000),
     /** How often the lag gauges are refreshed. */
     lagIntervalMs: positiveInt.default(1000),
+    /**
+     * How often tombstones are collected and this region's applied progress (which its heartbeats
+     * report) is recomputed (docs/data-model.md, "Tombstones").
+     */
+    collectionIntervalMs: positiveInt.default(5_000),
+    /** Deleted keys collected per transaction (each holds the state table's lock briefly). */
+    collectionBatchKeys: positiveInt.max(100_000).default(500),
+    /** A collection barrier older than this names the regions holding it (georep_gc_blocked_by). */
+    collectionBlockedAfterSeconds: positiveInt.default(600),
     /** Attempts of one batch transaction on deadlock / serialization failure. */
     maxAttempts: positiveInt.max(100).default(8),
     retryBackoffMs: positiveInt.default(20),

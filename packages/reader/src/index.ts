@@ -19,7 +19,7 @@ export {
 export { ReaderError, SlotInvalidatedError, isSlotInvalidated } from "./errors.ts";
 export { createReader } from "./reader.ts";
 export type { Reader, ReaderOptions, ReaderStatus } from "./reader-types.ts";
-export type { CaptureBatch, CaptureSink, ShipRow } from "./sink.ts";
+export type { CaptureBatch, CaptureSink, Heartbeat, ShipRow } from "./sink.ts";
 export type { ShippedMark } from "./prepare/lost-history.ts";
 export { tableCodec, DecodeError } from "./postgres/tuple.ts";
 export type { TableCodec, Tuple } from "./postgres/tuple.ts";

@@ -1,3 +1,4 @@
+import type { HeartbeatProgress } from "@georep/contract";
 import type { Lsn } from "./postgres/lsn.ts";
 
 /** One coalesced own-state row, ready to ship. */
@@ -15,10 +16,16 @@ export interface ShipRow {
   readonly end: number;
 }
 
+/** The region's heartbeat: its stamp, and how far it applied its peers (absent on an older schema). */
+export interface Heartbeat {
+  readonly stamp: string;
+  readonly progress: HeartbeatProgress | undefined;
+}
+
 /** One cut of the reader: coalesced own-state slices plus the latest heartbeat. */
 export interface CaptureBatch {
   readonly rows: readonly ShipRow[];
-  readonly heartbeat: { readonly stamp: string } | undefined;
+  readonly heartbeat: Heartbeat | undefined;
   /** The replica (incarnation of this region) every row of the batch belongs to. */
   readonly replica: string;
   /** Newest source commit folded in. */

@@ -94,7 +94,14 @@ export function routeBatch(batch: CaptureBatch, o: RouteOptions): ProducerRecord
           topic,
           partition: p,
           key: null,
-          value: encodeEnvelope({ kind: "heartbeat", ...common, stamp: batch.heartbeat.stamp }),
+          value: encodeEnvelope({
+            kind: "heartbeat",
+            ...common,
+            stamp: batch.heartbeat.stamp,
+            ...(batch.heartbeat.progress === undefined
+              ? {}
+              : { progress: batch.heartbeat.progress }),
+          }),
         });
       }
     }

@@ -21,7 +21,7 @@ const batch = (rows: RowSlice[], heartbeat?: string, replica = "us-east"): Captu
     const rowKey = `public.counting_results|["${s.key["camera_id"]}","b"]`;
     return { rowKey, zone: s.zone, text, start: 2, end: text.length - 2 };
   }),
-  heartbeat: heartbeat === undefined ? undefined : { stamp: heartbeat },
+  heartbeat: heartbeat === undefined ? undefined : { stamp: heartbeat, progress: undefined },
   replica,
   lsn: lsnFromBigInt(0x100n),
   commitTime: 5,

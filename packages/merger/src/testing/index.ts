@@ -79,3 +79,12 @@ export { consumerBacklog } from "../consumer-lag.ts";
 // The lag gauges read from georep.progress, without a running merger (test/ops).
 export { createHousekeeping, partitionLags } from "../housekeeping.ts";
 export { worstPerOrigin } from "../metrics.ts";
+
+// Tombstone collection's parts, for tests that drive it over a simulated network.
+export { computeBarrier, UNBOUNDED } from "../collection/barrier.ts";
+export type { Barrier, BarrierInput, PartitionBeat } from "../collection/barrier.ts";
+export { createCollector } from "../collection/collector.ts";
+export type { Collector, CollectorDeps, CollectionPass } from "../collection/collector.ts";
+export { createCollectionMetrics } from "../collection/collection-metrics.ts";
+export { recordHeartbeat } from "../collection/heartbeat-record.ts";
+export { liveRegions } from "../collection/live-regions.ts";

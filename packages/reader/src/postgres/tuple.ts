@@ -137,8 +137,8 @@ export function relationIndex(
   };
 }
 
-/** Heartbeat values: [region, stamp]. */
-export const HEARTBEAT_COLUMNS = ["region", "stamp"] as const;
+/** Heartbeat values: [region, stamp, stable, applied]. */
+export const HEARTBEAT_COLUMNS = ["region", "stamp", "stable", "applied"] as const;
 
 /** The decoding plan of a relation: state tables and the heartbeat decode the columns they need, others nothing. */
 export function relationPlanner(

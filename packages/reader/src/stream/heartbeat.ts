@@ -11,8 +11,13 @@ export async function writeHeartbeat(client: Queryable, region: string): Promise
   // The WAL position after the beat: capture has work pending until its durable LSN passes it
   // (the replicator's stall check).
   const { rows } = await client.query<{ lsn: string }>(
-    `INSERT INTO georep.heartbeat (region, stamp) VALUES ($1, georep.wall_stamp())
-     ON CONFLICT (region) DO UPDATE SET stamp = excluded.stamp, beat_at = clock_timestamp()
+    // stable and applied tell peers how far this region got, for tombstone collection
+    // (docs/data-model.md, "Tombstones"); applied is what the merger computed last.
+    `INSERT INTO georep.heartbeat (region, stamp, stable, applied)
+     VALUES ($1, georep.wall_stamp(), georep.stable_stamp(),
+       (SELECT coalesce(jsonb_object_agg(origin, stamp::text), '{}'::jsonb) FROM georep.applied))
+     ON CONFLICT (region) DO UPDATE SET stamp = excluded.stamp, stable = excluded.stable,
+       applied = excluded.applied, beat_at = clock_timestamp()
      RETURNING pg_current_wal_insert_lsn()::text AS lsn`,
     [region],
   );

@@ -11,6 +11,7 @@ import type { PgoutputMessage } from "../postgres/pgoutput.ts";
 import { frameRowWriter } from "../slice/slice-json.ts";
 import type { RelationPlan } from "../postgres/tuple.ts";
 import type { FlushWindow } from "./window.ts";
+import { heartbeatProgress } from "./heartbeat-progress.ts";
 
 export type StreamMessage = PgoutputMessage<RelationPlan>;
 
@@ -55,7 +56,11 @@ export function createWindowFeeder(
             const origin = tuple.text(0);
             const stamp = tuple.text(1);
             if (origin === region && typeof stamp === "string")
-              window.heartbeat(stamp, commitLsn, commitTime);
+              window.heartbeat(
+                { stamp, progress: heartbeatProgress(tuple.text(2), tuple.text(3)) },
+                commitLsn,
+                commitTime,
+              );
           }
           return;
         }

@@ -12,10 +12,11 @@ import type { Lsn } from "../postgres/lsn.ts";
 import { ZERO_LSN, maxLsn } from "../postgres/lsn.ts";
 import type { Values } from "../postgres/values.ts";
 import type { TableCodec } from "../postgres/tuple.ts";
+import type { Heartbeat } from "../sink.ts";
 
 export interface WindowCut {
   readonly rows: CoalescedRow[];
-  readonly heartbeat: { readonly stamp: string } | undefined;
+  readonly heartbeat: Heartbeat | undefined;
   /** Every change up to here is in this cut or an earlier one. */
   readonly upTo: Lsn;
   /** Newest source commit LSN folded in (the envelope's lsn). */
@@ -29,7 +30,7 @@ export interface FlushWindow {
   put(row: WrittenRow, commitLsn: Lsn, commitTime: number): void;
   /** Takes ownership of `values`. */
   add(codec: TableCodec, values: Values, commitLsn: Lsn, commitTime: number): void;
-  heartbeat(stamp: string, commitLsn: Lsn, commitTime: number): void;
+  heartbeat(beat: Heartbeat, commitLsn: Lsn, commitTime: number): void;
   commit(endLsn: Lsn): void;
   readonly rows: number;
   /** True when a cut would carry nothing new (no rows, no heartbeat, no new position). */
@@ -41,7 +42,7 @@ export interface FlushWindow {
 
 export function createFlushWindow(start: Lsn = ZERO_LSN): FlushWindow {
   let coalescer = createCoalescer();
-  let heartbeat: { stamp: string } | undefined;
+  let heartbeat: Heartbeat | undefined;
   let upTo = start;
   let cutAt = start;
   let lsn = ZERO_LSN;
@@ -59,8 +60,8 @@ export function createFlushWindow(start: Lsn = ZERO_LSN): FlushWindow {
       coalescer.add(codec, values);
       note(commitLsn, time);
     },
-    heartbeat(stamp, commitLsn, time) {
-      heartbeat = { stamp };
+    heartbeat(beat, commitLsn, time) {
+      heartbeat = beat;
       note(commitLsn, time);
     },
     commit(endLsn) {

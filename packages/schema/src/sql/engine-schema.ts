@@ -202,4 +202,57 @@ CREATE TABLE IF NOT EXISTS georep.gaps (
 CREATE INDEX IF NOT EXISTS gaps_unrepaired ON georep.gaps (origin) WHERE repaired_at IS NULL;
 `,
   },
+  {
+    version: 7,
+    description:
+      "tombstone collection: how far this region and its peers applied every origin (heartbeats carry it)",
+    sql: `
+-- Every heartbeat now says how far its region got (docs/data-model.md, "Tombstones"):
+-- stable: every change of the region committed after the beat is stamped at or above it;
+-- applied: {origin: stamp}, every change of that origin stamped below it is applied here.
+ALTER TABLE georep.heartbeat ADD COLUMN IF NOT EXISTS stable bigint, ADD COLUMN IF NOT EXISTS applied jsonb;
+-- Per source partition, the newest heartbeat of its origin this region has merged: every change
+-- of the origin committed before it on that partition is applied here.
+CREATE TABLE IF NOT EXISTS georep.peer_progress (
+  topic text NOT NULL,
+  partition integer NOT NULL,
+  origin text NOT NULL,
+  stable bigint NOT NULL,
+  applied jsonb NOT NULL,
+  heard_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (topic, partition)
+);
+-- What this region has applied of each origin, computed by the merger from peer_progress over
+-- every partition it consumes; the heartbeat reports it. An origin is absent while unknown.
+CREATE TABLE IF NOT EXISTS georep.applied (
+  origin text PRIMARY KEY,
+  stamp bigint NOT NULL,
+  computed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+-- A stamp below every stamp a transaction committing after this call can carry: a write is
+-- stamped at or above the wall clock when it runs, so at or above its transaction's start. One
+-- second below, for a trigger that stamps just before its transaction shows as started.
+-- SECURITY DEFINER: other sessions' xact_start is hidden from roles without pg_read_all_stats.
+CREATE OR REPLACE FUNCTION georep.stable_stamp() RETURNS bigint
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT (floor(extract(epoch FROM least(clock_timestamp(), min(a.xact_start))) * 1000)::bigint - 1000) << 16
+  FROM pg_catalog.pg_stat_activity a
+  WHERE a.datname = pg_catalog.current_database() AND a.backend_type = 'client backend'
+$$;
+`,
+  },
+  {
+    version: 8,
+    description: "region membership: removed regions keep their row, marked removed_at",
+    sql: `
+-- Set by \`georep region remove\`: the region is no longer consumed or waited for, its
+-- components stay in every state row, and its id is never reused.
+ALTER TABLE georep.regions ADD COLUMN IF NOT EXISTS removed_at timestamptz;
+`,
+  },
 ];
+
+/** Every engine migration's version, ascending: what a database installed by this georep holds. */
+export const ENGINE_MIGRATION_VERSIONS: readonly number[] = ENGINE_MIGRATIONS.map(
+  (m) => m.version,
+).sort((a, b) => a - b);

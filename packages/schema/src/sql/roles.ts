@@ -33,7 +33,11 @@ GRANT SELECT, INSERT, DELETE ON georep.conflicts TO ${MERGER_ROLE};
 GRANT USAGE ON SEQUENCE georep.conflicts_id_seq TO ${MERGER_ROLE};
 GRANT SELECT, INSERT, UPDATE, DELETE ON georep.quarantine TO ${MERGER_ROLE};
 GRANT USAGE ON SEQUENCE georep.quarantine_id_seq TO ${MERGER_ROLE};
-GRANT SELECT, INSERT, UPDATE ON georep.gaps TO ${MERGER_ROLE};`;
+GRANT SELECT, INSERT, UPDATE ON georep.gaps TO ${MERGER_ROLE};
+-- Tombstone collection: the merger records peers' heartbeats and what it applied; the reader's
+-- heartbeat reports the latter.
+GRANT SELECT, INSERT, UPDATE, DELETE ON georep.peer_progress, georep.applied TO ${MERGER_ROLE};
+GRANT SELECT ON georep.applied TO ${READER_ROLE};`;
 
 /**
  * Least privilege per table: the reader only reads state (it re-emits it after a lost slot);

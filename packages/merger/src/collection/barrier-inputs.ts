@@ -1,0 +1,64 @@
+import type { Pool } from "pg";
+import { z } from "zod";
+import { heartbeatProgressSchema } from "@georep/contract";
+import type { PartitionBeat, SourcePartition } from "./barrier.ts";
+
+const beatRowSchema = z.object({
+  topic: z.string(),
+  partition: z.number().int(),
+  origin: z.string(),
+  stable: z.string(),
+  applied: z.record(z.string(), z.string()),
+});
+
+/**
+ * The barrier's inputs as the database holds them: partitions with progress (all merge workers'),
+ * the newest heartbeat merged per partition, and origins of which rows are set aside or lost.
+ * @throws the driver's error; a ZodError when a peer_progress row does not parse.
+ */
+export async function readBarrierInputs(pool: Pool): Promise<{
+  progressed: SourcePartition[];
+  beats: PartitionBeat[];
+  blocked: Set<string>;
+}> {
+  const [progress, beats, blocked] = await Promise.all([
+    pool.query<SourcePartition>(`SELECT topic, partition, origin FROM georep.progress`),
+    pool.query<Record<string, unknown>>(
+      `SELECT topic, partition, origin, stable::text AS stable, applied FROM georep.peer_progress`,
+    ),
+    pool.query<{ origin: string }>(
+      `SELECT origin FROM georep.quarantine
+       UNION SELECT origin FROM georep.gaps WHERE repaired_at IS NULL`,
+    ),
+  ]);
+  return {
+    progressed: progress.rows,
+    beats: beats.rows.map((raw) => {
+      const row = beatRowSchema.parse(raw);
+      const applied = heartbeatProgressSchema.shape.applied.parse(row.applied);
+      return {
+        topic: row.topic,
+        partition: row.partition,
+        origin: row.origin,
+        stable: BigInt(row.stable),
+        applied: new Map(Object.entries(applied).map(([o, s]) => [o, BigInt(s)])),
+      };
+    }),
+    blocked: new Set(blocked.rows.map((r) => r.origin)),
+  };
+}
+
+/** Replaces what this region reports as applied (its next heartbeat carries it). */
+export async function writeApplied(
+  pool: Pool,
+  applied: ReadonlyMap<string, bigint>,
+): Promise<void> {
+  const origins = [...applied.keys()];
+  await pool.query(
+    `WITH a AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS a(origin, stamp)),
+     gone AS (DELETE FROM georep.applied g WHERE NOT EXISTS (SELECT 1 FROM a WHERE a.origin = g.origin))
+     INSERT INTO georep.applied (origin, stamp) SELECT origin, stamp FROM a
+     ON CONFLICT (origin) DO UPDATE SET stamp = excluded.stamp, computed_at = clock_timestamp()`,
+    [origins, origins.map((o) => String(applied.get(o)))],
+  );
+}

@@ -1,0 +1,161 @@
+// One collection pass (run by the merger's housekeeping every collectionIntervalMs):
+//
+//   read inputs ──▶ computeBarrier ──▶ write georep.applied (the next heartbeat reports it)
+//     ──▶ per table: collect up to batchKeys keys per transaction, until a batch comes back short
+//     ──▶ gauges: tombstones waiting, barrier age, who holds the barrier
+import type { Pool } from "pg";
+import type { Logger, WallClock } from "@georep/observability";
+import type { StateLayout } from "@georep/schema";
+import { sqlStateOf } from "@georep/schema";
+import { MergeError } from "../errors.ts";
+import type { SourceTopic } from "../routing.ts";
+import { computeBarrier } from "./barrier.ts";
+import type { Barrier, SourcePartition } from "./barrier.ts";
+import { readBarrierInputs, writeApplied } from "./barrier-inputs.ts";
+import type { CollectionMetrics } from "./collection-metrics.ts";
+import { collectionSql } from "./collection-sql.ts";
+
+export interface CollectorDeps {
+  readonly pool: Pool;
+  readonly self: string;
+  /** The live regions, read at every pass (live-regions.ts). */
+  readonly live: () => readonly string[];
+  readonly sources: readonly SourceTopic[];
+  /** Partitions every source topic has at least (the merger's topicPartitions). */
+  readonly partitions: number;
+  readonly layouts: ReadonlyMap<string, StateLayout>;
+  readonly metrics: CollectionMetrics;
+  readonly clock: WallClock;
+  readonly log: Logger;
+  /** Keys collected per transaction. */
+  readonly batchKeys: number;
+  /** A barrier older than this names the regions holding it (georep_gc_blocked_by). */
+  readonly blockedAfterSeconds: number;
+  /** How long a batch waits for the state table's writers before it yields to them. */
+  readonly lockTimeoutMs: number;
+}
+
+export interface CollectionPass {
+  readonly barrier: Barrier;
+  /** Keys collected per table in this pass. */
+  readonly collected: ReadonlyMap<string, number>;
+}
+
+export interface Collector {
+  /** @throws MergeError (with the cause) when the database cannot be read or written. */
+  pass(): Promise<CollectionPass>;
+}
+
+/** Batches per table and pass: the next pass goes on, so one pass never runs for long. */
+const MAX_BATCHES_PER_PASS = 50;
+const LOCK_NOT_AVAILABLE = "55P03";
+
+export function createCollector(deps: CollectorDeps): Collector {
+  const sql = new Map(
+    [...deps.layouts].map(([name, l]) => [name, { layout: l, ...collectionSql(l) }]),
+  );
+  const expected = (progressed: readonly SourcePartition[]): SourcePartition[] => {
+    const byTopic = new Map(deps.sources.map((s) => [s.topic, s.origin]));
+    const all = new Map<string, SourcePartition>();
+    for (const s of deps.sources)
+      for (let partition = 0; partition < deps.partitions; partition++)
+        all.set(`${s.topic}/${partition}`, { topic: s.topic, partition, origin: s.origin });
+    // A topic with more partitions than configured: those with progress count too.
+    for (const p of progressed) {
+      const origin = byTopic.get(p.topic);
+      if (origin !== undefined) all.set(`${p.topic}/${p.partition}`, { ...p, origin });
+    }
+    return [...all.values()];
+  };
+
+  /** One batch in its own transaction; the SHARE ROW EXCLUSIVE lock keeps merges and local writes out meanwhile. */
+  const batch = async (
+    table: { layout: StateLayout; collect: string },
+    regions: string[],
+    stamps: string[],
+  ): Promise<number | undefined> => {
+    const client = await deps.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(deps.lockTimeoutMs))}`);
+      // A dead key has no user row to lock, so a re-insert (local or merged) would only meet
+      // collection at its state rows: the table lock orders the two.
+      await client.query(`LOCK TABLE ${table.layout.stateTable} IN SHARE ROW EXCLUSIVE MODE`);
+      const { rows } = await client.query<{ keys: number; rows: number }>(table.collect, [
+        regions,
+        stamps,
+        deps.batchKeys,
+      ]);
+      await client.query("COMMIT");
+      return rows[0]?.keys ?? 0;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      if (sqlStateOf(error) === LOCK_NOT_AVAILABLE) return undefined;
+      broken = error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  };
+
+  const collectTable = async (
+    name: string,
+    table: { layout: StateLayout; collect: string; waiting: string },
+    b: Barrier,
+  ): Promise<number> => {
+    const regions = [...b.barrier.keys()];
+    const stamps = regions.map((r) => String(b.barrier.get(r)));
+    let total = 0;
+    for (let i = 0; i < MAX_BATCHES_PER_PASS; i++) {
+      const keys = await batch(table, regions, stamps);
+      if (keys === undefined) break; // writers busy: next pass
+      total += keys;
+      if (keys < deps.batchKeys) break;
+    }
+    if (total > 0) deps.metrics.collected(name, total);
+    const { rows } = await deps.pool.query<{ n: number }>(table.waiting);
+    deps.metrics.setWaiting(name, rows[0]?.n ?? 0);
+    return total;
+  };
+
+  const gauges = (b: Barrier): void => {
+    const now = deps.clock();
+    const ages = new Map<string, number>();
+    const blocking = new Map(deps.live().map((r) => [r, false]));
+    for (const [deleter, holders] of b.heldBy) {
+      const stamp = b.barrier.get(deleter);
+      const age = stamp === undefined ? Infinity : Math.max(0, (now - Number(stamp >> 16n)) / 1000);
+      ages.set(deleter, age);
+      if (age > deps.blockedAfterSeconds) for (const r of holders) blocking.set(r, true);
+    }
+    deps.metrics.setBarrierAge(ages);
+    deps.metrics.setBlockedBy(blocking);
+  };
+
+  return {
+    async pass() {
+      try {
+        const inputs = await readBarrierInputs(deps.pool);
+        const b = computeBarrier({
+          self: deps.self,
+          live: deps.live(),
+          partitions: expected(inputs.progressed),
+          beats: inputs.beats,
+          blocked: inputs.blocked,
+        });
+        await writeApplied(deps.pool, b.applied);
+        gauges(b);
+        const collected = new Map<string, number>();
+        for (const [name, table] of sql) collected.set(name, await collectTable(name, table, b));
+        return { barrier: b, collected };
+      } catch (error) {
+        throw new MergeError(
+          `merger ${deps.self}: tombstone collection failed: ${(error as Error).message}`,
+          { step: "collect tombstones" },
+          { cause: error },
+        );
+      }
+    },
+  };
+}
