@@ -65,7 +65,7 @@ export async function chaosRegions(options: {
         await r.proc.stop();
       }
       for (const r of regions) {
-        await r.pool.end();
+        if (!r.pool.ended) await r.pool.end(); // a test may have ended it (a lost region)
         await r.db.drop();
       }
     },

@@ -23,6 +23,14 @@ export const repairFlags = z.object({
   json,
 });
 
+export const regionFillFlags = z.object({
+  config: configs,
+  region: regionIdSchema,
+  from: regionIdSchema.optional(),
+  json,
+});
+export const regionRemoveFlags = z.object({ config: configs, region: regionIdSchema, json });
+
 export const rehomeFlags = z.object({ config, from: regionIdSchema, to: regionIdSchema, json });
 
 export const conflictsFlags = z.object({

@@ -7,6 +7,9 @@ import type { z } from "zod";
 import packageJson from "../package.json" with { type: "json" };
 import { conflicts, renderConflicts } from "./commands/conflicts.ts";
 import { dlqList, dlqReplay, renderDlqList, renderDlqReplay } from "./commands/dlq.ts";
+import { fillRegion, renderRegionFill } from "./commands/region-add.ts";
+import type { RegionFill } from "./commands/region-add.ts";
+import { removeRegion, renderRegionRemove } from "./commands/region-remove.ts";
 import { rehome, renderRehome } from "./commands/rehome.ts";
 import { renderRepair, repair } from "./commands/repair.ts";
 import { renderSchemaApply, schemaApply } from "./commands/schema-apply.ts";
@@ -97,6 +100,54 @@ export function georepProgram(): Command {
         renderRepair,
         (report) => !report.identical,
       ),
+    );
+
+  const region = program
+    .command("region")
+    .description(
+      "Add a region to a running deployment, rebuild a lost one, or remove one for good.",
+    );
+  const fill = (mode: RegionFill, description: string): void => {
+    region
+      .command(mode)
+      .description(description)
+      .requiredOption(
+        "--config <file...>",
+        "one replicator config (JSON) per region: the region's own and every peer's",
+      )
+      .requiredOption("--region <region>", `the region to ${mode}`)
+      .option("--from <region>", "the peer to copy from (default: the first peer's config)")
+      .option("--json", JSON_FLAG)
+      .action(
+        printing(
+          flags.regionFillFlags,
+          ({ config, json, ...f }) =>
+            fillRegion(mode, config, { ...f, progress: progressWanted(json) }),
+          renderRegionFill,
+        ),
+      );
+  };
+  fill(
+    "add",
+    "Fill a new region's empty database from a consistent snapshot of a peer's CRDT state, then add it to every peer's membership (their replicators start consuming it).",
+  );
+  fill(
+    "rebuild",
+    "Fill a lost region's new, empty database (same region id) from a peer: a new incarnation, its earlier components copied back.",
+  );
+  region
+    .command("remove")
+    .description(
+      "Remove a region for good: its consumer group and slot go, the others stop consuming it; its components stay (counts never drop).",
+    )
+    .requiredOption(
+      "--config <file...>",
+      "every remaining region's replicator config (and the leaving one's, to drop its slot)",
+    )
+    .requiredOption("--region <region>", "the region to remove")
+    .option("--json", JSON_FLAG)
+    .action(
+      printing(flags.regionRemoveFlags, (f) => removeRegion(f.config, f), renderRegionRemove),
     );
 
   program

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RowsEnvelope } from "@georep/contract";
 import { closeCliRegions, cliRegions } from "./cli-regions.ts";
 import type { CliRegion } from "./cli-regions.ts";
-import { georep } from "./run-cli.ts";
+import { georep } from "@georep/testkit";
 
 let regions: CliRegion[] = [];
 const us = (): CliRegion => regions[0] as CliRegion;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dropReplicationSlot, uniqueName } from "@georep/testkit";
 import { closeCliRegions, cliRegions } from "./cli-regions.ts";
 import type { CliRegion } from "./cli-regions.ts";
-import { georep } from "./run-cli.ts";
+import { georep } from "@georep/testkit";
 
 const REGIONS = ["us-east", "eu-west"] as const;
 

@@ -5,7 +5,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, readEndpoints } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
-import { georep } from "./run-cli.ts";
+import { georep } from "@georep/testkit";
 
 describe("georep rehome", () => {
   let db: TestDatabase;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, readEndpoints } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
-import { georep } from "./run-cli.ts";
+import { georep } from "@georep/testkit";
 
 describe("georep schema apply", () => {
   let db: TestDatabase;

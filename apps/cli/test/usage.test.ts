@@ -3,7 +3,7 @@
 // checked before any config is read or any connection is made.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { georep } from "./run-cli.ts";
+import { georep } from "@georep/testkit";
 
 const { version } = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),

@@ -48,6 +48,8 @@ const configSchema = z
       )
       .default([]),
     repairCheckIntervalMs: z.number().int().min(100).max(3_600_000).default(5_000),
+    /** How often the live region membership (georep region add/remove) is read. */
+    membershipCheckIntervalMs: z.number().int().min(100).max(3_600_000).default(5_000),
     kafka: z
       .object({
         brokers: z

@@ -10,3 +10,5 @@ export type {
   ReplicatorState,
 } from "./replicator.ts";
 export { cacheKey, changesChannel } from "./counter-cache.ts";
+export { shippedTopicEnds } from "./peer-progress.ts";
+export type { TopicEnds } from "./peer-progress.ts";

@@ -17,9 +17,11 @@ import type { Merger, MergerStatus } from "@georep/merger";
 import { createCapture } from "@georep/capture";
 import type { Capture, CaptureStatus } from "@georep/capture";
 import { installSchema, stateLayout } from "@georep/schema";
-import type { TableSpec } from "@georep/schema";
+import type { Member, TableSpec } from "@georep/schema";
 import { checkDatabases, checkPeer } from "./database-check.ts";
 import { shippedTopicEnds } from "./peer-progress.ts";
+import { startMembershipWatch, startingMembers } from "./membership-watch.ts";
+import type { MembershipWatch } from "./membership-watch.ts";
 import { startRepairWatcher } from "./repair-watcher.ts";
 import type { RepairWatcher, RepairWatcherStatus } from "./repair-watcher.ts";
 import type { ReplicatorConfig } from "./config.ts";
@@ -90,6 +92,9 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   let redis: Redis | undefined;
   let pool: pg.Pool | undefined;
   let repair: RepairWatcher | undefined;
+  let membership: MembershipWatch | undefined;
+  // The live regions (georep.regions), which `georep region add|remove` change while this runs.
+  let members: readonly Member[] = config.regions;
   const peerPools: pg.Pool[] = [];
   let stopKafka = (): Promise<void> => Promise.resolve();
 
@@ -115,7 +120,9 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
     }
   }
 
-  const zones = [...new Set(config.regions.flatMap((r) => (r.zone === undefined ? [] : [r.zone])))];
+  const zonesOf = (regions: readonly Member[]): string[] => [
+    ...new Set(regions.flatMap((r) => (r.zone === undefined ? [] : [r.zone]))),
+  ];
 
   /** Repair of this region's earlier incarnations from its peers (the full replicator only). */
   function startRepair(startedCapture: Capture, tables: readonly TableSpec[]): void {
@@ -133,7 +140,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       peerPools.push(peerPool);
       return {
         region: p.region,
-        zone: config.regions.find((r) => r.id === p.region)?.zone,
+        zone: members.find((r) => r.id === p.region)?.zone,
         pool: peerPool,
       };
     });
@@ -149,7 +156,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
     stopKafka = () => repairKafka.disconnect();
     repair = startRepairWatcher({
       region: config.region,
-      zone: config.regions.find((r) => r.id === config.region)?.zone,
+      zone: members.find((r) => r.id === config.region)?.zone,
       pool: own,
       peers,
       layouts: tables.map(stateLayout),
@@ -161,7 +168,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       metrics,
       clock,
       intervalMs: config.repairCheckIntervalMs,
-      topicEnds: () => shippedTopicEnds(repairKafka, config.region, zones),
+      topicEnds: () => shippedTopicEnds(repairKafka, config.region, zonesOf(members)),
       checkPeers: async () => {
         for (const [i, p] of config.peers.entries())
           await checkPeer({ region: p.region, url: p.postgres.url }, `peers.${i}.postgres.url`);
@@ -174,6 +181,9 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       state = "installing";
       await checkDatabases(config, log);
       if (config.installSchema) await install();
+      const own = new pg.Pool({ connectionString: config.postgres.url, max: 1 });
+      peerPools.push(own);
+      members = await startingMembers(own, config.regions, log);
       const tables = config.schema.tables;
       // A merge worker holds no leadership: its partitions are fenced by their progress rows.
       const everything = config.role === "all";
@@ -189,7 +199,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           partitions: config.kafka.partitions,
           replicationFactor: config.kafka.replicationFactor,
           topic: config.kafka.topic,
-          zones,
+          zones: zonesOf(members),
           tables,
           logger: log,
           metrics,
@@ -218,25 +228,27 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           cache.applied(envelopes);
         };
       }
-      merger = createMerger({
-        region: config.region,
-        pgUrl: config.postgres.url,
-        kafka: { brokers: config.kafka.brokers, clientId: `georep-merger-${config.region}` },
-        tables,
-        regions: config.regions,
-        logger: log,
-        metrics,
-        clock,
-        ...(epoch === undefined ? {} : { epoch }),
-        onFailure: roleFailed("merge"),
-        options: {
-          topicPartitions: config.kafka.partitions,
-          replicationFactor: config.kafka.replicationFactor,
-          topic: config.kafka.topic,
-          ...config.merge,
-        },
-        ...(onApplied === undefined ? {} : { onApplied }),
-      });
+      const newMerger = (): Merger =>
+        createMerger({
+          region: config.region,
+          pgUrl: config.postgres.url,
+          kafka: { brokers: config.kafka.brokers, clientId: `georep-merger-${config.region}` },
+          tables,
+          regions: members,
+          logger: log,
+          metrics,
+          clock,
+          ...(epoch === undefined ? {} : { epoch }),
+          onFailure: roleFailed("merge"),
+          options: {
+            topicPartitions: config.kafka.partitions,
+            replicationFactor: config.kafka.replicationFactor,
+            topic: config.kafka.topic,
+            ...config.merge,
+          },
+          ...(onApplied === undefined ? {} : { onApplied }),
+        });
+      merger = newMerger();
       // Side by side: a restart after an outage is back to work ~1 s sooner. Both settle before
       // a failure is thrown, so stop() never meets a role still starting.
       const started = await Promise.allSettled([capture?.start(), merger.start()]);
@@ -245,7 +257,32 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           roleMetrics.failed(i === 0 ? "capture" : "merge");
           throw s.reason;
         }
-      watch = startRoleWatch({ config, capture, merger, metrics, logger: log, clock });
+      const watchRoles = (m: Merger): RoleWatch =>
+        startRoleWatch({
+          config: { ...config, regions: [...members] },
+          capture,
+          merger: m,
+          metrics,
+          logger: log,
+          clock,
+        });
+      watch = watchRoles(merger);
+      membership = startMembershipWatch({
+        pool: own,
+        initial: members,
+        intervalMs: config.membershipCheckIntervalMs,
+        logger: log,
+        // The merger's topics and consumer group follow the members: it is replaced by one for
+        // the new list. Its progress rows make the hand-over exact, as after any restart.
+        onChange: async (now) => {
+          await watch?.stop();
+          await merger?.stop();
+          members = now;
+          merger = newMerger();
+          await merger.start();
+          watch = watchRoles(merger);
+        },
+      });
       if (capture !== undefined) startRepair(capture, tables);
       state = "active";
       log.info({ epoch: epoch?.toString(), role: config.role }, "replicator active");
@@ -270,6 +307,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           );
       };
       if (handOverFirst) await step("leadership", () => leadership.release());
+      await step("membership", () => membership?.stop());
       await step("monitoring", () => watch?.stop());
       await step("repair", () => repair?.stop());
       await step("repair kafka", () => stopKafka());

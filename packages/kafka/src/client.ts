@@ -1,6 +1,7 @@
 import { Kafka } from "kafkajs";
 import type { Logger } from "@georep/observability";
 import { ensureTopics } from "./admin.ts";
+import { deleteGroup } from "./groups.ts";
 import type { TopicReport, TopicSpec } from "./admin.ts";
 import { kafkaLogLevel, pinoLogCreator } from "./log-creator.ts";
 import { createProducer } from "./producer.ts";
@@ -31,6 +32,8 @@ export interface KafkaClient {
     readTail(topic: string, timeoutMs: number, maxRecordBytes?: number): Promise<TailRecord[]>;
     /** End offset per partition (none for a missing topic). @throws KafkaError */
     topicEnds(topic: string): Promise<Map<number, bigint>>;
+    /** Deletes a consumer group that has no members left. @throws KafkaError */
+    deleteGroup(groupId: string): Promise<"deleted" | "absent">;
   };
   /** Closes every producer made by this client. */
   disconnect(): Promise<void>;
@@ -71,6 +74,7 @@ export function createKafka(options: KafkaOptions): KafkaClient {
       readTail: (topic, timeoutMs, maxRecordBytes) =>
         readTail(kafka, topic, timeoutMs, maxRecordBytes),
       topicEnds: (topic) => topicEnds(kafka, topic),
+      deleteGroup: (groupId) => deleteGroup(kafka, groupId),
     },
     async disconnect() {
       const all = [...producers];

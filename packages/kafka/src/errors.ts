@@ -1,7 +1,9 @@
 /** Where a Kafka operation failed; carried by every KafkaError. */
 export interface KafkaErrorContext {
-  readonly operation: "connect" | "send" | "ensure-topics" | "read-tail" | "disconnect";
+  readonly operation:
+    "connect" | "send" | "ensure-topics" | "read-tail" | "disconnect" | "delete-group";
   readonly topic?: string;
+  readonly group?: string;
   readonly partition?: number;
 }
 

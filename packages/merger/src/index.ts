@@ -1,4 +1,4 @@
-export { createMerger } from "./merger.ts";
+export { createMerger, mergeGroupId } from "./merger.ts";
 export type { Merger, MergerConfig, MergerState, MergerStatus } from "./merger.ts";
 export { createMergeTransaction } from "./merge-transaction.ts";
 export type {

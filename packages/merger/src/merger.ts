@@ -20,6 +20,9 @@ import { createMergerCollector } from "./collection/merger-collector.ts";
 export type { Merger, MergerConfig, MergerState, MergerStatus } from "./merger-types.ts";
 
 /** @throws MergerConfigError naming the invalid field. */
+/** The consumer group every merge worker of `region` joins. */
+export const mergeGroupId = (region: string): string => `georep-merger-${region}`;
+
 export function createMerger(config: MergerConfig): Merger {
   const options = parseMergerOptions(config.options);
   const tables = checkTopology(config.region, config.regions, config.tables);
@@ -113,7 +116,7 @@ export function createMerger(config: MergerConfig): Merger {
         await housekeeping.prune(options.conflictRetentionHours);
         const c = createBatchConsumer({
           kafka: kafkaOptions,
-          groupId: `georep-merger-${config.region}`,
+          groupId: mergeGroupId(config.region),
           topics,
           logger: log,
           startOffsets: (assigned) => worker.progress.load(assigned),

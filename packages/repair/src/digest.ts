@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { beginReadSql } from "./read-transaction.ts";
 import { CANONICAL_TEXT_SETTINGS_SQL, quoteIdent, stateColumnNames } from "@georep/schema";
 import type { StateLayout } from "@georep/schema";
 import { bucketSql, scopeSql } from "./scope.ts";
@@ -19,6 +20,8 @@ export async function stateDigests(
   pool: pg.Pool,
   layout: StateLayout,
   scope: RepairScope,
+  /** Read in this exported snapshot (read-transaction.ts). */
+  snapshot?: string,
 ): Promise<Map<number, StateRangeDigest>> {
   const cols = stateColumnNames(layout)
     .map((c) => `s.${quoteIdent(c)}`)
@@ -27,7 +30,7 @@ export async function stateDigests(
   const key = `ROW(${[...layout.key.map((k) => `s.${quoteIdent(k.name)}`), "s.origin"].join(", ")})::text COLLATE "C"`;
   const client = await pool.connect();
   try {
-    await client.query("BEGIN READ ONLY");
+    await client.query(beginReadSql(snapshot));
     await client.query(CANONICAL_TEXT_SETTINGS_SQL);
     const { rows } = await client.query<{ bucket: number; rows: string; digest: string }>(
       `SELECT ${bucketSql(layout, scope.buckets)} AS bucket, count(*)::text AS rows,

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { beginReadSql } from "./read-transaction.ts";
 import { rowSliceSchema } from "@georep/contract";
 import type { RowSlice } from "@georep/contract";
 import {
@@ -56,6 +57,8 @@ export async function readSlices(
   buckets: readonly number[],
   after: PageCursor | undefined,
   limit: number,
+  /** Read in this exported snapshot (read-transaction.ts). */
+  snapshot?: string,
 ): Promise<{ slices: ReplicaSlice[]; cursor: PageCursor | undefined }> {
   const keys = [...layout.key.map((k) => `s.${q(k.name)}`), "s.origin"];
   const casts = [...layout.key.map((k) => k.type), "text"];
@@ -69,7 +72,7 @@ export async function readSlices(
   params.push(limit);
   const client = await pool.connect();
   try {
-    await client.query("BEGIN READ ONLY");
+    await client.query(beginReadSql(snapshot));
     await client.query(CANONICAL_TEXT_SETTINGS_SQL);
     const { rows } = await client.query<{ origin: string; slice: unknown; cursor: string[] }>(
       `SELECT s.origin, ${sliceJsonSql(layout)} AS slice,

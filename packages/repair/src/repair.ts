@@ -23,6 +23,12 @@ import type { RepairScope } from "./scope.ts";
 export interface RepairPeer {
   readonly region: string;
   readonly pool: pg.Pool;
+  /**
+   * Read the peer at one moment: an id from `pg_export_snapshot()`, in a transaction the caller
+   * holds open for the whole repair (a snapshot copy for `georep region add`). Unset: each page
+   * reads the peer as it is then, which a join does not need to be consistent.
+   */
+  readonly snapshot?: string;
 }
 
 export interface RepairTarget extends RepairPeer {
@@ -94,7 +100,7 @@ export async function repairRegion(o: RepairOptions): Promise<RepairReport> {
         const context = { table, source: source.region, target: o.target.region };
         try {
           const [theirs, ours] = await Promise.all([
-            stateDigests(source.pool, layout, scope),
+            stateDigests(source.pool, layout, scope, source.snapshot),
             stateDigests(o.target.pool, layout, scope),
           ]);
           const differing = differingBuckets(theirs, ours);
@@ -105,7 +111,15 @@ export async function repairRegion(o: RepairOptions): Promise<RepairReport> {
           let after: PageCursor | undefined;
           while (differing.length > 0) {
             o.signal?.throwIfAborted();
-            const page = await readSlices(source.pool, layout, scope, differing, after, pageRows);
+            const page = await readSlices(
+              source.pool,
+              layout,
+              scope,
+              differing,
+              after,
+              pageRows,
+              source.snapshot,
+            );
             if (page.slices.length > 0) {
               const result = await mergeTransaction.run(client, {
                 envelopes: envelopesOf(page.slices, o.clock()),

@@ -35,3 +35,6 @@ export { READER_ROLE, MERGER_ROLE } from "./sql/roles.ts";
 export { countingResultsSpec } from "./counting-results.ts";
 export { userTableSql } from "./sql/state-table.ts";
 export { firstIssue } from "./zod-issue.ts";
+export { addMember, readMembers, readRegionRows, removeMember, sameMembers } from "./membership.ts";
+export type { Member, RegionRow } from "./membership.ts";
+export { ENGINE_MIGRATION_VERSIONS } from "./sql/engine-schema.ts";

@@ -126,16 +126,20 @@ async function claimRegion(step: Step, region: string): Promise<void> {
   }
 }
 
+/**
+ * Seeds the membership from the config: regions it lists are added (their zone kept up to date).
+ * Regions the database knows beyond it stay: `georep region add` added them to a running
+ * deployment, and removed ones keep their row (membership.ts). The config's regions are checked
+ * against live members by the replicator, which warns about a stale config.
+ */
 async function syncRegions(step: Step, config: InstallConfig): Promise<void> {
-  const want = JSON.stringify(config.regions.map((r) => [r.id, r.zone ?? null]).sort());
-  const rows = await step("regions", "SELECT id, zone FROM georep.regions ORDER BY id");
-  if (JSON.stringify(rows.map((r) => [r["id"], r["zone"]]).sort()) === want) return;
-  await step("regions", "DELETE FROM georep.regions");
   for (const r of config.regions) {
-    await step("regions", "INSERT INTO georep.regions (id, zone) VALUES ($1, $2)", [
-      r.id,
-      r.zone ?? null,
-    ]);
+    await step(
+      "regions",
+      `INSERT INTO georep.regions (id, zone) VALUES ($1, $2)
+       ON CONFLICT (id) DO UPDATE SET zone = excluded.zone WHERE georep.regions.zone IS DISTINCT FROM excluded.zone`,
+      [r.id, r.zone ?? null],
+    );
   }
 }
 

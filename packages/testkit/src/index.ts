@@ -25,3 +25,4 @@ export {
   summarize,
   windowedBuckets,
 } from "./prometheus-histogram.ts";
+export { type CliRun, georep } from "./georep-cli.ts";

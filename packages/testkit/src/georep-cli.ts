@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { findRepoRoot } from "@georep/testkit";
+import { findRepoRoot } from "./repo-root.ts";
 
 const exec = promisify(execFile);
 
+// Shared by the CLI's own tests and the suites that drive a deployment through it.
 export interface CliRun {
   readonly code: number;
   readonly stdout: string;

@@ -1,0 +1,179 @@
+// `georep region add` and `georep region rebuild`: a region's database filled from a consistent
+// snapshot of a peer's CRDT state (every origin's and incarnation's components, not plain rows),
+// with the positions its merger goes on from (docs/operate.md, "Region lifecycle").
+import pg from "pg";
+import { UsageError } from "@georep/command-line";
+import { createKafka } from "@georep/kafka";
+import { sourceTopics } from "@georep/merger";
+import { silentLogger, systemClock } from "@georep/observability";
+import type { ReplicatorConfig } from "@georep/replicator";
+import { shippedTopicEnds } from "@georep/replicator";
+import { copySnapshot } from "@georep/repair";
+import type { RepairProgress, SnapshotCopyReport } from "@georep/repair";
+import {
+  addMember,
+  currentIncarnation,
+  installSchema,
+  readMembers,
+  startIncarnation,
+  stateLayout,
+} from "@georep/schema";
+import { loadRegionConfigs } from "../config.ts";
+import { progressBar } from "../output/progress.ts";
+import { checkEmpty, checkSameSchema, configOf, membershipOf } from "./region-checks.ts";
+
+export type RegionFill = "add" | "rebuild";
+
+export interface RegionFillReport {
+  readonly mode: RegionFill;
+  readonly region: string;
+  /** The replica the region's local writes count under from now on. */
+  readonly replica: string;
+  readonly copy: SnapshotCopyReport;
+  /** Peers whose membership now lists the region (add only). */
+  readonly registeredIn: readonly string[];
+  readonly seconds: number;
+}
+
+export interface RegionFillOptions {
+  readonly region: string;
+  readonly from?: string | undefined;
+  readonly progress: boolean;
+}
+
+/**
+ * Fills `region`'s empty database from a peer. `add`: a region id no peer knows, registered in
+ * every peer's membership afterwards (their replicators start consuming it). `rebuild`: a live
+ * member whose database was lost; it starts a new incarnation before anything else, so its
+ * earlier components come back from the peer and its new writes count apart from them.
+ * @throws UsageError (nothing changed) for an id that exists (add) or is unknown (rebuild), a
+ * database that holds data, or a peer whose schema differs.
+ */
+export async function fillRegion(
+  mode: RegionFill,
+  configPaths: readonly string[],
+  flags: RegionFillOptions,
+): Promise<RegionFillReport> {
+  const started = Date.now();
+  const configs = loadRegionConfigs(configPaths);
+  const target = configOf(configs, flags.region);
+  const peers = configs.filter((c) => c !== target);
+  const source = configOf(peers, flags.from ?? (peers[0] as ReplicatorConfig).region);
+  const pools = new Map(
+    configs.map((c) => [c.region, new pg.Pool({ connectionString: c.postgres.url, max: 3 })]),
+  );
+  const pool = (c: ReplicatorConfig): pg.Pool => pools.get(c.region) as pg.Pool;
+  const kafka = createKafka({
+    brokers: source.kafka.brokers,
+    clientId: `georep-region-${mode}`,
+    logger: silentLogger(),
+  });
+  const bar = progressBar(
+    ` ${target.region} ← {source} {table} [{bar}] {value}/{total} rows`,
+    flags.progress,
+  );
+  try {
+    for (const peer of peers) {
+      const member = await membershipOf(pool(peer), target.region);
+      if (mode === "add" && member !== "absent")
+        throw new UsageError(
+          `region '${target.region}' already exists (${member} in '${peer.region}''s membership); pick a new region id${member === "live" ? ", or rebuild a lost region with georep region rebuild" : ": a removed region's id is never reused"}`,
+          "--region",
+        );
+      if (mode === "rebuild" && member !== "live")
+        throw new UsageError(
+          `region '${target.region}' is ${member === "absent" ? "not a member" : "removed"} in '${peer.region}''s membership; rebuild only a live region (add a new one with georep region add)`,
+          "--region",
+        );
+    }
+    const members = await readMembers(pool(source));
+    const missing = members.filter((m) => !target.regions.some((r) => r.id === m.id));
+    if (missing.length > 0)
+      throw new UsageError(
+        `region '${target.region}''s config must list every region; add ${missing.map((m) => m.id).join(", ")} to its regions`,
+        "--config",
+      );
+    await checkEmpty(pool(target), target);
+    await checkSameSchema(pool(source), source.region, target);
+
+    const replica = await prepareTarget(mode, pool(target), target);
+    const zone = target.regions.find((r) => r.id === target.region)?.zone;
+    const regions = [...members, ...(mode === "add" ? [{ id: target.region, zone }] : [])];
+    const consumes = new Map(sourceTopics(target.region, regions).map((t) => [t.topic, t.origin]));
+    const sourceZones = [
+      ...new Set(regions.flatMap((r) => (r.zone === undefined ? [] : [r.zone]))),
+    ];
+    const copy = await copySnapshot({
+      target: { region: target.region, zone, pool: pool(target), replica },
+      source: { region: source.region, pool: pool(source) },
+      layouts: target.schema.tables.map(stateLayout),
+      consumes,
+      sourceTopicEnds: () => shippedTopicEnds(kafka, source.region, sourceZones),
+      logger: silentLogger(),
+      clock: systemClock,
+      onProgress: (p: RepairProgress) => {
+        bar.update(`${p.source}|${p.table}`, p.merged, p.total, {
+          source: p.source,
+          table: p.table,
+        });
+      },
+    });
+    bar.stop();
+    const registeredIn: string[] = [];
+    if (mode === "add")
+      for (const peer of peers) {
+        await addMember(pool(peer), { id: target.region, zone });
+        registeredIn.push(peer.region);
+      }
+    return {
+      mode,
+      region: target.region,
+      replica,
+      copy,
+      registeredIn,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    bar.stop();
+    await kafka.disconnect();
+    await Promise.all([...pools.values()].map((p) => p.end()));
+  }
+}
+
+/**
+ * Installs the schema; a rebuilt region then starts a new incarnation at once, before any local
+ * write could count under a replica whose higher values its peers already hold.
+ */
+async function prepareTarget(
+  mode: RegionFill,
+  pool: pg.Pool,
+  config: ReplicatorConfig,
+): Promise<string> {
+  const client = await pool.connect();
+  try {
+    await installSchema(client, config.schema);
+    if (mode === "rebuild")
+      await startIncarnation(
+        client,
+        { region: config.region, tables: config.schema.tables },
+        "rebuilt from peers (georep region rebuild)",
+        Date.now(),
+      );
+    return (await currentIncarnation(client))?.replica ?? config.region;
+  } finally {
+    client.release();
+  }
+}
+
+export function renderRegionFill(report: RegionFillReport): string {
+  const verb = report.mode === "add" ? "added" : "rebuilt";
+  const lines = [
+    `region ${report.region} ${verb} from ${report.copy.source} in ${report.seconds.toFixed(1)} s: ${report.copy.rowsMerged} state rows copied, ${report.copy.positions.length} partition positions seeded; local writes count under replica ${report.replica}`,
+  ];
+  if (report.registeredIn.length > 0)
+    lines.push(
+      `registered in ${report.registeredIn.join(", ")}: their replicators start consuming it`,
+    );
+  lines.push(`next: start ${report.region}'s replicator`);
+  return lines.join("\n");
+}

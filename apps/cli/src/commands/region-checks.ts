@@ -1,0 +1,83 @@
+// What `georep region add|rebuild|remove` refuse before they change anything.
+import type pg from "pg";
+import { UsageError } from "@georep/command-line";
+import type { ReplicatorConfig } from "@georep/replicator";
+import { ENGINE_MIGRATION_VERSIONS, readRegionRows, stateLayout } from "@georep/schema";
+
+/** The config of `region` among the given ones. @throws UsageError when there is none. */
+export function configOf(configs: readonly ReplicatorConfig[], region: string): ReplicatorConfig {
+  const found = configs.find((c) => c.region === region);
+  if (found === undefined)
+    throw new UsageError(
+      `--region '${region}' has no --config (${configs.map((c) => c.region).join(", ")}); add its config`,
+      "--region",
+    );
+  return found;
+}
+
+/**
+ * Refuses a target database that holds anything of georep or of the replicated tables: copying
+ * peers' state over rows already counted here would count them twice.
+ * @throws UsageError naming the table that holds rows.
+ */
+export async function checkEmpty(pool: pg.Pool, config: ReplicatorConfig): Promise<void> {
+  const tables = config.schema.tables.map(stateLayout);
+  const candidates = ["georep.progress", ...tables.flatMap((l) => [l.stateTable, l.userTable])];
+  for (const table of candidates) {
+    const { rows } = await pool.query<{ found: boolean }>(
+      `SELECT to_regclass($1) IS NOT NULL AS found`,
+      [table],
+    );
+    if (rows[0]?.found !== true) continue;
+    const { rowCount } = await pool.query(`SELECT 1 FROM ${table} LIMIT 1`);
+    if ((rowCount ?? 0) > 0)
+      throw new UsageError(
+        `region '${config.region}': its database already holds data (${table} has rows); give an empty database (drop and create it), so nothing is counted twice`,
+        "--config",
+      );
+  }
+}
+
+/** A peer's membership row for `region`, if any (removed ones included). */
+export async function membershipOf(
+  peer: pg.Pool,
+  region: string,
+): Promise<"live" | "removed" | "absent"> {
+  const row = (await readRegionRows(peer)).find((r) => r.id === region);
+  if (row === undefined) return "absent";
+  return row.removedAt === null ? "live" : "removed";
+}
+
+/**
+ * Refuses a source whose engine schema or table specs differ from what this georep installs
+ * from the target's config: its state rows would not mean what the target's merge expects.
+ * @throws UsageError naming the peer, the migration versions or the table.
+ */
+export async function checkSameSchema(
+  peer: pg.Pool,
+  peerRegion: string,
+  config: ReplicatorConfig,
+): Promise<void> {
+  const { rows } = await peer.query<{ version: number }>(
+    "SELECT version FROM georep.migrations ORDER BY version",
+  );
+  const theirs = rows.map((r) => r.version).join(",");
+  const ours = ENGINE_MIGRATION_VERSIONS.join(",");
+  if (theirs !== ours)
+    throw new UsageError(
+      `peer '${peerRegion}' has engine schema migrations [${theirs}], this georep installs [${ours}]; upgrade both to one georep version (georep schema apply on '${peerRegion}') first`,
+      "--from",
+    );
+  for (const layout of config.schema.tables.map(stateLayout)) {
+    const name = `${layout.spec.schema}.${layout.spec.name}`;
+    const { rows: specs } = await peer.query<{ same: boolean }>(
+      "SELECT spec = $2::jsonb AS same FROM georep.installed WHERE table_name = $1",
+      [name, JSON.stringify(layout.spec)],
+    );
+    if (specs[0]?.same !== true)
+      throw new UsageError(
+        `peer '${peerRegion}' has ${specs[0] === undefined ? "no" : "another"} spec of table ${name} than the config's; give every region the same table specs (georep schema apply) first`,
+        "--from",
+      );
+  }
+}

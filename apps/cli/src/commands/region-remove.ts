@@ -1,0 +1,113 @@
+// `georep region remove`: a region leaves for good. Its consumer group and (when its config is
+// given) its slot go; every remaining region marks it removed, so their mergers stop consuming it
+// and nothing waits for it any more. Its components stay in every state row: counts never drop.
+import pg from "pg";
+import { UsageError } from "@georep/command-line";
+import { createKafka } from "@georep/kafka";
+import { mergeGroupId } from "@georep/merger";
+import { silentLogger } from "@georep/observability";
+import type { ReplicatorConfig } from "@georep/replicator";
+import { readMembers, removeMember } from "@georep/schema";
+import { loadRegionConfigs } from "../config.ts";
+
+export interface RegionRemoveReport {
+  readonly region: string;
+  readonly removedIn: readonly string[];
+  readonly consumerGroup: "deleted" | "absent";
+  readonly slot: "dropped" | "absent" | "not given";
+  readonly remaining: readonly string[];
+}
+
+/**
+ * @throws UsageError (nothing changed) when the region is not a live member, when removing it
+ * would leave a region without a peer, or when a remaining region's config is missing.
+ */
+export async function removeRegion(
+  configPaths: readonly string[],
+  flags: { readonly region: string },
+): Promise<RegionRemoveReport> {
+  const configs = loadRegionConfigs(configPaths);
+  const leaving = configs.find((c) => c.region === flags.region);
+  const remaining = configs.filter((c) => c !== leaving);
+  const pools = new Map(
+    configs.map((c) => [c.region, new pg.Pool({ connectionString: c.postgres.url, max: 2 })]),
+  );
+  const pool = (c: ReplicatorConfig): pg.Pool => pools.get(c.region) as pg.Pool;
+  const first = remaining[0] as ReplicatorConfig;
+  const kafka = createKafka({
+    brokers: first.kafka.brokers,
+    clientId: "georep-region-remove",
+    logger: silentLogger(),
+  });
+  try {
+    const members = await readMembers(pool(first));
+    if (!members.some((m) => m.id === flags.region))
+      throw new UsageError(
+        `region '${flags.region}' is not a live member (members: ${members.map((m) => m.id).join(", ")}); nothing to remove`,
+        "--region",
+      );
+    const after = members.filter((m) => m.id !== flags.region);
+    if (after.length < 2)
+      throw new UsageError(
+        `removing '${flags.region}' would leave ${after.map((m) => m.id).join(", ")} without a peer; georep replicates between at least two regions`,
+        "--region",
+      );
+    const missing = after.filter((m) => !remaining.some((c) => c.region === m.id));
+    if (missing.length > 0)
+      throw new UsageError(
+        `give --config of every remaining region: missing ${missing.map((m) => m.id).join(", ")}`,
+        "--config",
+      );
+    // First, as it is refused while the region's merge workers run: then nothing has changed.
+    let consumerGroup: RegionRemoveReport["consumerGroup"];
+    try {
+      consumerGroup = await kafka.admin.deleteGroup(mergeGroupId(flags.region));
+    } catch (error) {
+      throw new UsageError(
+        `region '${flags.region}''s merge consumer group could not be deleted (${(error as Error).message}); stop every replicator of '${flags.region}' first`,
+        "--region",
+        { cause: error },
+      );
+    }
+    const removedIn: string[] = [];
+    for (const c of remaining) {
+      await removeMember(pool(c), flags.region);
+      removedIn.push(c.region);
+    }
+    const slot = leaving === undefined ? "not given" : await dropSlot(pool(leaving), leaving.slot);
+    return {
+      region: flags.region,
+      removedIn,
+      consumerGroup,
+      slot,
+      remaining: after.map((m) => m.id),
+    };
+  } finally {
+    await kafka.disconnect();
+    await Promise.all([...pools.values()].map((p) => p.end()));
+  }
+}
+
+/** Drops the leaving region's slot, which would otherwise hold its WAL for good. */
+async function dropSlot(pool: pg.Pool, slot: string): Promise<"dropped" | "absent"> {
+  const { rows } = await pool.query<{ active: boolean }>(
+    "SELECT active FROM pg_replication_slots WHERE slot_name = $1",
+    [slot],
+  );
+  if (rows[0] === undefined) return "absent";
+  if (rows[0].active)
+    throw new UsageError(
+      `slot '${slot}' is still streaming; stop the region's replicator and run georep region remove again (the remaining regions already count it removed)`,
+      "--region",
+    );
+  await pool.query("SELECT pg_drop_replication_slot($1)", [slot]);
+  return "dropped";
+}
+
+export function renderRegionRemove(r: RegionRemoveReport): string {
+  return [
+    `region ${r.region} removed in ${r.removedIn.join(", ")}; members now: ${r.remaining.join(", ")}`,
+    `consumer group: ${r.consumerGroup}; slot: ${r.slot}`,
+    "its components stay in every row (counts never drop); its topics are kept: delete them once no one needs them",
+  ].join("\n");
+}

@@ -1,0 +1,94 @@
+// `georep region add|remove` refuse bad input before changing anything (issue 10). The happy
+// paths run against live replicators in test/lifecycle/region-lifecycle.chaos.test.ts.
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, georep, readEndpoints } from "@georep/testkit";
+import type { TestDatabase } from "@georep/testkit";
+import { closeCliRegions, cliRegions } from "./cli-regions.ts";
+import type { CliRegion } from "./cli-regions.ts";
+
+describe("georep region: bad input changes nothing", () => {
+  let regions: CliRegion[] = [];
+  let fresh: TestDatabase;
+  let freshConfig: string;
+
+  beforeAll(async () => {
+    regions = await cliRegions("region", ["us-east", "eu-west"]);
+    fresh = await createTestDatabase("ap-south", "region");
+    freshConfig = join(dirname(regions[0]?.config ?? ""), "ap-south.json");
+    writeFileSync(
+      freshConfig,
+      JSON.stringify({
+        region: "ap-south",
+        regions: [{ id: "us-east" }, { id: "eu-west" }, { id: "ap-south" }],
+        postgres: { url: fresh.url },
+        kafka: { brokers: readEndpoints().kafka.brokers },
+        tables: ["counting_results"],
+      }),
+    );
+  });
+  afterAll(async () => {
+    await closeCliRegions(regions);
+    await fresh.drop();
+  });
+
+  const removed = async (region: CliRegion, id: string): Promise<unknown> =>
+    (
+      await region.client.query<{ removed: boolean }>(
+        "SELECT removed_at IS NOT NULL AS removed FROM georep.regions WHERE id = $1",
+        [id],
+      )
+    ).rows[0]?.removed;
+
+  it("refuses to remove the last peer", async () => {
+    const run = await georep(
+      "region",
+      "remove",
+      "--region",
+      "eu-west",
+      "--config",
+      ...regions.map((r) => r.config),
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/would leave us-east without a peer/);
+    for (const r of regions) expect(await removed(r, "eu-west")).toBe(false);
+  });
+
+  it("refuses a snapshot from a peer whose schema version differs", async () => {
+    const peer = regions[0] as CliRegion;
+    const { rows } = await peer.client.query<{ v: number }>(
+      "DELETE FROM georep.migrations WHERE version = (SELECT max(version) FROM georep.migrations) RETURNING version AS v",
+    );
+    try {
+      const run = await georep(
+        "region",
+        "add",
+        "--region",
+        "ap-south",
+        "--from",
+        "us-east",
+        "--config",
+        freshConfig,
+        ...regions.map((r) => r.config),
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        /peer 'us-east' has engine schema migrations \[.*\], this georep installs/,
+      );
+      // Nothing changed: the new database has no georep schema, no peer lists the region.
+      const client = new pg.Client({ connectionString: fresh.url });
+      await client.connect();
+      const schema = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = 'georep'");
+      await client.end();
+      expect(schema.rowCount).toBe(0);
+      for (const r of regions) expect(await removed(r, "ap-south")).toBeUndefined();
+    } finally {
+      await peer.client.query(
+        "INSERT INTO georep.migrations (version, description) VALUES ($1, 'restored by the test')",
+        [rows[0]?.v],
+      );
+    }
+  });
+});

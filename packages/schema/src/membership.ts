@@ -1,0 +1,54 @@
+// Region membership: georep.regions in each region's database. The installer seeds it from the
+// config; `georep region add` and `georep region remove` change it in every region's database,
+// and running replicators follow it (docs/operate.md, "Region lifecycle"). A removed region keeps
+// its row (removed_at set): its components stay in every state row, and its id is never reused.
+import type pg from "pg";
+
+type Queryable = pg.Pool | pg.ClientBase;
+
+export interface Member {
+  readonly id: string;
+  readonly zone?: string | undefined;
+}
+
+export interface RegionRow extends Member {
+  /** Set by `georep region remove`; a removed region is no longer replicated from or waited for. */
+  readonly removedAt: Date | null;
+}
+
+/** Every region this database knows of, removed ones included, by id. */
+export async function readRegionRows(q: Queryable): Promise<RegionRow[]> {
+  const { rows } = await q.query<{ id: string; zone: string | null; removed_at: Date | null }>(
+    "SELECT id, zone, removed_at FROM georep.regions ORDER BY id",
+  );
+  return rows.map((r) => ({ id: r.id, zone: r.zone ?? undefined, removedAt: r.removed_at }));
+}
+
+/** The live members: the regions replicated from and to. */
+export async function readMembers(q: Queryable): Promise<Member[]> {
+  return (await readRegionRows(q))
+    .filter((r) => r.removedAt === null)
+    .map(({ id, zone }) => ({ id, zone }));
+}
+
+/** Adds a live member; a row that exists is left as it is (a removed id stays removed). */
+export async function addMember(q: Queryable, member: Member): Promise<void> {
+  await q.query(
+    "INSERT INTO georep.regions (id, zone) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+    [member.id, member.zone ?? null],
+  );
+}
+
+/** Marks a member removed (idempotent: the first removal's time is kept). */
+export async function removeMember(q: Queryable, id: string): Promise<void> {
+  await q.query(
+    "UPDATE georep.regions SET removed_at = coalesce(removed_at, clock_timestamp()) WHERE id = $1",
+    [id],
+  );
+}
+
+/** Whether two member lists name the same regions in the same zones. */
+export function sameMembers(a: readonly Member[], b: readonly Member[]): boolean {
+  const key = (m: readonly Member[]) => JSON.stringify(m.map((x) => [x.id, x.zone ?? null]).sort());
+  return key(a) === key(b);
+}
