@@ -40,7 +40,7 @@ export async function status(configPath: string): Promise<RegionStatus> {
       `SELECT r.id AS origin, max(p.source_commit_time)::text AS last,
               extract(epoch FROM clock_timestamp() - max(p.source_commit_time))::float8::text AS lag
        FROM georep.regions r LEFT JOIN georep.progress p ON p.origin = r.id
-       WHERE r.id <> $1 GROUP BY r.id ORDER BY r.id`,
+       WHERE r.id <> $1 AND r.removed_at IS NULL GROUP BY r.id ORDER BY r.id`,
       [config.region],
     );
     const s = slot.rows[0];
