@@ -29,6 +29,8 @@ export async function startThreeRegions(
   prefix: string,
   /** Residency zone per region index (the stack's region order), e.g. [undefined, "eu", "eu"]. */
   zones: ReadonlyArray<string | undefined> = [],
+  /** More replicator config, the same for every region (e.g. `merge` settings). */
+  extra: Readonly<Record<string, unknown>> = {},
 ): Promise<ThreeRegions> {
   const endpoints = readEndpoints();
   const tag = uniqueName("e").replaceAll("_", "").slice(-8);
@@ -44,6 +46,7 @@ export async function startThreeRegions(
         kafka: { brokers: endpoints.kafka.brokers },
         redis: { url: endpoints.redis.url },
         tables: ["counting_results"],
+        ...extra,
       }),
       // Errors only: a stop step that overran, or a role that failed, shows in the test output.
       logger: createLogger({ name: id, level: "error" }),

@@ -178,7 +178,7 @@ it("collection never changes what any region shows, and frees every dead key eve
 
         const read = async (d: RegionDb, t: TableSpec) =>
           (
-            await d.client.query<{ id: number }>(
+            await d.client.query<{ id: number; hits: number }>(
               `SELECT id::int, hits::int, balance::int, label, home FROM ${t.name} ORDER BY id`,
             )
           ).rows;
@@ -198,9 +198,7 @@ it("collection never changes what any region shows, and frees every dead key eve
         for (const row of shown[0] ?? []) {
           const id = row.id;
           if (!gcWriter.deleted.has(id))
-            expect((row as { hits: number }).hits, `hits of key ${id}`).toBe(
-              gcWriter.increments.get(id) ?? 0,
-            );
+            expect(row.hits, `hits of key ${id}`).toBe(gcWriter.increments.get(id) ?? 0);
         }
         // Every region collected every dead key: a key inserted again counts from zero.
         const dead = [1, 2, 3, 4].filter((id) => !(shown[0] ?? []).some((r) => r.id === id));

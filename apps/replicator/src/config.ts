@@ -125,6 +125,9 @@ const configSchema = z
          */
         sessionTimeoutMs: mergerOptionsSchema.shape.sessionTimeoutMs,
         statementTimeoutMs: mergerOptionsSchema.shape.statementTimeoutMs,
+        /** Tombstone collection (docs/data-model.md, "Tombstones"). */
+        collectionIntervalMs: mergerOptionsSchema.shape.collectionIntervalMs,
+        collectionBlockedAfterSeconds: mergerOptionsSchema.shape.collectionBlockedAfterSeconds,
       })
       .strict()
       .prefault({}),
