@@ -17,6 +17,7 @@ export const benches = {
   workers: "test/bench/merge-workers.bench.ts",
   lag: "test/bench/lag.bench.ts",
   backlog: "test/bench/backlog.bench.ts",
+  storage: "test/bench/storage.bench.ts",
 } as const;
 export type BenchName = keyof typeof benches;
 
