@@ -3,13 +3,20 @@
  * "Tombstones"). Three regions, each replicator in its own process. Each region's camera inserts
  * a new bucket at BENCH_RATE (20) buckets/s and deletes the bucket BENCH_LIVE (100) buckets older,
  * as retention does, for 10 × BENCH_LIVE buckets. Prints, per region, state rows ÷ live rows at
- * its worst during the writes and at the end (once collection caught up, or BENCH_SETTLE_SECONDS,
+ * its worst during the writes (tombstones wait a few heartbeats for the barrier, so this grows
+ * with the rate) and at the end (once collection caught up, or BENCH_SETTLE_SECONDS,
  * 60, after the last write), against the target of 1.2.
  *   BENCH_LIVE=100 BENCH_RATE=20 npx tsx test/bench/storage.bench.ts
  */
 import pg from "pg";
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
-import { createTestDatabase, ensureStackUp, readEndpoints, uniqueName } from "@georep/testkit";
+import {
+  devKafka,
+  createTestDatabase,
+  ensureStackUp,
+  readEndpoints,
+  uniqueName,
+} from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { startReplicator } from "./lag-processes.ts";
 import type { BenchReplicator } from "./lag-processes.ts";
@@ -70,7 +77,7 @@ try {
         region: id,
         regions: ids.map((r) => ({ id: r })),
         postgres: { url: db.url },
-        kafka: { brokers: endpoints.kafka.brokers },
+        kafka: devKafka(endpoints.kafka.brokers),
         tables: ["counting_results"],
         merge: { collectionIntervalMs: 1_000 },
       }),
@@ -83,8 +90,11 @@ try {
   const run = { writing: true };
   const sampler = (async () => {
     while (run.writing) {
-      for (const [i, p] of pools.entries())
-        worst[i] = Math.max(worst[i] ?? 0, ratioOf(await measure(p)));
+      for (const [i, p] of pools.entries()) {
+        // From the steady state on: every camera holds its `live` buckets (give or take lag).
+        const r = await measure(p);
+        if (r.live >= 2 * live) worst[i] = Math.max(worst[i] ?? 0, ratioOf(r));
+      }
       await new Promise((r) => setTimeout(r, 1000));
     }
   })();
@@ -108,11 +118,11 @@ try {
     `storage — 3 regions, one replicator process each; per region ${total} buckets inserted at ${rate}/s (${wrote.toFixed(1)} s), each deleted ${live} buckets later; collection every 1 s, heartbeats every 5 s`,
   );
   console.log(
-    "region                          live rows  state rows  state/live at end  worst while writing",
+    "region                          live rows  state rows  state/live at end  worst while writing (steady state)",
   );
   for (const [i, r] of end.entries())
     console.log(
-      `${(ids[i] ?? "").padEnd(31)} ${String(r.live).padStart(9)}  ${String(r.state).padStart(10)}  ${ratioOf(r).toFixed(2).padStart(17)}  ${(worst[i] ?? 0).toFixed(2).padStart(19)}`,
+      `${(ids[i] ?? "").padEnd(31)} ${String(r.live).padStart(9)}  ${String(r.state).padStart(10)}  ${ratioOf(r).toFixed(2).padStart(17)}  ${(worst[i] ?? 0).toFixed(2).padStart(34)}`,
     );
   console.log(
     `target: state rows ÷ live rows ≤ ${TARGET} in every region at the end (${settled.toFixed(1)} s after the last write): ${met ? "met" : "NOT met"}`,

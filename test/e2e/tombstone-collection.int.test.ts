@@ -136,10 +136,10 @@ describe("tombstone collection", () => {
     });
     // Past collectionBlockedAfterSeconds, a and b name c; the tombstones stay meanwhile.
     for (const r of [a, b])
-      await waitFor(async () => (await gauge(r, "georep_gc_blocked_by", { region: c.id })) === 1, {
+      await waitFor(async () => (await gauge(r, "georep_gc_blocked_by", { peer: c.id })) === 1, {
         timeoutMs: 60_000,
         intervalMs: 500,
-        description: `georep_gc_blocked_by{region=${c.id}} in ${r.id}`,
+        description: `georep_gc_blocked_by{peer=${c.id}} in ${r.id}`,
       });
     expect(await stateRows(a, "stop-a")).toBe(10);
     expect(await stateRows(b, "stop-a")).toBe(10);
@@ -152,10 +152,10 @@ describe("tombstone collection", () => {
         intervalMs: 500,
         description: `stop-a's state collected in ${r.id} once ${c.id} is back`,
       });
-    await waitFor(async () => (await gauge(a, "georep_gc_blocked_by", { region: c.id })) === 0, {
+    await waitFor(async () => (await gauge(a, "georep_gc_blocked_by", { peer: c.id })) === 0, {
       timeoutMs: 30_000,
       intervalMs: 500,
-      description: `georep_gc_blocked_by{region=${c.id}} back to 0 in ${a.id}`,
+      description: `georep_gc_blocked_by{peer=${c.id}} back to 0 in ${a.id}`,
     });
   }, 240_000);
 });

@@ -195,6 +195,7 @@ export function createHousekeeping(deps: {
         const collect = single(deps.log, "tombstone collection failed", async () => {
           await collector.pass();
         });
+        collect(); // the gauges exist from the start
         timers.push(setInterval(collect, options.collectionIntervalMs).unref());
       }
     },

@@ -6,7 +6,7 @@ export interface CollectionMetrics {
   setWaiting(table: string, keys: number): void;
   /** Per deleting region: now − the barrier's physical time (+Inf while unknown). */
   setBarrierAge(ages: ReadonlyMap<string, number>): void;
-  /** Per live region: 1 while it holds some barrier more than `blockedAfterSeconds` old. */
+  /** Per live peer region: 1 while it holds some barrier more than `blockedAfterSeconds` old. */
   setBlockedBy(blocking: ReadonlyMap<string, boolean>): void;
 }
 
@@ -28,8 +28,8 @@ export function createCollectionMetrics(metrics: Metrics): CollectionMetrics {
   );
   const blockedBy = metrics.gauge(
     "georep_gc_blocked_by",
-    "1 while this live region's reported progress holds a collection barrier that is old: the region is down, lagging or not reporting.",
-    ["region"],
+    "1 while this live region's reported progress holds a tombstone collection barrier that is old: the region is down, lagging or not reporting. (Label peer: `region` is the scraped region's.)",
+    ["peer"],
   );
   return {
     collected: (table, keys) => {
@@ -42,7 +42,7 @@ export function createCollectionMetrics(metrics: Metrics): CollectionMetrics {
       for (const [origin, seconds] of ages) age.set({ origin }, seconds);
     },
     setBlockedBy: (blocking) => {
-      for (const [region, on] of blocking) blockedBy.set({ region }, on ? 1 : 0);
+      for (const [peer, on] of blocking) blockedBy.set({ peer }, on ? 1 : 0);
     },
   };
 }

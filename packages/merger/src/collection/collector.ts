@@ -119,15 +119,25 @@ export function createCollector(deps: CollectorDeps): Collector {
     return total;
   };
 
+  // A barrier unknown since start is no alarm until blockedAfterSeconds passed: the first
+  // heartbeats take a few seconds to go round.
+  const startedAt = deps.clock();
   const gauges = (b: Barrier): void => {
     const now = deps.clock();
+    const settled = (now - startedAt) / 1000 > deps.blockedAfterSeconds;
     const ages = new Map<string, number>();
-    const blocking = new Map(deps.live().map((r) => [r, false]));
+    const blocking = new Map(
+      deps
+        .live()
+        .filter((r) => r !== deps.self)
+        .map((r) => [r, false]),
+    );
     for (const [deleter, holders] of b.heldBy) {
       const stamp = b.barrier.get(deleter);
       const age = stamp === undefined ? Infinity : Math.max(0, (now - Number(stamp >> 16n)) / 1000);
       ages.set(deleter, age);
-      if (age > deps.blockedAfterSeconds) for (const r of holders) blocking.set(r, true);
+      if (age > deps.blockedAfterSeconds && (settled || stamp !== undefined))
+        for (const r of holders) blocking.set(r, true);
     }
     deps.metrics.setBarrierAge(ages);
     deps.metrics.setBlockedBy(blocking);
