@@ -119,4 +119,16 @@ describe("routeBatch", () => {
     const d = decodeEnvelope(records[0]?.value ?? null, known);
     expect(d.ok && d.envelope.kind === "heartbeat" && d.envelope.stamp).toBe("77");
   });
+  it("carries the heartbeat's progress when the reader read one, and leaves it out otherwise", () => {
+    const progress = { stable: "70", applied: { "eu-west": "65" } };
+    const withProgress = routeBatch(
+      { ...batch([], "77"), heartbeat: { stamp: "77", progress } },
+      opts,
+    );
+    const d = decodeEnvelope(withProgress[5]?.value ?? null, known);
+    expect(d.ok && d.envelope.kind === "heartbeat" && d.envelope.progress).toEqual(progress);
+    const without = routeBatch(batch([], "77"), opts)[0]?.value.toString() ?? "";
+    expect(without).toContain('"stamp":"77"');
+    expect(without).not.toContain("progress");
+  });
 });
