@@ -250,21 +250,7 @@ $$;
 ALTER TABLE georep.regions ADD COLUMN IF NOT EXISTS removed_at timestamptz;
 `,
   },
-  {
-    version: 8,
-    description: "region membership: removed regions keep their row, marked removed_at",
-    sql: `
--- Set by \`georep region remove\`: the region is no longer consumed or waited for, its
--- components stay in every state row, and its id is never reused.
-ALTER TABLE georep.regions ADD COLUMN IF NOT EXISTS removed_at timestamptz;
-`,
-  },
 ];
-
-/** Every engine migration's version, ascending: what a database installed by this georep holds. */
-export const ENGINE_MIGRATION_VERSIONS: readonly number[] = ENGINE_MIGRATIONS.map(
-  (m) => m.version,
-).sort((a, b) => a - b);
 
 /** Every engine migration's version, ascending: what a database installed by this georep holds. */
 export const ENGINE_MIGRATION_VERSIONS: readonly number[] = ENGINE_MIGRATIONS.map(
