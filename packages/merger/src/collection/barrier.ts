@@ -64,10 +64,12 @@ function perOrigin(input: BarrierInput): {
   const byOrigin = new Map<string, PartitionBeat[] | undefined>();
   for (const p of input.partitions) {
     const beat = beatAt.get(`${p.topic}\u0000${p.partition}`);
-    const seen = byOrigin.get(p.origin) ?? [];
+    if (!byOrigin.has(p.origin)) byOrigin.set(p.origin, []);
+    const seen = byOrigin.get(p.origin);
+    if (seen === undefined) continue; // already unknown: a later heard partition must not undo it
     // One partition never heard from (or from another origin) leaves the whole origin unknown.
-    byOrigin.set(p.origin, beat === undefined || beat.origin !== p.origin ? undefined : seen);
-    if (beat !== undefined && beat.origin === p.origin) byOrigin.get(p.origin)?.push(beat);
+    if (beat === undefined || beat.origin !== p.origin) byOrigin.set(p.origin, undefined);
+    else seen.push(beat);
   }
   const applied = new Map<string, bigint>();
   const reported = new Map<string, Map<string, bigint>>();
