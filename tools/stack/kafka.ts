@@ -4,33 +4,26 @@
 //   formatted ──java kafka.Kafka (detached, pid file)──▶ starting ──admin polls──▶ ready
 //   ready ──SIGTERM (controlled shutdown)──▶ stopped
 import { createHash, randomBytes } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { Kafka, logLevel } from "kafkajs";
 import type { StackConfig } from "./config.ts";
 import { StackError } from "./errors.ts";
 import {
-  aptInstall,
-  commandLine,
-  isAlive,
-  probe,
-  readPid,
-  runOrFail,
-  stopProcess,
-  which,
-} from "./proc.ts";
+  checkBrokers,
+  formatStorage,
+  javaBin,
+  kafkaPid,
+  log4j2Yaml,
+  nodeProperties,
+  spawnKafkaJvm,
+  tail,
+} from "./kafka-node.ts";
+import type { KafkaJvmFiles } from "./kafka-node.ts";
+import { aptInstall, isAlive, probe, runOrFail, stopProcess, which } from "./proc.ts";
 import { isPortFree, portOwner } from "./ports.ts";
+
+export { log4j2Yaml } from "./kafka-node.ts";
 
 type KafkaConfig = StackConfig["kafka"];
 
@@ -40,68 +33,10 @@ export function brokerAddress(k: KafkaConfig): string {
 
 /** server.properties for a single combined broker+controller. Pure. */
 export function serverProperties(k: KafkaConfig): string {
-  return [
-    "# Written by `pnpm stack up` (tools/stack/kafka.ts); changes here are overwritten.",
-    "process.roles=broker,controller",
-    "node.id=1",
-    `controller.quorum.bootstrap.servers=127.0.0.1:${k.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${k.port},CONTROLLER://127.0.0.1:${k.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${k.port},CONTROLLER://127.0.0.1:${k.controllerPort}`,
-    "controller.listener.names=CONTROLLER",
-    "inter.broker.listener.name=PLAINTEXT",
-    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-    `log.dirs=${k.dataDir}`,
-    "num.partitions=6",
-    "auto.create.topics.enable=false",
-    "offsets.topic.replication.factor=1",
-    // One broker: fewer internal partitions make the first consumer group and producer id faster.
-    "offsets.topic.num.partitions=6",
-    "transaction.state.log.replication.factor=1",
-    "transaction.state.log.min.isr=1",
-    "transaction.state.log.num.partitions=6",
-    "share.coordinator.state.topic.replication.factor=1",
-    "share.coordinator.state.topic.min.isr=1",
-    "group.initial.rebalance.delay.ms=0",
-    "delete.topic.enable=true",
-    // The broker deletes expired segments only on this check (default 5 minutes); the retention
-    // gap test shrinks a topic's retention and needs the deletion within seconds.
-    "log.retention.check.interval.ms=2000",
-    "",
-  ].join("\n");
-}
-
-/** log4j2 configuration: everything to .stack/logs/kafka.log, rolled at 50 MB. Pure. */
-export function log4j2Yaml(logFile: string): string {
-  return `Configuration:
-  Appenders:
-    RollingFile:
-      name: file
-      fileName: "${logFile}"
-      filePattern: "${logFile}.%i"
-      PatternLayout:
-        pattern: "[%d] %p %m (%c)%n"
-      SizeBasedTriggeringPolicy:
-        size: 50MB
-      DefaultRolloverStrategy:
-        max: 3
-  Loggers:
-    Root:
-      level: INFO
-      AppenderRef:
-        - ref: file
-    Logger:
-      - name: kafka.request.logger
-        level: WARN
-      - name: org.apache.kafka.controller
-        level: INFO
-`;
-}
-
-function javaBin(): string {
-  const home = process.env["JAVA_HOME"];
-  return home !== undefined && existsSync(join(home, "bin", "java"))
-    ? join(home, "bin", "java")
-    : "java";
+  return nodeProperties(
+    { nodeId: 1, port: k.port, controllerPort: k.controllerPort, dataDir: k.dataDir },
+    { quorum: { kind: "standalone" }, writtenBy: "`pnpm stack up` (tools/stack/kafka.ts)" },
+  );
 }
 
 function javaMajor(): number | undefined {
@@ -186,10 +121,7 @@ function pidFile(k: KafkaConfig): string {
 
 /** The pid of our broker if it is running (the pid file names a live `kafka.Kafka` JVM). */
 export function brokerPid(k: KafkaConfig): number | undefined {
-  const pid = readPid(pidFile(k));
-  return pid !== undefined && isAlive(pid) && commandLine(pid).includes("kafka.Kafka")
-    ? pid
-    : undefined;
+  return kafkaPid(pidFile(k));
 }
 
 function writeIfChanged(file: string, text: string): boolean {
@@ -203,29 +135,23 @@ export function newClusterId(): string {
   return randomBytes(16).toString("base64url");
 }
 
-async function format(k: KafkaConfig, classpath: string, properties: string): Promise<void> {
-  if (existsSync(join(k.dataDir, "meta.properties"))) return;
+function jvmFiles(k: KafkaConfig): KafkaJvmFiles {
+  const logsDir = join(k.dir, "..", "logs");
+  return {
+    dir: k.dir,
+    properties: join(k.dir, "server.properties"),
+    log4j2: join(k.dir, "log4j2.yaml"),
+    logsDir,
+    outFile: join(logsDir, "kafka.out"),
+    logFile: k.logFile,
+    classpath: `${k.libsDir}/*`,
+  };
+}
+
+async function format(k: KafkaConfig, files: KafkaJvmFiles): Promise<void> {
   const idFile = join(k.dir, "cluster-id");
   if (!existsSync(idFile)) writeFileSync(idFile, `${newClusterId()}\n`);
-  const clusterId = readFileSync(idFile, "utf8").trim();
-  await runOrFail(
-    javaBin(),
-    [
-      `-Dlog4j2.configurationFile=${join(k.dir, "log4j2.yaml")}`,
-      "-cp",
-      classpath,
-      "kafka.tools.StorageTool",
-      "format",
-      "--standalone",
-      "-t",
-      clusterId,
-      "-c",
-      properties,
-      "--ignore-formatted",
-    ],
-    `delete ${k.dir} and retry; see ${k.logFile}`,
-    { cwd: k.dir },
-  );
+  await formatStorage(files, k.dataDir, readFileSync(idFile, "utf8").trim(), "standalone");
 }
 
 export interface KafkaUp {
@@ -241,10 +167,10 @@ export interface KafkaUp {
 export async function startKafka(k: KafkaConfig): Promise<KafkaUp> {
   mkdirSync(k.dir, { recursive: true });
   mkdirSync(k.dataDir, { recursive: true });
-  const properties = join(k.dir, "server.properties");
+  const files = jvmFiles(k);
   const changed = [
-    writeIfChanged(properties, serverProperties(k)),
-    writeIfChanged(join(k.dir, "log4j2.yaml"), log4j2Yaml(k.logFile)),
+    writeIfChanged(files.properties, serverProperties(k)),
+    writeIfChanged(files.log4j2, log4j2Yaml(k.logFile)),
   ].some(Boolean);
   let action: KafkaUp["action"] = "started";
   const running = brokerPid(k);
@@ -262,78 +188,17 @@ export async function startKafka(k: KafkaConfig): Promise<KafkaUp> {
       );
     }
   }
-  const classpath = `${k.libsDir}/*`;
-  await format(k, classpath, properties);
-  const outFile = join(k.dir, "..", "logs", "kafka.out");
-  mkdirSync(join(k.dir, "..", "logs"), { recursive: true });
-  const out = openSync(outFile, "a");
-  const child = spawn(
-    javaBin(),
-    [
-      "-Xmx512m",
-      "-Xms512m",
-      "-XX:+UseG1GC",
-      "-XX:MaxGCPauseMillis=20",
-      "-XX:+ExitOnOutOfMemoryError",
-      "-Djava.awt.headless=true",
-      `-Dlog4j2.configurationFile=${join(k.dir, "log4j2.yaml")}`,
-      `-Dkafka.logs.dir=${join(k.dir, "..", "logs")}`,
-      "-cp",
-      classpath,
-      "kafka.Kafka",
-      properties,
-    ],
-    { cwd: k.dir, detached: true, stdio: ["ignore", out, out] },
-  );
-  closeSync(out);
-  const pid = child.pid;
-  if (pid === undefined)
-    throw new StackError(
-      "could not start java for the Kafka broker",
-      "check that `java -version` works",
-    );
-  child.unref();
-  writeFileSync(pidFile(k), `${pid}\n`);
+  await format(k, files);
+  const pid = spawnKafkaJvm(files, pidFile(k), 512);
   return { action, pid };
-}
-
-function tail(file: string, lines: number): string {
-  try {
-    return readFileSync(file, "utf8").trim().split("\n").slice(-lines).join("\n    ");
-  } catch {
-    return "(no log)";
-  }
-}
-
-function admin(k: KafkaConfig): ReturnType<Kafka["admin"]> {
-  const kafka = new Kafka({
-    clientId: "georep-stack",
-    brokers: [brokerAddress(k)],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    retry: { retries: 0 },
-  });
-  return kafka.admin();
 }
 
 /**
  * Why the broker is not healthy, or undefined when it answers describeCluster and listTopics
  * (and, with `groups`, finds a group coordinator: the first lookup creates __consumer_offsets).
  */
-export async function checkKafka(k: KafkaConfig, groups = false): Promise<string | undefined> {
-  const a = admin(k);
-  try {
-    await a.connect();
-    const cluster = await a.describeCluster();
-    if (cluster.brokers.length === 0) return "no broker in the cluster metadata";
-    await a.listTopics();
-    if (groups) await a.describeGroups(["georep-stack-readiness"]);
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  } finally {
-    await a.disconnect().catch(() => undefined);
-  }
+export function checkKafka(k: KafkaConfig, groups = false): Promise<string | undefined> {
+  return checkBrokers([brokerAddress(k)], { brokers: 1, groups });
 }
 
 /**
