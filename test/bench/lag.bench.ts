@@ -21,7 +21,13 @@
  */
 import { cpus, loadavg } from "node:os";
 import pg from "pg";
-import { createTestDatabase, ensureStackUp, readEndpoints, uniqueName } from "@georep/testkit";
+import {
+  devKafka,
+  createTestDatabase,
+  ensureStackUp,
+  readEndpoints,
+  uniqueName,
+} from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { combine, histogramBuckets, scalar, startReplicator, summarize } from "./lag-processes.ts";
 import type { BenchReplicator } from "./lag-processes.ts";
@@ -109,7 +115,7 @@ async function georepLag(rate: number): Promise<LagFigures> {
           region: id,
           regions: ids.map((r) => ({ id: r })),
           postgres: { url: db.url },
-          kafka: { brokers: endpoints.kafka.brokers, partitions },
+          kafka: { ...devKafka(endpoints.kafka.brokers), partitions },
           tables: ["counting_results"],
         }),
       );

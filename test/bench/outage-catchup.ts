@@ -18,7 +18,7 @@
  */
 import { cpus, loadavg } from "node:os";
 import pg from "pg";
-import { createTestDatabase, readEndpoints, uniqueName } from "@georep/testkit";
+import { devKafka, createTestDatabase, readEndpoints, uniqueName } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { WRITER_APPLICATION } from "./cpu-accounting.ts";
 import { COUNT_UPSERT, drain, drainSeconds, keyOf, pacedWrites, writersFor } from "./lag-load.ts";
@@ -101,7 +101,7 @@ async function outageRun(minutes: number, rate: number): Promise<OutageResult> {
         region: id,
         regions: ids.map((r) => ({ id: r })),
         postgres: { url: db.url },
-        kafka: { brokers: endpoints.kafka.brokers },
+        kafka: devKafka(endpoints.kafka.brokers),
         tables: ["counting_results"],
       };
       const proc = await startReplicator(id, config);

@@ -3,6 +3,7 @@ import type { GroundTruth } from "@georep/camera-service";
 import { runFleet, seededRandom } from "@georep/camera-service";
 import {
   createTestDatabase,
+  devKafka,
   freePort,
   readEndpoints,
   replicatorProcess,
@@ -43,7 +44,8 @@ export async function chaosRegions(options: {
     region: r.id,
     regions: ids.map((x) => ({ id: x })),
     postgres: { url: r.db.url },
-    kafka: { brokers: endpoints.kafka.brokers },
+    // The stack's single broker; a test on another cluster passes `kafka` in `extra`.
+    kafka: devKafka(endpoints.kafka.brokers),
     tables: ["counting_results"],
     http: { port: await freePort() },
     ...options.extra,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
 import {
+  devKafka,
   createTestDatabase,
   readEndpoints,
   replicatorProcess,
@@ -33,7 +34,7 @@ describe("chaos: kill -9 of replicators during writes", () => {
         region: id,
         regions: ids.map((x) => ({ id: x })),
         postgres: { url: db.url },
-        kafka: { brokers: endpoints.kafka.brokers },
+        kafka: devKafka(endpoints.kafka.brokers),
         tables: ["counting_results"],
       });
       regions.push({ id, db, pool: new pg.Pool({ connectionString: db.url, max: 4 }), proc });

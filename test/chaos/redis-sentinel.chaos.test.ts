@@ -12,7 +12,7 @@ import { createLogger, createMetrics, systemClock } from "@georep/observability"
 import type { Metrics } from "@georep/observability";
 import { cacheKey, createReplicator, parseReplicatorConfig } from "@georep/replicator";
 import type { Replicator } from "@georep/replicator";
-import { createTestDatabase, readEndpoints, uniqueName, waitFor } from "@georep/testkit";
+import { devKafka, createTestDatabase, readEndpoints, uniqueName, waitFor } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { startSentinelGroup } from "../../tools/stack/sentinel.ts";
 import type { SentinelGroup } from "../../tools/stack/sentinel.ts";
@@ -64,7 +64,7 @@ describe("chaos: Redis Sentinel failover of the counter cache during writes", ()
           region: id,
           regions: ids.map((x) => ({ id: x })),
           postgres: { url: db.url },
-          kafka: { brokers: endpoints.kafka.brokers },
+          kafka: devKafka(endpoints.kafka.brokers),
           redis: { sentinels: group.sentinels, masterName: group.masterName },
           tables: ["counting_results"],
         }),

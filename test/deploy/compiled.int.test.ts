@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  devKafka,
   createTestDatabase,
   findRepoRoot,
   freePort,
@@ -98,7 +99,7 @@ describe("compiled executables (dist/, plain node)", () => {
       region: self,
       regions: [{ id: self }, { id: peer }],
       postgres: { url: db.url },
-      kafka: { brokers: readEndpoints().kafka.brokers },
+      kafka: devKafka(),
       tables: ["counting_results"],
       http: { port: await freePort(), host: "127.0.0.1" },
     });

@@ -3,7 +3,7 @@ import { createLogger, createMetrics, systemClock } from "@georep/observability"
 import type { Metrics } from "@georep/observability";
 import { createReplicator, parseReplicatorConfig } from "@georep/replicator";
 import type { Replicator } from "@georep/replicator";
-import { createTestDatabase, readEndpoints, uniqueName } from "@georep/testkit";
+import { devKafka, createTestDatabase, readEndpoints, uniqueName } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 
 export interface Region {
@@ -43,7 +43,7 @@ export async function startThreeRegions(
           zones[i] === undefined ? { id: x } : { id: x, zone: zones[i] },
         ),
         postgres: { url },
-        kafka: { brokers: endpoints.kafka.brokers },
+        kafka: devKafka(endpoints.kafka.brokers),
         redis: { url: endpoints.redis.url },
         tables: ["counting_results"],
         ...extra,

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import {
+  devKafka,
   createTestDatabase,
   freePort,
   readEndpoints,
@@ -30,7 +31,7 @@ const config = async (id: string, db: TestDatabase, extra: Record<string, unknow
   region: id,
   regions: ids.map((x) => ({ id: x })),
   postgres: { url: db.url },
-  kafka: { brokers: endpoints.kafka.brokers },
+  kafka: devKafka(endpoints.kafka.brokers),
   tables: ["counting_results"],
   http: { port: await freePort(), host: "127.0.0.1" },
   leadership: { leaseMs: 3_000, pollMs: 200 },

@@ -16,7 +16,14 @@ import type { Metrics } from "@georep/observability";
 import { createReplicator, parseReplicatorConfig } from "@georep/replicator";
 import type { Replicator } from "@georep/replicator";
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
-import { createTestDatabase, readEndpoints, testKafka, uniqueName, waitFor } from "@georep/testkit";
+import {
+  devKafka,
+  createTestDatabase,
+  readEndpoints,
+  testKafka,
+  uniqueName,
+  waitFor,
+} from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { verifyRegions } from "@georep/verify";
 
@@ -46,7 +53,7 @@ function replicator(id: string, db: TestDatabase, metrics: Metrics): Replicator 
         .filter((r) => r.id !== id)
         .map((r) => ({ region: r.id, postgres: { url: r.db.url } })),
       repairCheckIntervalMs: 500,
-      kafka: { brokers: endpoints.kafka.brokers, partitions: PARTITIONS },
+      kafka: { ...devKafka(endpoints.kafka.brokers), partitions: PARTITIONS },
       tables: ["counting_results"],
     }),
     logger: createLogger({ name: id, level: "error" }),

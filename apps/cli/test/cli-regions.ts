@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/schema";
-import { createTestDatabase, readEndpoints } from "@georep/testkit";
+import { devKafka, createTestDatabase } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 
 /** One region as the CLI tests use it: its database, a client, and a replicator config file. */
@@ -49,7 +49,7 @@ export async function cliRegions(
         region,
         regions,
         postgres: { url: db.url },
-        kafka: { brokers: readEndpoints().kafka.brokers },
+        kafka: devKafka(),
         tables: ["counting_results"],
         ...options.config?.(region),
       }),

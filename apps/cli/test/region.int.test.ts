@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, georep, readEndpoints } from "@georep/testkit";
+import { devKafka, createTestDatabase, georep } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { closeCliRegions, cliRegions } from "./cli-regions.ts";
 import type { CliRegion } from "./cli-regions.ts";
@@ -24,7 +24,7 @@ describe("georep region: bad input changes nothing", () => {
         region: "ap-south",
         regions: [{ id: "us-east" }, { id: "eu-west" }, { id: "ap-south" }],
         postgres: { url: fresh.url },
-        kafka: { brokers: readEndpoints().kafka.brokers },
+        kafka: devKafka(),
         tables: ["counting_results"],
       }),
     );

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, readEndpoints } from "@georep/testkit";
+import { devKafka, createTestDatabase, readEndpoints } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { georep } from "@georep/testkit";
 
@@ -21,7 +21,7 @@ describe("georep rehome", () => {
         region: "us-east",
         regions: readEndpoints().regions.map((r) => ({ id: r.id })),
         postgres: { url: db.url },
-        kafka: { brokers: readEndpoints().kafka.brokers },
+        kafka: devKafka(),
         tables: ["counting_results"],
       }),
     );

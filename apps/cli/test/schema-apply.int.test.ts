@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, readEndpoints } from "@georep/testkit";
+import { devKafka, createTestDatabase, readEndpoints } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { georep } from "@georep/testkit";
 
@@ -19,7 +19,7 @@ describe("georep schema apply", () => {
         region: "eu-west",
         regions: readEndpoints().regions.map((r) => ({ id: r.id })),
         postgres: { url: db.url },
-        kafka: { brokers: readEndpoints().kafka.brokers },
+        kafka: devKafka(),
         tables: ["counting_results"],
       }),
     );

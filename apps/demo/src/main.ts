@@ -9,7 +9,7 @@ import pg from "pg";
 import { parseOrExit } from "@georep/command-line";
 import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
-import { freePort, readEndpoints, replicatorProcess, waitFor } from "@georep/testkit";
+import { devKafka, freePort, readEndpoints, replicatorProcess, waitFor } from "@georep/testkit";
 import type { ReplicatorProcess } from "@georep/testkit";
 import { verifyRegions } from "@georep/verify";
 import { parseDemoArgs } from "./args.ts";
@@ -35,7 +35,7 @@ for (const r of endpoints.regions) {
     region: r.id,
     regions: endpoints.regions.map((x) => ({ id: x.id })),
     postgres: { url: urls.get(r.id) },
-    kafka: { brokers: endpoints.kafka.brokers },
+    kafka: devKafka(endpoints.kafka.brokers),
     redis: { url: endpoints.redis.url },
     tables: ["counting_results"],
     http: { port: await freePort() },

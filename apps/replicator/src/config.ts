@@ -56,13 +56,22 @@ const configSchema = z
           .array(z.string().regex(/^[^:\s]+:\d+$/, { message: "must be host:port" }))
           .min(1),
         partitions: z.number().int().min(1).max(1000).default(6),
-        replicationFactor: z.number().int().min(1).max(7).default(1),
+        /**
+         * Production defaults: 3 replicas, 2 in sync (below), so one broker may be lost without
+         * losing an acknowledged write or stopping writes. At start a cluster with fewer brokers
+         * is refused (ClusterTooSmallError); a development stack says 1 and 1 explicitly.
+         */
+        replicationFactor: z.number().int().min(1).max(7).default(3),
         /**
          * Settings of the region topics (retention.ms, min.insync.replicas; cleanup.policy and
          * compression.type are fixed): new topics are created with them, existing ones are
          * checked against them at start and a difference is reported, never changed.
          */
-        topic: topicSettingsSchema.prefault({}),
+        topic: topicSettingsSchema
+          .extend({
+            minInsyncReplicas: topicSettingsSchema.shape.minInsyncReplicas.unwrap().default(2),
+          })
+          .prefault({}),
       })
       .strict(),
     /** The read cache: one Redis by URL, or a Sentinel-managed master by name. */

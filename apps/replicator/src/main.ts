@@ -1,4 +1,5 @@
 import { EXIT_USAGE, parseOrExit } from "@georep/command-line";
+import { ClusterTooSmallError } from "@georep/kafka";
 import { createLogger, createMetrics, systemClock } from "@georep/observability";
 import { parseReplicatorArgs } from "./args.ts";
 import { ConfigError, loadReplicatorConfig } from "./config.ts";
@@ -55,5 +56,11 @@ try {
   await replicator.start();
 } catch (error) {
   logger.error({ err: error }, "replicator failed to start");
+  // Too few brokers for the configured replication: the config or the cluster must change, so
+  // exit like a bad config (a supervisor's restarts would not help).
+  if (error instanceof ClusterTooSmallError) {
+    process.stderr.write(`georep-replicator: ${error.message}\n`);
+    await shutdown(EXIT_USAGE);
+  }
   await shutdown(1);
 }

@@ -13,7 +13,13 @@ describe("parseReplicatorConfig", () => {
   it("fills defaults and derives the slot name", () => {
     const config = parseReplicatorConfig(ok);
     expect(config.kafka.partitions).toBe(6);
-    expect(config.kafka.topic).toEqual({ retentionMs: 604_800_000, minInsyncReplicas: 1 });
+    // Production defaults: three replicas, two in sync (a development stack says 1 and 1).
+    expect(config.kafka.replicationFactor).toBe(3);
+    expect(config.kafka.topic).toEqual({ retentionMs: 604_800_000, minInsyncReplicas: 2 });
+    expect(
+      parseReplicatorConfig({ ...ok, kafka: { ...ok.kafka, topic: { retentionMs: 60_000 } } }).kafka
+        .topic.minInsyncReplicas,
+    ).toBe(2);
     expect(config.slot).toBe("georep_us_east");
     expect(config.schema.tables[0]?.name).toBe("counting_results");
     expect(config.role).toBe("all");
@@ -64,7 +70,7 @@ describe("parseReplicatorConfig", () => {
       "kafka.topic.retentionMs must be at least 60000 (1 minute), or -1 to keep records for ever; size it to cover the longest outage of a region",
     ],
     [
-      { ...ok, kafka: { brokers: ["a:1"], topic: { minInsyncReplicas: 2 } } },
+      { ...ok, kafka: { brokers: ["a:1"], replicationFactor: 1, topic: { minInsyncReplicas: 2 } } },
       "kafka.topic.minInsyncReplicas",
       "kafka.topic.minInsyncReplicas (2) must not exceed replicationFactor (1): every acks=all send would be refused (NOT_ENOUGH_REPLICAS); lower minInsyncReplicas or raise replicationFactor",
     ],

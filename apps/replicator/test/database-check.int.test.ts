@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMetrics, silentLogger, systemClock } from "@georep/observability";
 import { countingResultsSpec, installSchema, parseInstallConfig } from "@georep/schema";
-import { createTestDatabase, readEndpoints, uniqueName } from "@georep/testkit";
+import { devKafka, createTestDatabase, uniqueName } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { ConfigError, createReplicator, parseReplicatorConfig } from "../src/index.ts";
 
@@ -39,7 +39,7 @@ describe("the replicator refuses a database of another region", () => {
     const replicator = createReplicator({
       config: parseReplicatorConfig({
         regions,
-        kafka: { brokers: readEndpoints().kafka.brokers },
+        kafka: devKafka(),
         tables: ["counting_results"],
         slotName: slot,
         ...config,

@@ -1,6 +1,7 @@
 import type { Kafka } from "kafkajs";
 import { backoffDelay } from "@georep/retry";
 import type { Backoff } from "@georep/retry";
+import { ClusterTooSmallError, checkClusterSize } from "./cluster-size.ts";
 import { toKafkaError } from "./errors.ts";
 import { checkTopicConfigs } from "./topic-check.ts";
 import { raiseMessageLimits } from "./topic-limits.ts";
@@ -48,6 +49,7 @@ const creationEntries = (t: TopicSpec): Array<{ name: string; value: string }> =
  * raised if below `maxMessageBytes`, its other settings compared and reported in `mismatches`,
  * never changed). Safe to call concurrently from several
  * processes: "already exists" from the broker counts as success.
+ * @throws ClusterTooSmallError when a replication factor exceeds the cluster's brokers.
  * @throws KafkaError naming the topic when the broker refuses it.
  */
 export async function ensureTopics(
@@ -59,6 +61,7 @@ export async function ensureTopics(
   try {
     await admin.connect();
     const present = new Set(await admin.listTopics());
+    await checkClusterSize(admin, topics, present);
     const missing = topics.filter((t) => !present.has(t.topic));
     let pending = missing;
     // A busy broker answers a creation with a retriable error (e.g. UNKNOWN_TOPIC_OR_PARTITION
@@ -110,6 +113,7 @@ export async function ensureTopics(
       mismatches,
     };
   } catch (error) {
+    if (error instanceof ClusterTooSmallError) throw error;
     throw toKafkaError(error, { operation: "ensure-topics" });
   } finally {
     await admin.disconnect().catch(() => undefined);

@@ -18,6 +18,7 @@ export type {
 export { reportTopicConfig } from "./topic-report.ts";
 export type { TailRecord } from "./tail.ts";
 export { KafkaError, isRecordTooLarge, toKafkaError } from "./errors.ts";
+export { ClusterTooSmallError, clusterSizeMessage } from "./cluster-size.ts";
 export type { KafkaErrorContext } from "./errors.ts";
 export { pinoLogCreator, kafkaLogLevel } from "./log-creator.ts";
 export {

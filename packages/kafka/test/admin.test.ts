@@ -13,6 +13,7 @@ function fakeKafka(outcomes: unknown[], listTopics: () => Promise<string[]>) {
     connect: () => Promise.resolve(),
     disconnect: () => Promise.resolve(),
     listTopics,
+    describeCluster: () => Promise.resolve({ brokers: [{ nodeId: 1 }] }),
     createTopics: (request: unknown) => {
       creations.push(request);
       const outcome = outcomes.shift();

@@ -14,6 +14,7 @@ export { type WaitForOptions, WaitForTimeoutError, waitFor } from "./wait-for.ts
 export { uniqueName } from "./unique-name.ts";
 export { type TestDatabase, type TestDatabaseOptions, createTestDatabase } from "./databases.ts";
 export { type TestTopic, createTestTopic, testKafka } from "./kafka.ts";
+export { type DevKafka, devKafka } from "./dev-kafka.ts";
 export { useCleanups } from "./cleanups.ts";
 export { dropReplicationSlot } from "./slots.ts";
 export { type ReplicatorProcess, freePort, replicatorProcess } from "./replicator-process.ts";

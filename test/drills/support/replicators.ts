@@ -2,7 +2,7 @@
 import pg from "pg";
 import { parseReplicatorConfig } from "@georep/replicator";
 import { installSchema } from "@georep/schema";
-import { readEndpoints, replicatorProcess, uniqueName, waitFor } from "@georep/testkit";
+import { devKafka, readEndpoints, replicatorProcess, uniqueName, waitFor } from "@georep/testkit";
 import type { ReplicatorProcess } from "@georep/testkit";
 
 export interface DrillRegionConfig {
@@ -35,7 +35,7 @@ export function drillConfig(
     region: self.id,
     regions: all.map((r) => ({ id: r.id })),
     postgres: { url: self.url },
-    kafka: { brokers: readEndpoints().kafka.brokers },
+    kafka: devKafka(),
     tables: ["counting_results"],
     http: { port: self.httpPort, host: "127.0.0.1" },
     slotName: drillSlot(self.id),
