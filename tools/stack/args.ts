@@ -6,10 +6,14 @@ export const commands = {
   down: "stop everything the stack started and check that no process or port is left",
   status: "show whether each part is healthy (exit 1 if any is not)",
 } as const;
-export type Command = keyof typeof commands;
+export const clusterCommands = {
+  up: "start a fresh three-broker KRaft cluster on 19192-19197 (.stack/cluster3), for replication tests",
+  down: "stop the three-broker cluster",
+} as const;
+export type Command = keyof typeof commands | `cluster ${keyof typeof clusterCommands}`;
 
 /**
- * `pnpm stack <up | down | status>`. Pure apart from printing help and errors to `output`.
+ * `pnpm stack <up | down | status | cluster up | cluster down>`. Pure apart from printing help and errors to `output`.
  * @throws CommanderError, already printed: exit code 0 after --help or `help`, 2 after a usage
  *   error (no command, an unknown one, an extra argument or flag).
  */
@@ -25,6 +29,18 @@ export function parseStackArgs(argv: readonly string[], output?: OutputConfigura
       .description(description)
       .action(() => {
         chosen = name;
+      });
+  const cluster = program
+    .command("cluster")
+    .description("a replicated Kafka cluster next to the stack (docs/stack.md)");
+  for (const [name, description] of Object.entries(clusterCommands) as Array<
+    [keyof typeof clusterCommands, string]
+  >)
+    cluster
+      .command(name)
+      .description(description)
+      .action(() => {
+        chosen = `cluster ${name}`;
       });
   parseArgv(program, argv);
   // Commander runs an action or throws; this is for the type checker.

@@ -1,4 +1,5 @@
-// `pnpm stack up | down | status`: the local PostgreSQL-per-region + Kafka + Redis stack.
+// `pnpm stack up | down | status`: the local PostgreSQL-per-region + Kafka + Redis stack;
+// `pnpm stack cluster up | down`: a three-broker Kafka cluster beside it, for replication tests.
 import { join } from "node:path";
 import { parseOrExit } from "@georep/command-line";
 import { findRepoRoot } from "@georep/testkit";
@@ -6,6 +7,7 @@ import { parseStackArgs } from "./args.ts";
 import type { Command } from "./args.ts";
 import { stackConfig } from "./config.ts";
 import { StackError } from "./errors.ts";
+import { clusterLayout, startKafkaCluster, stopCluster } from "./kafka-cluster.ts";
 import { withStackLock } from "./lock.ts";
 import { down, status, up } from "./stack.ts";
 
@@ -21,6 +23,17 @@ async function main(command: Command): Promise<number> {
       return 0;
     case "status":
       return (await status(config)) ? 0 : 1;
+    case "cluster up": {
+      const cluster = await startKafkaCluster(config.kafka, config.stackDir);
+      process.stdout.write(
+        `kafka cluster ready: ${cluster.brokers.join(",")} (logs under ${cluster.layout.dir})\n`,
+      );
+      return 0;
+    }
+    case "cluster down":
+      await stopCluster(clusterLayout(config.kafka, config.stackDir));
+      process.stdout.write("kafka cluster stopped\n");
+      return 0;
   }
 }
 

@@ -12,6 +12,11 @@ describe("parseStackArgs", () => {
     expect(parse([command]).value).toBe(command);
   });
 
+  it("accepts cluster up and cluster down", () => {
+    expect(parse(["cluster", "up"]).value).toBe("cluster up");
+    expect(parse(["cluster", "down"]).value).toBe("cluster down");
+  });
+
   it("ignores the `--` pnpm may pass through", () => {
     expect(parse(["--", "up"]).value).toBe("up");
   });
