@@ -52,7 +52,11 @@ describe("tombstone collection", () => {
   beforeAll(async () => {
     world = await startThreeRegions("gc", [], {
       // A healthy barrier is a few heartbeats old (5 s each): 30 s only when a region is silent.
-      merge: { collectionIntervalMs: 1_000, collectionBlockedAfterSeconds: 30 },
+      merge: {
+        collectTombstones: true,
+        collectionIntervalMs: 1_000,
+        collectionBlockedAfterSeconds: 30,
+      },
     });
   });
   afterAll(async () => world.close());

@@ -34,8 +34,12 @@ describe("region lifecycle: add, rebuild, remove", () => {
   let round = 0;
 
   /** Writes a config file for `r` as an operator would keep it. */
-  const configFile = async (r: { id: string; db: { url: string } }, regions: string[]) => {
-    const path = join(dir, `${r.id}-${round}.json`);
+  const configFile = async (
+    r: { id: string; db: { url: string } },
+    regions: string[],
+    name = `${r.id}-${round}`,
+  ) => {
+    const path = join(dir, `${name}.json`);
     const base = await chaos.config(r as ChaosRegion, extra);
     writeFileSync(path, JSON.stringify({ ...base, regions: regions.map((id) => ({ id })) }));
     return { path, config: { ...base, regions: regions.map((id) => ({ id })) } };
@@ -157,13 +161,15 @@ describe("region lifecycle: add, rebuild, remove", () => {
     const files = await Promise.all(
       [{ id: lost.id, db }, ...others].map((r) => configFile(r, ids)),
     );
-    // Into a database that holds data (a live peer's): refused, nothing changed.
+    // Into a database that holds data (a config pointing at a live peer's): refused.
+    const busy = await configFile({ id: lost.id, db: (others[0] as ChaosRegion).db }, ids, "busy");
     const refused = await georep(
       "region",
       "rebuild",
       "--region",
-      others[0]?.id ?? "",
+      lost.id,
       "--config",
+      busy.path,
       ...files.slice(1).map((f) => f.path),
     );
     expect(refused.code).toBe(2);

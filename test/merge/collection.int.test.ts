@@ -231,6 +231,7 @@ function collectorFor(region: string, pool: pg.Pool, spec: TableSpec): Collector
     metrics: createCollectionMetrics(createMetrics()),
     clock: () => Date.now(),
     log: silentLogger(),
+    collect: true,
     batchKeys: 2,
     blockedAfterSeconds: 600,
     lockTimeoutMs: 1000,

@@ -29,7 +29,12 @@ export const regionFillFlags = z.object({
   from: regionIdSchema.optional(),
   json,
 });
-export const regionRemoveFlags = z.object({ config: configs, region: regionIdSchema, json });
+export const regionRemoveFlags = z.object({
+  config: configs,
+  region: regionIdSchema,
+  drainSeconds: wholeNumberFlag(0, 86_400, "--drain-seconds 120"),
+  json,
+});
 
 export const rehomeFlags = z.object({ config, from: regionIdSchema, to: regionIdSchema, json });
 

@@ -145,6 +145,11 @@ export function georepProgram(): Command {
       "every remaining region's replicator config (and the leaving one's, to drop its slot)",
     )
     .requiredOption("--region <region>", "the region to remove")
+    .option(
+      "--drain-seconds <n>",
+      "how long to wait for every remaining region to apply what it shipped",
+      "120",
+    )
     .option("--json", JSON_FLAG)
     .action(
       printing(flags.regionRemoveFlags, (f) => removeRegion(f.config, f), renderRegionRemove),

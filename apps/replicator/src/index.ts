@@ -1,10 +1,4 @@
-export {
-  parseReplicatorConfig,
-  loadReplicatorConfig,
-  ConfigError,
-  clusterBrokers,
-  regionClusters,
-} from "./config.ts";
+export { parseReplicatorConfig, loadReplicatorConfig, ConfigError } from "./config.ts";
 export type { ReplicatorConfig } from "./config.ts";
 export { serveHttp } from "./http.ts";
 export type { Probes, HttpEndpoint } from "./http.ts";
@@ -16,5 +10,5 @@ export type {
   ReplicatorState,
 } from "./replicator.ts";
 export { cacheKey, changesChannel } from "./counter-cache.ts";
-export { shippedTopicEnds } from "./peer-progress.ts";
+export { partitionsBehind, shippedTopicEnds } from "./peer-progress.ts";
 export type { TopicEnds } from "./peer-progress.ts";

@@ -24,7 +24,6 @@ import { startMembershipWatch, startingMembers } from "./membership-watch.ts";
 import type { MembershipWatch } from "./membership-watch.ts";
 import { startRepairWatcher } from "./repair-watcher.ts";
 import type { RepairWatcher, RepairWatcherStatus } from "./repair-watcher.ts";
-import { clusterBrokers, regionClusters } from "./config.ts";
 import type { ReplicatorConfig } from "./config.ts";
 import { createCacheRedis } from "./cache-redis.ts";
 import { createCachePool, startCacheService } from "./cache-service.ts";
@@ -98,9 +97,6 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   let members: readonly Member[] = config.regions;
   const peerPools: pg.Pool[] = [];
   let stopKafka = (): Promise<void> => Promise.resolve();
-  // This region's own cluster: its shipper writes there, its dead letters and heartbeats stay
-  // there (the shared kafka.brokers unless regions[] names one; docs/operate.md, "Topology").
-  const ownBrokers = clusterBrokers(config, config.region);
 
   const fail = (error: Error): void => {
     if (state === "stopping" || state === "stopped" || state === "failed") return;
@@ -153,7 +149,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         log.warn({ err: error }, "idle repair connection failed");
       });
     const repairKafka = createKafka({
-      brokers: ownBrokers,
+      brokers: config.kafka.brokers,
       clientId: `georep-repair-${config.region}`,
       logger: log,
     });
@@ -199,7 +195,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           region: config.region,
           pgUrl: config.postgres.url,
           slotName: config.slot,
-          kafka: { brokers: [...ownBrokers], clientId: `georep-capture-${config.region}` },
+          kafka: { brokers: config.kafka.brokers, clientId: `georep-capture-${config.region}` },
           partitions: config.kafka.partitions,
           replicationFactor: config.kafka.replicationFactor,
           topic: config.kafka.topic,
@@ -236,11 +232,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         createMerger({
           region: config.region,
           pgUrl: config.postgres.url,
-          kafka: {
-            brokers: ownBrokers,
-            clientId: `georep-merger-${config.region}`,
-            clusters: regionClusters(config, members),
-          },
+          kafka: { brokers: config.kafka.brokers, clientId: `georep-merger-${config.region}` },
           tables,
           regions: members,
           logger: log,
@@ -268,7 +260,6 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       const watchRoles = (m: Merger): RoleWatch =>
         startRoleWatch({
           config: { ...config, regions: [...members] },
-          clusters: regionClusters(config, members),
           capture,
           merger: m,
           metrics,
@@ -283,13 +274,18 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         logger: log,
         // The merger's topics and consumer group follow the members: it is replaced by one for
         // the new list. Its progress rows make the hand-over exact, as after any restart.
+        // A swap that fails leaves no merger running: the process fails like any failed role.
         onChange: async (now) => {
-          await watch?.stop();
-          await merger?.stop();
-          members = now;
-          merger = newMerger();
-          await merger.start();
-          watch = watchRoles(merger);
+          try {
+            await watch?.stop();
+            await merger?.stop();
+            members = now;
+            merger = newMerger();
+            await merger.start();
+            watch = watchRoles(merger);
+          } catch (error) {
+            roleFailed("merge")(error as Error);
+          }
         },
       });
       if (capture !== undefined) startRepair(capture, tables);

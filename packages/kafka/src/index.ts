@@ -15,8 +15,6 @@ export type {
   TopicSettingsInput,
   WantedConfigEntry,
 } from "./topic-settings.ts";
-export { createDeadLetters } from "./dead-letters.ts";
-export type { DeadLetterSender } from "./dead-letters.ts";
 export { reportTopicConfig } from "./topic-report.ts";
 export type { TailRecord } from "./tail.ts";
 export { KafkaError, isRecordTooLarge, toKafkaError } from "./errors.ts";

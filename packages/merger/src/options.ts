@@ -27,6 +27,13 @@ export const mergerOptionsSchema = z
      * report) is recomputed (docs/data-model.md, "Tombstones").
      */
     collectionIntervalMs: positiveInt.default(5_000),
+    /**
+     * Whether dead keys' state rows are collected (off by default): safe for keys never written
+     * again once deleted, e.g. time buckets expired by retention. A key re-inserted while some
+     * regions have collected it and others not yet can end with different counts
+     * (docs/data-model.md, "Tombstones"). Applied progress is computed and reported either way.
+     */
+    collectTombstones: z.boolean().default(false),
     /** Deleted keys collected per transaction (each holds the state table's lock briefly). */
     collectionBatchKeys: positiveInt.max(100_000).default(500),
     /** A collection barrier older than this names the regions holding it (georep_gc_blocked_by). */

@@ -30,6 +30,8 @@ export interface SeededPosition {
 export interface SnapshotCopyReport extends RepairReport {
   readonly source: string;
   readonly positions: readonly SeededPosition[];
+  /** The source's quarantined rows and unrepaired gaps the target took over. */
+  readonly setAside: { readonly quarantined: number; readonly gaps: number };
 }
 
 export interface SnapshotCopyOptions extends Omit<RepairOptions, "sources" | "target"> {
@@ -60,14 +62,23 @@ export async function copySnapshot(o: SnapshotCopyOptions): Promise<SnapshotCopy
       origin: string;
       kafka_offset: string;
     }>("SELECT topic, partition, origin, kafka_offset::text FROM georep.progress");
+    const setAside = await readSetAside(holder, o.target.region, o.consumes);
     const report = await repairRegion({
       ...o,
       sources: [{ ...o.source, snapshot: exported?.id ?? "" }],
     });
     const positions = seedPositions(applied, ends, o.source.region, o.target.region, o.consumes);
+    // What the source skipped past (set-aside rows, unrepaired gaps) is behind the seeded
+    // positions: the target takes it over, to retry and to repair as the source would.
+    await writeSetAside(o.target.pool, setAside);
     await writePositions(o.target.pool, positions);
     await holder.query("COMMIT");
-    return { ...report, source: o.source.region, positions };
+    return {
+      ...report,
+      source: o.source.region,
+      positions,
+      setAside: { quarantined: setAside.quarantine.length, gaps: setAside.gaps.length },
+    };
   } catch (error) {
     await holder.query("ROLLBACK").catch(() => undefined); // the original error is the one to report
     if (error instanceof RepairError) throw error;
@@ -131,4 +142,47 @@ async function writePositions(pool: pg.Pool, positions: readonly SeededPosition[
       positions.map((p) => p.offset.toString()),
     ],
   );
+}
+
+interface SetAside {
+  readonly quarantine: readonly unknown[];
+  readonly gaps: readonly unknown[];
+}
+
+/**
+ * In the snapshot: the source's quarantined rows (merged later, or never, past its progress) and
+ * its unrepaired gaps, on the topics the target consumes, as JSON rows to insert as they are.
+ */
+async function readSetAside(
+  holder: pg.PoolClient,
+  target: string,
+  consumes: ReadonlyMap<string, string>,
+): Promise<SetAside> {
+  const { rows: quarantine } = await holder.query<{ r: unknown }>(
+    `SELECT to_jsonb(q) - 'id' AS r FROM georep.quarantine q WHERE q.origin <> $1 ORDER BY q.id`,
+    [target],
+  );
+  const { rows: gaps } = await holder.query<{ r: unknown }>(
+    `SELECT to_jsonb(g) AS r FROM georep.gaps g
+     WHERE g.repaired_at IS NULL AND g.origin <> $1 AND g.topic = ANY($2)`,
+    [target, [...consumes.keys()]],
+  );
+  return { quarantine: quarantine.map((q) => q.r), gaps: gaps.map((g) => g.r) };
+}
+
+async function writeSetAside(pool: pg.Pool, rows: SetAside): Promise<void> {
+  if (rows.quarantine.length > 0)
+    await pool.query(
+      `INSERT INTO georep.quarantine (table_name, row_key, origin, reason, sql_state, detail, source, envelope, quarantined_at, last_attempt_at, attempts)
+       SELECT table_name, row_key, origin, reason, sql_state, detail, source, envelope, quarantined_at, last_attempt_at, attempts
+       FROM jsonb_populate_recordset(NULL::georep.quarantine, $1::jsonb)
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(rows.quarantine)],
+    );
+  if (rows.gaps.length > 0)
+    await pool.query(
+      `INSERT INTO georep.gaps SELECT * FROM jsonb_populate_recordset(NULL::georep.gaps, $1::jsonb)
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(rows.gaps)],
+    );
 }

@@ -7,7 +7,7 @@ import { createKafka } from "@georep/kafka";
 import { sourceTopics } from "@georep/merger";
 import { silentLogger, systemClock } from "@georep/observability";
 import type { ReplicatorConfig } from "@georep/replicator";
-import { clusterBrokers, shippedTopicEnds } from "@georep/replicator";
+import { shippedTopicEnds } from "@georep/replicator";
 import { copySnapshot } from "@georep/repair";
 import type { RepairProgress, SnapshotCopyReport } from "@georep/repair";
 import {
@@ -20,7 +20,13 @@ import {
 } from "@georep/schema";
 import { loadRegionConfigs } from "../config.ts";
 import { progressBar } from "../output/progress.ts";
-import { checkEmpty, checkSameSchema, configOf, membershipOf } from "./region-checks.ts";
+import {
+  checkEmpty,
+  checkSameSchema,
+  checkSourceZone,
+  configOf,
+  membershipOf,
+} from "./region-checks.ts";
 
 export type RegionFill = "add" | "rebuild";
 
@@ -58,14 +64,16 @@ export async function fillRegion(
   const configs = loadRegionConfigs(configPaths);
   const target = configOf(configs, flags.region);
   const peers = configs.filter((c) => c !== target);
-  const source = configOf(peers, flags.from ?? (peers[0] as ReplicatorConfig).region);
+  const first = peers[0];
+  if (first === undefined)
+    throw new UsageError("--config needs the region's own config and its peers'", "--config");
+  const source = configOf(peers, flags.from ?? first.region);
   const pools = new Map(
     configs.map((c) => [c.region, new pg.Pool({ connectionString: c.postgres.url, max: 3 })]),
   );
   const pool = (c: ReplicatorConfig): pg.Pool => pools.get(c.region) as pg.Pool;
   const kafka = createKafka({
-    // The source's own topics are on its own cluster (per-region clusters) or the shared one.
-    brokers: clusterBrokers(source, source.region),
+    brokers: source.kafka.brokers,
     clientId: `georep-region-${mode}`,
     logger: silentLogger(),
   });
@@ -88,12 +96,20 @@ export async function fillRegion(
         );
     }
     const members = await readMembers(pool(source));
+    // Every member is registered (add) and every one must follow the new one: all configs.
+    const unconfigured = members.filter((m) => !configs.some((c) => c.region === m.id));
+    if (unconfigured.length > 0)
+      throw new UsageError(
+        `give --config of every region: missing ${unconfigured.map((m) => m.id).join(", ")}`,
+        "--config",
+      );
     const missing = members.filter((m) => !target.regions.some((r) => r.id === m.id));
     if (missing.length > 0)
       throw new UsageError(
         `region '${target.region}''s config must list every region; add ${missing.map((m) => m.id).join(", ")} to its regions`,
         "--config",
       );
+    checkSourceZone(target, source, configs);
     await checkEmpty(pool(target), target);
     await checkSameSchema(pool(source), source.region, target);
 
@@ -169,7 +185,7 @@ async function prepareTarget(
 export function renderRegionFill(report: RegionFillReport): string {
   const verb = report.mode === "add" ? "added" : "rebuilt";
   const lines = [
-    `region ${report.region} ${verb} from ${report.copy.source} in ${report.seconds.toFixed(1)} s: ${report.copy.rowsMerged} state rows copied, ${report.copy.positions.length} partition positions seeded; local writes count under replica ${report.replica}`,
+    `region ${report.region} ${verb} from ${report.copy.source} in ${report.seconds.toFixed(1)} s: ${report.copy.rowsMerged} state rows copied, ${report.copy.positions.length} partition positions seeded, ${report.copy.setAside.quarantined} set-aside rows and ${report.copy.setAside.gaps} unrepaired gaps taken over; local writes count under replica ${report.replica}`,
   ];
   if (report.registeredIn.length > 0)
     lines.push(

@@ -81,3 +81,25 @@ export async function checkSameSchema(
       );
   }
 }
+
+/**
+ * A region in a zone copies from a peer of its zone: only such a peer holds the zone's resident
+ * rows and its progress on the zone topics (where the copy's merger reads on from).
+ * @throws UsageError naming a peer of the zone, or saying none is given.
+ */
+export function checkSourceZone(
+  target: ReplicatorConfig,
+  source: ReplicatorConfig,
+  configs: readonly ReplicatorConfig[],
+): void {
+  const zoneOf = (c: ReplicatorConfig, id: string) => c.regions.find((r) => r.id === id)?.zone;
+  const zone = zoneOf(target, target.region);
+  if (zone === undefined || zoneOf(target, source.region) === zone) return;
+  const inZone = configs.filter((c) => c !== target && zoneOf(target, c.region) === zone);
+  throw new UsageError(
+    inZone.length > 0
+      ? `--from '${source.region}' is outside zone '${zone}' of region '${target.region}': its copy would lack the zone's rows; use --from ${inZone.map((c) => c.region).join(" or ")}`
+      : `region '${target.region}' is in zone '${zone}' and no peer given is: give the config of a peer in that zone (its zone's rows are kept nowhere else)`,
+    "--from",
+  );
+}

@@ -7,6 +7,8 @@ import { createKafka } from "@georep/kafka";
 import { mergeGroupId } from "@georep/merger";
 import { silentLogger } from "@georep/observability";
 import type { ReplicatorConfig } from "@georep/replicator";
+import { partitionsBehind, shippedTopicEnds } from "@georep/replicator";
+import { waitUntil } from "./wait-until.ts";
 import { readMembers, removeMember } from "@georep/schema";
 import { loadRegionConfigs } from "../config.ts";
 
@@ -24,7 +26,7 @@ export interface RegionRemoveReport {
  */
 export async function removeRegion(
   configPaths: readonly string[],
-  flags: { readonly region: string },
+  flags: { readonly region: string; readonly drainSeconds: number },
 ): Promise<RegionRemoveReport> {
   const configs = loadRegionConfigs(configPaths);
   const leaving = configs.find((c) => c.region === flags.region);
@@ -58,7 +60,24 @@ export async function removeRegion(
         `give --config of every remaining region: missing ${missing.map((m) => m.id).join(", ")}`,
         "--config",
       );
-    // First, as it is refused while the region's merge workers run: then nothing has changed.
+    // Every remaining region must hold all the leaving one shipped before it stops consuming
+    // it: one that lagged would keep a count the others have, for good.
+    const zones = [...new Set(members.flatMap((m) => (m.zone === undefined ? [] : [m.zone])))];
+    const ends = await shippedTopicEnds(kafka, flags.region, zones);
+    const lagging = await waitUntil(flags.drainSeconds * 1000, async () => {
+      const behind: string[] = [];
+      for (const c of remaining) {
+        const zone = members.find((m) => m.id === c.region)?.zone;
+        if ((await partitionsBehind(pool(c), flags.region, zone, ends)) > 0) behind.push(c.region);
+      }
+      return behind;
+    });
+    if (lagging.length > 0)
+      throw new UsageError(
+        `${lagging.join(", ")} did not apply everything '${flags.region}' shipped within ${flags.drainSeconds} s; check their mergers (georep status) and run again, or raise --drain-seconds`,
+        "--drain-seconds",
+      );
+    // Then the group, refused while the region's merge workers run: then nothing has changed.
     let consumerGroup: RegionRemoveReport["consumerGroup"];
     try {
       consumerGroup = await kafka.admin.deleteGroup(mergeGroupId(flags.region));

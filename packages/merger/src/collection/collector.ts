@@ -27,6 +27,8 @@ export interface CollectorDeps {
   readonly metrics: CollectionMetrics;
   readonly clock: WallClock;
   readonly log: Logger;
+  /** Whether to collect at all; off, a pass only computes and reports applied progress. */
+  readonly collect: boolean;
   /** Keys collected per transaction. */
   readonly batchKeys: number;
   /** A barrier older than this names the regions holding it (georep_gc_blocked_by). */
@@ -157,7 +159,8 @@ export function createCollector(deps: CollectorDeps): Collector {
         await writeApplied(deps.pool, b.applied);
         gauges(b);
         const collected = new Map<string, number>();
-        for (const [name, table] of sql) collected.set(name, await collectTable(name, table, b));
+        if (deps.collect)
+          for (const [name, table] of sql) collected.set(name, await collectTable(name, table, b));
         return { barrier: b, collected };
       } catch (error) {
         throw new MergeError(

@@ -27,6 +27,7 @@ export function createMergerCollector(
     metrics: createCollectionMetrics(config.metrics),
     clock: config.clock,
     log,
+    collect: options.collectTombstones,
     batchKeys: options.collectionBatchKeys,
     blockedAfterSeconds: options.collectionBlockedAfterSeconds,
     lockTimeoutMs: 100,
