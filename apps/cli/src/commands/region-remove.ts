@@ -7,7 +7,7 @@ import { createKafka } from "@georep/kafka";
 import { mergeGroupId } from "@georep/merger";
 import { silentLogger } from "@georep/observability";
 import type { ReplicatorConfig } from "@georep/replicator";
-import { partitionsBehind, shippedTopicEnds } from "@georep/replicator";
+import { clusterBrokers, partitionsBehind, shippedTopicEnds } from "@georep/replicator";
 import { waitUntil } from "./wait-until.ts";
 import { readMembers, removeMember } from "@georep/schema";
 import { loadRegionConfigs } from "../config.ts";
@@ -37,7 +37,8 @@ export async function removeRegion(
   const pool = (c: ReplicatorConfig): pg.Pool => pools.get(c.region) as pg.Pool;
   const first = remaining[0] as ReplicatorConfig;
   const kafka = createKafka({
-    brokers: first.kafka.brokers,
+    // The leaving region's topics and consumer group are on its own cluster (or the shared one).
+    brokers: clusterBrokers(first, flags.region),
     clientId: "georep-region-remove",
     logger: silentLogger(),
   });
