@@ -79,15 +79,32 @@ export async function removeRegion(
         "--drain-seconds",
       );
     // Then the group, refused while the region's merge workers run: then nothing has changed.
-    let consumerGroup: RegionRemoveReport["consumerGroup"];
-    try {
-      consumerGroup = await kafka.admin.deleteGroup(mergeGroupId(flags.region));
-    } catch (error) {
-      throw new UsageError(
-        `region '${flags.region}''s merge consumer group could not be deleted (${(error as Error).message}); stop every replicator of '${flags.region}' first`,
-        "--region",
-        { cause: error },
-      );
+    // Its merger reads every other region's cluster with one group id: the group is on each.
+    let consumerGroup: RegionRemoveReport["consumerGroup"] = "absent";
+    const clusters = new Map(
+      after.map((m) => {
+        const brokers = clusterBrokers(first, m.id);
+        return [brokers.join(","), brokers] as const;
+      }),
+    );
+    for (const brokers of clusters.values()) {
+      const cluster = createKafka({
+        brokers,
+        clientId: "georep-region-remove",
+        logger: silentLogger(),
+      });
+      try {
+        if ((await cluster.admin.deleteGroup(mergeGroupId(flags.region))) === "deleted")
+          consumerGroup = "deleted";
+      } catch (error) {
+        throw new UsageError(
+          `region '${flags.region}''s merge consumer group could not be deleted on ${brokers.join(",")} (${(error as Error).message}); stop every replicator of '${flags.region}' first`,
+          "--region",
+          { cause: error },
+        );
+      } finally {
+        await cluster.disconnect();
+      }
     }
     const removedIn: string[] = [];
     for (const c of remaining) {
