@@ -1,0 +1,177 @@
+// Per-region Kafka clusters for tests: one single-broker KRaft cluster per region, apart from the
+// dev broker (which stays as it is), each with its own data under `.stack/kafka-regions/`.
+//
+//   layout (pure) ──start()──▶ formatted ──java kafka.Kafka──▶ starting ──admin polls──▶ ready
+//   ready ──stop("kill" | "term")──▶ down ──start()──▶ ready (same data, same cluster id)
+//
+// The broker's settings come from the dev broker's (serverProperties in kafka.ts), its storage
+// format and detached JVM from kafka-node.ts; only ports, the heap and extra listeners differ.
+// The JVMs are detached (a pid file each): a test stops them in afterAll, `kill` in the pid file
+// stops one left by a crashed run. An extra listener (e.g. `DELAYED_US_EAST`) is how a
+// region reaches another region's cluster through a delaying proxy: it listens on `port` and
+// advertises `advertisedPort` (the proxy's), so a client that bootstraps through the proxy is
+// also told the proxy's address in metadata and never bypasses it.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import type { StackConfig } from "./config.ts";
+import { StackError } from "./errors.ts";
+import { checkKafka, log4j2Yaml, newClusterId, serverProperties } from "./kafka.ts";
+import { formatStorage, kafkaPid, spawnKafkaJvm } from "./kafka-node.ts";
+import type { KafkaJvmFiles } from "./kafka-node.ts";
+import { isAlive, stopProcess } from "./proc.ts";
+import { isPortFree, portOwner } from "./ports.ts";
+
+type KafkaConfig = StackConfig["kafka"];
+
+/** Broker of cluster i on 19292 + 2i, its controller on the port above. */
+export const REGION_CLUSTERS_BASE_PORT = 19292;
+
+export interface ExtraListener {
+  /** Listener name, upper case (PLAINTEXT security), e.g. `DELAYED_US_EAST`. */
+  readonly name: string;
+  /** Where the broker listens. */
+  readonly port: number;
+  /** What the broker advertises for it: the proxy in front of `port`. */
+  readonly advertisedPort: number;
+}
+
+export interface RegionClusterSpec {
+  readonly id: string;
+  readonly listeners?: readonly ExtraListener[];
+}
+
+export interface RegionCluster {
+  readonly id: string;
+  /** The plain (undelayed) bootstrap address. */
+  readonly broker: string;
+  readonly kafka: KafkaConfig;
+  readonly listeners: readonly ExtraListener[];
+}
+
+/** The clusters' directories and ports, in `specs` order. Pure. */
+export function regionClusterLayout(
+  stack: Pick<StackConfig, "stackDir" | "kafka">,
+  specs: readonly RegionClusterSpec[],
+  basePort = REGION_CLUSTERS_BASE_PORT,
+): RegionCluster[] {
+  return specs.map((spec, i) => {
+    const dir = join(stack.stackDir, "kafka-regions", spec.id);
+    const port = basePort + 2 * i;
+    return {
+      id: spec.id,
+      broker: `127.0.0.1:${port}`,
+      listeners: spec.listeners ?? [],
+      kafka: {
+        pomDir: stack.kafka.pomDir,
+        libsDir: stack.kafka.libsDir,
+        dir,
+        dataDir: join(dir, "data"),
+        logFile: join(dir, "kafka.log"),
+        port,
+        controllerPort: port + 1,
+      },
+    };
+  });
+}
+
+/** The dev broker's server.properties with this cluster's extra listeners added. Pure. */
+export function regionServerProperties(cluster: RegionCluster): string {
+  const extra = cluster.listeners;
+  const add = (line: string, item: (l: ExtraListener) => string): string =>
+    extra.length === 0 ? line : `${line},${extra.map(item).join(",")}`;
+  const lines = serverProperties(cluster.kafka).split("\n");
+  const changed = lines.map((line) => {
+    if (line.startsWith("listeners=")) return add(line, (l) => `${l.name}://127.0.0.1:${l.port}`);
+    if (line.startsWith("advertised.listeners="))
+      return add(line, (l) => `${l.name}://127.0.0.1:${l.advertisedPort}`);
+    if (line.startsWith("listener.security.protocol.map="))
+      return add(line, (l) => `${l.name}:PLAINTEXT`);
+    return line;
+  });
+  for (const key of ["listeners=", "advertised.listeners=", "listener.security.protocol.map="])
+    if (extra.length > 0 && !lines.some((l) => l.startsWith(key)))
+      throw new StackError(
+        `the dev broker's server.properties has no '${key}' line to add listeners to`,
+        "update regionServerProperties in tools/stack/kafka-regions.ts to the new serverProperties",
+      );
+  return changed.join("\n");
+}
+
+/** One running region cluster; `stop` takes it down (the outage), `start` brings it back. */
+export interface RegionClusterProcess {
+  readonly cluster: RegionCluster;
+  readonly running: boolean;
+  /** Starts the broker (formatting its storage the first time) and waits until it serves groups. */
+  start(timeoutMs?: number): Promise<void>;
+  /** "kill": SIGKILL, a cluster lost at once; "term": controlled shutdown. Waits for the exit. */
+  stop(how?: "kill" | "term"): Promise<void>;
+}
+
+/** @throws StackError when a port is taken, formatting fails or the broker is not ready in time. */
+export function regionClusterProcess(cluster: RegionCluster): RegionClusterProcess {
+  const k = cluster.kafka;
+  const files: KafkaJvmFiles = {
+    dir: k.dir,
+    properties: join(k.dir, "server.properties"),
+    log4j2: join(k.dir, "log4j2.yaml"),
+    logsDir: k.dir,
+    outFile: join(k.dir, "kafka.out"),
+    logFile: k.logFile,
+    classpath: `${k.libsDir}/*`,
+  };
+  const pidFile = join(k.dir, "kafka.pid");
+  const pid = (): number | undefined => kafkaPid(pidFile);
+  return {
+    cluster,
+    get running() {
+      return pid() !== undefined;
+    },
+    async start(timeoutMs = 90_000) {
+      if (pid() !== undefined) return;
+      mkdirSync(k.dataDir, { recursive: true });
+      writeFileSync(files.properties, regionServerProperties(cluster));
+      writeFileSync(files.log4j2, log4j2Yaml(k.logFile));
+      for (const port of [k.port, k.controllerPort, ...cluster.listeners.map((l) => l.port)])
+        if (!(await isPortFree(port)))
+          throw new StackError(
+            `region cluster ${cluster.id}: port ${port} is taken by ${portOwner(port)}`,
+            `stop that process ('ss -ltnp sport = :${port}'), or a cluster left by an earlier run`,
+          );
+      const idFile = join(k.dir, "cluster-id");
+      // An id that starts with "-" reads as an option to StorageTool's argument parser.
+      let id = newClusterId();
+      while (id.startsWith("-")) id = newClusterId();
+      if (!existsSync(idFile)) writeFileSync(idFile, `${id}\n`);
+      await formatStorage(files, k.dataDir, readFileSync(idFile, "utf8").trim(), "standalone");
+      // A small heap: three of these run beside the dev broker on a shared 2-core machine.
+      const started = spawnKafkaJvm(files, pidFile, 256);
+      const until = Date.now() + timeoutMs;
+      let problem: string | undefined = "not polled yet";
+      while (Date.now() < until) {
+        if (!isAlive(started))
+          throw new StackError(
+            `region cluster ${cluster.id}: the broker exited while starting`,
+            `see ${files.outFile} and ${k.logFile}`,
+          );
+        problem = await checkKafka(k, true);
+        if (problem === undefined) return;
+        await delay(250);
+      }
+      throw new StackError(
+        `region cluster ${cluster.id} was not ready in ${timeoutMs / 1000} s (last: ${problem})`,
+        `see ${k.logFile}`,
+      );
+    },
+    async stop(how = "kill") {
+      const running = pid();
+      if (running === undefined) return;
+      if (how === "term") await stopProcess(running, `region cluster ${cluster.id}`, 30_000);
+      else {
+        process.kill(running, "SIGKILL");
+        while (isAlive(running)) await delay(50);
+      }
+      rmSync(pidFile, { force: true });
+    },
+  };
+}

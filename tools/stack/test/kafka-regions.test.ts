@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { stackConfig } from "../config.ts";
+import { serverProperties } from "../kafka.ts";
+import { regionClusterLayout, regionServerProperties } from "../kafka-regions.ts";
+
+const config = stackConfig("/repo", {});
+
+function properties(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split("\n")
+      .filter((l) => l.includes("=") && !l.startsWith("#"))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+}
+
+describe("regionClusterLayout", () => {
+  it("gives each region a broker on 19292 + 2i, its controller above, data under .stack/kafka-regions", () => {
+    const layout = regionClusterLayout(config, [
+      { id: "us-east" },
+      { id: "eu-west" },
+      { id: "ap-south" },
+    ]);
+    expect(layout.map((c) => [c.broker, c.kafka.controllerPort, c.kafka.dataDir])).toEqual([
+      ["127.0.0.1:19292", 19293, "/repo/.stack/kafka-regions/us-east/data"],
+      ["127.0.0.1:19294", 19295, "/repo/.stack/kafka-regions/eu-west/data"],
+      ["127.0.0.1:19296", 19297, "/repo/.stack/kafka-regions/ap-south/data"],
+    ]);
+  });
+});
+
+describe("regionServerProperties", () => {
+  it("is the dev broker's settings on the cluster's own ports when it has no extra listener", () => {
+    const [cluster] = regionClusterLayout(config, [{ id: "us-east" }]);
+    if (cluster === undefined) throw new Error("no cluster");
+    expect(regionServerProperties(cluster)).toBe(serverProperties(cluster.kafka));
+    expect(properties(regionServerProperties(cluster))["listeners"]).toBe(
+      "PLAINTEXT://127.0.0.1:19292,CONTROLLER://127.0.0.1:19293",
+    );
+  });
+
+  it("adds a delayed listener that advertises the proxy's port, not its own", () => {
+    const [cluster] = regionClusterLayout(config, [
+      {
+        id: "eu-west",
+        listeners: [{ name: "FROM_US_EAST", port: 19310, advertisedPort: 19410 }],
+      },
+    ]);
+    if (cluster === undefined) throw new Error("no cluster");
+    const p = properties(regionServerProperties(cluster));
+    expect(p["listeners"]).toBe(
+      "PLAINTEXT://127.0.0.1:19292,CONTROLLER://127.0.0.1:19293,FROM_US_EAST://127.0.0.1:19310",
+    );
+    expect(p["advertised.listeners"]).toContain("FROM_US_EAST://127.0.0.1:19410");
+    expect(p["listener.security.protocol.map"]).toContain("FROM_US_EAST:PLAINTEXT");
+    // The brokers' own traffic stays on PLAINTEXT: only clients go through the proxy.
+    expect(p["inter.broker.listener.name"]).toBe("PLAINTEXT");
+  });
+});
