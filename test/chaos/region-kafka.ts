@@ -18,7 +18,12 @@ import {
 import type { DelayProxy } from "@georep/testkit";
 import type { ChaosRegion } from "./chaos-regions.ts";
 import { stackConfig } from "../../tools/stack/config.ts";
-import { regionClusterLayout, regionClusterProcess } from "../../tools/stack/kafka-regions.ts";
+import { StackError } from "../../tools/stack/errors.ts";
+import {
+  regionClusterLayout,
+  regionClusterPid,
+  regionClusterProcess,
+} from "../../tools/stack/kafka-regions.ts";
 import type { RegionClusterProcess } from "../../tools/stack/kafka-regions.ts";
 
 /**
@@ -95,6 +100,15 @@ export async function startRegionKafka(o: {
     await Promise.all(clusters.map((c) => c.stop("kill")));
     for (const c of layout) rmSync(c.kafka.dir, { recursive: true, force: true });
   };
+  // Two runs at once would share the ports and directories: refuse before deleting anything.
+  for (const c of layout) {
+    const pid = regionClusterPid(c);
+    if (pid !== undefined)
+      throw new StackError(
+        `region cluster ${c.id} is running already (pid ${pid}): another test uses the per-region clusters`,
+        `wait for it to finish, or stop a broker left by a crashed run: kill ${pid}`,
+      );
+  }
   try {
     for (const c of layout) rmSync(c.kafka.dir, { recursive: true, force: true });
     // Every start settles before a failure is thrown, so close() finds every JVM that started.

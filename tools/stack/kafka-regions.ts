@@ -98,6 +98,11 @@ export function regionServerProperties(cluster: RegionCluster): string {
   return changed.join("\n");
 }
 
+/** The pid of a broker of `cluster` that is running now (another test's, or one left by a crash). */
+export function regionClusterPid(cluster: RegionCluster): number | undefined {
+  return kafkaPid(join(cluster.kafka.dir, "kafka.pid"));
+}
+
 /** One running region cluster; `stop` takes it down (the outage), `start` brings it back. */
 export interface RegionClusterProcess {
   readonly cluster: RegionCluster;
