@@ -18,11 +18,28 @@ export class ConfigError extends Error {
   }
 }
 
+const brokersSchema = z
+  .array(z.string().regex(/^[^:\s]+:\d+$/, { message: "must be host:port" }))
+  .min(1, { message: "must name at least one broker (host:port)" });
+
 const configSchema = z
   .object({
     region: regionIdSchema,
     regions: z
-      .array(z.object({ id: regionIdSchema, zone: zoneIdSchema.optional() }).strict())
+      .array(
+        z
+          .object({
+            id: regionIdSchema,
+            zone: zoneIdSchema.optional(),
+            /**
+             * The region's own Kafka cluster (per-region clusters, docs/operate.md "Topology"):
+             * its shipper writes there and the other regions' mergers read it. Absent: the
+             * shared cluster, kafka.brokers.
+             */
+            kafka: z.object({ brokers: brokersSchema }).strict().optional(),
+          })
+          .strict(),
+      )
       .min(2, {
         message:
           "must list at least two regions (this one and a peer); georep replicates between regions",
@@ -206,7 +223,9 @@ export function parseReplicatorConfig(input: unknown): ReplicatorConfig {
   const tables = c.tables.map((t) => (t === "counting_results" ? countingResultsSpec : t));
   let schema: InstallConfig;
   try {
-    schema = parseInstallConfig({ region: c.region, regions: c.regions, tables });
+    // The installer knows regions by id and zone only; their Kafka clusters are not its business.
+    const regions = c.regions.map(({ id, zone }) => (zone === undefined ? { id } : { id, zone }));
+    schema = parseInstallConfig({ region: c.region, regions, tables });
   } catch (error) {
     throw new ConfigError(
       `replicator config: ${(error as Error).message}`,
@@ -215,6 +234,23 @@ export function parseReplicatorConfig(input: unknown): ReplicatorConfig {
     );
   }
   return { ...c, schema, slot: c.slotName ?? `georep_${c.region.replaceAll("-", "_")}` };
+}
+
+/**
+ * The brokers of the cluster that holds `region`'s topics: its own cluster when the config names
+ * one (regions[].kafka), else the shared kafka.brokers. A region added later by `georep region
+ * add` and absent from this config is on the shared cluster.
+ */
+export function clusterBrokers(config: ReplicatorConfig, region: string): readonly string[] {
+  return config.regions.find((r) => r.id === region)?.kafka?.brokers ?? config.kafka.brokers;
+}
+
+/** The brokers of each of `regions` (the live members), by region id. */
+export function regionClusters(
+  config: ReplicatorConfig,
+  regions: ReadonlyArray<{ readonly id: string }>,
+): Record<string, readonly string[]> {
+  return Object.fromEntries(regions.map((r) => [r.id, clusterBrokers(config, r.id)]));
 }
 
 export function loadReplicatorConfig(path: string): ReplicatorConfig {

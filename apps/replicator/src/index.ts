@@ -1,4 +1,10 @@
-export { parseReplicatorConfig, loadReplicatorConfig, ConfigError } from "./config.ts";
+export {
+  parseReplicatorConfig,
+  loadReplicatorConfig,
+  ConfigError,
+  clusterBrokers,
+  regionClusters,
+} from "./config.ts";
 export type { ReplicatorConfig } from "./config.ts";
 export { serveHttp } from "./http.ts";
 export type { Probes, HttpEndpoint } from "./http.ts";

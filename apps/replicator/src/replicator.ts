@@ -24,6 +24,7 @@ import { startMembershipWatch, startingMembers } from "./membership-watch.ts";
 import type { MembershipWatch } from "./membership-watch.ts";
 import { startRepairWatcher } from "./repair-watcher.ts";
 import type { RepairWatcher, RepairWatcherStatus } from "./repair-watcher.ts";
+import { clusterBrokers, regionClusters } from "./config.ts";
 import type { ReplicatorConfig } from "./config.ts";
 import { createCacheRedis } from "./cache-redis.ts";
 import { createCachePool, startCacheService } from "./cache-service.ts";
@@ -97,6 +98,9 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   let members: readonly Member[] = config.regions;
   const peerPools: pg.Pool[] = [];
   let stopKafka = (): Promise<void> => Promise.resolve();
+  // This region's own cluster: its shipper writes there, its dead letters and heartbeats stay
+  // there (the shared kafka.brokers unless regions[] names one; docs/operate.md, "Topology").
+  const ownBrokers = clusterBrokers(config, config.region);
 
   const fail = (error: Error): void => {
     if (state === "stopping" || state === "stopped" || state === "failed") return;
@@ -149,7 +153,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         log.warn({ err: error }, "idle repair connection failed");
       });
     const repairKafka = createKafka({
-      brokers: config.kafka.brokers,
+      brokers: ownBrokers,
       clientId: `georep-repair-${config.region}`,
       logger: log,
     });
@@ -195,7 +199,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           region: config.region,
           pgUrl: config.postgres.url,
           slotName: config.slot,
-          kafka: { brokers: config.kafka.brokers, clientId: `georep-capture-${config.region}` },
+          kafka: { brokers: [...ownBrokers], clientId: `georep-capture-${config.region}` },
           partitions: config.kafka.partitions,
           replicationFactor: config.kafka.replicationFactor,
           topic: config.kafka.topic,
@@ -232,7 +236,11 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         createMerger({
           region: config.region,
           pgUrl: config.postgres.url,
-          kafka: { brokers: config.kafka.brokers, clientId: `georep-merger-${config.region}` },
+          kafka: {
+            brokers: ownBrokers,
+            clientId: `georep-merger-${config.region}`,
+            clusters: regionClusters(config, members),
+          },
           tables,
           regions: members,
           logger: log,
@@ -260,6 +268,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       const watchRoles = (m: Merger): RoleWatch =>
         startRoleWatch({
           config: { ...config, regions: [...members] },
+          clusters: regionClusters(config, members),
           capture,
           merger: m,
           metrics,

@@ -22,6 +22,8 @@ export interface RoleWatch {
 
 export function startRoleWatch(o: {
   readonly config: ReplicatorConfig;
+  /** The brokers of each member's cluster (per-region clusters; all the same when shared). */
+  readonly clusters: Readonly<Record<string, readonly string[]>>;
   readonly capture: Capture | undefined;
   readonly merger: Merger;
   readonly metrics: Metrics;
@@ -50,7 +52,7 @@ export function startRoleWatch(o: {
     region: config.region,
     regions: config.regions,
     pgUrl: config.postgres.url,
-    kafka: { brokers: config.kafka.brokers },
+    kafka: { brokers: config.kafka.brokers, clusters: o.clusters },
     metrics,
     logger,
   });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseReplicatorConfig } from "../src/index.ts";
+import {
+  ConfigError,
+  clusterBrokers,
+  parseReplicatorConfig,
+  regionClusters,
+} from "../src/index.ts";
 
 const ok = {
   region: "us-east",
@@ -10,6 +15,25 @@ const ok = {
 };
 
 describe("parseReplicatorConfig", () => {
+  it("reads each region's own Kafka cluster, the shared brokers for a region without one", () => {
+    const config = parseReplicatorConfig({
+      ...ok,
+      regions: [
+        { id: "us-east", kafka: { brokers: ["kafka.us-east:9092"] } },
+        { id: "eu-west", zone: "eu" },
+      ],
+    });
+    expect(clusterBrokers(config, "us-east")).toEqual(["kafka.us-east:9092"]);
+    expect(clusterBrokers(config, "eu-west")).toEqual(["127.0.0.1:19092"]);
+    expect(clusterBrokers(config, "ap-south")).toEqual(["127.0.0.1:19092"]);
+    expect(regionClusters(config, [{ id: "us-east" }, { id: "eu-west" }])).toEqual({
+      "us-east": ["kafka.us-east:9092"],
+      "eu-west": ["127.0.0.1:19092"],
+    });
+    // The installer is told regions by id and zone only.
+    expect(config.schema.regions).toEqual([{ id: "us-east" }, { id: "eu-west", zone: "eu" }]);
+  });
+
   it("fills defaults and derives the slot name", () => {
     const config = parseReplicatorConfig(ok);
     expect(config.kafka.partitions).toBe(6);
@@ -40,6 +64,16 @@ describe("parseReplicatorConfig", () => {
       "regions.1.zone must be a zone id like 'eu'",
     ],
     [{ ...ok, regions: [{ id: "us-east" }] }, "regions", "at least two regions"],
+    [
+      { ...ok, regions: [{ id: "us-east", kafka: { brokers: [] } }, { id: "eu-west" }] },
+      "regions.0.kafka.brokers",
+      "regions.0.kafka.brokers must name at least one broker (host:port)",
+    ],
+    [
+      { ...ok, regions: [{ id: "us-east", kafka: { brokers: ["nohost"] } }, { id: "eu-west" }] },
+      "regions.0.kafka.brokers.0",
+      "must be host:port",
+    ],
     [{ ...ok, region: "ap-south" }, "region", "not in regions"],
     [
       { ...ok, regions: [{ id: "us-east" }, { id: "us-east" }, { id: "eu-west" }] },

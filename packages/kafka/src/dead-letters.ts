@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { CompressionTypes } from "kafkajs";
 import type { Kafka, Producer } from "kafkajs";
+import { buildKafkaJs } from "./client.ts";
+import type { KafkaOptions } from "./client.ts";
 import type { DeadLetterRecord } from "./consumer-types.ts";
 import { isRecordTooLarge, toKafkaError } from "./errors.ts";
 import { installGzipCodec } from "./gzip-codec.ts";
@@ -112,4 +114,12 @@ export function createDeadLetterSender(kafka: Kafka): DeadLetterSender {
       if (p !== undefined) await (await p).disconnect();
     },
   };
+}
+
+/**
+ * A dead-letter sender of its own, for a consumer whose dead letters go to another cluster than
+ * the one it reads (per-region clusters: each region's dead letters stay on its own cluster).
+ */
+export function createDeadLetters(options: KafkaOptions): DeadLetterSender {
+  return createDeadLetterSender(buildKafkaJs(options));
 }

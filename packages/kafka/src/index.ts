@@ -15,6 +15,8 @@ export type {
   TopicSettingsInput,
   WantedConfigEntry,
 } from "./topic-settings.ts";
+export { createDeadLetters } from "./dead-letters.ts";
+export type { DeadLetterSender } from "./dead-letters.ts";
 export { reportTopicConfig } from "./topic-report.ts";
 export type { TailRecord } from "./tail.ts";
 export { KafkaError, isRecordTooLarge, toKafkaError } from "./errors.ts";

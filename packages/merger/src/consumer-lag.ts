@@ -17,6 +17,8 @@ import type { AppliedPartition } from "./progress-store.ts";
 import { sourceTopics } from "./routing.ts";
 import type { SourceTopic } from "./routing.ts";
 import { MergerConfigError } from "./errors.ts";
+import { sourceClusters } from "./source-clusters.ts";
+import type { ClusterMap } from "./source-clusters.ts";
 
 /** End offset (high watermark) per partition, per topic. */
 export type TopicEnds = ReadonlyMap<string, ReadonlyMap<number, bigint>>;
@@ -55,7 +57,8 @@ export interface ConsumerLagMetricsConfig {
   readonly region: string;
   readonly regions: readonly RegionRef[];
   readonly pgUrl: string;
-  readonly kafka: { readonly brokers: readonly string[] };
+  /** As the merger's: `clusters` names an origin's brokers when its topics are on its own cluster. */
+  readonly kafka: ClusterMap;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly options?: z.input<typeof optionsSchema>;
@@ -91,18 +94,30 @@ export function startConsumerLagMetrics(config: ConsumerLagMetricsConfig): Consu
   pool.on("error", (error) => {
     log.warn({ err: error }, "idle PostgreSQL connection failed");
   });
-  const kafka = createKafka({
-    brokers: config.kafka.brokers,
-    clientId: `georep-consumer-lag-${config.region}`,
-    logger: log,
-  });
+  const clusters = sourceClusters(config.region, config.regions, config.kafka).map((c) => ({
+    topics: c.topics,
+    kafka: createKafka({
+      brokers: c.brokers,
+      clientId: `georep-consumer-lag-${config.region}`,
+      logger: log,
+    }),
+  }));
   // Kafka first: an offset applied between the two reads then shows as lag for one interval,
-  // never as a negative one hidden by the clamp.
+  // never as a negative one hidden by the clamp. A cluster that does not answer (per-region
+  // clusters, a peer's down) leaves its topics' gauges as they were; the others are refreshed.
   const refresh = async (): Promise<void> => {
-    const ends = new Map(
-      await Promise.all(topics.map(async (t) => [t, await kafka.admin.topicEnds(t)] as const)),
+    const read = await Promise.allSettled(
+      clusters.flatMap((c) =>
+        c.topics.map(async (t) => [t, await c.kafka.admin.topicEnds(t)] as const),
+      ),
     );
-    metrics.setConsumerLag(consumerBacklog(sources, ends, await readAppliedProgress(pool, topics)));
+    const ends = new Map(read.flatMap((r) => (r.status === "fulfilled" ? [r.value] : [])));
+    const failed = read.find((r) => r.status === "rejected");
+    if (ends.size > 0)
+      metrics.setConsumerLag(
+        consumerBacklog(sources, ends, await readAppliedProgress(pool, topics)),
+      );
+    if (failed !== undefined) throw failed.reason;
   };
   const periodic = startPeriodic(refresh, {
     intervalMs: parsed.data.intervalMs,

@@ -6,7 +6,16 @@ import type { MergerOptionsInput, RegionRef } from "./options.ts";
 export interface MergerConfig {
   readonly region: string;
   readonly pgUrl: string;
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId?: string };
+  /**
+   * `brokers`: this region's own cluster (its dead letters) and the default for every origin;
+   * `clusters`: the brokers of an origin whose topics are on another cluster (per-region
+   * clusters). The merger runs one consumer per cluster.
+   */
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId?: string;
+    readonly clusters?: Readonly<Record<string, readonly string[]>>;
+  };
   readonly tables: readonly TableSpec[];
   readonly regions: readonly RegionRef[];
   readonly logger: Logger;

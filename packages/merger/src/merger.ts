@@ -6,8 +6,13 @@
 //   running ──consumer crashed (non-retriable)──▶ failed
 //   running | failed ──stop()──▶ stopping (batch in progress finishes) ──▶ stopped
 import pg from "pg";
-import { createBatchConsumer, createKafka, reportTopicConfig } from "@georep/kafka";
-import type { BatchConsumer } from "@georep/kafka";
+import {
+  createBatchConsumer,
+  createDeadLetters,
+  createKafka,
+  reportTopicConfig,
+} from "@georep/kafka";
+import type { BatchConsumer, KafkaOptions, TopicSpec } from "@georep/kafka";
 import { MAX_MESSAGE_BYTES, deadLetterTopic } from "@georep/contract";
 import { MergerConfigError } from "./errors.ts";
 import { createMergerMetrics } from "./metrics.ts";
@@ -16,6 +21,13 @@ import type { Merger, MergerConfig, MergerState } from "./merger-types.ts";
 import { checkDatabase, createHousekeeping } from "./housekeeping.ts";
 import { createMergeWorker } from "./merge-worker.ts";
 import { createMergerCollector } from "./collection/merger-collector.ts";
+import { createClusterConsumers } from "./cluster-consumers.ts";
+import type { ClusterConsumers } from "./cluster-consumers.ts";
+import { sourceClusters } from "./source-clusters.ts";
+import type { SourceCluster } from "./source-clusters.ts";
+
+/** How often a source cluster that could not be reached at start is tried again. */
+const CLUSTER_RETRY_MS = 5_000;
 
 export type { Merger, MergerConfig, MergerState, MergerStatus } from "./merger-types.ts";
 
@@ -43,7 +55,9 @@ export function createMerger(config: MergerConfig): Merger {
   };
   let state: MergerState = "idle";
   let lastError: string | undefined;
-  let consumer: BatchConsumer | undefined;
+  let consumers: ClusterConsumers | undefined;
+  // Dead letters stay on this region's own cluster, whichever cluster the message came from.
+  const deadLetters = createDeadLetters(kafkaOptions);
   const worker = createMergeWorker({
     config,
     options,
@@ -52,11 +66,45 @@ export function createMerger(config: MergerConfig): Merger {
     metrics,
     log,
     deadLetter: (records) =>
-      consumer === undefined
+      consumers === undefined
         ? Promise.reject(new Error("merger not started"))
-        : consumer.deadLetter(records),
+        : deadLetters.send(records),
   });
   const topics = worker.topics;
+  const clusters = sourceClusters(config.region, config.regions, config.kafka);
+  const topicSpec = (topic: string): TopicSpec => ({
+    topic,
+    partitions: options.topicPartitions,
+    replicationFactor: options.replicationFactor,
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+    settings: options.topic,
+  });
+  const ensure = async (on: KafkaOptions, wanted: readonly string[]): Promise<void> => {
+    if (!options.ensureTopics) return;
+    const kafka = createKafka(on);
+    try {
+      reportTopicConfig(await kafka.admin.ensureTopics(wanted.map(topicSpec)), log, config.metrics);
+    } finally {
+      await kafka.disconnect();
+    }
+  };
+  const openCluster = async (cluster: SourceCluster): Promise<BatchConsumer> => {
+    const on = { ...kafkaOptions, brokers: cluster.brokers };
+    await ensure(on, cluster.topics);
+    return createBatchConsumer({
+      kafka: on,
+      groupId: mergeGroupId(config.region),
+      topics: cluster.topics,
+      logger: log.child({ origins: cluster.origins }),
+      startOffsets: (assigned) => worker.progress.load(assigned),
+      onBatch,
+      onCrash: fail,
+      maxBytesPerPartition: options.maxBytesPerPartition,
+      maxWaitTimeMs: options.maxWaitTimeMs,
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      concurrentPartitions: options.concurrentPartitions,
+    });
+  };
 
   const fail = (error: unknown): void => {
     if (state === "failed" || state === "stopping" || state === "stopped") return;
@@ -99,35 +147,15 @@ export function createMerger(config: MergerConfig): Merger {
       state = "starting";
       try {
         await checkDatabase(pool, config.region);
-        if (options.ensureTopics) {
-          const kafka = createKafka(kafkaOptions);
-          const spec = {
-            partitions: options.topicPartitions,
-            replicationFactor: options.replicationFactor,
-            maxMessageBytes: MAX_MESSAGE_BYTES,
-            settings: options.topic,
-          };
-          const report = await kafka.admin.ensureTopics(
-            [...topics, deadLetterTopic(config.region)].map((topic) => ({ topic, ...spec })),
-          );
-          reportTopicConfig(report, log, config.metrics);
-          await kafka.disconnect();
-        }
+        await ensure(kafkaOptions, [deadLetterTopic(config.region)]);
         await housekeeping.prune(options.conflictRetentionHours);
-        const c = createBatchConsumer({
-          kafka: kafkaOptions,
-          groupId: mergeGroupId(config.region),
-          topics,
+        const c = createClusterConsumers({
+          clusters,
+          open: openCluster,
           logger: log,
-          startOffsets: (assigned) => worker.progress.load(assigned),
-          onBatch,
-          onCrash: fail,
-          maxBytesPerPartition: options.maxBytesPerPartition,
-          maxWaitTimeMs: options.maxWaitTimeMs,
-          sessionTimeoutMs: options.sessionTimeoutMs,
-          concurrentPartitions: options.concurrentPartitions,
+          retryMs: CLUSTER_RETRY_MS,
         });
-        consumer = c;
+        consumers = c;
         await worker.progress.load([]);
         await c.start();
         housekeeping.start(options, {
@@ -146,7 +174,8 @@ export function createMerger(config: MergerConfig): Merger {
       state = "stopping";
       housekeeping.stop();
       try {
-        await consumer?.stop();
+        await consumers?.stop();
+        await deadLetters.close();
       } finally {
         await pool.end();
         state = "stopped";

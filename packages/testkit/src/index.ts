@@ -27,3 +27,9 @@ export {
   windowedBuckets,
 } from "./prometheus-histogram.ts";
 export { type CliRun, georep } from "./georep-cli.ts";
+export {
+  type DelayProxy,
+  type DelayProxyOptions,
+  DelayProxyError,
+  startDelayProxy,
+} from "./delay-proxy.ts";

@@ -7,7 +7,7 @@ import { createKafka } from "@georep/kafka";
 import { sourceTopics } from "@georep/merger";
 import { silentLogger, systemClock } from "@georep/observability";
 import type { ReplicatorConfig } from "@georep/replicator";
-import { shippedTopicEnds } from "@georep/replicator";
+import { clusterBrokers, shippedTopicEnds } from "@georep/replicator";
 import { copySnapshot } from "@georep/repair";
 import type { RepairProgress, SnapshotCopyReport } from "@georep/repair";
 import {
@@ -73,7 +73,8 @@ export async function fillRegion(
   );
   const pool = (c: ReplicatorConfig): pg.Pool => pools.get(c.region) as pg.Pool;
   const kafka = createKafka({
-    brokers: source.kafka.brokers,
+    // The source's own topics are on its own cluster (per-region clusters) or the shared one.
+    brokers: clusterBrokers(source, source.region),
     clientId: `georep-region-${mode}`,
     logger: silentLogger(),
   });
