@@ -6,12 +6,11 @@
 //   absent ──format every node (fresh cluster id)──▶ formatted ──spawn every JVM──▶ starting
 //   starting ──admin sees N brokers and a group coordinator──▶ ready
 //   ready ──kill9(node)──▶ degraded ──restart(node)──▶ ready ──stop()──▶ stopped (dir kept)
-import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { StackError } from "./errors.ts";
-import { ensureJavaAndMaven, fetchJars } from "./kafka.ts";
+import { ensureJavaAndMaven, fetchJars, newClusterId } from "./kafka.ts";
 import {
   checkBrokers,
   formatStorage,
@@ -176,7 +175,7 @@ export async function startKafkaCluster(
           `stop that process ('ss -ltnp sport = :${port}' shows it); the cluster uses ${layout.nodes[0]?.port ?? CLUSTER_BASE_PORT}-${(layout.nodes.at(-1)?.controllerPort ?? 0).toString()}`,
         );
   rmSync(layout.dir, { recursive: true, force: true });
-  const clusterId = randomBytes(16).toString("base64url");
+  const clusterId = newClusterId();
   await Promise.all(
     layout.nodes.map(async (n) => {
       mkdirSync(n.dataDir, { recursive: true });

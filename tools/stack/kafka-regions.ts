@@ -145,8 +145,7 @@ export function regionClusterProcess(cluster: RegionCluster): RegionClusterProce
           );
       const idFile = join(k.dir, "cluster-id");
       // An id that starts with "-" reads as an option to StorageTool's argument parser.
-      let id = newClusterId();
-      while (id.startsWith("-")) id = newClusterId();
+      const id = newClusterId();
       if (!existsSync(idFile)) writeFileSync(idFile, `${id}\n`);
       await formatStorage(files, k.dataDir, readFileSync(idFile, "utf8").trim(), "standalone");
       // A small heap: three of these run beside the dev broker on a shared 2-core machine.

@@ -130,9 +130,15 @@ function writeIfChanged(file: string, text: string): boolean {
   return true;
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (what `random-uuid` prints). */
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (what `random-uuid` prints).
+ * Never one starting with "-": the storage tool reads it as an option (about 1 id in 64).
+ */
 export function newClusterId(): string {
-  return randomBytes(16).toString("base64url");
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 function jvmFiles(k: KafkaConfig): KafkaJvmFiles {
