@@ -109,12 +109,15 @@ it("a region whose cluster is lost holds its WAL while the others replicate, the
     description: "the cut-off region's slot to retain more WAL",
     timeoutMs: 30_000,
   });
-  const held = (await slotState(cut)).confirmed;
-  const { rows: heldRows } = await cut.pool.query<{ behind: boolean }>(
-    "SELECT $1::pg_lsn < $2::pg_lsn AS behind",
-    [held, afterCutWrites],
-  );
-  expect(heldRows[0]?.behind).toBe(true);
+  /** Whether the slot's confirmed position is still behind the writes it could not ship. */
+  const behindCutWrites = async (confirmed: string): Promise<unknown> =>
+    (
+      await cut.pool.query<{ behind: boolean }>("SELECT $1::pg_lsn < $2::pg_lsn AS behind", [
+        confirmed,
+        afterCutWrites,
+      ])
+    ).rows[0]?.behind;
+  expect(await behindCutWrites((await slotState(cut)).confirmed)).toBe(true);
   // From here its durable LSN stands: what it has to ship waits (merged rows from the others
   // need no shipping, which is why it could move until now).
   const cutMetrics0 = await cut.proc.scrape();
@@ -137,8 +140,10 @@ it("a region whose cluster is lost holds its WAL while the others replicate, the
   });
   const outage = (performance.now() - lostAt) / 1000;
   const atEnd = await slotState(cut);
-  // Tens of seconds later the slot has still not moved: nothing unshipped was confirmed.
-  expect(atEnd.confirmed).toBe(held);
+  // Tens of seconds later the slot is still behind the writes it could not ship. It may have
+  // moved a little (WAL of merged rows ahead of the first unshipped write needs no shipping:
+  // an equality check failed once in a fresh-clone run, 0/A3F9528 → 0/A3FC330).
+  expect(await behindCutWrites(atEnd.confirmed)).toBe(true);
   const retainedAtEnd = atEnd.retained;
 
   const returning = performance.now();
