@@ -31,10 +31,10 @@ const CLUSTER_RETRY_MS = 5_000;
 
 export type { Merger, MergerConfig, MergerState, MergerStatus } from "./merger-types.ts";
 
-/** @throws MergerConfigError naming the invalid field. */
 /** The consumer group every merge worker of `region` joins. */
 export const mergeGroupId = (region: string): string => `georep-merger-${region}`;
 
+/** @throws MergerConfigError naming the invalid field. */
 export function createMerger(config: MergerConfig): Merger {
   const options = parseMergerOptions(config.options);
   const tables = checkTopology(config.region, config.regions, config.tables);
