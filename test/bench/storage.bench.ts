@@ -16,7 +16,10 @@ import {
   ensureStackUp,
   readEndpoints,
   uniqueName,
+  waitFor,
+  WaitForTimeoutError,
 } from "@georep/testkit";
+import { startPeriodic } from "@georep/retry";
 import type { TestDatabase } from "@georep/testkit";
 import { startReplicator } from "./lag-processes.ts";
 import type { BenchReplicator } from "./lag-processes.ts";
@@ -87,31 +90,40 @@ try {
     pools.push(pool);
   }
   const worst = pools.map(() => 0);
-  const run = { writing: true };
-  const sampler = (async () => {
-    while (run.writing) {
+  // Sampled every second while writing (one sample at a time); a failed sample fails the bench.
+  let sampleError: Error | undefined;
+  const sampler = startPeriodic(
+    async () => {
       for (const [i, p] of pools.entries()) {
         // From the steady state on: every camera holds its `live` buckets (give or take lag).
         const r = await measure(p);
         if (r.live >= 2 * live) worst[i] = Math.max(worst[i] ?? 0, ratioOf(r));
       }
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  })();
+    },
+    {
+      intervalMs: 1000,
+      onError: (error) => {
+        sampleError ??= error instanceof Error ? error : new Error(String(error));
+      },
+    },
+  );
   const started = Date.now();
   await Promise.all(pools.map((p, i) => rolling(p, `cam-${i}`, ids[i] ?? "")));
   const wrote = (Date.now() - started) / 1000;
-  run.writing = false;
-  await sampler;
+  await sampler.stop();
+  if (sampleError !== undefined) throw sampleError;
   const settleStart = Date.now();
   let end = await Promise.all(pools.map(measure));
-  while (
-    end.some((r) => ratioOf(r) > TARGET || r.live !== 3 * live) &&
-    Date.now() - settleStart < settleSeconds * 1000
-  ) {
-    await new Promise((r) => setTimeout(r, 1000));
-    end = await Promise.all(pools.map(measure));
-  }
+  // Polls until every region is settled; past settleSeconds the figures print as they are.
+  await waitFor(
+    async () => {
+      end = await Promise.all(pools.map(measure));
+      return end.every((r) => ratioOf(r) <= TARGET && r.live === 3 * live);
+    },
+    { description: "every region settled", timeoutMs: settleSeconds * 1000, intervalMs: 1000 },
+  ).catch((error: unknown) => {
+    if (!(error instanceof WaitForTimeoutError)) throw error;
+  });
   const settled = (Date.now() - settleStart) / 1000;
   const met = end.every((r) => ratioOf(r) <= TARGET);
   console.log(
