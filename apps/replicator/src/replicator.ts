@@ -129,9 +129,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   ];
 
   /** Repair of this region's earlier incarnations from its peers (the full replicator only). */
-  function startRepair(startedCapture: Capture, tables: readonly TableSpec[]): void {
-    const own = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
-    peerPools.push(own);
+  function startRepair(startedCapture: Capture, tables: readonly TableSpec[], own: pg.Pool): void {
     const peers = config.peers.map((p) => {
       // A peer that stops answering must fail a repair page, not hang it (or the shutdown).
       const peerPool = new pg.Pool({
@@ -185,7 +183,8 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       state = "installing";
       await checkDatabases(config, log);
       if (config.installSchema) await install();
-      const own = new pg.Pool({ connectionString: config.postgres.url, max: 1 });
+      // This region's own database, for the membership watch and repair (both small and rare).
+      const own = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
       peerPools.push(own);
       members = await startingMembers(own, config.regions, log);
       const tables = config.schema.tables;
@@ -297,7 +296,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           }
         },
       });
-      if (capture !== undefined) startRepair(capture, tables);
+      if (capture !== undefined) startRepair(capture, tables, own);
       state = "active";
       log.info({ epoch: epoch?.toString(), role: config.role }, "replicator active");
     },
