@@ -5,18 +5,9 @@ import { minInsyncProblem, topicSettingsSchema } from "@georep/kafka";
 import { mergerOptionsSchema } from "@georep/merger";
 import { countingResultsSpec, firstIssue, parseInstallConfig } from "@georep/schema";
 import type { InstallConfig } from "@georep/schema";
+import { ConfigError } from "./config-error.ts";
 
-/** A config file or flag that cannot work; the message names the field and the fix. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(
-    message: string,
-    readonly field: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { ConfigError };
 
 const brokersSchema = z
   .array(z.string().regex(/^[^:\s]+:\d+$/, { message: "must be host:port" }))

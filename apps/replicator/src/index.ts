@@ -18,3 +18,5 @@ export type {
 export { cacheKey, changesChannel } from "./counter-cache.ts";
 export { partitionsBehind, shippedTopicEnds } from "./peer-progress.ts";
 export type { TopicEnds } from "./peer-progress.ts";
+export { Secret, readSecret, secretRefSchema } from "./secret.ts";
+export type { SecretRef } from "./secret.ts";
