@@ -30,3 +30,21 @@ export {
   rowKey,
   partitionOf,
 } from "./topics.ts";
+export {
+  KEY_ID_HEADER,
+  SIGNATURE_HEADER,
+  SigningKeyError,
+  createEnvelopeSigner,
+  createEnvelopeVerifier,
+  keyIdOf,
+  parsePrivateKey,
+  parsePublicKey,
+  signedBytes,
+} from "./signing.ts";
+export type {
+  EnvelopeSigner,
+  EnvelopeVerifier,
+  RecordHeaders,
+  Verification,
+  VerifierOptions,
+} from "./signing.ts";
