@@ -29,7 +29,7 @@ export {
   CANONICAL_TEXT_SETTINGS_SQL,
   CANONICAL_TEXT_STARTUP_OPTIONS,
 } from "./canonical-text.ts";
-export type { InstallReport } from "./installer.ts";
+export type { InstallHooks, InstallReport } from "./installer.ts";
 export { PUBLICATION } from "./sql/publication.ts";
 export { READER_ROLE, MERGER_ROLE } from "./sql/roles.ts";
 export { countingResultsSpec } from "./counting-results.ts";

@@ -27,15 +27,27 @@ export interface InstallReport {
   readonly changed: boolean;
 }
 
+export interface InstallHooks {
+  /**
+   * Runs in the install's transaction once the engine migrations are applied (so every engine
+   * table exists, on a fresh database too), before the region is claimed or any table installed.
+   * Whatever it writes commits with the install; throwing rolls the whole install back.
+   * `georep schema apply` records its audit row here.
+   */
+  readonly afterMigrations?: (client: ClientBase) => Promise<void>;
+}
+
 /**
  * Applies engine migrations and every table spec to one region's database, in one transaction
  * under an advisory lock. Idempotent: a second run with the same config executes no DDL.
- * Throws InstallError (with the SQLSTATE) when PostgreSQL refuses a step.
+ * Throws InstallError (with the SQLSTATE) when PostgreSQL refuses a step, or what
+ * `hooks.afterMigrations` threw.
  */
 export async function installSchema(
   client: ClientBase,
   config: InstallConfig,
   logger?: Logger,
+  hooks: InstallHooks = {},
 ): Promise<InstallReport> {
   const step = async (
     name: string,
@@ -74,6 +86,7 @@ export async function installSchema(
       migrationsApplied.push(m.version);
     }
     if (migrationsApplied.length > 0) await step("roles", `${REFUSE_TRUNCATE_SQL}\n${ROLES_SQL}`);
+    await hooks.afterMigrations?.(client);
     await claimRegion(step, config.region);
     await syncRegions(step, config);
     const local = await localReplica(step, config.region);

@@ -250,6 +250,75 @@ $$;
 ALTER TABLE georep.regions ADD COLUMN IF NOT EXISTS removed_at timestamptz;
 `,
   },
+  {
+    version: 9,
+    description:
+      "audit trail: who ran which operator command, when, with which flags, and how it ended",
+    sql: `
+-- One row when an audited georep command starts ('started') and one when it ends ('ok' or
+-- 'failed' with the error), in every region it acts on; both carry the invocation's run id.
+-- arguments are the flags as given, secrets redacted by the CLI; never a file's contents.
+CREATE TABLE IF NOT EXISTS georep.audit (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  run uuid NOT NULL,
+  actor text NOT NULL,
+  command text NOT NULL,
+  arguments jsonb NOT NULL,
+  region text NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN ('started', 'ok', 'failed')),
+  detail text
+);
+CREATE INDEX IF NOT EXISTS audit_at ON georep.audit (at);
+-- The database's part of a row is its own: the time it was written and the role that logged in
+-- to write it are set here, whatever the INSERT said, so a hand-written row cannot claim them.
+CREATE OR REPLACE FUNCTION georep.audit_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.at := pg_catalog.clock_timestamp();
+  NEW.actor := NEW.actor || ' as ' || session_user;
+  RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS audit_stamp ON georep.audit;
+CREATE TRIGGER audit_stamp BEFORE INSERT ON georep.audit
+  FOR EACH ROW EXECUTE FUNCTION georep.audit_stamp();
+-- Append-only: a trail its subjects can quietly edit is worth little. Per statement, so even an
+-- UPDATE or DELETE that matches no row is refused. Old rows go only through
+-- georep.prune_audit, which keeps at least 30 days and records itself.
+CREATE OR REPLACE FUNCTION georep.audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'georep: georep.audit is append-only: % refused', TG_OP
+    USING ERRCODE = 'insufficient_privilege',
+          HINT = 'Rows older than a retention go with SELECT georep.prune_audit(''90 days'') (docs/operate.md, "Audit trail").';
+END $$;
+DROP TRIGGER IF EXISTS audit_append_only ON georep.audit;
+CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON georep.audit
+  FOR EACH STATEMENT EXECUTE FUNCTION georep.audit_append_only();
+-- Retention, for the table's owner only: ALTER TABLE needs ownership, and the trigger is off
+-- only inside this transaction (the ALTER's lock holds other writers until it commits). The
+-- prune itself is recorded.
+CREATE OR REPLACE FUNCTION georep.prune_audit(keep interval) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  deleted bigint;
+BEGIN
+  IF keep IS NULL OR keep < interval '30 days' THEN
+    RAISE EXCEPTION 'georep: prune_audit keeps at least 30 days of the audit trail (asked: %)', keep
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'e.g. SELECT georep.prune_audit(''90 days'')';
+  END IF;
+  ALTER TABLE georep.audit DISABLE TRIGGER audit_append_only;
+  DELETE FROM georep.audit WHERE at < clock_timestamp() - keep;
+  GET DIAGNOSTICS deleted = ROW_COUNT;
+  ALTER TABLE georep.audit ENABLE TRIGGER audit_append_only;
+  INSERT INTO georep.audit (run, actor, command, arguments, region, outcome, detail)
+  VALUES (gen_random_uuid(), coalesce(nullif(current_setting('application_name'), ''), 'sql'),
+          'audit prune', jsonb_build_object('keep', keep::text),
+          coalesce((SELECT value FROM georep.settings WHERE key = 'region'), ''), 'ok',
+          format('%s row(s) older than %s deleted', deleted, keep));
+  RETURN deleted;
+END $$;
+REVOKE ALL ON FUNCTION georep.prune_audit(interval) FROM PUBLIC;
+`,
+  },
 ];
 
 /** Every engine migration's version, ascending: what a database installed by this georep holds. */

@@ -37,7 +37,11 @@ GRANT SELECT, INSERT, UPDATE ON georep.gaps TO ${MERGER_ROLE};
 -- Tombstone collection: the merger records peers' heartbeats and what it applied; the reader's
 -- heartbeat reports the latter.
 GRANT SELECT, INSERT, UPDATE, DELETE ON georep.peer_progress, georep.applied TO ${MERGER_ROLE};
-GRANT SELECT ON georep.applied TO ${READER_ROLE};`;
+GRANT SELECT ON georep.applied TO ${READER_ROLE};
+-- The audit trail: the commands that run as the merge role (repair, dlq replay, rehome, membership
+-- changes) record themselves and georep audit lists it; never UPDATE or DELETE (append-only).
+GRANT SELECT, INSERT ON georep.audit TO ${MERGER_ROLE};
+GRANT USAGE ON SEQUENCE georep.audit_id_seq TO ${MERGER_ROLE};`;
 
 /**
  * Least privilege per table: the reader only reads state (it re-emits it after a lost slot);
