@@ -58,6 +58,7 @@ const REASONS: Record<MergerDeadLetterReason, true> = {
   "unknown-origin": true,
   "own-origin": true,
   "wrong-topic": true,
+  "bad-signature": true,
 };
 export const DEAD_LETTER_REASONS = new Set(Object.keys(REASONS));
 

@@ -4,6 +4,7 @@
 //   Kafka, ack the durable LSN, close) ──▶ stopped
 import { createKafka } from "@georep/kafka";
 import type { KafkaClient } from "@georep/kafka";
+import type { EnvelopeSigner } from "@georep/contract";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import { createReader } from "@georep/reader";
 import type { CaptureBatch, CaptureSink, ReaderStatus, ShippedMark } from "@georep/reader";
@@ -22,6 +23,8 @@ export interface CaptureDeps {
   readonly beforeConfirm?: () => Promise<void>;
   /** Injected for tests; default: createKafka from the config's brokers. */
   readonly kafkaClient?: KafkaClient;
+  /** Signs every shipped record (docs/security.md, "Envelope signing"); absent: unsigned. */
+  readonly signer?: EnvelopeSigner | undefined;
 }
 
 export type CaptureStatus = ReaderStatus & ShipperStatus;
@@ -37,7 +40,16 @@ export interface Capture {
 
 /** @throws CaptureConfigError naming the invalid field. */
 export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture {
-  const { tables, logger, metrics, clock, kafkaClient: injected, beforeConfirm, ...raw } = input;
+  const {
+    tables,
+    logger,
+    metrics,
+    clock,
+    kafkaClient: injected,
+    beforeConfirm,
+    signer,
+    ...raw
+  } = input;
   const config = parseCaptureConfig(raw);
   const t = config.options;
   const log = logger.child({ region: config.region });
@@ -58,6 +70,7 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
     retry: { initialMs: t.backoffInitialMs, maxMs: t.backoffMaxMs },
     logger: log,
     metrics,
+    signer,
   });
   const shippedListeners: Array<(batch: CaptureBatch) => void> = [];
   const sink: CaptureSink = {

@@ -4,4 +4,6 @@ export interface ProducerRecord {
   readonly partition: number;
   readonly key: string | Buffer | null;
   readonly value: Buffer;
+  /** Record headers (an envelope's signature, docs/security.md). */
+  readonly headers?: Readonly<Record<string, string>>;
 }

@@ -64,7 +64,12 @@ function group(records: readonly ProducerRecord[]): TopicMessages[] {
       t = { topic: r.topic, messages: [] };
       byTopic.set(r.topic, t);
     }
-    t.messages.push({ partition: r.partition, key: r.key, value: r.value });
+    t.messages.push({
+      partition: r.partition,
+      key: r.key,
+      value: r.value,
+      ...(r.headers === undefined ? {} : { headers: r.headers }),
+    });
   }
   return [...byTopic.values()];
 }

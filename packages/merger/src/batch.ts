@@ -104,7 +104,10 @@ export function createBatchProcessor(
     let newest: Envelope | undefined;
     let beat: HeartbeatEnvelope | undefined;
     for (const message of fresh) {
-      const routed = routeMessage(source, message.value, deps.routing);
+      const routed = routeMessage(source, message.value, deps.routing, {
+        partition: batch.partition,
+        headers: message.headers,
+      });
       if (routed.kind === "dead") {
         dead.push({ message, reason: routed.reason, detail: routed.detail });
         continue;

@@ -26,7 +26,10 @@ export interface MergeWorker {
 }
 
 export interface MergeWorkerDeps {
-  readonly config: Pick<MergerConfig, "region" | "regions" | "clock" | "onApplied" | "epoch">;
+  readonly config: Pick<
+    MergerConfig,
+    "region" | "regions" | "clock" | "onApplied" | "epoch" | "verifier"
+  >;
   readonly options: MergerOptions;
   readonly tables: readonly TableSpec[];
   readonly pool: Pool;
@@ -59,6 +62,7 @@ export function createMergeWorker(deps: MergeWorkerDeps): MergeWorker {
       regions: config.regions,
       layouts,
       maxBytes: options.maxMessageBytes,
+      verifier: config.verifier,
     },
     sources: new Map(sources.map((s) => [s.topic, s])),
     pool,

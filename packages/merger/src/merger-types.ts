@@ -1,4 +1,4 @@
-import type { RowsEnvelope } from "@georep/contract";
+import type { EnvelopeVerifier, RowsEnvelope } from "@georep/contract";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import type { TableSpec } from "@georep/schema";
 import type { MergerOptionsInput, RegionRef } from "./options.ts";
@@ -31,6 +31,11 @@ export interface MergerConfig {
   readonly onFailure?: (error: Error) => void;
   /** Called after each committed batch with the envelopes merged (e.g. to refresh a cache). */
   readonly onApplied?: (envelopes: readonly RowsEnvelope[]) => void;
+  /**
+   * Verifies every record's signature before it is decoded (docs/security.md, "Envelope
+   * signing"); a record that fails is dead-lettered as `bad-signature`. Absent: signing is off.
+   */
+  readonly verifier?: EnvelopeVerifier | undefined;
 }
 
 export type MergerState = "idle" | "starting" | "running" | "stopping" | "stopped" | "failed";

@@ -63,6 +63,7 @@ const DEAD_LETTER_REASONS = Object.keys({
   "unknown-origin": true,
   "own-origin": true,
   "wrong-topic": true,
+  "bad-signature": true,
 } satisfies Record<MergerDeadLetterReason, true>);
 
 /** The worst (largest) lag of each origin's partitions. */

@@ -1,5 +1,5 @@
 import { decodeEnvelope, originTopic, zoneTopic } from "@georep/contract";
-import type { DeadLetterReason, Envelope } from "@georep/contract";
+import type { DeadLetterReason, Envelope, EnvelopeVerifier, RecordHeaders } from "@georep/contract";
 import type { StateLayout } from "@georep/schema";
 import type { RowSlice } from "@georep/contract";
 import { sliceMismatch } from "./staging.ts";
@@ -7,11 +7,13 @@ import type { RegionRef } from "./options.ts";
 
 /**
  * Why the merger refused a message. Beyond the contract's decode reasons: an envelope of this
- * region itself (`own-origin`) or on a topic it does not belong to (`wrong-topic`). Rows this
+ * region itself (`own-origin`), on a topic it does not belong to (`wrong-topic`), or not signed
+ * by a key of the topic's origin (`bad-signature`, docs/security.md). Rows this
  * region's spec does not know, or its tables refuse, are not dead-lettered: they are set aside
  * one by one in the quarantine (quarantine.ts).
  */
-export type MergerDeadLetterReason = DeadLetterReason | "own-origin" | "wrong-topic";
+export type MergerDeadLetterReason =
+  DeadLetterReason | "own-origin" | "wrong-topic" | "bad-signature";
 
 /** A row of an accepted envelope that this region's spec does not know (set aside, not merged). */
 export interface MismatchedRow {
@@ -34,6 +36,14 @@ export interface RoutingContext {
   readonly regions: readonly RegionRef[];
   readonly layouts: ReadonlyMap<string, StateLayout>;
   readonly maxBytes: number;
+  /** Checks each record's signature before it is decoded; absent: signing is off (development). */
+  readonly verifier?: EnvelopeVerifier | undefined;
+}
+
+/** Where a record sat and what headers it came with: what its signature covers besides its value. */
+export interface RecordOrigin {
+  readonly partition: number;
+  readonly headers: RecordHeaders;
 }
 
 export interface SourceTopic {
@@ -54,12 +64,27 @@ export function sourceTopics(region: string, regions: readonly RegionRef[]): Sou
     ]);
 }
 
-/** Decides what to do with one message of `source`. Never throws. */
+/**
+ * Decides what to do with one message of `source`. Never throws. With a verifier, the record is
+ * checked against the keys of the topic's origin before a byte of it is parsed; a record without
+ * `record` (partition and headers) counts as unsigned.
+ */
 export function routeMessage(
   source: SourceTopic,
   value: Buffer | null,
   ctx: RoutingContext,
+  record?: RecordOrigin,
 ): Routed {
+  if (ctx.verifier !== undefined) {
+    const checked = ctx.verifier.verify(
+      source.origin,
+      source.topic,
+      record?.partition ?? -1,
+      value,
+      record?.headers ?? {},
+    );
+    if (!checked.ok) return { kind: "dead", reason: "bad-signature", detail: checked.detail };
+  }
   const decoded = decodeEnvelope(value, {
     maxBytes: ctx.maxBytes,
     knownOrigins: new Set(ctx.regions.map((r) => r.id)),

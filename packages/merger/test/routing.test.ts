@@ -1,5 +1,6 @@
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { encodeEnvelope } from "@georep/contract";
+import { createEnvelopeSigner, createEnvelopeVerifier, encodeEnvelope } from "@georep/contract";
 import type { Envelope } from "@georep/contract";
 import { countingResultsSpec, parseTableSpec, stateLayout } from "@georep/schema";
 import { routeMessage, sourceTopics } from "../src/routing.ts";
@@ -104,5 +105,40 @@ describe("routing", () => {
     const zoneSource = { topic: "georep.us.zone.gdpr", origin: "us", zone: "gdpr" };
     expect(reason(env({ rows: [slice(undefined, "gdpr")] }), zoneSource)).toBe("ok");
     expect(reason(env(), zoneSource)).toBe("wrong-topic");
+  });
+});
+
+describe("routing with signatures", () => {
+  const us = generateKeyPairSync("ed25519");
+  const signed = {
+    ...ctx,
+    verifier: createEnvelopeVerifier({ keys: new Map([["us", [us.publicKey]]]) }),
+  };
+  const signer = createEnvelopeSigner(us.privateKey);
+
+  it("merges what the origin signed for this topic and partition", () => {
+    const value = env();
+    const r = routeMessage(source, value, signed, {
+      partition: 2,
+      headers: signer.headers(source.topic, 2, value),
+    });
+    expect(r.kind).toBe("envelope");
+  });
+
+  it("refuses anything else before decoding it, saying why", () => {
+    const value = env();
+    const route = (bytes: Buffer | null, headers = signer.headers(source.topic, 2, value)) =>
+      routeMessage(source, bytes, signed, { partition: 2, headers });
+    expect(route(value, {})).toEqual({
+      kind: "dead",
+      reason: "bad-signature",
+      detail: "unsigned: no georep-sig header",
+    });
+    // Not even malformed: the bytes of a forger are never parsed.
+    expect(route(Buffer.from("garbage"))).toMatchObject({
+      reason: "bad-signature",
+      detail: expect.stringMatching(/^signature does not verify/) as string,
+    });
+    expect(routeMessage(source, value, signed)).toMatchObject({ reason: "bad-signature" });
   });
 });

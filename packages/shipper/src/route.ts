@@ -5,6 +5,7 @@ import {
   partitionOf,
   topicForRow,
 } from "@georep/contract";
+import type { EnvelopeSigner } from "@georep/contract";
 import type { ProducerRecord } from "@georep/kafka";
 import type { CaptureBatch, ShipRow } from "@georep/reader";
 import { formatLsn } from "@georep/reader";
@@ -16,6 +17,8 @@ export interface RouteOptions {
   readonly maxMessageBytes: number;
   /** Every topic heartbeats go to (the origin topic and its zone topics). */
   readonly heartbeatTopics: readonly string[];
+  /** Signs every record, rows and heartbeats alike (absent: unsigned, development only). */
+  readonly signer?: EnvelopeSigner | undefined;
 }
 
 /**
@@ -25,6 +28,9 @@ export interface RouteOptions {
  *
  * Rows arrive as JSON bytes (the reader's slice-json.ts), so an envelope is cut to size exactly
  * and assembled by copying: header, the rows' bytes separated by commas, `]}`.
+ *
+ * With a signer every record carries its signature headers: heartbeats too, since their progress
+ * decides what tombstone collection may delete (docs/security.md, "Envelope signing").
  */
 export function routeBatch(batch: CaptureBatch, o: RouteOptions): ProducerRecord[] {
   const common = {
@@ -46,6 +52,14 @@ export function routeBatch(batch: CaptureBatch, o: RouteOptions): ProducerRecord
     (partitions[partitionOf(row.rowKey, o.partitions)] ??= []).push(row);
   }
   const records: ProducerRecord[] = [];
+  const signer = o.signer;
+  const push = (topic: string, partition: number, value: Buffer): void => {
+    records.push(
+      signer === undefined
+        ? { topic, partition, key: null, value }
+        : { topic, partition, key: null, value, headers: signer.headers(topic, partition, value) },
+    );
+  };
   const head = `${JSON.stringify({ kind: "rows", ...common }).slice(0, -1)},"rows":[`;
   const headBytes = Buffer.byteLength(head);
   const emit = (
@@ -65,7 +79,7 @@ export function routeBatch(batch: CaptureBatch, o: RouteOptions): ProducerRecord
     }
     value[at++] = 0x5d; // ]
     value[at] = 0x7d; // }
-    records.push({ topic, partition, key: null, value });
+    push(topic, partition, value);
   };
   for (const [zone, partitions] of zones) {
     const topic = topicForRow(o.origin, zone);
@@ -90,11 +104,10 @@ export function routeBatch(batch: CaptureBatch, o: RouteOptions): ProducerRecord
     const topics = o.heartbeatTopics.length === 0 ? [originTopic(o.origin)] : o.heartbeatTopics;
     for (const topic of topics) {
       for (let p = 0; p < o.partitions; p++) {
-        records.push({
+        push(
           topic,
-          partition: p,
-          key: null,
-          value: encodeEnvelope({
+          p,
+          encodeEnvelope({
             kind: "heartbeat",
             ...common,
             stamp: batch.heartbeat.stamp,
@@ -102,7 +115,7 @@ export function routeBatch(batch: CaptureBatch, o: RouteOptions): ProducerRecord
               ? {}
               : { progress: batch.heartbeat.progress }),
           }),
-        });
+        );
       }
     }
   }

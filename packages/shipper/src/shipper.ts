@@ -13,6 +13,7 @@
 import { isRecordTooLarge, reportTopicConfig } from "@georep/kafka";
 import type { KafkaClient, ProducerRecord, TopicSettings } from "@georep/kafka";
 import { MAX_MESSAGE_BYTES, originTopic, zoneTopic } from "@georep/contract";
+import type { EnvelopeSigner } from "@georep/contract";
 import type { Logger, Metrics } from "@georep/observability";
 import type { CaptureBatch, CaptureSink } from "@georep/reader";
 import { backoffDelay, settlesWithin } from "@georep/retry";
@@ -36,6 +37,8 @@ export interface ShipperOptions {
   readonly retry: Backoff;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** This region's envelope signer (docs/security.md); absent: records go unsigned. */
+  readonly signer?: EnvelopeSigner | undefined;
 }
 
 export interface ShipperStatus {
@@ -193,6 +196,7 @@ export function createShipper(o: ShipperOptions): Shipper {
         partitions: o.partitions,
         maxMessageBytes: o.maxMessageBytes,
         heartbeatTopics,
+        signer: o.signer,
       });
       window.enter();
       m.inFlight.set(window.count);

@@ -1,5 +1,11 @@
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { decodeEnvelope, partitionOf } from "@georep/contract";
+import {
+  createEnvelopeSigner,
+  createEnvelopeVerifier,
+  decodeEnvelope,
+  partitionOf,
+} from "@georep/contract";
 import type { RowSlice } from "@georep/contract";
 import { lsnFromBigInt } from "@georep/reader";
 import type { CaptureBatch } from "@georep/reader";
@@ -130,5 +136,23 @@ describe("routeBatch", () => {
     const without = routeBatch(batch([], "77"), opts)[0]?.value.toString() ?? "";
     expect(without).toContain('"stamp":"77"');
     expect(without).not.toContain("progress");
+  });
+});
+
+describe("routeBatch with a signer", () => {
+  it("signs every record, rows and heartbeats, for the topic and partition it goes to", () => {
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    const verifier = createEnvelopeVerifier({ keys: new Map([["us-east", [publicKey]]]) });
+    const records = routeBatch(batch([slice("a"), slice("b", "eu"), slice("c")], "7"), {
+      ...opts,
+      signer: createEnvelopeSigner(privateKey),
+    });
+    expect(records.some((r) => decodeEnvelope(r.value, known).ok && r.topic.includes("zone"))).toBe(
+      true,
+    );
+    for (const r of records)
+      expect(verifier.verify("us-east", r.topic, r.partition, r.value, r.headers ?? {})).toEqual({
+        ok: true,
+      });
   });
 });
