@@ -6,6 +6,8 @@ import { mergerOptionsSchema } from "@georep/merger";
 import { countingResultsSpec, firstIssue, parseInstallConfig } from "@georep/schema";
 import type { InstallConfig } from "@georep/schema";
 import { ConfigError } from "./config-error.ts";
+import { publicKeysSchema, resolveEnvelopeSigning, signingSchema } from "./signing-config.ts";
+import type { EnvelopeSigning } from "./signing-config.ts";
 
 export { ConfigError };
 
@@ -28,6 +30,8 @@ const configSchema = z
              * shared cluster, kafka.brokers.
              */
             kafka: z.object({ brokers: brokersSchema }).strict().optional(),
+            /** The region's envelope-signing public keys (signing-config.ts, docs/security.md). */
+            publicKeys: publicKeysSchema.optional(),
           })
           .strict(),
       )
@@ -124,6 +128,8 @@ const configSchema = z
       })
       .optional(),
     installSchema: z.boolean().default(true),
+    /** This region's envelope-signing key (signing-config.ts); absent everywhere: unsigned. */
+    signing: signingSchema.optional(),
     /**
      * "all": the region's replicator (capture, merge, repair; one active per region, the others
      * stand by). "merge": one more merge worker for the region: it joins the region's merge
@@ -173,6 +179,8 @@ const configSchema = z
   .strict();
 
 export type ReplicatorConfig = z.output<typeof configSchema> & {
+  /** Envelope signer and verifier (signing-config.ts); undefined: envelopes go unsigned. */
+  readonly envelopeSigning: EnvelopeSigning | undefined;
   readonly schema: InstallConfig;
   readonly slot: string;
 };
@@ -224,7 +232,12 @@ export function parseReplicatorConfig(input: unknown): ReplicatorConfig {
       { cause: error },
     );
   }
-  return { ...c, schema, slot: c.slotName ?? `georep_${c.region.replaceAll("-", "_")}` };
+  return {
+    ...c,
+    envelopeSigning: resolveEnvelopeSigning(c),
+    schema,
+    slot: c.slotName ?? `georep_${c.region.replaceAll("-", "_")}`,
+  };
 }
 
 /**

@@ -26,6 +26,7 @@ import { startRepairWatcher } from "./repair-watcher.ts";
 import type { RepairWatcher, RepairWatcherStatus } from "./repair-watcher.ts";
 import { clusterBrokers, regionClusters } from "./config.ts";
 import type { ReplicatorConfig } from "./config.ts";
+import { reportEnvelopeSigning } from "./signing-config.ts";
 import { createCacheRedis } from "./cache-redis.ts";
 import { createCachePool, startCacheService } from "./cache-service.ts";
 import type { Probes } from "./http.ts";
@@ -181,6 +182,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   return {
     async start() {
       state = "installing";
+      reportEnvelopeSigning(config.envelopeSigning, log);
       await checkDatabases(config, log);
       if (config.installSchema) await install();
       // This region's own database, for the membership watch and repair (both small and rare).
@@ -207,6 +209,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           logger: log,
           metrics,
           clock,
+          signer: config.envelopeSigning?.signer,
         });
       }
       let onApplied: ((envelopes: readonly RowsEnvelope[]) => void) | undefined = deps.onApplied;
@@ -247,6 +250,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           clock,
           ...(epoch === undefined ? {} : { epoch }),
           onFailure: roleFailed("merge"),
+          verifier: config.envelopeSigning?.verifier,
           options: {
             topicPartitions: config.kafka.partitions,
             replicationFactor: config.kafka.replicationFactor,
