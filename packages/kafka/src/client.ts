@@ -1,6 +1,9 @@
 import { Kafka } from "kafkajs";
+import type { KafkaConfig, SASLOptions } from "kafkajs";
 import type { Logger } from "@georep/observability";
+import { createAcls } from "./acls.ts";
 import { ensureTopics } from "./admin.ts";
+import { withUser } from "./errors.ts";
 import { deleteGroup } from "./groups.ts";
 import type { TopicReport, TopicSpec } from "./admin.ts";
 import { kafkaLogLevel, pinoLogCreator } from "./log-creator.ts";
@@ -8,6 +11,7 @@ import { createProducer } from "./producer.ts";
 import { readTail, topicEnds } from "./tail.ts";
 import type { TailRecord } from "./tail.ts";
 import type { Producer, ProducerOptions } from "./producer.ts";
+import type { RegionAcl } from "./region-acls.ts";
 
 export interface KafkaOptions {
   readonly brokers: readonly string[];
@@ -17,6 +21,23 @@ export interface KafkaOptions {
   readonly logLevel?: string;
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** SASL_SSL: TLS checked against `ca` (hostname included) and a SASL login. Absent: plaintext. */
+  readonly security?: KafkaSecurity;
+}
+
+/**
+ * Resolved TLS and SASL settings (the replicator config reads them from files and secrets).
+ * georep's brokers offer scram-sha-512 only; the others are accepted here so that a broker's
+ * refusal of them is reported by name (errors.ts).
+ */
+export interface KafkaSecurity {
+  /** The CA certificate(s) the broker's certificate must chain to, PEM text. */
+  readonly ca: string;
+  readonly sasl: {
+    readonly mechanism: "scram-sha-512" | "scram-sha-256" | "plain";
+    readonly username: string;
+    readonly password: string;
+  };
 }
 
 /** Our one handle on Kafka: everything kafkajs-specific stays behind it. */
@@ -34,6 +55,8 @@ export interface KafkaClient {
     topicEnds(topic: string): Promise<Map<number, bigint>>;
     /** Deletes a consumer group that has no members left. @throws KafkaError */
     deleteGroup(groupId: string): Promise<"deleted" | "absent">;
+    /** Creates ALLOW ACLs (idempotent); needs a super user. @throws KafkaError */
+    createAcls(acls: readonly RegionAcl[]): Promise<void>;
   };
   /** Closes every producer made by this client. */
   disconnect(): Promise<void>;
@@ -50,19 +73,47 @@ export function buildKafkaJs(options: KafkaOptions): Kafka {
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     // Our callers retry on KafkaError.retriable themselves; kafkajs retries briefly underneath.
     retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 8 },
+    ...(options.security === undefined ? {} : securityConfig(options.security)),
   });
+}
+
+/** kafkajs' TLS and SASL settings: the broker's certificate and host name are checked. */
+function securityConfig(s: KafkaSecurity): Pick<KafkaConfig, "ssl" | "sasl"> {
+  return { ssl: { ca: [s.ca], rejectUnauthorized: true }, sasl: saslConfig(s.sasl) };
+}
+
+function saslConfig({ mechanism, username, password }: KafkaSecurity["sasl"]): SASLOptions {
+  // One branch per mechanism: kafkajs' type is a union keyed by it.
+  switch (mechanism) {
+    case "scram-sha-512":
+      return { mechanism, username, password };
+    case "scram-sha-256":
+      return { mechanism, username, password };
+    case "plain":
+      return { mechanism, username, password };
+  }
+}
+
+/** Makes a promise's security refusal name the client's SASL user (errors.ts withUser). */
+export function namingUser(options: KafkaOptions): <T>(p: Promise<T>) => Promise<T> {
+  const user = options.security?.sasl.username;
+  return (p) =>
+    p.catch((error: unknown) => {
+      throw withUser(error, user);
+    });
 }
 
 export function createKafka(options: KafkaOptions): KafkaClient {
   const kafka = buildKafkaJs(options);
   const producers = new Set<Producer>();
+  const named = namingUser(options);
   return {
     producer(producerOptions) {
       const p = createProducer(kafka, options.logger, producerOptions);
       producers.add(p);
       return {
-        connect: (topics) => p.connect(topics),
-        send: (records) => p.send(records),
+        connect: (topics) => named(p.connect(topics)),
+        send: (records) => named(p.send(records)),
         close: async () => {
           producers.delete(p);
           await p.close();
@@ -70,11 +121,12 @@ export function createKafka(options: KafkaOptions): KafkaClient {
       };
     },
     admin: {
-      ensureTopics: (topics) => ensureTopics(kafka, topics),
+      ensureTopics: (topics) => named(ensureTopics(kafka, topics)),
       readTail: (topic, timeoutMs, maxRecordBytes) =>
-        readTail(kafka, topic, timeoutMs, maxRecordBytes),
-      topicEnds: (topic) => topicEnds(kafka, topic),
-      deleteGroup: (groupId) => deleteGroup(kafka, groupId),
+        named(readTail(kafka, topic, timeoutMs, maxRecordBytes)),
+      topicEnds: (topic) => named(topicEnds(kafka, topic)),
+      deleteGroup: (groupId) => named(deleteGroup(kafka, groupId)),
+      createAcls: (acls) => named(createAcls(kafka, acls)),
     },
     async disconnect() {
       const all = [...producers];

@@ -17,6 +17,7 @@ import type {
   ConsumedMessage,
 } from "./consumer-types.ts";
 import { createDeadLetterSender } from "./dead-letters.ts";
+import { isSecurityRefusal, toKafkaError } from "./errors.ts";
 import { createOffsetCommits } from "./offset-commits.ts";
 
 export type {
@@ -49,6 +50,17 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
   let running = false;
   const deadLetters = createDeadLetterSender(kafka);
   const commits = createOffsetCommits(log);
+  // A refusal (login, CA, ACL) says what to fix; anything else passes as kafkajs gave it.
+  const consumeError = (error: unknown): unknown => {
+    const e = toKafkaError(error, {
+      operation: "consume",
+      group: options.groupId,
+      ...(options.kafka.security === undefined
+        ? {}
+        : { user: options.kafka.security.sasl.username }),
+    });
+    return e.kafkaType !== undefined && isSecurityRefusal(e) ? e : error;
+  };
 
   async function position(c: Consumer, assignment: Record<string, number[]>): Promise<void> {
     const assigned = Object.entries(assignment).flatMap(([topic, ps]) =>
@@ -121,10 +133,14 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
         });
       });
       c.on(c.events.CRASH, (e) => {
-        if (!e.payload.restart) options.onCrash?.(e.payload.error);
+        if (!e.payload.restart) options.onCrash?.(consumeError(e.payload.error));
       });
-      await c.connect();
-      await c.subscribe({ topics: [...options.topics], fromBeginning: true });
+      try {
+        await c.connect();
+        await c.subscribe({ topics: [...options.topics], fromBeginning: true });
+      } catch (error) {
+        throw consumeError(error);
+      }
       running = true;
       await c.run({
         autoCommit: false,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { CompressionTypes } from "kafkajs";
 import type { Kafka, Producer } from "kafkajs";
-import { buildKafkaJs } from "./client.ts";
+import { buildKafkaJs, namingUser } from "./client.ts";
 import type { KafkaOptions } from "./client.ts";
 import type { DeadLetterRecord } from "./consumer-types.ts";
 import { isRecordTooLarge, toKafkaError } from "./errors.ts";
@@ -121,5 +121,7 @@ export function createDeadLetterSender(kafka: Kafka): DeadLetterSender {
  * the one it reads (per-region clusters: each region's dead letters stay on its own cluster).
  */
 export function createDeadLetters(options: KafkaOptions): DeadLetterSender {
-  return createDeadLetterSender(buildKafkaJs(options));
+  const sender = createDeadLetterSender(buildKafkaJs(options));
+  const named = namingUser(options);
+  return { send: (records) => named(sender.send(records)), close: () => sender.close() };
 }

@@ -1,10 +1,21 @@
+import { securityRefusal } from "./security-errors.ts";
+
 /** Where a Kafka operation failed; carried by every KafkaError. */
 export interface KafkaErrorContext {
   readonly operation:
-    "connect" | "send" | "ensure-topics" | "read-tail" | "disconnect" | "delete-group";
+    | "connect"
+    | "send"
+    | "ensure-topics"
+    | "read-tail"
+    | "disconnect"
+    | "delete-group"
+    | "consume"
+    | "acls";
   readonly topic?: string;
   readonly group?: string;
   readonly partition?: number;
+  /** The SASL user of the client, named in a refusal's message (never its password). */
+  readonly user?: string;
 }
 
 /**
@@ -49,6 +60,15 @@ export function toKafkaError(error: unknown, context: KafkaErrorContext): KafkaE
   const e = (typeof error === "object" && error !== null ? error : {}) as KafkaJsLike;
   const message = typeof e.message === "string" ? e.message : String(error);
   const name = typeof e.name === "string" ? e.name : "Error";
+  const refusal = securityRefusal(error, { ...context, ...found(e) });
+  if (refusal !== undefined)
+    // Refusals are not transient: the same credentials, CA or ACLs get the same answer.
+    return new KafkaError(refusal.message, {
+      cause: error,
+      retriable: false,
+      context: { ...context, ...found(e) },
+      kafkaType: refusal.kafkaType,
+    });
   const where =
     context.topic === undefined
       ? ""
@@ -58,13 +78,43 @@ export function toKafkaError(error: unknown, context: KafkaErrorContext): KafkaE
     // Connection-level errors are transient; unknown errors are treated as retriable too, so a
     // caller's loop keeps trying instead of losing data. Only kafkajs' explicit `false` stops it.
     retriable: e.retriable !== false,
-    context: {
-      ...context,
-      ...(typeof e.topic === "string" ? { topic: e.topic } : {}),
-      ...(typeof e.partition === "number" ? { partition: e.partition } : {}),
-    },
+    context: { ...context, ...found(e) },
     ...(typeof e.type === "string" ? { kafkaType: e.type } : {}),
   });
+}
+
+/** The topic and partition a kafkajs error names. */
+const found = (e: KafkaJsLike): { topic?: string; partition?: number } => ({
+  ...(typeof e.topic === "string" ? { topic: e.topic } : {}),
+  ...(typeof e.partition === "number" ? { partition: e.partition } : {}),
+});
+
+/** Security refusals: the login, the CA or an ACL must change; retrying cannot help. */
+const REFUSALS = new Set([
+  "UNSUPPORTED_SASL_MECHANISM",
+  "SASL_AUTHENTICATION_FAILED",
+  "TLS_VERIFY_FAILED",
+  "TLS_HANDSHAKE_FAILED",
+  "TOPIC_AUTHORIZATION_FAILED",
+  "GROUP_AUTHORIZATION_FAILED",
+  "CLUSTER_AUTHORIZATION_FAILED",
+]);
+
+/** Whether the broker refused the login, the TLS handshake or an operation (missing ACL). */
+export function isSecurityRefusal(error: unknown): error is KafkaError {
+  return (
+    error instanceof KafkaError && error.kafkaType !== undefined && REFUSALS.has(error.kafkaType)
+  );
+}
+
+/**
+ * `error` with the client's SASL user named when it is a security refusal (the modules that
+ * meet the failure know the kafkajs client, not the login); any other error unchanged.
+ */
+export function withUser(error: unknown, user: string | undefined): unknown {
+  if (user === undefined || !isSecurityRefusal(error) || error.context.user !== undefined)
+    return error;
+  return toKafkaError(error.cause, { ...error.context, user });
 }
 
 /** Broker refusals of a record (or a partition's batch) as larger than the topic accepts. */

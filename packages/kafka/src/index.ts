@@ -19,7 +19,7 @@ export { createDeadLetters } from "./dead-letters.ts";
 export type { DeadLetterSender } from "./dead-letters.ts";
 export { reportTopicConfig } from "./topic-report.ts";
 export type { TailRecord } from "./tail.ts";
-export { KafkaError, isRecordTooLarge, toKafkaError } from "./errors.ts";
+export { KafkaError, isRecordTooLarge, isSecurityRefusal, toKafkaError } from "./errors.ts";
 export { ClusterTooSmallError, clusterSizeMessage } from "./cluster-size.ts";
 export type { KafkaErrorContext } from "./errors.ts";
 export { pinoLogCreator, kafkaLogLevel } from "./log-creator.ts";
@@ -35,3 +35,15 @@ export {
   type DeadLetterRecord,
   type TopicPartition,
 } from "./consumer.ts";
+export type { KafkaSecurity } from "./client.ts";
+export {
+  aclAllows,
+  regionAcls,
+  regionPrincipal,
+  regionUser,
+  type AclOperation,
+  type AclPattern,
+  type AclResource,
+  type RegionAcl,
+  type RegionAclInput,
+} from "./region-acls.ts";

@@ -10,6 +10,12 @@ async function bounded(p: Promise<unknown>, ms: number): Promise<void> {
   await settlesWithin(p, ms);
 }
 
+/**
+ * The tail read's throwaway groups are `georep-tail.<topic>.<uuid>`: named after the topic, so a
+ * region's ACLs can allow its own (region-acls.ts). '.' ends the topic: region ids have none.
+ */
+export const TAIL_GROUP_PREFIX = "georep-tail.";
+
 export interface TailRecord {
   readonly partition: number;
   readonly offset: bigint;
@@ -29,7 +35,7 @@ export async function readTail(
   maxRecordBytes = 1024 * 1024,
 ): Promise<TailRecord[]> {
   const admin = kafka.admin();
-  const groupId = `georep-tail-${randomUUID()}`;
+  const groupId = `${TAIL_GROUP_PREFIX}${topic}.${randomUUID()}`;
   try {
     await admin.connect();
     if (!(await admin.listTopics()).includes(topic)) return [];
