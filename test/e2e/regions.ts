@@ -29,8 +29,13 @@ export async function startThreeRegions(
   prefix: string,
   /** Residency zone per region index (the stack's region order), e.g. [undefined, "eu", "eu"]. */
   zones: ReadonlyArray<string | undefined> = [],
-  /** More replicator config, the same for every region (e.g. `merge` settings). */
-  extra: Readonly<Record<string, unknown>> = {},
+  /**
+   * More replicator config, the same for every region (e.g. `merge` settings), or per region: a
+   * function of the region's index and every region id (its result may replace `regions`).
+   */
+  extra:
+    | Readonly<Record<string, unknown>>
+    | ((index: number, ids: readonly string[]) => Readonly<Record<string, unknown>>) = {},
 ): Promise<ThreeRegions> {
   const endpoints = readEndpoints();
   const tag = uniqueName("e").replaceAll("_", "").slice(-8);
@@ -46,7 +51,7 @@ export async function startThreeRegions(
         kafka: devKafka(endpoints.kafka.brokers),
         redis: { url: endpoints.redis.url },
         tables: ["counting_results"],
-        ...extra,
+        ...(typeof extra === "function" ? extra(ids.indexOf(id), ids) : extra),
       }),
       // Errors only: a stop step that overran, or a role that failed, shows in the test output.
       logger: createLogger({ name: id, level: "error" }),
