@@ -5,6 +5,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
+import type { KafkaConfig } from "kafkajs";
 import { StackError } from "./errors.ts";
 import { commandLine, isAlive, readPid, runOrFail } from "./proc.ts";
 
@@ -132,6 +133,8 @@ export async function formatStorage(
   dataDir: string,
   clusterId: string,
   quorum: KafkaQuorum["kind"],
+  /** More StorageTool arguments, e.g. `--add-scram` for the secure broker's admin (KIP-900). */
+  extraArgs: readonly string[] = [],
 ): Promise<void> {
   if (existsSync(join(dataDir, "meta.properties"))) return;
   await runOrFail(
@@ -149,6 +152,7 @@ export async function formatStorage(
       "-c",
       f.properties,
       "--ignore-formatted",
+      ...extraArgs,
     ],
     `delete ${f.dir} and retry; see ${f.logFile}`,
     { cwd: f.dir },
@@ -208,7 +212,12 @@ export function tail(file: string, lines: number): string {
  */
 export async function checkBrokers(
   addresses: readonly string[],
-  o: { readonly brokers: number; readonly groups: boolean },
+  o: {
+    readonly brokers: number;
+    readonly groups: boolean;
+    /** TLS and SASL for a secure broker (kafka-secure.ts). */
+    readonly security?: Pick<KafkaConfig, "ssl" | "sasl">;
+  },
 ): Promise<string | undefined> {
   const admin = new Kafka({
     clientId: "georep-stack",
@@ -216,6 +225,7 @@ export async function checkBrokers(
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_000,
     retry: { retries: 0 },
+    ...o.security,
   }).admin();
   try {
     await admin.connect();

@@ -33,3 +33,14 @@ export {
   DelayProxyError,
   startDelayProxy,
 } from "./delay-proxy.ts";
+export {
+  type KafkaPrincipal,
+  type SecureKafkaEndpoint,
+  createKafkaPrincipal,
+  ensureSecureKafka,
+  kafkaSecurity,
+  parseSecureKafkaEndpoint,
+  readSecureKafkaEndpoint,
+  secureKafkaEndpointPath,
+  secureKafkaEndpointSchema,
+} from "./secure-kafka.ts";
