@@ -77,3 +77,46 @@ export const dlqReplayFlags = z.object(dlqFilter);
 
 export type DlqListFlags = z.output<typeof dlqListFlags>;
 export type DlqReplayFlags = z.output<typeof dlqReplayFlags>;
+
+// --since: an ISO time (2026-01-31, 2026-01-31T12:00Z) or how long ago (30m, 24h, 7d).
+const ISO_TIME =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
+const DURATION = /^(\d{1,6})([smhd])$/;
+const SECONDS_PER = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/** Where an audit listing starts: a moment, or seconds before the database's now. */
+export type Since = { readonly at: string } | { readonly secondsAgo: number };
+
+const since = z
+  .string()
+  .transform((value, ctx): Since => {
+    const duration = DURATION.exec(value);
+    if (duration !== null) {
+      const [, n, unit] = duration;
+      return { secondsAgo: Number(n) * SECONDS_PER[unit as keyof typeof SECONDS_PER] };
+    }
+    if (ISO_TIME.test(value) && !Number.isNaN(Date.parse(value))) return { at: value };
+    ctx.addIssue({
+      code: "custom",
+      message: "must be an ISO time or how long ago, e.g. --since 2026-01-31T12:00Z or --since 24h",
+    });
+    return z.NEVER;
+  })
+  .optional();
+
+export const auditFlags = z.object({
+  config,
+  since,
+  command: z
+    .string()
+    .regex(/^[a-z]+(?:[ -][a-z]+)*$/, {
+      message: 'must be a command name, e.g. --command repair or --command "region add"',
+    })
+    // "region-add" names the same command as "region add".
+    .transform((c) => c.replaceAll("-", " "))
+    .optional(),
+  limit: wholeNumberFlag(1, 10_000, "--limit 100"),
+  json,
+});
+
+export type AuditFlags = z.output<typeof auditFlags>;

@@ -5,6 +5,7 @@ import { createProgram, parseFlags } from "@georep/command-line";
 import type { Command } from "@georep/command-line";
 import type { z } from "zod";
 import packageJson from "../package.json" with { type: "json" };
+import { auditList, renderAudit } from "./commands/audit.ts";
 import { conflicts, renderConflicts } from "./commands/conflicts.ts";
 import { dlqList, dlqReplay, renderDlqList, renderDlqReplay } from "./commands/dlq.ts";
 import { fillRegion, renderRegionFill } from "./commands/region-add.ts";
@@ -213,6 +214,24 @@ export function georepProgram(): Command {
   ).action(
     printing(flags.dlqReplayFlags, dlqReplay, renderDlqReplay, (report) => report.kept.length > 0),
   );
+
+  program
+    .command("audit")
+    .description(
+      "The audit trail: who ran schema apply, repair, rehome, region add|rebuild|remove and dlq replay on this region, when, with which flags, and how it ended; newest first.",
+    )
+    .requiredOption("--config <file>", CONFIG)
+    .option(
+      "--since <time>",
+      "only rows since an ISO time or for how long, e.g. 24h, 7d, 2026-01-31",
+    )
+    .option(
+      "--command <name>",
+      'only this command, e.g. repair or "region add" ("region": all of them)',
+    )
+    .option("--limit <n>", "newest rows to list", "100")
+    .option("--json", JSON_FLAG)
+    .action(printing(flags.auditFlags, auditList, renderAudit));
 
   return program;
 }

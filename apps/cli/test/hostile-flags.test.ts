@@ -33,6 +33,7 @@ const COMMANDS = [
   ["conflicts"],
   ["dlq", "list"],
   ["dlq", "replay"],
+  ["audit"],
   ["dlq"],
   ["schema"],
   ["stauts"],
@@ -41,12 +42,14 @@ const COMMANDS = [
 const FLAGS = [
   ...["--config", "--json", "--region", "--buckets", "--from", "--to", "--since-minutes"],
   ...["--table", "--limit", "--reason", "--id", "--help", "--version", "-h", "-V"],
+  ...["--since", "--command"],
   ...["--limt", "--config=", "-x", "--", "---", "--no-json", "--json=false"],
 ];
 const VALUES = [
   ...["-1", "0", "1", "1.5", "1e9", "65537", "100001", "NaN", "Infinity", "-0", "0x10", ""],
   ...["us-east", "eu-west", "US", "mars_1", "public.counting_results", "Public.X"],
   ...["rejected", "clock-skew", "lock-timeout", "nope", "12", "0012", "99999999999999999999"],
+  ...["24h", "0d", "2026-01-31", "2026-13-45T99:99Z", "region add", "repair"],
   ...["\u0000", "é", "'; DROP TABLE x; --", "x".repeat(5_000)],
 ];
 

@@ -2,7 +2,9 @@ import pg from "pg";
 import { createMergeTransaction, listQuarantine, replayQuarantine } from "@georep/merger";
 import type { QuarantineEntry } from "@georep/merger";
 import { silentLogger } from "@georep/observability";
+import type { ReplicatorConfig } from "@georep/replicator";
 import { stateLayout } from "@georep/schema";
+import { audited } from "../audit.ts";
 import { loadConfig } from "../config.ts";
 import type { DlqListFlags, DlqReplayFlags } from "../flags.ts";
 import { table } from "../output/table.ts";
@@ -46,22 +48,36 @@ export function dlqList(f: DlqListFlags): Promise<DlqListReport> {
  * the quarantine; replaying twice merges nothing more (merging is idempotent).
  */
 export function dlqReplay(f: DlqReplayFlags): Promise<DlqReplayReport> {
-  return withRegion(f.config, async (client, config) => {
-    const outcome = await replayQuarantine(client, {
-      reason: f.reason,
-      ids: f.id,
-      limit: f.limit,
-      mergeTransaction: createMergeTransaction({
-        tables: config.schema.tables,
-        logger: silentLogger(),
-        lockTimeoutMs: config.merge.lockTimeoutMs,
-      }),
-      layouts: new Map(config.schema.tables.map((t) => [`${t.schema}.${t.name}`, stateLayout(t)])),
-      nowMs: Date.now(),
-      maxForwardSkewMs: config.merge.maxForwardSkewMs,
-    });
-    return { region: config.region, ...outcome };
+  return withRegion(f.config, (client, config) => {
+    const action = {
+      command: "dlq replay",
+      flags: { config: f.config, reason: f.reason, id: f.id, limit: f.limit },
+      regions: [{ region: config.region, db: client }],
+      summary: (r: DlqReplayReport) => `${r.merged} merged, ${r.kept.length} still set aside`,
+    };
+    return audited(action, () => replay(client, config, f));
   });
+}
+
+async function replay(
+  client: pg.Client,
+  config: ReplicatorConfig,
+  f: DlqReplayFlags,
+): Promise<DlqReplayReport> {
+  const outcome = await replayQuarantine(client, {
+    reason: f.reason,
+    ids: f.id,
+    limit: f.limit,
+    mergeTransaction: createMergeTransaction({
+      tables: config.schema.tables,
+      logger: silentLogger(),
+      lockTimeoutMs: config.merge.lockTimeoutMs,
+    }),
+    layouts: new Map(config.schema.tables.map((t) => [`${t.schema}.${t.name}`, stateLayout(t)])),
+    nowMs: Date.now(),
+    maxForwardSkewMs: config.merge.maxForwardSkewMs,
+  });
+  return { region: config.region, ...outcome };
 }
 
 const entryTable = (entries: readonly QuarantineEntry[]): string =>

@@ -18,6 +18,8 @@ import {
   startIncarnation,
   stateLayout,
 } from "@georep/schema";
+import { audited } from "../audit.ts";
+import type { AuditTrail } from "../audit.ts";
 import { loadRegionConfigs } from "../config.ts";
 import { progressBar } from "../output/progress.ts";
 import {
@@ -82,75 +84,88 @@ export async function fillRegion(
     ` ${target.region} ← {source} {table} [{bar}] {value}/{total} rows`,
     flags.progress,
   );
+  // Recorded in every region it writes to: the filled one (from inside its schema install: its
+  // database is empty until then) and, for add, every peer (their membership changes).
+  const action = {
+    command: `region ${mode}`,
+    flags: { config: configPaths, region: flags.region, from: flags.from },
+    regions: mode === "add" ? peers.map((c) => ({ region: c.region, db: pool(c) })) : [],
+    summary: (r: RegionFillReport) =>
+      `${r.copy.rowsMerged} state rows copied from ${r.copy.source}; replica ${r.replica}`,
+  };
   try {
-    for (const peer of peers) {
-      const member = await membershipOf(pool(peer), target.region);
-      if (mode === "add" && member !== "absent")
-        throw new UsageError(
-          `region '${target.region}' already exists (${member} in '${peer.region}''s membership); pick a new region id${member === "live" ? ", or rebuild a lost region with georep region rebuild" : ": a removed region's id is never reused"}`,
-          "--region",
-        );
-      if (mode === "rebuild" && member !== "live")
-        throw new UsageError(
-          `region '${target.region}' is ${member === "absent" ? "not a member" : "removed"} in '${peer.region}''s membership; rebuild only a live region (add a new one with georep region add)`,
-          "--region",
-        );
-    }
-    const members = await readMembers(pool(source));
-    // Every member is registered (add) and every one must follow the new one: all configs.
-    const unconfigured = members.filter((m) => !configs.some((c) => c.region === m.id));
-    if (unconfigured.length > 0)
-      throw new UsageError(
-        `give --config of every region: missing ${unconfigured.map((m) => m.id).join(", ")}`,
-        "--config",
-      );
-    const missing = members.filter((m) => !target.regions.some((r) => r.id === m.id));
-    if (missing.length > 0)
-      throw new UsageError(
-        `region '${target.region}''s config must list every region; add ${missing.map((m) => m.id).join(", ")} to its regions`,
-        "--config",
-      );
-    checkSourceZone(target, source, configs);
-    await checkEmpty(pool(target), target);
-    await checkSameSchema(pool(source), source.region, target);
-
-    const replica = await prepareTarget(mode, pool(target), target);
-    const zone = target.regions.find((r) => r.id === target.region)?.zone;
-    const regions = [...members, ...(mode === "add" ? [{ id: target.region, zone }] : [])];
-    const consumes = new Map(sourceTopics(target.region, regions).map((t) => [t.topic, t.origin]));
-    const sourceZones = [
-      ...new Set(regions.flatMap((r) => (r.zone === undefined ? [] : [r.zone]))),
-    ];
-    const copy = await copySnapshot({
-      target: { region: target.region, zone, pool: pool(target), replica },
-      source: { region: source.region, pool: pool(source) },
-      layouts: target.schema.tables.map(stateLayout),
-      consumes,
-      sourceTopicEnds: () => shippedTopicEnds(kafka, source.region, sourceZones),
-      logger: silentLogger(),
-      clock: systemClock,
-      onProgress: (p: RepairProgress) => {
-        bar.update(`${p.source}|${p.table}`, p.merged, p.total, {
-          source: p.source,
-          table: p.table,
-        });
-      },
-    });
-    bar.stop();
-    const registeredIn: string[] = [];
-    if (mode === "add")
+    return await audited(action, async (trail) => {
       for (const peer of peers) {
-        await addMember(pool(peer), { id: target.region, zone });
-        registeredIn.push(peer.region);
+        const member = await membershipOf(pool(peer), target.region);
+        if (mode === "add" && member !== "absent")
+          throw new UsageError(
+            `region '${target.region}' already exists (${member} in '${peer.region}''s membership); pick a new region id${member === "live" ? ", or rebuild a lost region with georep region rebuild" : ": a removed region's id is never reused"}`,
+            "--region",
+          );
+        if (mode === "rebuild" && member !== "live")
+          throw new UsageError(
+            `region '${target.region}' is ${member === "absent" ? "not a member" : "removed"} in '${peer.region}''s membership; rebuild only a live region (add a new one with georep region add)`,
+            "--region",
+          );
       }
-    return {
-      mode,
-      region: target.region,
-      replica,
-      copy,
-      registeredIn,
-      seconds: (Date.now() - started) / 1000,
-    };
+      const members = await readMembers(pool(source));
+      // Every member is registered (add) and every one must follow the new one: all configs.
+      const unconfigured = members.filter((m) => !configs.some((c) => c.region === m.id));
+      if (unconfigured.length > 0)
+        throw new UsageError(
+          `give --config of every region: missing ${unconfigured.map((m) => m.id).join(", ")}`,
+          "--config",
+        );
+      const missing = members.filter((m) => !target.regions.some((r) => r.id === m.id));
+      if (missing.length > 0)
+        throw new UsageError(
+          `region '${target.region}''s config must list every region; add ${missing.map((m) => m.id).join(", ")} to its regions`,
+          "--config",
+        );
+      checkSourceZone(target, source, configs);
+      await checkEmpty(pool(target), target);
+      await checkSameSchema(pool(source), source.region, target);
+
+      const replica = await prepareTarget(mode, pool(target), target, trail);
+      const zone = target.regions.find((r) => r.id === target.region)?.zone;
+      const regions = [...members, ...(mode === "add" ? [{ id: target.region, zone }] : [])];
+      const consumes = new Map(
+        sourceTopics(target.region, regions).map((t) => [t.topic, t.origin]),
+      );
+      const sourceZones = [
+        ...new Set(regions.flatMap((r) => (r.zone === undefined ? [] : [r.zone]))),
+      ];
+      const copy = await copySnapshot({
+        target: { region: target.region, zone, pool: pool(target), replica },
+        source: { region: source.region, pool: pool(source) },
+        layouts: target.schema.tables.map(stateLayout),
+        consumes,
+        sourceTopicEnds: () => shippedTopicEnds(kafka, source.region, sourceZones),
+        logger: silentLogger(),
+        clock: systemClock,
+        onProgress: (p: RepairProgress) => {
+          bar.update(`${p.source}|${p.table}`, p.merged, p.total, {
+            source: p.source,
+            table: p.table,
+          });
+        },
+      });
+      bar.stop();
+      const registeredIn: string[] = [];
+      if (mode === "add")
+        for (const peer of peers) {
+          await addMember(pool(peer), { id: target.region, zone });
+          registeredIn.push(peer.region);
+        }
+      return {
+        mode,
+        region: target.region,
+        replica,
+        copy,
+        registeredIn,
+        seconds: (Date.now() - started) / 1000,
+      };
+    });
   } finally {
     bar.stop();
     await kafka.disconnect();
@@ -166,10 +181,13 @@ async function prepareTarget(
   mode: RegionFill,
   pool: pg.Pool,
   config: ReplicatorConfig,
+  trail: AuditTrail,
 ): Promise<string> {
   const client = await pool.connect();
   try {
-    await installSchema(client, config.schema);
+    await installSchema(client, config.schema, undefined, {
+      afterMigrations: (tx) => trail.join({ region: config.region, db: pool }, tx),
+    });
     if (mode === "rebuild")
       await startIncarnation(
         client,

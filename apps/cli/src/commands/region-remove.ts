@@ -10,6 +10,7 @@ import type { ReplicatorConfig } from "@georep/replicator";
 import { clusterBrokers, partitionsBehind, shippedTopicEnds } from "@georep/replicator";
 import { waitUntil } from "./wait-until.ts";
 import { readMembers, removeMember } from "@georep/schema";
+import { audited } from "../audit.ts";
 import { loadRegionConfigs } from "../config.ts";
 
 export interface RegionRemoveReport {
@@ -42,83 +43,96 @@ export async function removeRegion(
     clientId: "georep-region-remove",
     logger: silentLogger(),
   });
+  // Recorded in every region given: the remaining ones' membership changes, the leaving one's
+  // slot is dropped.
+  const action = {
+    command: "region remove",
+    flags: { config: configPaths, region: flags.region, drainSeconds: flags.drainSeconds },
+    regions: configs.map((c) => ({ region: c.region, db: pool(c) })),
+    summary: (r: RegionRemoveReport) =>
+      `removed in ${r.removedIn.join(", ")}; consumer group ${r.consumerGroup}; slot ${r.slot}`,
+  };
   try {
-    const members = await readMembers(pool(first));
-    if (!members.some((m) => m.id === flags.region))
-      throw new UsageError(
-        `region '${flags.region}' is not a live member (members: ${members.map((m) => m.id).join(", ")}); nothing to remove`,
-        "--region",
-      );
-    const after = members.filter((m) => m.id !== flags.region);
-    if (after.length < 2)
-      throw new UsageError(
-        `removing '${flags.region}' would leave ${after.map((m) => m.id).join(", ")} without a peer; georep replicates between at least two regions`,
-        "--region",
-      );
-    const missing = after.filter((m) => !remaining.some((c) => c.region === m.id));
-    if (missing.length > 0)
-      throw new UsageError(
-        `give --config of every remaining region: missing ${missing.map((m) => m.id).join(", ")}`,
-        "--config",
-      );
-    // Every remaining region must hold all the leaving one shipped before it stops consuming
-    // it: one that lagged would keep a count the others have, for good.
-    const zones = [...new Set(members.flatMap((m) => (m.zone === undefined ? [] : [m.zone])))];
-    const ends = await shippedTopicEnds(kafka, flags.region, zones);
-    const lagging = await waitUntil(flags.drainSeconds * 1000, async () => {
-      const behind: string[] = [];
-      for (const c of remaining) {
-        const zone = members.find((m) => m.id === c.region)?.zone;
-        if ((await partitionsBehind(pool(c), flags.region, zone, ends)) > 0) behind.push(c.region);
-      }
-      return behind;
-    });
-    if (lagging.length > 0)
-      throw new UsageError(
-        `${lagging.join(", ")} did not apply everything '${flags.region}' shipped within ${flags.drainSeconds} s; check their mergers (georep status) and run again, or raise --drain-seconds`,
-        "--drain-seconds",
-      );
-    // Then the group, refused while the region's merge workers run: then nothing has changed.
-    // Its merger reads every other region's cluster with one group id: the group is on each.
-    let consumerGroup: RegionRemoveReport["consumerGroup"] = "absent";
-    const clusters = new Map(
-      after.map((m) => {
-        const brokers = clusterBrokers(first, m.id);
-        return [brokers.join(","), brokers] as const;
-      }),
-    );
-    for (const brokers of clusters.values()) {
-      const cluster = createKafka({
-        brokers,
-        clientId: "georep-region-remove",
-        logger: silentLogger(),
-      });
-      try {
-        if ((await cluster.admin.deleteGroup(mergeGroupId(flags.region))) === "deleted")
-          consumerGroup = "deleted";
-      } catch (error) {
+    return await audited(action, async () => {
+      const members = await readMembers(pool(first));
+      if (!members.some((m) => m.id === flags.region))
         throw new UsageError(
-          `region '${flags.region}''s merge consumer group could not be deleted on ${brokers.join(",")} (${(error as Error).message}); stop every replicator of '${flags.region}' first`,
+          `region '${flags.region}' is not a live member (members: ${members.map((m) => m.id).join(", ")}); nothing to remove`,
           "--region",
-          { cause: error },
         );
-      } finally {
-        await cluster.disconnect();
+      const after = members.filter((m) => m.id !== flags.region);
+      if (after.length < 2)
+        throw new UsageError(
+          `removing '${flags.region}' would leave ${after.map((m) => m.id).join(", ")} without a peer; georep replicates between at least two regions`,
+          "--region",
+        );
+      const missing = after.filter((m) => !remaining.some((c) => c.region === m.id));
+      if (missing.length > 0)
+        throw new UsageError(
+          `give --config of every remaining region: missing ${missing.map((m) => m.id).join(", ")}`,
+          "--config",
+        );
+      // Every remaining region must hold all the leaving one shipped before it stops consuming
+      // it: one that lagged would keep a count the others have, for good.
+      const zones = [...new Set(members.flatMap((m) => (m.zone === undefined ? [] : [m.zone])))];
+      const ends = await shippedTopicEnds(kafka, flags.region, zones);
+      const lagging = await waitUntil(flags.drainSeconds * 1000, async () => {
+        const behind: string[] = [];
+        for (const c of remaining) {
+          const zone = members.find((m) => m.id === c.region)?.zone;
+          if ((await partitionsBehind(pool(c), flags.region, zone, ends)) > 0)
+            behind.push(c.region);
+        }
+        return behind;
+      });
+      if (lagging.length > 0)
+        throw new UsageError(
+          `${lagging.join(", ")} did not apply everything '${flags.region}' shipped within ${flags.drainSeconds} s; check their mergers (georep status) and run again, or raise --drain-seconds`,
+          "--drain-seconds",
+        );
+      // Then the group, refused while the region's merge workers run: then nothing has changed.
+      // Its merger reads every other region's cluster with one group id: the group is on each.
+      let consumerGroup: RegionRemoveReport["consumerGroup"] = "absent";
+      const clusters = new Map(
+        after.map((m) => {
+          const brokers = clusterBrokers(first, m.id);
+          return [brokers.join(","), brokers] as const;
+        }),
+      );
+      for (const brokers of clusters.values()) {
+        const cluster = createKafka({
+          brokers,
+          clientId: "georep-region-remove",
+          logger: silentLogger(),
+        });
+        try {
+          if ((await cluster.admin.deleteGroup(mergeGroupId(flags.region))) === "deleted")
+            consumerGroup = "deleted";
+        } catch (error) {
+          throw new UsageError(
+            `region '${flags.region}''s merge consumer group could not be deleted on ${brokers.join(",")} (${(error as Error).message}); stop every replicator of '${flags.region}' first`,
+            "--region",
+            { cause: error },
+          );
+        } finally {
+          await cluster.disconnect();
+        }
       }
-    }
-    const removedIn: string[] = [];
-    for (const c of remaining) {
-      await removeMember(pool(c), flags.region);
-      removedIn.push(c.region);
-    }
-    const slot = leaving === undefined ? "not given" : await dropSlot(pool(leaving), leaving.slot);
-    return {
-      region: flags.region,
-      removedIn,
-      consumerGroup,
-      slot,
-      remaining: after.map((m) => m.id),
-    };
+      const removedIn: string[] = [];
+      for (const c of remaining) {
+        await removeMember(pool(c), flags.region);
+        removedIn.push(c.region);
+      }
+      const slot =
+        leaving === undefined ? "not given" : await dropSlot(pool(leaving), leaving.slot);
+      return {
+        region: flags.region,
+        removedIn,
+        consumerGroup,
+        slot,
+        remaining: after.map((m) => m.id),
+      };
+    });
   } finally {
     await kafka.disconnect();
     await Promise.all([...pools.values()].map((p) => p.end()));

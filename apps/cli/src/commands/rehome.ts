@@ -1,8 +1,11 @@
 import pg from "pg";
 import { UsageError } from "@georep/command-line";
 import { quoteIdent, stateLayout } from "@georep/schema";
+import { audited } from "../audit.ts";
 import { loadConfig } from "../config.ts";
+import type { ReplicatorConfig } from "@georep/replicator";
 import { progressBar } from "../output/progress.ts";
+import type { ProgressBar } from "../output/progress.ts";
 import { table } from "../output/table.ts";
 
 export interface RehomeReport {
@@ -46,42 +49,61 @@ export async function rehome(
   });
   await client.connect();
   const bar = progressBar(" {table} [{bar}] {value}/{total} rows rehomed", options.progress);
+  const action = {
+    command: "rehome",
+    flags: { config: configPath, from, to },
+    regions: [{ region: config.region, db: client }],
+    summary: (reports: readonly RehomeReport[]) =>
+      reports.map((r) => `${r.table}: ${r.rows} rows moved`).join("; "),
+  };
   try {
-    const reports: RehomeReport[] = [];
-    for (const spec of config.schema.tables) {
-      const layout = stateLayout(spec);
-      if (spec.home.kind !== "column") {
-        throw new UsageError(
-          `table ${spec.schema}.${spec.name} derives its home from '${spec.home.column}' by prefix; change the rule in its spec instead`,
-        );
-      }
-      const home = quoteIdent(spec.home.column);
-      const keys = layout.key.map((k) => quoteIdent(k.name)).join(", ");
-      const name = `${spec.schema}.${spec.name}`;
-      const homed = await client.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM ${layout.userTable} WHERE ${home} = $1`,
-        [from],
-      );
-      const total = homed.rows[0]?.n ?? 0;
-      let rows = 0;
-      for (;;) {
-        const { rowCount } = await client.query(
-          `UPDATE ${layout.userTable} SET ${home} = $2 WHERE (${keys}) IN (SELECT ${keys} FROM ${layout.userTable} WHERE ${home} = $1 LIMIT ${batchSize} FOR UPDATE)`,
-          [from, to],
-        );
-        rows += rowCount ?? 0;
-        // Services may home more rows there meanwhile: the bar's end moves with them.
-        bar.update(name, rows, Math.max(total, rows), { table: name });
-        if ((rowCount ?? 0) === 0) break;
-      }
-      bar.stop();
-      reports.push({ table: name, from, to, rows });
-    }
-    return reports;
+    return await audited(action, () => moveRows(client, config, from, to, batchSize, bar));
   } finally {
     bar.stop();
     await client.end();
   }
+}
+
+/** Moves the rows table by table, in batches of `batchSize`, one transaction each. */
+async function moveRows(
+  client: pg.Client,
+  config: ReplicatorConfig,
+  from: string,
+  to: string,
+  batchSize: number,
+  bar: ProgressBar,
+): Promise<RehomeReport[]> {
+  const reports: RehomeReport[] = [];
+  for (const spec of config.schema.tables) {
+    const layout = stateLayout(spec);
+    if (spec.home.kind !== "column") {
+      throw new UsageError(
+        `table ${spec.schema}.${spec.name} derives its home from '${spec.home.column}' by prefix; change the rule in its spec instead`,
+      );
+    }
+    const home = quoteIdent(spec.home.column);
+    const keys = layout.key.map((k) => quoteIdent(k.name)).join(", ");
+    const name = `${spec.schema}.${spec.name}`;
+    const homed = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${layout.userTable} WHERE ${home} = $1`,
+      [from],
+    );
+    const total = homed.rows[0]?.n ?? 0;
+    let rows = 0;
+    for (;;) {
+      const { rowCount } = await client.query(
+        `UPDATE ${layout.userTable} SET ${home} = $2 WHERE (${keys}) IN (SELECT ${keys} FROM ${layout.userTable} WHERE ${home} = $1 LIMIT ${batchSize} FOR UPDATE)`,
+        [from, to],
+      );
+      rows += rowCount ?? 0;
+      // Services may home more rows there meanwhile: the bar's end moves with them.
+      bar.update(name, rows, Math.max(total, rows), { table: name });
+      if ((rowCount ?? 0) === 0) break;
+    }
+    bar.stop();
+    reports.push({ table: name, from, to, rows });
+  }
+  return reports;
 }
 
 export function renderRehome(reports: readonly RehomeReport[]): string {

@@ -7,6 +7,7 @@ import { repairRegion } from "@georep/repair";
 import type { RepairProgress, RepairReport } from "@georep/repair";
 import { currentIncarnation, markRepaired, stateLayout } from "@georep/schema";
 import { verifyRegions } from "@georep/verify";
+import { audited } from "../audit.ts";
 import { loadRegionConfigs } from "../config.ts";
 import { progressBar } from "../output/progress.ts";
 import { table } from "../output/table.ts";
@@ -52,58 +53,67 @@ export async function repair(
     " {target} ← {source} {table} [{bar}] {value}/{total} rows",
     flags.progress,
   );
+  const targets = configs.filter((c) => flags.region === undefined || c.region === flags.region);
+  // Recorded in every region it repairs (writes to); the sources are only read.
+  const action = {
+    command: "repair",
+    flags: { config: configPaths, region: flags.region, buckets: flags.buckets },
+    regions: targets.map((c) => ({ region: c.region, db: pool(c) })),
+    summary: (r: RepairCommandReport) =>
+      `${r.repaired.map((t) => `${t.target}: ${t.rowsMerged} state rows merged`).join("; ")}; ${r.identical ? "identical" : "still differ"}`,
+  };
   try {
-    const layouts = (configs[0] as ReplicatorConfig).schema.tables.map(stateLayout);
-    const repaired: RepairReport[] = [];
-    for (const target of configs.filter(
-      (c) => flags.region === undefined || c.region === flags.region,
-    )) {
-      const incarnation = await currentIncarnation(pool(target));
-      const replica = incarnation?.replica ?? target.region;
-      // Listed before the repair reads the sources, so each gap's records predate what it reads.
-      const gaps = await listUnrepairedGaps(pool(target));
-      const sources = configs.filter((c) => c !== target);
-      // A source with nothing that differs has total 0: no bar is drawn for it.
-      const onProgress = (p: RepairProgress): void => {
-        const payload = { target: target.region, source: p.source, table: p.table };
-        bar.update(`${target.region}|${p.source}|${p.table}`, p.merged, p.total, payload);
-      };
-      const report = await repairRegion({
-        target: {
-          region: target.region,
-          zone: target.regions.find((r) => r.id === target.region)?.zone,
-          pool: pool(target),
-          replica,
-        },
-        sources: sources.map((c) => ({ region: c.region, pool: pool(c) })),
+    return await audited(action, async () => {
+      const layouts = (configs[0] as ReplicatorConfig).schema.tables.map(stateLayout);
+      const repaired: RepairReport[] = [];
+      for (const target of targets) {
+        const incarnation = await currentIncarnation(pool(target));
+        const replica = incarnation?.replica ?? target.region;
+        // Listed before the repair reads the sources, so each gap's records predate what it reads.
+        const gaps = await listUnrepairedGaps(pool(target));
+        const sources = configs.filter((c) => c !== target);
+        // A source with nothing that differs has total 0: no bar is drawn for it.
+        const onProgress = (p: RepairProgress): void => {
+          const payload = { target: target.region, source: p.source, table: p.table };
+          bar.update(`${target.region}|${p.source}|${p.table}`, p.merged, p.total, payload);
+        };
+        const report = await repairRegion({
+          target: {
+            region: target.region,
+            zone: target.regions.find((r) => r.id === target.region)?.zone,
+            pool: pool(target),
+            replica,
+          },
+          sources: sources.map((c) => ({ region: c.region, pool: pool(c) })),
+          layouts,
+          logger: silentLogger(),
+          clock: systemClock,
+          ...(flags.buckets === undefined ? {} : { buckets: flags.buckets }),
+          onProgress,
+        });
+        bar.stop();
+        // Every peer was a source: the incarnation got back whatever they held of its predecessors.
+        if (
+          incarnation !== undefined &&
+          incarnation.repairedAt === null &&
+          configs.length === target.regions.length
+        )
+          await markRepaired(pool(target), incarnation.replica);
+        // A gap (records Kafka deleted before the target read them) is repaired once its origin
+        // was a source: that region's state holds every change the records carried.
+        await markGapsRepaired(
+          pool(target),
+          gaps.filter((g) => sources.some((c) => c.region === g.origin)),
+        );
+        repaired.push(report);
+      }
+      const check = await verifyRegions(
+        configs.map((c) => ({ region: c.region, pool: pool(c) })),
         layouts,
-        logger: silentLogger(),
-        clock: systemClock,
-        ...(flags.buckets === undefined ? {} : { buckets: flags.buckets }),
-        onProgress,
-      });
-      bar.stop();
-      // Every peer was a source: the incarnation got back whatever they held of its predecessors.
-      if (
-        incarnation !== undefined &&
-        incarnation.repairedAt === null &&
-        configs.length === target.regions.length
-      )
-        await markRepaired(pool(target), incarnation.replica);
-      // A gap (records Kafka deleted before the target read them) is repaired once its origin
-      // was a source: that region's state holds every change the records carried.
-      await markGapsRepaired(
-        pool(target),
-        gaps.filter((g) => sources.some((c) => c.region === g.origin)),
+        { maxDifferences: 0 },
       );
-      repaired.push(report);
-    }
-    const check = await verifyRegions(
-      configs.map((c) => ({ region: c.region, pool: pool(c) })),
-      layouts,
-      { maxDifferences: 0 },
-    );
-    return { repaired, identical: check.identical, seconds: (Date.now() - started) / 1000 };
+      return { repaired, identical: check.identical, seconds: (Date.now() - started) / 1000 };
+    });
   } finally {
     bar.stop();
     await Promise.all([...pools.values()].map((p) => p.end()));
