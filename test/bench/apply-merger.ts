@@ -1,6 +1,8 @@
 // The merger side of the apply benchmark: the workload's coalesced envelopes produced to Kafka
 // first, then a merger started in this process and timed from its first applied batch until it
 // has them all.
+import type { KeyObject } from "node:crypto";
+import { createEnvelopeSigner, createEnvelopeVerifier } from "@georep/contract";
 import { createMerger } from "@georep/merger";
 import { createMetrics, silentLogger, systemClock } from "@georep/observability";
 import { readEndpoints, waitFor } from "@georep/testkit";
@@ -17,9 +19,18 @@ export interface MergerRate {
   readonly rows: number;
 }
 
-export const mergerApplyRate = (w: Workload): Promise<MergerRate> =>
+/** With it, the origin signs every envelope and the merger verifies each (signing bench). */
+export interface ApplySigning {
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+}
+
+export const mergerApplyRate = (w: Workload, signing?: ApplySigning): Promise<MergerRate> =>
   withApplyTarget(w, async (t) => {
-    await t.produce(t.envelopes);
+    await t.produce(
+      t.envelopes,
+      signing === undefined ? undefined : createEnvelopeSigner(signing.privateKey),
+    );
     const merger = createMerger({
       region: t.region,
       pgUrl: t.pgUrl,
@@ -31,6 +42,10 @@ export const mergerApplyRate = (w: Workload): Promise<MergerRate> =>
       clock: systemClock,
       // The origin topic exists; a dead-letter topic would be left behind in Kafka after the run.
       options: { ensureTopics: false },
+      verifier:
+        signing === undefined
+          ? undefined
+          : createEnvelopeVerifier({ keys: new Map([[t.origin, [signing.publicKey]]]) }),
     });
     await merger.start();
     let seconds: number;

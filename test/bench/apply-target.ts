@@ -4,7 +4,7 @@
 // measure on it, so a difference between them is the mergers', not the setup's.
 import pg from "pg";
 import { encodeEnvelope, originTopic } from "@georep/contract";
-import type { Envelope, RowSlice, RowsEnvelope } from "@georep/contract";
+import type { Envelope, EnvelopeSigner, RowSlice, RowsEnvelope } from "@georep/contract";
 import { createMergeTransaction } from "@georep/merger";
 import { silentLogger } from "@georep/observability";
 import {
@@ -38,8 +38,11 @@ export interface ApplyTarget {
   readonly envelopes: readonly Routed[];
   /** A connection of the bench's own to the target database, for polling and checks. */
   readonly client: pg.Client;
-  /** Produces `envelopes` to the topic, each to its partition, acknowledged by every replica. */
-  produce(envelopes: readonly Routed[]): Promise<void>;
+  /**
+   * Produces `envelopes` to the topic, each to its partition, acknowledged by every replica; each
+   * signed by `signer` when given (the signing bench).
+   */
+  produce(envelopes: readonly Routed[], signer?: EnvelopeSigner): Promise<void>;
   /** Kafka messages merged so far. */
   applied(): Promise<number>;
   /** @throws Error when the merged people_in total is not the workload's change count. */
@@ -88,7 +91,11 @@ async function mergeInitialRows(
   }
 }
 
-async function produceTo(topic: string, envelopes: readonly Routed[]): Promise<void> {
+async function produceTo(
+  topic: string,
+  envelopes: readonly Routed[],
+  signer: EnvelopeSigner | undefined,
+): Promise<void> {
   const producer = testKafka(uniqueName("benchprod")).producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -100,9 +107,12 @@ async function produceTo(topic: string, envelopes: readonly Routed[]): Promise<v
       await producer.send({
         topic,
         acks: -1,
-        messages: envelopes
-          .slice(i, i + 200)
-          .map((e) => ({ partition: e.partition, value: encodeEnvelope(e.envelope) })),
+        messages: envelopes.slice(i, i + 200).map((e) => {
+          const value = encodeEnvelope(e.envelope);
+          return signer === undefined
+            ? { partition: e.partition, value }
+            : { partition: e.partition, value, headers: signer.headers(topic, e.partition, value) };
+        }),
       });
     }
   } finally {
@@ -145,7 +155,7 @@ export async function withApplyTarget<T>(
           topic: topic.name,
           envelopes: envelopesOf(w, origin, PARTITIONS),
           client,
-          produce: (envelopes) => produceTo(topic.name, envelopes),
+          produce: (envelopes, signer) => produceTo(topic.name, envelopes, signer),
           applied: () => appliedMessages(client),
           async checkTotal() {
             const { rows } = await client.query<{ total: string }>(

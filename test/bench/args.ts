@@ -18,6 +18,7 @@ export const benches = {
   lag: "test/bench/lag.bench.ts",
   backlog: "test/bench/backlog.bench.ts",
   storage: "test/bench/storage.bench.ts",
+  signing: "test/bench/signing.bench.ts",
 } as const;
 export type BenchName = keyof typeof benches;
 
