@@ -30,8 +30,11 @@ export const publicKeysSchema = z
 
 export const signingSchema = z
   .object({
-    /** This region's PEM PKCS#8 Ed25519 private key: `{ "env": … }` or `{ "file": … }`. */
-    privateKey: secretRefSchema,
+    /**
+     * This region's PEM PKCS#8 Ed25519 private key: `{ "env": … }` or `{ "file": … }`. Required
+     * for role "all" (it ships); a merge worker (role "merge") only verifies and needs none.
+     */
+    privateKey: secretRefSchema.optional(),
     /**
      * Rollout only (docs/security.md): records without a signature are merged, so regions can be
      * switched to signing one at a time. A record with a bad signature is still refused.
@@ -42,7 +45,8 @@ export const signingSchema = z
 
 /** What the replicator signs and verifies with; the private key stays inside `signer`. */
 export interface EnvelopeSigning {
-  readonly signer: EnvelopeSigner;
+  /** Absent on a merge worker, which ships nothing. */
+  readonly signer: EnvelopeSigner | undefined;
   readonly verifier: EnvelopeVerifier;
   /** Accepted key ids per region (public fingerprints, fine to log). */
   readonly keyIds: Readonly<Record<string, readonly string[]>>;
@@ -53,6 +57,7 @@ interface SigningInput {
   readonly region: string;
   readonly regions: ReadonlyArray<{ readonly id: string; readonly publicKeys?: string[] }>;
   readonly signing?: z.output<typeof signingSchema>;
+  readonly role?: "all" | "merge";
 }
 
 /**
@@ -67,11 +72,13 @@ export function resolveEnvelopeSigning(
 ): EnvelopeSigning | undefined {
   const listed = c.regions.some((r) => r.publicKeys !== undefined);
   if (c.signing === undefined && !listed) return undefined;
-  if (c.signing === undefined)
+  const privateRef = c.signing?.privateKey;
+  if (privateRef === undefined && c.role !== "merge")
     throw new ConfigError(
-      `replicator config: regions list publicKeys but signing.privateKey is not set; point it at this region's private key ({ "env": "NAME" } or { "file": "/path" }), made with \`${GENERATE}\``,
+      `replicator config: envelope signing is on but signing.privateKey is not set; point it at this region's private key ({ "env": "NAME" } or { "file": "/path" }), made with \`${GENERATE}\` (a merge worker, role "merge", needs none)`,
       "signing.privateKey",
     );
+  const acceptUnsigned = c.signing?.acceptUnsigned ?? false;
   const keys = new Map<string, KeyObject[]>();
   const owner = new Map<string, string>();
   for (const [i, region] of c.regions.entries()) {
@@ -97,22 +104,22 @@ export function resolveEnvelopeSigning(
       }),
     );
   }
-  const signer = createEnvelopeSigner(
-    parsePrivate(readSecret(c.signing.privateKey, "signing.privateKey", env)),
-  );
-  const ownId = signer.keyId;
+  const signer =
+    privateRef === undefined
+      ? undefined
+      : createEnvelopeSigner(parsePrivate(readSecret(privateRef, "signing.privateKey", env)));
   const ownIndex = c.regions.findIndex((r) => r.id === c.region);
   const ownKeys = (keys.get(c.region) ?? []).map(keyIdOf);
-  if (!ownKeys.includes(ownId))
+  if (signer !== undefined && !ownKeys.includes(signer.keyId))
     throw new ConfigError(
-      `replicator config: signing.privateKey (key id ${ownId}) is not among this region's regions.${ownIndex}.publicKeys (${ownKeys.join(", ")}); add its public key there (\`${PUBLIC_OF}\`), or point signing.privateKey at the right key`,
+      `replicator config: signing.privateKey (key id ${signer.keyId}) is not among this region's regions.${ownIndex}.publicKeys (${ownKeys.join(", ")}); add its public key there (\`${PUBLIC_OF}\`), or point signing.privateKey at the right key`,
       "signing.privateKey",
     );
   return {
     signer,
-    verifier: createEnvelopeVerifier({ keys, acceptUnsigned: c.signing.acceptUnsigned }),
+    verifier: createEnvelopeVerifier({ keys, acceptUnsigned }),
     keyIds: Object.fromEntries([...keys].map(([id, ks]) => [id, ks.map(keyIdOf)])),
-    acceptUnsigned: c.signing.acceptUnsigned,
+    acceptUnsigned,
   };
 }
 
@@ -155,5 +162,9 @@ export function reportEnvelopeSigning(signing: EnvelopeSigning | undefined, log:
       { keyIds: signing.keyIds },
       "envelope signing in rollout mode (signing.acceptUnsigned): unsigned envelopes are still merged; turn it off once every region signs",
     );
-  else log.info({ keyIds: signing.keyIds }, "envelopes are signed and verified");
+  else
+    log.info(
+      { keyIds: signing.keyIds, signs: signing.signer !== undefined },
+      "envelopes are verified, and signed when this process ships",
+    );
 }

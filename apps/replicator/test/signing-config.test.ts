@@ -70,9 +70,9 @@ describe("envelope signing config", () => {
   it("builds a signer whose records the verifier accepts, and keeps the key out of print", () => {
     const config = parseReplicatorConfig(signed());
     const signing = config.envelopeSigning;
-    expect(signing?.keyIds["us-east"]).toEqual([signing?.signer.keyId]);
+    expect(signing?.keyIds["us-east"]).toEqual([signing?.signer?.keyId]);
     const value = Buffer.from("{}");
-    const headers = signing?.signer.headers("georep.us-east", 0, value) ?? {};
+    const headers = signing?.signer?.headers("georep.us-east", 0, value) ?? {};
     expect(signing?.verifier.verify("us-east", "georep.us-east", 0, value, headers)).toEqual({
       ok: true,
     });
@@ -89,9 +89,17 @@ describe("envelope signing config", () => {
     });
     expect(parseReplicatorConfig(rotating).envelopeSigning?.keyIds["us-east"]).toHaveLength(2);
     const switched = { ...rotating, signing: { privateKey: { file: usNext.file } } };
-    expect(parseReplicatorConfig(switched).envelopeSigning?.signer.keyId).toBe(
+    expect(parseReplicatorConfig(switched).envelopeSigning?.signer?.keyId).toBe(
       parseReplicatorConfig(switched).envelopeSigning?.keyIds["us-east"]?.[1],
     );
+  });
+
+  it("lets a merge worker verify without the private key", () => {
+    const config = parseReplicatorConfig(signed({ role: "merge", signing: undefined }));
+    expect(config.envelopeSigning?.signer).toBeUndefined();
+    expect(
+      config.envelopeSigning?.verifier.verify("eu-west", "georep.eu-west", 0, null, {}),
+    ).toEqual({ ok: false, detail: "unsigned: no georep-sig header" });
   });
 
   it("reads the private key from the environment", () => {
@@ -106,7 +114,7 @@ describe("envelope signing config", () => {
       },
       { GEOREP_SIGNING_KEY: us.privatePem },
     );
-    expect(signing?.signer.keyId).toMatch(/^[0-9a-f]{16}$/);
+    expect(signing?.signer?.keyId).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it.each([
