@@ -183,6 +183,9 @@ describe("a region's principal", () => {
       .ensureTopics([topic(deadLetterTopic(b))])
       .catch((x: unknown) => x);
     expect(created).toBeInstanceOf(KafkaError);
+    expect((created as KafkaError).message).toContain(
+      `is not allowed to use topic ${deadLetterTopic(b)} (TOPIC_AUTHORIZATION_FAILED): an ACL allowing CREATE`,
+    );
   });
 
   it("reads a peer's origin topic in its merge group, and deletes that group", async () => {
@@ -233,7 +236,9 @@ describe("a region's principal", () => {
       const e = await consumer.start().catch((x: unknown) => x);
       expect(e).toBeInstanceOf(KafkaError);
       expect((e as KafkaError).kafkaType).toBe("TOPIC_AUTHORIZATION_FAILED");
-      expect((e as KafkaError).message).toContain(`User:georep-${a}`);
+      expect((e as KafkaError).message).toContain(
+        `User:georep-${a} is not allowed to use topic ${zoneTopic(b, zoneOfB)}`,
+      );
     } finally {
       await consumer.stop();
     }

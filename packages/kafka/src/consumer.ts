@@ -55,6 +55,8 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     const e = toKafkaError(error, {
       operation: "consume",
       group: options.groupId,
+      // kafkajs does not say which subscribed topic was refused; with one, it is that one.
+      ...(options.topics.length === 1 ? { topic: options.topics[0] } : {}),
       ...(options.kafka.security === undefined
         ? {}
         : { user: options.kafka.security.sasl.username }),

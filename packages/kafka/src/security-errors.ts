@@ -22,16 +22,23 @@ interface Link {
   readonly type?: unknown;
   readonly code?: unknown;
   readonly cause?: unknown;
+  readonly errors?: unknown;
+  readonly topic?: unknown;
 }
 
-/** The error and its causes, outermost first (at most 6). */
+/**
+ * The error, its causes and the errors it aggregates (kafkajs' createTopics gives one per
+ * topic), outermost first; at most 12.
+ */
 function chain(error: unknown): Link[] {
   const links: Link[] = [];
-  let e: unknown = error;
-  while (typeof e === "object" && e !== null && links.length < 6) {
+  const pending: unknown[] = [error];
+  while (pending.length > 0 && links.length < 12) {
+    const e = pending.shift();
+    if (typeof e !== "object" || e === null) continue;
     const link: Link = e;
     links.push(link);
-    e = link.cause;
+    pending.push(link.cause, ...(Array.isArray(link.errors) ? (link.errors as unknown[]) : []));
   }
   return links;
 }
@@ -104,7 +111,12 @@ export function securityRefusal(
         message: `kafka: the TLS handshake failed (${code || "wrong version number"}): the broker's listener does not speak TLS; point kafka.brokers at its SASL_SSL listener, or remove kafka.tls for a plaintext one`,
       };
     if (type === "TOPIC_AUTHORIZATION_FAILED") {
-      const topic = context.topic ?? "(the topic)";
+      const topic = str(e.topic) || context.topic;
+      if (topic === undefined)
+        return {
+          kafkaType: type,
+          message: `kafka ${context.operation}: ${who} is not allowed to use a topic it asked for (TOPIC_AUTHORIZATION_FAILED): an ACL allowing ${TOPIC_OPERATION[context.operation] ?? "READ"} on it for ${who} is missing (${ACLS_HINT})`,
+        };
       const op = TOPIC_OPERATION[context.operation] ?? "READ";
       return {
         kafkaType: type,

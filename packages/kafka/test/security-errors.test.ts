@@ -65,6 +65,19 @@ describe("security refusals", () => {
     );
   });
 
+  it("find the refused topic among the errors kafkajs aggregates for createTopics", () => {
+    const aggregate = Object.assign(new Error("topic creation errors"), {
+      name: "KafkaJSAggregateError",
+      errors: [
+        Object.assign(protocol("TOPIC_AUTHORIZATION_FAILED"), { topic: "georep.dlq.eu-west" }),
+      ],
+    });
+    const e = toKafkaError(aggregate, { operation: "ensure-topics" });
+    expect(e.kafkaType).toBe("TOPIC_AUTHORIZATION_FAILED");
+    expect(e.message).toContain("topic georep.dlq.eu-west");
+    expect(e.message).toContain("an ACL allowing CREATE");
+  });
+
   it("leave other errors as they were", () => {
     const e = toKafkaError(protocol("NOT_LEADER_OR_FOLLOWER"), { operation: "send" });
     expect(isSecurityRefusal(e)).toBe(false);
