@@ -1,0 +1,111 @@
+// How the replicator reaches its PostgreSQL, and as whom. Each job connects as the least
+// privileged role that can do it (docs/security.md, "Least privilege"):
+//
+//   admin   the URL's user: `georep schema apply` (and installSchema), nothing else
+//   capture georep_reader (REPLICATION): the slot, heartbeats, re-emits, and the leadership lease
+//   merge   georep_merger: merges, repair, membership, the read cache
+//
+// Without `roles` every job uses the URL's user (a development setup). Passwords are secret
+// references, never part of the URL.
+import { existsSync } from "node:fs";
+import { z } from "zod";
+import { ConfigError } from "./config-error.ts";
+import { URL_WITHOUT_PASSWORD, readSecret, secretRefSchema } from "./secret.ts";
+import type { Secret } from "./secret.ts";
+
+export type PgJob = "admin" | "capture" | "merge";
+
+/** A connection for one job: the URL (with the job's user) and its password, if any. */
+export interface PgLogin {
+  readonly url: string;
+  readonly password: string | undefined;
+}
+
+const roleName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, {
+  message: "must be a lower-case PostgreSQL role name",
+});
+
+/** A postgres:// URL without a password: passwords are secret references. */
+export const postgresUrlSchema = z
+  .url({ message: "must be a postgres:// connection URL" })
+  .refine(...URL_WITHOUT_PASSWORD);
+
+const loginSchema = (defaultUser: string) =>
+  z.object({ user: roleName.default(defaultUser), password: secretRefSchema }).strict();
+
+export const postgresConfigSchema = z
+  .object({
+    url: postgresUrlSchema,
+    /** The password of the URL's user. */
+    password: secretRefSchema.optional(),
+    roles: z
+      .object({ capture: loginSchema("georep_reader"), merge: loginSchema("georep_merger") })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+type PostgresInput = z.output<typeof postgresConfigSchema>;
+
+export interface PostgresConfig {
+  readonly url: string;
+  readonly password: Secret | undefined;
+  readonly roles:
+    | {
+        readonly capture: { readonly user: string; readonly password: Secret };
+        readonly merge: { readonly user: string; readonly password: Secret };
+      }
+    | undefined;
+}
+
+/**
+ * Reads the secrets `parsed` names and checks the TLS root certificate the URL names.
+ * `field` is where the block sits in the config (e.g. "postgres", "peers.0.postgres").
+ * @throws ConfigError naming the field and the fix.
+ */
+export function resolvePostgres(
+  parsed: PostgresInput,
+  field: string,
+  env: NodeJS.ProcessEnv = process.env,
+): PostgresConfig {
+  const root = new URL(parsed.url).searchParams.get("sslrootcert");
+  if (root !== null && root !== "system" && !existsSync(root))
+    throw new ConfigError(
+      `${field}.url: sslrootcert '${root}' does not exist; point it at the CA certificate that signed the server's certificate`,
+      `${field}.url`,
+    );
+  const login = (job: "capture" | "merge") => {
+    const r = parsed.roles?.[job];
+    return r === undefined
+      ? undefined
+      : { user: r.user, password: readSecret(r.password, `${field}.roles.${job}.password`, env) };
+  };
+  const capture = login("capture");
+  const merge = login("merge");
+  return {
+    url: parsed.url,
+    password:
+      parsed.password === undefined
+        ? undefined
+        : readSecret(parsed.password, `${field}.password`, env),
+    roles: capture === undefined || merge === undefined ? undefined : { capture, merge },
+  };
+}
+
+/** The URL and password `job` connects with. */
+export function pgLogin(config: PostgresConfig, job: PgJob): PgLogin {
+  const role = job === "admin" ? undefined : config.roles?.[job];
+  if (role === undefined) return { url: config.url, password: config.password?.reveal() };
+  const url = new URL(config.url);
+  url.username = role.user;
+  return { url: url.toString(), password: role.password.reveal() };
+}
+
+/** `pgLogin` as node-postgres client options, to spread into a Client's or Pool's. */
+export function pgClientConfig(
+  config: PostgresConfig,
+  job: PgJob,
+): { connectionString: string; password: string | undefined } {
+  const login = pgLogin(config, job);
+  return { connectionString: login.url, password: login.password };
+}
