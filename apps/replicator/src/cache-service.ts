@@ -18,6 +18,7 @@ import { createRebuilds } from "./cache-rebuilds.ts";
 import { mergedKeys, shippedKeys } from "./cache-shipped-keys.ts";
 import type { KeysByTable, ShippedBatch } from "./cache-shipped-keys.ts";
 import { createCounterCache } from "./counter-cache.ts";
+import type { PgLogin } from "./postgres-config.ts";
 
 export interface CacheService {
   /** For the merger's onApplied: refreshes the rows a committed merge batch touched. */
@@ -150,6 +151,11 @@ export function startCacheService(options: {
  * The cache's PostgreSQL pool: canonical text settings, so a cache key's text (a timestamptz
  * key's, say) is the same whatever the server's defaults.
  */
-export function createCachePool(pgUrl: string): pg.Pool {
-  return new pg.Pool({ connectionString: pgUrl, max: 2, options: CANONICAL_TEXT_STARTUP_OPTIONS });
+export function createCachePool(login: PgLogin): pg.Pool {
+  return new pg.Pool({
+    connectionString: login.url,
+    password: login.password,
+    max: 2,
+    options: CANONICAL_TEXT_STARTUP_OPTIONS,
+  });
 }

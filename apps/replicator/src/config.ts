@@ -6,8 +6,15 @@ import { mergerOptionsSchema } from "@georep/merger";
 import { countingResultsSpec, firstIssue, parseInstallConfig } from "@georep/schema";
 import type { InstallConfig } from "@georep/schema";
 import { ConfigError } from "./config-error.ts";
+import { postgresConfigSchema, postgresUrlSchema, resolvePostgres } from "./postgres-config.ts";
+import type { PostgresConfig } from "./postgres-config.ts";
+import { resolveRedisSecurity } from "./redis-security.ts";
+import type { RedisSecurity } from "./redis-security.ts";
+import { URL_WITHOUT_PASSWORD, secretRefSchema } from "./secret.ts";
 import { publicKeysSchema, resolveEnvelopeSigning, signingSchema } from "./signing-config.ts";
 import type { EnvelopeSigning } from "./signing-config.ts";
+import { kafkaSaslSchema, resolveKafkaSecurity, tlsSchema } from "./tls-config.ts";
+import type { KafkaSecurity } from "./tls-config.ts";
 
 export { ConfigError };
 
@@ -39,9 +46,7 @@ const configSchema = z
         message:
           "must list at least two regions (this one and a peer); georep replicates between regions",
       }),
-    postgres: z
-      .object({ url: z.url({ message: "must be a postgres:// connection URL" }) })
-      .strict(),
+    postgres: postgresConfigSchema,
     /**
      * Peers' databases, read (never written) by automatic repair when this region starts a new
      * incarnation: it merges what they hold of its earlier components. Optional; without them,
@@ -52,8 +57,9 @@ const configSchema = z
         z
           .object({
             region: regionIdSchema,
+            /** Read-only: a role that can read the peer's state (e.g. its georep_reader). */
             postgres: z
-              .object({ url: z.url({ message: "must be a postgres:// connection URL" }) })
+              .object({ url: postgresUrlSchema, password: secretRefSchema.optional() })
               .strict(),
           })
           .strict(),
@@ -74,6 +80,10 @@ const configSchema = z
          * is refused (ClusterTooSmallError); a development stack says 1 and 1 explicitly.
          */
         replicationFactor: z.number().int().min(1).max(7).default(3),
+        /** TLS (SASL_SSL, with sasl): the CA that signed the brokers' certificates. */
+        tls: tlsSchema.optional(),
+        /** This region's principal (SCRAM-SHA-512); the broker's ACLs say what it may do. */
+        sasl: kafkaSaslSchema.optional(),
         /**
          * Settings of the region topics (retention.ms, min.insync.replicas; cleanup.policy and
          * compression.type are fixed): new topics are created with them, existing ones are
@@ -89,7 +99,10 @@ const configSchema = z
     /** The read cache: one Redis by URL, or a Sentinel-managed master by name. */
     redis: z
       .object({
-        url: z.url().optional(),
+        url: z
+          .url()
+          .refine(...URL_WITHOUT_PASSWORD)
+          .optional(),
         sentinels: z
           .array(
             z
@@ -99,6 +112,14 @@ const configSchema = z
           .min(1)
           .optional(),
         masterName: z.string().min(1).optional(),
+        /** TLS to Redis and to the Sentinels: the CA that signed their certificates. */
+        tls: tlsSchema.optional(),
+        /** The Redis ACL user and its password (absent: the default user, no password). */
+        username: z.string().min(1).optional(),
+        password: secretRefSchema.optional(),
+        /** The Sentinels' own ACL login, when they require one. */
+        sentinelUsername: z.string().min(1).optional(),
+        sentinelPassword: secretRefSchema.optional(),
         cacheTtlSeconds: z.number().int().positive().default(3600),
       })
       .strict()
@@ -178,7 +199,15 @@ const configSchema = z
   })
   .strict();
 
-export type ReplicatorConfig = z.output<typeof configSchema> & {
+type ParsedConfig = z.output<typeof configSchema>;
+
+export type ReplicatorConfig = Omit<ParsedConfig, "postgres" | "peers"> & {
+  readonly postgres: PostgresConfig;
+  readonly peers: ReadonlyArray<{ readonly region: string; readonly postgres: PostgresConfig }>;
+  /** Kafka's TLS and SASL login, read from the files and secrets kafka.tls/sasl name. */
+  readonly kafkaSecurity: KafkaSecurity | undefined;
+  /** Redis' TLS and ACL logins, read likewise. */
+  readonly redisSecurity: RedisSecurity | undefined;
   /** Envelope signer and verifier (signing-config.ts); undefined: envelopes go unsigned. */
   readonly envelopeSigning: EnvelopeSigning | undefined;
   readonly schema: InstallConfig;
@@ -186,7 +215,10 @@ export type ReplicatorConfig = z.output<typeof configSchema> & {
 };
 
 /** Validates a replicator config once, at the edge. @throws ConfigError naming the field. */
-export function parseReplicatorConfig(input: unknown): ReplicatorConfig {
+export function parseReplicatorConfig(
+  input: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+): ReplicatorConfig {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     const { field, text } = firstIssue(parsed.error);
@@ -234,7 +266,14 @@ export function parseReplicatorConfig(input: unknown): ReplicatorConfig {
   }
   return {
     ...c,
-    envelopeSigning: resolveEnvelopeSigning(c),
+    postgres: resolvePostgres(c.postgres, "postgres", env),
+    peers: c.peers.map((p, i) => ({
+      region: p.region,
+      postgres: resolvePostgres(p.postgres, `peers.${i}.postgres`, env),
+    })),
+    kafkaSecurity: resolveKafkaSecurity(c.kafka.tls, c.kafka.sasl, env),
+    redisSecurity: c.redis === undefined ? undefined : resolveRedisSecurity(c.redis, env),
+    envelopeSigning: resolveEnvelopeSigning(c, env),
     schema,
     slot: c.slotName ?? `georep_${c.region.replaceAll("-", "_")}`,
   };

@@ -2,10 +2,16 @@ import pg from "pg";
 import type { Logger } from "@georep/observability";
 import { ConfigError } from "./config.ts";
 import type { ReplicatorConfig } from "./config.ts";
+import { pgLogin } from "./postgres-config.ts";
+import type { PgLogin, PostgresConfig } from "./postgres-config.ts";
 
 /** The region a database was installed for, or undefined when georep is not installed there. */
-async function regionOf(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+async function regionOf(login: PgLogin): Promise<string | undefined> {
+  const client = new pg.Client({
+    connectionString: login.url,
+    password: login.password,
+    connectionTimeoutMillis: 5_000,
+  });
   await client.connect();
   try {
     // Two statements: a statement naming a missing table fails at parse time, whatever its CASE.
@@ -27,10 +33,10 @@ async function regionOf(url: string): Promise<string | undefined> {
  * @throws ConfigError naming the field and the fix.
  */
 export async function checkPeer(
-  peer: { readonly region: string; readonly url: string },
+  peer: { readonly region: string; readonly postgres: PostgresConfig },
   field: string,
 ): Promise<void> {
-  const theirs = await regionOf(peer.url);
+  const theirs = await regionOf(pgLogin(peer.postgres, "admin"));
   if (theirs !== undefined && theirs !== peer.region)
     throw new ConfigError(
       `replicator config: ${field} is region '${theirs}''s database, not '${peer.region}''s; point it at '${peer.region}''s database`,
@@ -45,7 +51,7 @@ export async function checkPeer(
  * @throws ConfigError naming the field and the fix.
  */
 export async function checkDatabases(config: ReplicatorConfig, log: Logger): Promise<void> {
-  const own = await regionOf(config.postgres.url);
+  const own = await regionOf(pgLogin(config.postgres, "capture"));
   if (own !== undefined && own !== config.region)
     throw new ConfigError(
       `replicator config: postgres.url is region '${own}''s database, not '${config.region}''s; point postgres.url at '${config.region}''s database (or set region to '${own}')`,
@@ -53,7 +59,7 @@ export async function checkDatabases(config: ReplicatorConfig, log: Logger): Pro
     );
   for (const [i, peer] of config.peers.entries()) {
     try {
-      await checkPeer({ region: peer.region, url: peer.postgres.url }, `peers.${i}.postgres.url`);
+      await checkPeer(peer, `peers.${i}.postgres.url`);
     } catch (error) {
       if (error instanceof ConfigError) throw error;
       // A peer that is down must not keep this region down: repair checks it again before use.

@@ -20,3 +20,5 @@ export { partitionsBehind, shippedTopicEnds } from "./peer-progress.ts";
 export type { TopicEnds } from "./peer-progress.ts";
 export { Secret, readSecret, secretRefSchema } from "./secret.ts";
 export type { SecretRef } from "./secret.ts";
+export { pgClientConfig, pgLogin } from "./postgres-config.ts";
+export type { PgJob, PgLogin, PostgresConfig } from "./postgres-config.ts";

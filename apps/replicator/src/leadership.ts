@@ -46,6 +46,8 @@ export class LeadershipSetupError extends Error {
 
 export interface LeadershipOptions {
   readonly pgUrl: string;
+  /** The password of pgUrl's user (a secret: never logged). */
+  readonly pgPassword?: string | undefined;
   readonly logger: Logger;
   /** The region's slot: a takeover ends the deposed active's walsender, which would hold it. */
   readonly slot: string;
@@ -91,6 +93,7 @@ export function createLeadership(options: LeadershipOptions): Leadership {
     await old?.end().catch(() => undefined); // the broken session's error was reported already
     const c = new pg.Client({
       connectionString: options.pgUrl,
+      password: options.pgPassword,
       application_name: LEADER_APPLICATION,
       // A half-open connection must fail a renewal, not hang it past the lease.
       keepAlive: true,

@@ -25,6 +25,7 @@ import type { MembershipWatch } from "./membership-watch.ts";
 import { startRepairWatcher } from "./repair-watcher.ts";
 import type { RepairWatcher, RepairWatcherStatus } from "./repair-watcher.ts";
 import { clusterBrokers, regionClusters } from "./config.ts";
+import { pgLogin } from "./postgres-config.ts";
 import type { ReplicatorConfig } from "./config.ts";
 import { reportEnvelopeSigning } from "./signing-config.ts";
 import { createCacheRedis } from "./cache-redis.ts";
@@ -74,8 +75,12 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   const { config, logger, metrics, clock } = deps;
   const log = logger.child({ region: config.region });
   const roleMetrics = createRoleMetrics(metrics);
+  const capturing = pgLogin(config.postgres, "capture");
+  const merging = pgLogin(config.postgres, "merge");
   const leadership = createLeadership({
-    pgUrl: config.postgres.url,
+    // The lease goes with the slot: its holder is the one that reads it (docs/security.md).
+    pgUrl: capturing.url,
+    pgPassword: capturing.password,
     logger: log,
     slot: config.slot,
     leaseMs: config.leadership.leaseMs,
@@ -116,7 +121,8 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   leadership.onLost(roleFailed("leadership"));
 
   async function install(): Promise<void> {
-    const client = new pg.Client({ connectionString: config.postgres.url });
+    const admin = pgLogin(config.postgres, "admin");
+    const client = new pg.Client({ connectionString: admin.url, password: admin.password });
     await client.connect();
     try {
       await installSchema(client, config.schema, log);
@@ -135,6 +141,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       // A peer that stops answering must fail a repair page, not hang it (or the shutdown).
       const peerPool = new pg.Pool({
         connectionString: p.postgres.url,
+        password: p.postgres.password?.reveal(),
         max: 2,
         connectionTimeoutMillis: 10_000,
         statement_timeout: 120_000,
@@ -173,8 +180,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       intervalMs: config.repairCheckIntervalMs,
       topicEnds: () => shippedTopicEnds(repairKafka, config.region, zonesOf(members)),
       checkPeers: async () => {
-        for (const [i, p] of config.peers.entries())
-          await checkPeer({ region: p.region, url: p.postgres.url }, `peers.${i}.postgres.url`);
+        for (const [i, p] of config.peers.entries()) await checkPeer(p, `peers.${i}.postgres.url`);
       },
     });
   }
@@ -186,7 +192,11 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       await checkDatabases(config, log);
       if (config.installSchema) await install();
       // This region's own database, for the membership watch and repair (both small and rare).
-      const own = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
+      const own = new pg.Pool({
+        connectionString: merging.url,
+        password: merging.password,
+        max: 2,
+      });
       peerPools.push(own);
       members = await startingMembers(own, config.regions, log);
       const tables = config.schema.tables;
@@ -198,7 +208,8 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
         capture = createCapture({
           beforeConfirm: () => leadership.confirm(),
           region: config.region,
-          pgUrl: config.postgres.url,
+          pgUrl: capturing.url,
+          pgPassword: capturing.password,
           slotName: config.slot,
           kafka: { brokers: [...ownBrokers], clientId: `georep-capture-${config.region}` },
           partitions: config.kafka.partitions,
@@ -215,7 +226,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       let onApplied: ((envelopes: readonly RowsEnvelope[]) => void) | undefined = deps.onApplied;
       if (config.redis !== undefined) {
         redis = createCacheRedis(config.redis, log, abort.signal);
-        pool = createCachePool(config.postgres.url);
+        pool = createCachePool(merging);
         const cache = startCacheService({
           region: config.region,
           redis,
@@ -237,7 +248,8 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       const newMerger = (): Merger =>
         createMerger({
           region: config.region,
-          pgUrl: config.postgres.url,
+          pgUrl: merging.url,
+          pgPassword: merging.password,
           kafka: {
             brokers: ownBrokers,
             clientId: `georep-merger-${config.region}`,

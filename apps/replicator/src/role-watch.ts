@@ -4,6 +4,7 @@ import type { Merger } from "@georep/merger";
 import { startConsumerLagMetrics } from "@georep/merger";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import type { ReplicatorConfig } from "./config.ts";
+import { pgLogin } from "./postgres-config.ts";
 import type { Probes } from "./http.ts";
 import { createStallWatch } from "./stall-watch.ts";
 import type { Stall } from "./stall-watch.ts";
@@ -31,6 +32,8 @@ export function startRoleWatch(o: {
   readonly clock: WallClock;
 }): RoleWatch {
   const { config, capture, merger, metrics, logger } = o;
+  const capturing = pgLogin(config.postgres, "capture");
+  const merging = pgLogin(config.postgres, "merge");
   const stalls = createStallWatch({ stallMs: config.stallSeconds * 1000, now: o.clock });
   const observe = (): void => {
     const c = capture?.status();
@@ -47,11 +50,18 @@ export function startRoleWatch(o: {
   const slot =
     capture === undefined
       ? undefined
-      : startSlotMetrics({ pgUrl: config.postgres.url, slotName: config.slot, metrics, logger });
+      : startSlotMetrics({
+          pgUrl: capturing.url,
+          pgPassword: capturing.password,
+          slotName: config.slot,
+          metrics,
+          logger,
+        });
   const consumerLag = startConsumerLagMetrics({
     region: config.region,
     regions: config.regions,
-    pgUrl: config.postgres.url,
+    pgUrl: merging.url,
+    pgPassword: merging.password,
     kafka: { brokers: config.kafka.brokers, clusters: o.clusters },
     metrics,
     logger,

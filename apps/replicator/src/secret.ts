@@ -22,6 +22,21 @@ export const secretRefSchema = z.union(
 );
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
+/** Refinement for URLs: a password in one would sit in the config. */
+export const URL_WITHOUT_PASSWORD = [
+  (url: string): boolean => {
+    try {
+      return new URL(url).password === "";
+    } catch {
+      return true; // the URL check itself reports a malformed one
+    }
+  },
+  {
+    message:
+      'must not carry a password: remove it from the URL and give it as a secret reference beside it, "password": { "file": "/path" } or { "env": "NAME" }',
+  },
+] as const;
+
 const REDACTED = "[redacted]";
 
 /** A secret value that prints as "[redacted]" everywhere; `reveal()` is the one way to it. */

@@ -91,6 +91,7 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
   const reader = createReader({
     region: config.region,
     pgUrl: config.pgUrl,
+    pgPassword: config.pgPassword,
     slotName: config.slotName,
     tables,
     sink,

@@ -47,6 +47,8 @@ export const captureConfigSchema = z
     pgUrl: z.string().regex(/^postgres(ql)?:\/\//, {
       message: "pgUrl must be a postgres:// URL of the region's database",
     }),
+    /** The password of pgUrl's user (a secret: never logged). */
+    pgPassword: z.string().optional(),
     slotName: z.string().regex(/^[a-z0-9_]{1,63}$/, {
       message:
         "slotName must be 1-63 lowercase letters, digits or '_' (a PostgreSQL replication slot name)",

@@ -10,7 +10,7 @@ import { captureConfigSchema } from "./options.ts";
 export type { SlotMetrics } from "@georep/reader";
 
 const slotMetricsSchema = captureConfigSchema
-  .pick({ pgUrl: true, slotName: true })
+  .pick({ pgUrl: true, pgPassword: true, slotName: true })
   .extend({
     /** How often pg_replication_slots is read. */
     intervalMs: z.number().int().min(1_000).max(600_000).default(10_000),

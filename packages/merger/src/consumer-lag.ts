@@ -57,6 +57,8 @@ export interface ConsumerLagMetricsConfig {
   readonly region: string;
   readonly regions: readonly RegionRef[];
   readonly pgUrl: string;
+  /** The password of pgUrl's user (a secret: never logged). */
+  readonly pgPassword?: string | undefined;
   /** As the merger's: `clusters` names an origin's brokers when its topics are on its own cluster. */
   readonly kafka: ClusterMap;
   readonly metrics: Metrics;
@@ -88,6 +90,7 @@ export function startConsumerLagMetrics(config: ConsumerLagMetricsConfig): Consu
   const metrics = createMergerMetrics(config.metrics);
   const pool = new pg.Pool({
     connectionString: config.pgUrl,
+    password: config.pgPassword,
     max: 1,
     application_name: `georep-consumer-lag-${config.region}`,
   });

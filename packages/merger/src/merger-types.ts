@@ -6,6 +6,8 @@ import type { MergerOptionsInput, RegionRef } from "./options.ts";
 export interface MergerConfig {
   readonly region: string;
   readonly pgUrl: string;
+  /** The password of pgUrl's user (a secret: never logged). */
+  readonly pgPassword?: string | undefined;
   /**
    * `brokers`: this region's own cluster (its dead letters) and the default for every origin;
    * `clusters`: the brokers of an origin whose topics are on another cluster (per-region

@@ -42,6 +42,7 @@ export function createMerger(config: MergerConfig): Merger {
   const metrics = createMergerMetrics(config.metrics);
   const pool = new pg.Pool({
     connectionString: config.pgUrl,
+    password: config.pgPassword,
     max: options.poolSize,
     application_name: `georep-merger-${config.region}`,
   });

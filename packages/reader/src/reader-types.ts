@@ -7,6 +7,8 @@ import type { ShippedMark } from "./prepare/lost-history.ts";
 export interface ReaderOptions {
   readonly region: string;
   readonly pgUrl: string;
+  /** The password of pgUrl's user (a secret: never logged). */
+  readonly pgPassword?: string | undefined;
   readonly slotName: string;
   readonly tables: readonly TableSpec[];
   readonly sink: CaptureSink;

@@ -36,6 +36,7 @@ export function createReader(o: ReaderOptions): Reader {
   // Pinned text settings: own-state emits and re-reads turn keys to text in these sessions.
   const pool = new pg.Pool({
     connectionString: o.pgUrl,
+    password: o.pgPassword,
     max: 3,
     options: CANONICAL_TEXT_STARTUP_OPTIONS,
   });
@@ -81,6 +82,7 @@ export function createReader(o: ReaderOptions): Reader {
   const stream = async (): Promise<unknown> => {
     const current = startStreaming({
       pgUrl: o.pgUrl,
+      pgPassword: o.pgPassword,
       slotName: o.slotName,
       region: o.region,
       statusIntervalMs: o.statusIntervalMs,

@@ -55,6 +55,7 @@ export async function readSlot(pool: pg.Pool, name: string): Promise<SlotReading
 export interface SlotMetricsOptions {
   readonly slotName: string;
   readonly pgUrl: string;
+  readonly pgPassword?: string | undefined;
   readonly intervalMs: number;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -96,6 +97,7 @@ export function startSlotMetrics(config: SlotMetricsOptions): SlotMetrics {
   );
   const pool = new pg.Pool({
     connectionString: o.pgUrl,
+    password: o.pgPassword,
     max: 1,
     application_name: "georep-slot-metrics",
   });

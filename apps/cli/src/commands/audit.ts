@@ -1,4 +1,5 @@
 import pg from "pg";
+import { pgClientConfig } from "@georep/replicator";
 import { AuditError } from "../audit.ts";
 import { loadConfig } from "../config.ts";
 import type { AuditFlags } from "../flags.ts";
@@ -31,7 +32,7 @@ export interface AuditReport {
  */
 export async function auditList(f: AuditFlags): Promise<AuditReport> {
   const config = loadConfig(f.config);
-  const client = new pg.Client({ connectionString: config.postgres.url });
+  const client = new pg.Client(pgClientConfig(config.postgres, "admin"));
   await client.connect();
   try {
     const { rows: found } = await client.query<{ found: boolean }>(

@@ -2,6 +2,7 @@ import pg from "pg";
 import { loadConfig } from "../config.ts";
 import type { ConflictFlags } from "../flags.ts";
 import { table } from "../output/table.ts";
+import { pgClientConfig } from "@georep/replicator";
 
 export interface ConflictEntry {
   readonly recordedAt: string;
@@ -35,7 +36,7 @@ export async function conflicts(
   f: Pick<ConflictFlags, "sinceMinutes" | "table" | "limit">,
 ): Promise<ConflictReport> {
   const config = loadConfig(configPath);
-  const client = new pg.Client({ connectionString: config.postgres.url });
+  const client = new pg.Client(pgClientConfig(config.postgres, "admin"));
   await client.connect();
   try {
     const where = `recorded_at >= clock_timestamp() - make_interval(mins => $1::int)

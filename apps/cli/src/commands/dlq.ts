@@ -8,6 +8,7 @@ import { audited } from "../audit.ts";
 import { loadConfig } from "../config.ts";
 import type { DlqListFlags, DlqReplayFlags } from "../flags.ts";
 import { table } from "../output/table.ts";
+import { pgClientConfig } from "@georep/replicator";
 
 export interface DlqListReport {
   readonly region: string;
@@ -26,7 +27,7 @@ async function withRegion<T>(
   work: (client: pg.Client, config: ReturnType<typeof loadConfig>) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig(configPath);
-  const client = new pg.Client({ connectionString: config.postgres.url });
+  const client = new pg.Client(pgClientConfig(config.postgres, "admin"));
   await client.connect();
   try {
     return await work(client, config);

@@ -7,7 +7,7 @@ import { createKafka } from "@georep/kafka";
 import { sourceTopics } from "@georep/merger";
 import { silentLogger, systemClock } from "@georep/observability";
 import type { ReplicatorConfig } from "@georep/replicator";
-import { clusterBrokers, shippedTopicEnds } from "@georep/replicator";
+import { clusterBrokers, pgClientConfig, shippedTopicEnds } from "@georep/replicator";
 import { copySnapshot } from "@georep/repair";
 import type { RepairProgress, SnapshotCopyReport } from "@georep/repair";
 import {
@@ -71,7 +71,7 @@ export async function fillRegion(
     throw new UsageError("--config needs the region's own config and its peers'", "--config");
   const source = configOf(peers, flags.from ?? first.region);
   const pools = new Map(
-    configs.map((c) => [c.region, new pg.Pool({ connectionString: c.postgres.url, max: 3 })]),
+    configs.map((c) => [c.region, new pg.Pool({ ...pgClientConfig(c.postgres, "admin"), max: 3 })]),
   );
   const pool = (c: ReplicatorConfig): pg.Pool => pools.get(c.region) as pg.Pool;
   const kafka = createKafka({

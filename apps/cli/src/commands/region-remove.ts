@@ -7,7 +7,12 @@ import { createKafka } from "@georep/kafka";
 import { mergeGroupId } from "@georep/merger";
 import { silentLogger } from "@georep/observability";
 import type { ReplicatorConfig } from "@georep/replicator";
-import { clusterBrokers, partitionsBehind, shippedTopicEnds } from "@georep/replicator";
+import {
+  clusterBrokers,
+  partitionsBehind,
+  pgClientConfig,
+  shippedTopicEnds,
+} from "@georep/replicator";
 import { waitUntil } from "./wait-until.ts";
 import { readMembers, removeMember } from "@georep/schema";
 import { audited } from "../audit.ts";
@@ -33,7 +38,7 @@ export async function removeRegion(
   const leaving = configs.find((c) => c.region === flags.region);
   const remaining = configs.filter((c) => c !== leaving);
   const pools = new Map(
-    configs.map((c) => [c.region, new pg.Pool({ connectionString: c.postgres.url, max: 2 })]),
+    configs.map((c) => [c.region, new pg.Pool({ ...pgClientConfig(c.postgres, "admin"), max: 2 })]),
   );
   const pool = (c: ReplicatorConfig): pg.Pool => pools.get(c.region) as pg.Pool;
   const first = remaining[0] as ReplicatorConfig;

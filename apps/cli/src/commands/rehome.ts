@@ -7,6 +7,7 @@ import type { ReplicatorConfig } from "@georep/replicator";
 import { progressBar } from "../output/progress.ts";
 import type { ProgressBar } from "../output/progress.ts";
 import { table } from "../output/table.ts";
+import { pgClientConfig } from "@georep/replicator";
 
 export interface RehomeReport {
   readonly table: string;
@@ -44,7 +45,7 @@ export async function rehome(
   if (from === to)
     throw new UsageError("--from and --to name the same region; nothing to move", "--to");
   const client = new pg.Client({
-    connectionString: config.postgres.url,
+    ...pgClientConfig(config.postgres, "admin"),
     application_name: "georep-rehome",
   });
   await client.connect();

@@ -11,6 +11,7 @@ import { audited } from "../audit.ts";
 import { loadRegionConfigs } from "../config.ts";
 import { progressBar } from "../output/progress.ts";
 import { table } from "../output/table.ts";
+import { pgClientConfig } from "@georep/replicator";
 
 export interface RepairCommandReport {
   readonly repaired: readonly RepairReport[];
@@ -46,7 +47,7 @@ export async function repair(
     );
   const started = Date.now();
   const pools = new Map(
-    configs.map((c) => [c.region, new pg.Pool({ connectionString: c.postgres.url, max: 2 })]),
+    configs.map((c) => [c.region, new pg.Pool({ ...pgClientConfig(c.postgres, "admin"), max: 2 })]),
   );
   const pool = (c: ReplicatorConfig): pg.Pool => pools.get(c.region) as pg.Pool;
   const bar = progressBar(

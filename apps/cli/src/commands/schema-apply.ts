@@ -4,6 +4,7 @@ import type { InstallReport } from "@georep/schema";
 import { audited } from "../audit.ts";
 import { loadConfig } from "../config.ts";
 import { fields } from "../output/table.ts";
+import { pgClientConfig } from "@georep/replicator";
 
 /**
  * `georep schema apply --config <file>`: install or migrate georep in this region's database.
@@ -13,7 +14,7 @@ import { fields } from "../output/table.ts";
  */
 export async function schemaApply(configPath: string): Promise<InstallReport> {
   const config = loadConfig(configPath);
-  const client = new pg.Client({ connectionString: config.postgres.url });
+  const client = new pg.Client(pgClientConfig(config.postgres, "admin"));
   await client.connect();
   const region = { region: config.region, db: client };
   try {

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { loadConfig } from "../config.ts";
 import { bytes, fields, table } from "../output/table.ts";
+import { pgClientConfig } from "@georep/replicator";
 
 export interface RegionStatus {
   region: string;
@@ -22,7 +23,7 @@ export interface RegionStatus {
 /** `georep status --config <file>`: the region's slot and replication lag from every origin. */
 export async function status(configPath: string): Promise<RegionStatus> {
   const config = loadConfig(configPath);
-  const client = new pg.Client({ connectionString: config.postgres.url });
+  const client = new pg.Client(pgClientConfig(config.postgres, "admin"));
   await client.connect();
   try {
     const slot = await client.query<{

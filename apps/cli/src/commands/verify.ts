@@ -5,6 +5,7 @@ import type { VerifyReport } from "@georep/verify";
 import { loadRegionConfigs } from "../config.ts";
 import { progressBar } from "../output/progress.ts";
 import { table } from "../output/table.ts";
+import { pgClientConfig } from "@georep/replicator";
 
 /**
  * `georep verify --config a.json b.json …`: are the regions identical?
@@ -18,7 +19,7 @@ export async function verify(
   const layouts = (configs[0]?.schema.tables ?? []).map(stateLayout);
   const pools = configs.map((c) => ({
     region: c.region,
-    pool: new pg.Pool({ connectionString: c.postgres.url, max: 2 }),
+    pool: new pg.Pool({ ...pgClientConfig(c.postgres, "admin"), max: 2 }),
   }));
   const bar = progressBar(" verify {table} [{bar}] {value}/{total} steps", options.progress);
   try {

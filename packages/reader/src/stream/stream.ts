@@ -15,6 +15,7 @@ import { createFlushWindow } from "./window.ts";
 
 export interface StreamDeps {
   readonly pgUrl: string;
+  readonly pgPassword?: string | undefined;
   readonly slotName: string;
   readonly region: string;
   readonly statusIntervalMs: number;
@@ -52,7 +53,7 @@ export function startStreaming(d: StreamDeps): Streaming {
   const ended = new Promise<unknown>((resolve) => (resolveEnded = resolve));
   const session: Session = startSession(
     // The walsender writes every value pgoutput sends as text in these settings.
-    { connectionString: d.pgUrl, options: CANONICAL_TEXT_STARTUP_OPTIONS },
+    { connectionString: d.pgUrl, password: d.pgPassword, options: CANONICAL_TEXT_STARTUP_OPTIONS },
     d.slotName,
     ledger.durable,
     d.statusIntervalMs,
