@@ -10,10 +10,18 @@ export const clusterCommands = {
   up: "start a fresh three-broker KRaft cluster on 19192-19197 (.stack/cluster3), for replication tests",
   down: "stop the three-broker cluster",
 } as const;
-export type Command = keyof typeof commands | `cluster ${keyof typeof clusterCommands}`;
+export const secureCommands = {
+  up: "start (or reuse) the secure stack: PostgreSQL and Redis/Sentinel with TLS and passwords (.stack/secure)",
+  down: "stop the secure stack (certificates, passwords and data are kept)",
+  status: "show whether each secure part is healthy (exit 1 if any is not)",
+} as const;
+export type Command =
+  | keyof typeof commands
+  | `cluster ${keyof typeof clusterCommands}`
+  | `secure ${keyof typeof secureCommands}`;
 
 /**
- * `pnpm stack <up | down | status | cluster up | cluster down>`. Pure apart from printing help and errors to `output`.
+ * `pnpm stack <up | down | status | cluster up | cluster down | secure up | secure down | secure status>`. Pure apart from printing help and errors to `output`.
  * @throws CommanderError, already printed: exit code 0 after --help or `help`, 2 after a usage
  *   error (no command, an unknown one, an extra argument or flag).
  */
@@ -41,6 +49,20 @@ export function parseStackArgs(argv: readonly string[], output?: OutputConfigura
       .description(description)
       .action(() => {
         chosen = `cluster ${name}`;
+      });
+  const secure = program
+    .command("secure")
+    .description(
+      "the secure stack beside the plain one: TLS and passwords everywhere (docs/stack.md)",
+    );
+  for (const [name, description] of Object.entries(secureCommands) as Array<
+    [keyof typeof secureCommands, string]
+  >)
+    secure
+      .command(name)
+      .description(description)
+      .action(() => {
+        chosen = `secure ${name}`;
       });
   parseArgv(program, argv);
   // Commander runs an action or throws; this is for the type checker.

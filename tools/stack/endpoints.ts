@@ -15,7 +15,8 @@ export function buildEndpoints(config: StackConfig, redis: RedisEndpoint): Endpo
   });
 }
 
-export function writeEndpoints(file: string, endpoints: Endpoints): void {
+/** Writes endpoints (the plain or the secure stack's) as JSON. */
+export function writeEndpoints(file: string, endpoints: object): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(endpoints, null, 2)}\n`);
 }

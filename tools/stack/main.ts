@@ -1,5 +1,6 @@
 // `pnpm stack up | down | status`: the local PostgreSQL-per-region + Kafka + Redis stack;
-// `pnpm stack cluster up | down`: a three-broker Kafka cluster beside it, for replication tests.
+// `pnpm stack cluster up | down`: a three-broker Kafka cluster beside it, for replication tests;
+// `pnpm stack secure up | down | status`: the TLS-and-passwords stack beside it (secure-stack.ts).
 import { join } from "node:path";
 import { parseOrExit } from "@georep/command-line";
 import { findRepoRoot } from "@georep/testkit";
@@ -10,6 +11,8 @@ import { StackError } from "./errors.ts";
 import { clusterLayout, startKafkaCluster, stopCluster } from "./kafka-cluster.ts";
 import { withStackLock } from "./lock.ts";
 import { down, status, up } from "./stack.ts";
+import { secureConfig } from "./secure-config.ts";
+import { secureDown, secureStatus, secureUp } from "./secure-stack.ts";
 
 async function main(command: Command): Promise<number> {
   const config = stackConfig(findRepoRoot(import.meta.dirname), process.env);
@@ -34,6 +37,16 @@ async function main(command: Command): Promise<number> {
       await stopCluster(clusterLayout(config.kafka, config.stackDir));
       process.stdout.write("kafka cluster stopped\n");
       return 0;
+    case "secure up":
+    case "secure down": {
+      const secure = secureConfig(config.root, process.env);
+      const work = command === "secure up" ? secureUp : secureDown;
+      // Its own lock: the plain stack's `up` (every test run calls it) never waits for this one.
+      await withStackLock(secure.lockFile, () => work(secure));
+      return 0;
+    }
+    case "secure status":
+      return (await secureStatus(secureConfig(config.root, process.env))) ? 0 : 1;
   }
 }
 

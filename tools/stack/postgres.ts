@@ -23,23 +23,33 @@ import { isPortFree, portOwner } from "./ports.ts";
 
 export const PG_BIN = process.env["GEOREP_PG_BIN"] ?? "/usr/lib/postgresql/15/bin";
 
-/** Settings every region's cluster runs with. fsync and synchronous_commit keep their safe defaults: we test durability. */
-export function clusterSettings(port: number): string {
+/**
+ * Settings every region's cluster runs with. fsync and synchronous_commit keep their safe defaults: we test durability.
+ * `overrides` replaces a setting in place or appends a new one (the secure stack's TLS and sockets).
+ */
+export function clusterSettings(
+  port: number,
+  overrides: Readonly<Record<string, string>> = {},
+): string {
+  const settings: Record<string, string> = {
+    listen_addresses: "'127.0.0.1'",
+    port: String(port),
+    unix_socket_directories: "''",
+    max_connections: "200",
+    shared_buffers: "128MB",
+    wal_level: "logical",
+    max_replication_slots: "20",
+    max_wal_senders: "20",
+    max_slot_wal_keep_size: "1GB",
+    wal_sender_timeout: "60s",
+    log_line_prefix: "'%m [%p] %q%u@%d '",
+    log_timezone: "'UTC'",
+    timezone: "'UTC'",
+    ...overrides,
+  };
   return [
     "# Written by `pnpm stack up` (tools/stack/postgres.ts); changes here are overwritten.",
-    "listen_addresses = '127.0.0.1'",
-    `port = ${port}`,
-    "unix_socket_directories = ''",
-    "max_connections = 200",
-    "shared_buffers = 128MB",
-    "wal_level = logical",
-    "max_replication_slots = 20",
-    "max_wal_senders = 20",
-    "max_slot_wal_keep_size = 1GB",
-    "wal_sender_timeout = 60s",
-    "log_line_prefix = '%m [%p] %q%u@%d '",
-    "log_timezone = 'UTC'",
-    "timezone = 'UTC'",
+    ...Object.entries(settings).map(([name, value]) => `${name} = ${value}`),
     "",
   ].join("\n");
 }
@@ -114,19 +124,44 @@ async function clusterState(region: RegionConfig): Promise<ClusterState> {
   return r.code === 0 ? "running" : "stopped";
 }
 
-function writeSettings(region: RegionConfig, user: PgUser | undefined): boolean {
-  const confFile = join(region.dataDir, "georep.conf");
-  const wanted = clusterSettings(region.port);
-  const before = existsSync(confFile) ? readFileSync(confFile, "utf8") : "";
-  if (before !== wanted) {
-    writeFileSync(confFile, wanted);
-    chownTo(user, confFile);
+/**
+ * How one kind of cluster is configured and checked: the plain stack's (`plainProfile`), or the
+ * secure stack's (secure-postgres.ts: TLS, SCRAM passwords, its own pg_hba.conf).
+ */
+export interface ClusterProfile {
+  /** Files of the data directory we own, by name (georep.conf at least); rewritten when they differ. */
+  files(region: RegionConfig): Readonly<Record<string, string>>;
+  /** Runs once the cluster runs (started or reused), before `check`. */
+  prepare?(region: RegionConfig): Promise<void>;
+  /** Why the running cluster is not healthy, or undefined. */
+  check(region: RegionConfig): Promise<string | undefined>;
+}
+
+export const plainProfile: ClusterProfile = {
+  files: (region) => ({ "georep.conf": clusterSettings(region.port) }),
+  check: (region) => checkRegion(region),
+};
+
+/** Writes the profile's files (owned by postgres, 0600: one may be a private key); returns whether any changed. */
+function writeSettings(
+  region: RegionConfig,
+  user: PgUser | undefined,
+  profile: ClusterProfile,
+): boolean {
+  let changed = false;
+  for (const [name, wanted] of Object.entries(profile.files(region))) {
+    const file = join(region.dataDir, name);
+    const before = existsSync(file) ? readFileSync(file, "utf8") : "";
+    if (before === wanted) continue;
+    writeFileSync(file, wanted, { mode: 0o600 });
+    chownTo(user, file);
+    changed = true;
   }
   const main = join(region.dataDir, "postgresql.conf");
   if (!readFileSync(main, "utf8").includes("include 'georep.conf'")) {
     appendFileSync(main, "\n# georep local stack\ninclude 'georep.conf'\n");
   }
-  return before !== wanted;
+  return changed;
 }
 
 async function initCluster(region: RegionConfig, user: PgUser | undefined): Promise<void> {
@@ -178,7 +213,10 @@ export interface RegionUp {
  * Creates, configures and starts a region's cluster; reuses it when it is already running.
  * @throws StackError when the port is taken by another process or initdb/pg_ctl fails.
  */
-export async function upRegion(region: RegionConfig): Promise<RegionUp> {
+export async function upRegion(
+  region: RegionConfig,
+  profile: ClusterProfile = plainProfile,
+): Promise<RegionUp> {
   const user = postgresUser();
   mkdirSync(dirname(region.dataDir), { recursive: true });
   let state = await clusterState(region);
@@ -188,10 +226,10 @@ export async function upRegion(region: RegionConfig): Promise<RegionUp> {
     state = "stopped";
     action = "created";
   }
-  const changed = writeSettings(region, user);
+  const changed = writeSettings(region, user, profile);
   prepareLog(region, user);
   if (state === "running" && !changed && runningPort(region) === region.port) {
-    await waitHealthy(region);
+    await waitHealthy(region, profile);
     return { action: "reused" };
   }
   if (state === "running") {
@@ -216,12 +254,13 @@ export async function upRegion(region: RegionConfig): Promise<RegionUp> {
     "60",
   ]);
   await runOrFail(cmd, args, `see ${region.logFile}`, { cwd: dirname(region.dataDir) });
-  await waitHealthy(region);
+  await waitHealthy(region, profile);
   return { action };
 }
 
-async function waitHealthy(region: RegionConfig): Promise<void> {
-  const problem = await checkRegion(region);
+async function waitHealthy(region: RegionConfig, profile: ClusterProfile): Promise<void> {
+  await profile.prepare?.(region);
+  const problem = await profile.check(region);
   if (problem !== undefined)
     throw new StackError(
       `PostgreSQL ${region.id} is running but unhealthy: ${problem}`,

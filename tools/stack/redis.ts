@@ -6,6 +6,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { Redis } from "ioredis";
+import type { RedisOptions } from "ioredis";
 import type { StackConfig } from "./config.ts";
 import { StackError } from "./errors.ts";
 import {
@@ -32,9 +33,10 @@ export function redisUrl(port: number): string {
 
 /**
  * A client for one quick question to 127.0.0.1:`port` (1 s budget, no retries, not connected
- * yet). A node that is down is an answer, not an error: its errors are not logged.
+ * yet). A node that is down is an answer, not an error: its errors are not logged. `access`
+ * adds TLS and credentials (the secure stack).
  */
-export function probeClient(port: number): Redis {
+export function probeClient(port: number, access: RedisOptions = {}): Redis {
   const client = new Redis({
     host: "127.0.0.1",
     port,
@@ -44,6 +46,7 @@ export function probeClient(port: number): Redis {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     enableOfflineQueue: false,
+    ...access,
   });
   client.on("error", () => undefined);
   return client;

@@ -5,22 +5,30 @@ import { findRepoRoot } from "./repo-root.ts";
 
 let pending: Promise<Endpoints> | undefined;
 
-function runStackUp(root: string): Promise<void> {
+/**
+ * Runs `tsx tools/stack/main.ts <args>` (`up`, `secure up`) from the repository root; its output
+ * reaches the terminal only when it fails.
+ */
+export function runStack(root: string, args: readonly string[] = ["up"]): Promise<void> {
+  const command = `pnpm stack ${args.join(" ")}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(join(root, "node_modules", ".bin", "tsx"), ["tools/stack/main.ts", "up"], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: process.env,
-    });
+    const child = spawn(
+      join(root, "node_modules", ".bin", "tsx"),
+      ["tools/stack/main.ts", ...args],
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: process.env,
+      },
+    );
     const chunks: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => chunks.push(c));
     child.stderr.on("data", (c: Buffer) => chunks.push(c));
     child.on("error", (cause) => {
       reject(
-        new Error(
-          `Could not run \`tsx tools/stack/main.ts up\` in ${root}: run \`pnpm install\` first.`,
-          { cause },
-        ),
+        new Error(`Could not run \`${command}\` in ${root}: run \`pnpm install\` first.`, {
+          cause,
+        }),
       );
     });
     child.on("close", (code, signal) => {
@@ -32,7 +40,7 @@ function runStackUp(root: string): Promise<void> {
       // Only on failure does the stack's own output reach the terminal.
       process.stderr.write(output);
       const tail = output.trim().split("\n").slice(-15).join("\n");
-      reject(new Error(`\`pnpm stack up\` failed (${signal ?? `exit ${code}`}):\n${tail}`));
+      reject(new Error(`\`${command}\` failed (${signal ?? `exit ${code}`}):\n${tail}`));
     });
   });
 }
@@ -46,7 +54,7 @@ function runStackUp(root: string): Promise<void> {
 export function ensureStackUp(): Promise<Endpoints> {
   pending ??= (async () => {
     const root = findRepoRoot();
-    await runStackUp(root);
+    await runStack(root);
     return readEndpoints(join(root, ".stack", "endpoints.json"));
   })();
   pending.catch(() => {

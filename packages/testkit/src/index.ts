@@ -44,3 +44,16 @@ export {
   secureKafkaEndpointPath,
   secureKafkaEndpointSchema,
 } from "./secure-kafka.ts";
+export {
+  type SecureEndpoints,
+  type SecureRegionEndpoint,
+  parseSecureEndpoints,
+  readSecretFile,
+  readSecureEndpoints,
+  secureEndpointsPath,
+  secureEndpointsSchema,
+  securePgUrl,
+  verifyFullPgUrl,
+} from "./secure-endpoints.ts";
+export { secureRedisOptions, secureSentinelOptions } from "./secure-redis-options.ts";
+export { ensureSecureStack } from "./ensure-secure-stack.ts";
