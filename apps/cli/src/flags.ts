@@ -16,6 +16,12 @@ export const schemaApplyFlags = z.object({ config, json });
 export const statusFlags = z.object({ config, json });
 export const verifyFlags = z.object({ config: configs, json });
 
+export const keygenFlags = z.object({
+  out: z.string().min(1, { message: "needs a file for the private key, e.g. --out us-east.pem" }),
+  json,
+});
+export type KeygenFlags = z.output<typeof keygenFlags>;
+
 export const repairFlags = z.object({
   config: configs,
   region: regionIdSchema.optional(),

@@ -8,6 +8,7 @@ import packageJson from "../package.json" with { type: "json" };
 import { auditList, renderAudit } from "./commands/audit.ts";
 import { conflicts, renderConflicts } from "./commands/conflicts.ts";
 import { dlqList, dlqReplay, renderDlqList, renderDlqReplay } from "./commands/dlq.ts";
+import { keygen, renderKeygen } from "./commands/keygen.ts";
 import { fillRegion, renderRegionFill } from "./commands/region-add.ts";
 import type { RegionFill } from "./commands/region-add.ts";
 import { removeRegion, renderRegionRemove } from "./commands/region-remove.ts";
@@ -232,6 +233,15 @@ export function georepProgram(): Command {
     .option("--limit <n>", "newest rows to list", "100")
     .option("--json", JSON_FLAG)
     .action(printing(flags.auditFlags, auditList, renderAudit));
+
+  program
+    .command("keygen")
+    .description(
+      "Make a region's envelope-signing key (Ed25519): the private key into a new file (mode 0600), the public key to stdout for every region's regions[].publicKeys (docs/security.md).",
+    )
+    .requiredOption("--out <file>", "the new private key file (never overwritten)")
+    .option("--json", JSON_FLAG)
+    .action(printing(flags.keygenFlags, keygen, renderKeygen));
 
   return program;
 }
