@@ -131,7 +131,7 @@ describe("the secure broker", () => {
     expect(e).toBeInstanceOf(KafkaError);
     expect((e as KafkaError).kafkaType).toBe("UNSUPPORTED_SASL_MECHANISM");
     expect((e as KafkaError).message).toMatch(
-      /kafka\.sasl\.mechanism .*not enabled on the broker.*"scram-sha-512"/,
+      /^kafka\.sasl\.mechanism 'plain' is not enabled on the broker \(UNSUPPORTED_SASL_MECHANISM\): the broker enables SCRAM-SHA-512; set kafka\.sasl\.mechanism to "scram-sha-512"$/,
     );
   });
 

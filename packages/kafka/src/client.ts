@@ -3,7 +3,7 @@ import type { KafkaConfig, SASLOptions } from "kafkajs";
 import type { Logger } from "@georep/observability";
 import { createAcls } from "./acls.ts";
 import { ensureTopics } from "./admin.ts";
-import { withUser } from "./errors.ts";
+import { isSecurityRefusal, withLogin } from "./errors.ts";
 import { deleteGroup } from "./groups.ts";
 import type { TopicReport, TopicSpec } from "./admin.ts";
 import { kafkaLogLevel, pinoLogCreator } from "./log-creator.ts";
@@ -12,6 +12,7 @@ import { readTail, topicEnds } from "./tail.ts";
 import type { TailRecord } from "./tail.ts";
 import type { Producer, ProducerOptions } from "./producer.ts";
 import type { RegionAcl } from "./region-acls.ts";
+import { brokerSaslMechanisms } from "./sasl-mechanisms.ts";
 
 export interface KafkaOptions {
   readonly brokers: readonly string[];
@@ -94,19 +95,34 @@ function saslConfig({ mechanism, username, password }: KafkaSecurity["sasl"]): S
   }
 }
 
-/** Makes a promise's security refusal name the client's SASL user (errors.ts withUser). */
-export function namingUser(options: KafkaOptions): <T>(p: Promise<T>) => Promise<T> {
-  const user = options.security?.sasl.username;
+/**
+ * Makes a promise's security refusal name the client's login (errors.ts withLogin) and, when
+ * the broker refused the mechanism, the ones it enables (asked once more: kafkajs drops them).
+ */
+export function explainingRefusals(options: KafkaOptions): <T>(p: Promise<T>) => Promise<T> {
   return (p) =>
-    p.catch((error: unknown) => {
-      throw withUser(error, user);
+    p.catch(async (error: unknown) => {
+      throw await explainRefusal(error, options);
     });
+}
+
+/** See explainingRefusals. Never rejects. */
+export async function explainRefusal(error: unknown, options: KafkaOptions): Promise<unknown> {
+  const s = options.security;
+  if (s === undefined || !isSecurityRefusal(error)) return error;
+  const login = { user: s.sasl.username, mechanism: s.sasl.mechanism };
+  const first = options.brokers[0];
+  const offered =
+    error.kafkaType === "UNSUPPORTED_SASL_MECHANISM" && first !== undefined
+      ? await brokerSaslMechanisms(first, s.ca)
+      : undefined;
+  return withLogin(error, offered === undefined ? login : { ...login, offered });
 }
 
 export function createKafka(options: KafkaOptions): KafkaClient {
   const kafka = buildKafkaJs(options);
   const producers = new Set<Producer>();
-  const named = namingUser(options);
+  const named = explainingRefusals(options);
   return {
     producer(producerOptions) {
       const p = createProducer(kafka, options.logger, producerOptions);

@@ -9,7 +9,7 @@
 // handler says so, after the caller made its effect durable. The caller's store, not Kafka's
 // committed offsets, is the source of truth: Kafka's offsets are committed as an optimisation.
 import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
-import { buildKafkaJs } from "./client.ts";
+import { buildKafkaJs, explainRefusal } from "./client.ts";
 import type {
   BatchConsumer,
   BatchConsumerOptions,
@@ -59,9 +59,12 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
       ...(options.topics.length === 1 ? { topic: options.topics[0] } : {}),
       ...(options.kafka.security === undefined
         ? {}
-        : { user: options.kafka.security.sasl.username }),
+        : {
+            user: options.kafka.security.sasl.username,
+            mechanism: options.kafka.security.sasl.mechanism,
+          }),
     });
-    return e.kafkaType !== undefined && isSecurityRefusal(e) ? e : error;
+    return isSecurityRefusal(e) ? e : error;
   };
 
   async function position(c: Consumer, assignment: Record<string, number[]>): Promise<void> {
@@ -141,7 +144,8 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
         await c.connect();
         await c.subscribe({ topics: [...options.topics], fromBeginning: true });
       } catch (error) {
-        throw consumeError(error);
+        // At start the broker is asked which mechanisms it enables when it refused ours.
+        throw await explainRefusal(consumeError(error), options.kafka);
       }
       running = true;
       await c.run({

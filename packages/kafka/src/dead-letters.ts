@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { CompressionTypes } from "kafkajs";
 import type { Kafka, Producer } from "kafkajs";
-import { buildKafkaJs, namingUser } from "./client.ts";
+import { buildKafkaJs, explainingRefusals } from "./client.ts";
 import type { KafkaOptions } from "./client.ts";
 import type { DeadLetterRecord } from "./consumer-types.ts";
 import { isRecordTooLarge, toKafkaError } from "./errors.ts";
@@ -122,6 +122,6 @@ export function createDeadLetterSender(kafka: Kafka): DeadLetterSender {
  */
 export function createDeadLetters(options: KafkaOptions): DeadLetterSender {
   const sender = createDeadLetterSender(buildKafkaJs(options));
-  const named = namingUser(options);
+  const named = explainingRefusals(options);
   return { send: (records) => named(sender.send(records)), close: () => sender.close() };
 }

@@ -16,6 +16,9 @@ export interface KafkaErrorContext {
   readonly partition?: number;
   /** The SASL user of the client, named in a refusal's message (never its password). */
   readonly user?: string;
+  /** The client's SASL mechanism and, after a refusal of it, those the broker enables. */
+  readonly mechanism?: string;
+  readonly offered?: readonly string[];
 }
 
 /**
@@ -107,14 +110,21 @@ export function isSecurityRefusal(error: unknown): error is KafkaError {
   );
 }
 
+/** The client's login as a refusal names it: never the password. */
+export interface LoginContext {
+  readonly user: string;
+  readonly mechanism: string;
+  readonly offered?: readonly string[];
+}
+
 /**
- * `error` with the client's SASL user named when it is a security refusal (the modules that
- * meet the failure know the kafkajs client, not the login); any other error unchanged.
+ * `error` with the client's login named when it is a security refusal (the modules that meet
+ * the failure know the kafkajs client, not the login); any other error unchanged.
  */
-export function withUser(error: unknown, user: string | undefined): unknown {
-  if (user === undefined || !isSecurityRefusal(error) || error.context.user !== undefined)
+export function withLogin(error: unknown, login: LoginContext | undefined): unknown {
+  if (login === undefined || !isSecurityRefusal(error) || error.context.user !== undefined)
     return error;
-  return toKafkaError(error.cause, { ...error.context, user });
+  return toKafkaError(error.cause, { ...error.context, ...login });
 }
 
 /** Broker refusals of a record (or a partition's batch) as larger than the topic accepts. */

@@ -9,6 +9,9 @@ export interface RefusalContext {
   readonly group?: string;
   /** The SASL user, when the client has one: named in the message, never its password. */
   readonly user?: string;
+  readonly mechanism?: string;
+  /** The mechanisms the broker enables, when known (sasl-mechanisms.ts). */
+  readonly offered?: readonly string[];
 }
 
 export interface SecurityRefusal {
@@ -84,10 +87,14 @@ export function securityRefusal(
     const message = str(e.message);
     const code = str(e.code);
     if (type === "UNSUPPORTED_SASL_MECHANISM" || /mechanism is not supported/.test(message)) {
-      const mechanism = /SASL (\S+) mechanism/.exec(message)?.[1];
+      const mechanism = context.mechanism ?? /SASL (\S+) mechanism/.exec(message)?.[1];
+      const offered =
+        context.offered === undefined
+          ? "georep's brokers enable SCRAM-SHA-512 only"
+          : `the broker enables ${context.offered.length === 0 ? "none" : context.offered.join(", ")}`;
       return {
         kafkaType: "UNSUPPORTED_SASL_MECHANISM",
-        message: `kafka.sasl.mechanism${mechanism === undefined ? "" : ` ${mechanism}`} is not enabled on the broker (UNSUPPORTED_SASL_MECHANISM): georep's brokers offer SCRAM-SHA-512 only (sasl.enabled.mechanisms); set kafka.sasl.mechanism to "scram-sha-512"`,
+        message: `kafka.sasl.mechanism${mechanism === undefined ? "" : ` '${mechanism}'`} is not enabled on the broker (UNSUPPORTED_SASL_MECHANISM): ${offered}; set kafka.sasl.mechanism to "scram-sha-512"`,
       };
     }
     if (name === "KafkaJSSASLAuthenticationError" || type === "SASL_AUTHENTICATION_FAILED")

@@ -4,7 +4,7 @@ import {
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
 } from "kafkajs";
-import { isSecurityRefusal, toKafkaError, withUser } from "../src/errors.ts";
+import { isSecurityRefusal, toKafkaError, withLogin } from "../src/errors.ts";
 
 // kafkajs' own error shapes, as the secure broker produced them (test/security/kafka-acls.int.test.ts).
 const protocol = (type: string): KafkaJSProtocolError =>
@@ -30,6 +30,10 @@ describe("security refusals", () => {
     const e = toKafkaError(protocol("UNSUPPORTED_SASL_MECHANISM"), { operation: "connect" });
     expect(e.message).toMatch(/^kafka\.sasl\.mechanism is not enabled on the broker/);
     expect(e.message).toContain('"scram-sha-512"');
+    const named = withLogin(e, { user: "u", mechanism: "plain", offered: ["SCRAM-SHA-512"] });
+    expect((named as Error).message).toMatch(
+      /^kafka\.sasl\.mechanism 'plain' is not enabled on the broker \(UNSUPPORTED_SASL_MECHANISM\): the broker enables SCRAM-SHA-512;/,
+    );
   });
 
   it("name kafka.tls.ca when the certificate does not verify, however deep the TLS error is", () => {
@@ -58,7 +62,7 @@ describe("security refusals", () => {
     expect(e.message).toContain(
       "this client's principal is not allowed to use topic georep.eu-west",
     );
-    const named = withUser(e, "georep-us-east");
+    const named = withLogin(e, { user: "georep-us-east", mechanism: "scram-sha-512" });
     expect(isSecurityRefusal(named)).toBe(true);
     expect((named as Error).message).toContain(
       "User:georep-us-east is not allowed to use topic georep.eu-west (TOPIC_AUTHORIZATION_FAILED): an ACL allowing WRITE on georep.eu-west",
@@ -81,6 +85,6 @@ describe("security refusals", () => {
   it("leave other errors as they were", () => {
     const e = toKafkaError(protocol("NOT_LEADER_OR_FOLLOWER"), { operation: "send" });
     expect(isSecurityRefusal(e)).toBe(false);
-    expect(withUser(e, "georep-us-east")).toBe(e);
+    expect(withLogin(e, { user: "georep-us-east", mechanism: "scram-sha-512" })).toBe(e);
   });
 });
