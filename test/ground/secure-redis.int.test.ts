@@ -180,6 +180,23 @@ describe("secure Redis and Sentinel", () => {
     expect(result).toEqual({ role: "master", probe: "1" });
   });
 
+  it("is refused by the master when ioredis is not told to use TLS past the Sentinels", async () => {
+    const options = { ...secureSentinelOptions(endpoints), enableTLSForSentinelMode: false };
+    expect(String(await attempt(options, (c) => c.ping()))).toMatch(/ECONNRESET|closed/);
+  });
+
+  it("lets a plain client watch a Sentinel's +switch-master over TLS, as the cache does", async () => {
+    const login: RedisOptions = {
+      host: sentinel.host,
+      port: sentinel.port,
+      tls: secureSentinelOptions(endpoints).sentinelTLS,
+      username: endpoints.redis.sentinelUsername,
+      password: readSecretFile(endpoints.redis.sentinelPasswordFile),
+    };
+    expect(await attempt(login, (c) => c.subscribe("+switch-master"))).toBe(1);
+    expect(String(await attempt(login, (c) => c.subscribe("+sdown")))).toMatch(/NOPERM/);
+  });
+
   it("refuses plaintext and the default user on a Sentinel", async () => {
     const { tls } = secureSentinelOptions(endpoints);
     const at = { host: sentinel.host, port: sentinel.port };

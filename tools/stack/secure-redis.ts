@@ -115,6 +115,11 @@ function groupOptions(config: SecureConfig, security: GroupSecurity) {
   };
 }
 
+/** What the running group was started from (a hash of its configs), kept until `down`. */
+function fingerprintOf(config: SecureConfig): string {
+  return join(config.redis.dir, "configs.sha256");
+}
+
 function pids(config: SecureConfig): Array<number | undefined> {
   const { dir, nodes, sentinels } = config.redis;
   return [
@@ -155,7 +160,7 @@ export async function upSecureRedis(
   security: GroupSecurity,
 ): Promise<{ action: "reused" | "started" | "restarted"; group: SentinelGroup }> {
   const options = groupOptions(config, security);
-  const fingerprintFile = join(config.redis.dir, "configs.sha256");
+  const fingerprintFile = fingerprintOf(config);
   // Sentinels rewrite their config files: what they started from is compared by its hash.
   const fingerprint = createHash("sha256")
     .update(JSON.stringify(groupConfigs(options)))
@@ -178,6 +183,8 @@ export async function upSecureRedis(
 }
 
 /** Stops the group's processes; returns how many ran. */
-export function downSecureRedis(config: SecureConfig): Promise<number> {
-  return stopGroupProcesses(config.redis.dir);
+export async function downSecureRedis(config: SecureConfig): Promise<number> {
+  const stopped = await stopGroupProcesses(config.redis.dir);
+  rmSync(fingerprintOf(config), { force: true });
+  return stopped;
 }
