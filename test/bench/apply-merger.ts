@@ -17,6 +17,8 @@ export interface MergerRate {
   readonly rowsPerSecond: number;
   readonly envelopes: number;
   readonly rows: number;
+  /** This process's CPU (the merger's, and the polling's) per change in the timed interval. */
+  readonly cpuMicrosPerChange: number;
 }
 
 /** With it, the origin signs every envelope and the merger verifies each (signing bench). */
@@ -49,6 +51,7 @@ export const mergerApplyRate = (w: Workload, signing?: ApplySigning): Promise<Me
     });
     await merger.start();
     let seconds: number;
+    let cpu: NodeJS.CpuUsage;
     let atFirst: number;
     try {
       atFirst = Number(
@@ -59,12 +62,14 @@ export const mergerApplyRate = (w: Workload, signing?: ApplySigning): Promise<Me
         }),
       );
       const started = performance.now();
+      const cpuStart = process.cpuUsage();
       await waitFor(async () => (await t.applied()) === t.envelopes.length, {
         description: "every envelope merged",
         timeoutMs: 600_000,
         intervalMs: 5,
       });
       seconds = (performance.now() - started) / 1000;
+      cpu = process.cpuUsage(cpuStart);
     } finally {
       await merger.stop();
     }
@@ -77,6 +82,7 @@ export const mergerApplyRate = (w: Workload, signing?: ApplySigning): Promise<Me
     return {
       changesPerSecond: (w.changes * left) / seconds,
       rowsPerSecond: (rows * left) / seconds,
+      cpuMicrosPerChange: (cpu.user + cpu.system) / (w.changes * left),
       envelopes: t.envelopes.length,
       rows,
     };

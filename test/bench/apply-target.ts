@@ -153,7 +153,7 @@ export async function withApplyTarget<T>(
           spec,
           pgUrl: db.url,
           topic: topic.name,
-          envelopes: envelopesOf(w, origin, PARTITIONS),
+          envelopes: envelopesOf(w, origin, PARTITIONS, undefined, w.perEnvelope),
           client,
           produce: (envelopes, signer) => produceTo(topic.name, envelopes, signer),
           applied: () => appliedMessages(client),

@@ -9,6 +9,8 @@ export interface Workload {
   readonly changes: number;
   /** Key index of each change (one `people_in + 1` each), grouped in transactions. */
   readonly transactions: readonly (readonly number[])[];
+  /** Slices per envelope (default 100); 1 makes the most envelopes, as the signing bench wants. */
+  readonly perEnvelope?: number;
 }
 
 export const keyOf = (i: number): string => `cam-${i}`;

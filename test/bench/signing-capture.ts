@@ -24,6 +24,8 @@ import {
 export interface CaptureRun {
   readonly changesPerSecond: number;
   readonly messages: number;
+  /** This process's CPU (reader and shipper) per change. */
+  readonly cpuMicrosPerChange: number;
 }
 
 export interface CaptureBed {
@@ -78,6 +80,7 @@ export async function captureBed(
         ...(key === undefined ? {} : { signer: createEnvelopeSigner(key) }),
       });
       const started = performance.now();
+      const cpuStart = process.cpuUsage();
       await capture.start();
       await waitFor(() => capture.status().coalescedIn >= changes, {
         description: "every change shipped and acknowledged",
@@ -85,9 +88,14 @@ export async function captureBed(
         intervalMs: 5,
       });
       const seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuStart);
       const { messagesOut } = capture.status();
       await capture.stop();
-      return { changesPerSecond: changes / seconds, messages: messagesOut };
+      return {
+        changesPerSecond: changes / seconds,
+        messages: messagesOut,
+        cpuMicrosPerChange: (cpu.user + cpu.system) / changes,
+      };
     },
     async close() {
       await client.end();
