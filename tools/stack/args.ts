@@ -10,6 +10,10 @@ export const clusterCommands = {
   up: "start a fresh three-broker KRaft cluster on 19192-19197 (.stack/cluster3), for replication tests",
   down: "stop the three-broker cluster",
 } as const;
+export const secureKafkaCommands = {
+  up: "start (or reuse) the secure Kafka broker (SASL_SSL, SCRAM-SHA-512, ACLs) on localhost:19392 (.stack/secure/kafka)",
+  down: "stop the secure Kafka broker (its data is kept)",
+} as const;
 export const secureCommands = {
   up: "start (or reuse) the secure stack: PostgreSQL and Redis/Sentinel with TLS and passwords (.stack/secure)",
   down: "stop the secure stack (certificates, passwords and data are kept)",
@@ -18,6 +22,7 @@ export const secureCommands = {
 export type Command =
   | keyof typeof commands
   | `cluster ${keyof typeof clusterCommands}`
+  | `secure-kafka ${keyof typeof secureKafkaCommands}`
   | `secure ${keyof typeof secureCommands}`;
 
 /**
@@ -49,6 +54,18 @@ export function parseStackArgs(argv: readonly string[], output?: OutputConfigura
       .description(description)
       .action(() => {
         chosen = `cluster ${name}`;
+      });
+  const secureKafka = program
+    .command("secure-kafka")
+    .description("the secure Kafka broker, for security tests (docs/stack.md)");
+  for (const [name, description] of Object.entries(secureKafkaCommands) as Array<
+    [keyof typeof secureKafkaCommands, string]
+  >)
+    secureKafka
+      .command(name)
+      .description(description)
+      .action(() => {
+        chosen = `secure-kafka ${name}`;
       });
   const secure = program
     .command("secure")

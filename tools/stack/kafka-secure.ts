@@ -262,6 +262,18 @@ export async function startSecureKafka(
   );
 }
 
+/** Why the secure broker is not healthy (the admin's SASL_SSL login and metadata), or undefined. */
+export async function checkSecureKafka(
+  config: Pick<StackConfig, "stackDir" | "kafka">,
+): Promise<string | undefined> {
+  const layout = secureKafkaLayout(config);
+  const caFile = join(layout.caDir, "ca.crt");
+  const passwordFile = join(layout.secretsDir, "kafka-admin");
+  if (!existsSync(caFile) || !existsSync(passwordFile)) return "never started";
+  const security = adminClient(caFile, readFileSync(passwordFile, "utf8").trim());
+  return checkBrokers([layout.broker], { brokers: 1, groups: false, security });
+}
+
 /**
  * Stops the secure broker (SIGTERM, controlled shutdown; SIGKILL after 60 s). Keeps its data.
  * @throws StackError when it does not exit.

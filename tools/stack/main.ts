@@ -1,6 +1,7 @@
 // `pnpm stack up | down | status`: the local PostgreSQL-per-region + Kafka + Redis stack;
 // `pnpm stack cluster up | down`: a three-broker Kafka cluster beside it, for replication tests;
 // `pnpm stack secure up | down | status`: the TLS-and-passwords stack beside it (secure-stack.ts).
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseOrExit } from "@georep/command-line";
 import { findRepoRoot } from "@georep/testkit";
@@ -9,6 +10,12 @@ import type { Command } from "./args.ts";
 import { stackConfig } from "./config.ts";
 import { StackError } from "./errors.ts";
 import { clusterLayout, startKafkaCluster, stopCluster } from "./kafka-cluster.ts";
+import {
+  secureKafkaEndpoint,
+  secureKafkaEndpointsFile,
+  startSecureKafka,
+  stopSecureKafka,
+} from "./kafka-secure.ts";
 import { withStackLock } from "./lock.ts";
 import { down, status, up } from "./stack.ts";
 import { secureConfig } from "./secure-config.ts";
@@ -17,6 +24,8 @@ import { secureDown, secureStatus, secureUp } from "./secure-stack.ts";
 async function main(command: Command): Promise<number> {
   const config = stackConfig(findRepoRoot(import.meta.dirname), process.env);
   const lockFile = join(config.stackDir, "stack.lock");
+  // The secure stack's lock: `secure up` starts this broker too.
+  const secureKafkaLock = secureConfig(config.root, process.env).lockFile;
   switch (command) {
     case "up":
       await withStackLock(lockFile, () => up(config));
@@ -36,6 +45,20 @@ async function main(command: Command): Promise<number> {
     case "cluster down":
       await stopCluster(clusterLayout(config.kafka, config.stackDir));
       process.stdout.write("kafka cluster stopped\n");
+      return 0;
+    case "secure-kafka up": {
+      const k = await withStackLock(secureKafkaLock, () => startSecureKafka(config));
+      const endpoint = secureKafkaEndpoint(k);
+      writeFileSync(secureKafkaEndpointsFile(config), `${JSON.stringify(endpoint, null, 2)}\n`);
+      process.stdout.write(
+        `secure kafka: ${k.action} (pid ${k.pid})\n${JSON.stringify(endpoint, null, 2)}\n`,
+      );
+      return 0;
+    }
+    case "secure-kafka down":
+      process.stdout.write(
+        `secure kafka: ${await withStackLock(secureKafkaLock, () => stopSecureKafka(config))}\n`,
+      );
       return 0;
     case "secure up":
     case "secure down": {

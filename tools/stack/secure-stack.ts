@@ -1,14 +1,24 @@
 // `pnpm stack secure up | down | status`: the secure stack beside the plain one. TLS on every
 // link, passwords from files: PostgreSQL per region (verify-full, SCRAM, no plaintext TCP),
-// Redis master + replica + three Sentinels (TLS only, ACL users), all under .stack/secure/.
+// Redis master + replica + three Sentinels (TLS only, ACL users), Kafka (SASL_SSL only, ACLs:
+// kafka-secure.ts), all under .stack/secure/.
 import { chmodSync, chownSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import type { SecureEndpoints } from "@georep/testkit";
+import type { SecureEndpoints, SecureKafkaEndpoint } from "@georep/testkit";
 import { parseSecureEndpoints } from "@georep/testkit";
 import { ensureCa, issueServerCert } from "./certs.ts";
 import type { CertificateAuthority } from "./certs.ts";
+import { stackConfig } from "./config.ts";
 import { writeEndpoints } from "./endpoints.ts";
 import { StackError } from "./errors.ts";
+import {
+  SECURE_KAFKA_CONTROLLER_PORT,
+  SECURE_KAFKA_PORT,
+  checkSecureKafka,
+  secureKafkaEndpoint,
+  startSecureKafka,
+  stopSecureKafka,
+} from "./kafka-secure.ts";
 import { out, seconds, step } from "./log.ts";
 import { downRegion, ensurePostgresBinaries, postgresUser, upRegion } from "./postgres.ts";
 import type { ClusterProfile } from "./postgres.ts";
@@ -76,8 +86,10 @@ export function buildSecureEndpoints(
   config: SecureConfig,
   caFile: string,
   secretFile: Prepared["secretFile"],
+  kafka?: SecureKafkaEndpoint,
 ): SecureEndpoints {
   return parseSecureEndpoints({
+    ...(kafka === undefined ? {} : { kafka }),
     caFile,
     regions: config.regions.map((r) => ({
       id: r.id,
@@ -120,9 +132,12 @@ export async function secureUp(config: SecureConfig): Promise<void> {
   const t = Date.now();
   const redis = await upSecureRedis(config, p.redis);
   step(`redis + sentinels: ${redis.action} (${seconds(t)})`);
-  // The secure Kafka broker (tools/stack/kafka-secure.ts) starts here and adds `kafka` below.
+  const kt = Date.now();
+  const kafka = await startSecureKafka(stackConfig(config.root, process.env));
+  step(`kafka: ${kafka.action} on ${kafka.broker}, SASL_SSL only (${seconds(kt)})`);
 
-  const endpoints = buildSecureEndpoints(config, p.ca.caFile, p.secretFile);
+  const kafkaEndpoint = secureKafkaEndpoint(kafka);
+  const endpoints = buildSecureEndpoints(config, p.ca.caFile, p.secretFile, kafkaEndpoint);
   writeEndpoints(config.endpointsFile, endpoints);
   out(`secure stack up in ${seconds(started)}`);
   for (const r of endpoints.regions)
@@ -130,6 +145,9 @@ export async function secureUp(config: SecureConfig): Promise<void> {
   out(`  redis             ${endpoints.redis.host}:${endpoints.redis.port} (TLS; user georep)`);
   out(
     `  sentinels         ${endpoints.redis.sentinels.map((s) => `${s.host}:${s.port}`).join(",")} (TLS; master '${endpoints.redis.masterName}')`,
+  );
+  out(
+    `  kafka             ${kafka.broker} (SASL_SSL, SCRAM-SHA-512; user ${kafka.admin.username})`,
   );
   out(`CA:        ${p.ca.caFile}`);
   out(`passwords: ${config.secretsDir}/`);
@@ -155,6 +173,11 @@ export async function secureStatus(config: SecureConfig): Promise<boolean> {
     problem: await checkSecureRedis(config, p.redis),
     detail: `${config.redis.nodes.join(",")} + ${config.redis.sentinels.join(",")} (TLS)`,
   });
+  parts.push({
+    part: "kafka",
+    problem: await checkSecureKafka(stackConfig(config.root, process.env)),
+    detail: `localhost:${SECURE_KAFKA_PORT} (SASL_SSL)`,
+  });
   for (const x of parts)
     out(
       `${x.problem === undefined ? "ok  " : "DOWN"}  ${x.part.padEnd(18)} ${x.problem ?? x.detail}`,
@@ -172,7 +195,10 @@ export async function secureStatus(config: SecureConfig): Promise<boolean> {
 export async function secureDown(config: SecureConfig): Promise<void> {
   for (const region of config.regions) step(`postgres ${region.id}: ${await downRegion(region)}`);
   step(`redis + sentinels: ${await downSecureRedis(config)} processes stopped`);
+  step(`kafka: ${await stopSecureKafka(stackConfig(config.root, process.env))}`);
   const ports = [
+    SECURE_KAFKA_PORT,
+    SECURE_KAFKA_CONTROLLER_PORT,
     ...config.regions.map((r) => r.port),
     ...config.redis.nodes,
     ...config.redis.sentinels,

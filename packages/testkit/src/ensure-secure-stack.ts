@@ -1,5 +1,6 @@
-// The secure stack for tests: checked in-process first (a TLS login to every service, well under
-// a second), started with `pnpm stack secure up` only when something does not answer.
+// The secure stack for tests: checked in-process first (a TLS login to every service, Kafka's
+// included, well under a second), started with `pnpm stack secure up` only when something does
+// not answer.
 import { existsSync } from "node:fs";
 import { Redis } from "ioredis";
 import type { RedisOptions } from "ioredis";
@@ -8,6 +9,7 @@ import { runStack } from "./ensure-stack.ts";
 import { findRepoRoot } from "./repo-root.ts";
 import type { SecureEndpoints } from "./secure-endpoints.ts";
 import { readSecureEndpoints, securePgUrl, secureEndpointsPath } from "./secure-endpoints.ts";
+import { secureKafkaAnswers } from "./secure-kafka.ts";
 import { secureRedisOptions, secureSentinelOptions } from "./secure-redis-options.ts";
 
 let pending: Promise<SecureEndpoints> | undefined;
@@ -58,6 +60,7 @@ async function answers(file: string): Promise<SecureEndpoints | undefined> {
       ...endpoints.regions.map((r) => pgAnswers(endpoints, r.id)),
       redisAnswers(secureRedisOptions(endpoints)),
       redisAnswers(secureSentinelOptions(endpoints)),
+      endpoints.kafka === undefined ? false : secureKafkaAnswers(endpoints.kafka),
     ]);
     return checks.every(Boolean) ? endpoints : undefined;
   } catch {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { regionIdSchema } from "@georep/contract";
 import { stackDir } from "./repo-root.ts";
+import { secureKafkaEndpointSchema } from "./secure-kafka.ts";
 
 const port = z.number().int().min(1).max(65_535);
 const host = z.string().min(1, "host must not be empty");
@@ -37,8 +38,8 @@ export const secureEndpointsSchema = z.object({
     sentinelUsername: z.string().min(1),
     sentinelPasswordFile: file,
   }),
-  /** The secure Kafka broker (tools/stack/kafka-secure.ts) fills this; its schema goes here. */
-  kafka: z.looseObject({}).optional(),
+  /** The secure Kafka broker (tools/stack/kafka-secure.ts). */
+  kafka: secureKafkaEndpointSchema.optional(),
 });
 
 export type SecureEndpoints = z.infer<typeof secureEndpointsSchema>;

@@ -8,6 +8,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { createKafka, regionAcls, regionUser } from "@georep/kafka";
 import type { KafkaSecurity, RegionAclInput } from "@georep/kafka";
 import { silentLogger } from "@georep/observability";
+import { runStack } from "./ensure-stack.ts";
 import { findRepoRoot, stackDir } from "./repo-root.ts";
 
 /** `.stack/secure/kafka/endpoints.json`, written by `pnpm stack secure-kafka up`. */
@@ -74,7 +75,7 @@ export function kafkaSecurity(
 }
 
 /** Whether the admin gets the cluster's metadata over SASL_SSL now. */
-async function answers(endpoint: SecureKafkaEndpoint): Promise<boolean> {
+export async function secureKafkaAnswers(endpoint: SecureKafkaEndpoint): Promise<boolean> {
   const security = kafkaSecurity(endpoint, endpoint.admin);
   const admin = new Kafka({
     clientId: "georep-testkit-secure-probe",
@@ -141,16 +142,11 @@ export function ensureSecureKafka(): Promise<SecureKafkaEndpoint> {
     const file = secureKafkaEndpointPath(root);
     try {
       const endpoint = readSecureKafkaEndpoint(file);
-      if (await answers(endpoint)) return endpoint;
+      if (await secureKafkaAnswers(endpoint)) return endpoint;
     } catch {
       // Not started yet (or stale): start it below.
     }
-    await runQuietly(
-      root,
-      join(root, "node_modules", ".bin", "tsx"),
-      ["tools/stack/main.ts", "secure-kafka", "up"],
-      "`pnpm stack secure-kafka up`",
-    );
+    await runStack(root, ["secure-kafka", "up"]);
     return readSecureKafkaEndpoint(file);
   })();
   pending.catch(() => {
