@@ -41,7 +41,18 @@ export function keyIdOf(publicKey: KeyObject): string {
     .slice(0, 16);
 }
 
-const isEd25519 = (key: KeyObject): boolean => key.asymmetricKeyType === "ed25519";
+/** `make()`'s key, refused unless it parsed and is Ed25519. Node's error is dropped, not wrapped: nothing of the key text may travel on. */
+function ed25519(make: () => KeyObject, notPem: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = make();
+  } catch {
+    throw new SigningKeyError(notPem);
+  }
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new SigningKeyError(`is a ${key.asymmetricKeyType ?? "unknown"} key, not ed25519`);
+  return key;
+}
 
 /**
  * A PEM SPKI Ed25519 public key (what `openssl pkey -pubout` prints).
@@ -52,15 +63,10 @@ export function parsePublicKey(pem: string): KeyObject {
     throw new SigningKeyError(
       "is a PRIVATE key: only public keys belong here (openssl pkey -in private.pem -pubout prints the public half)",
     );
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: pem, format: "pem" });
-  } catch {
-    throw new SigningKeyError("is not a PEM public key (-----BEGIN PUBLIC KEY-----)");
-  }
-  if (!isEd25519(key))
-    throw new SigningKeyError(`is a ${key.asymmetricKeyType ?? "unknown"} key, not ed25519`);
-  return key;
+  return ed25519(
+    () => createPublicKey({ key: pem, format: "pem" }),
+    "is not a PEM public key (-----BEGIN PUBLIC KEY-----)",
+  );
 }
 
 /**
@@ -68,15 +74,10 @@ export function parsePublicKey(pem: string): KeyObject {
  * @throws SigningKeyError when the text is not one; the message never quotes the text.
  */
 export function parsePrivateKey(pem: string): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: pem, format: "pem" });
-  } catch {
-    throw new SigningKeyError("is not a PEM private key (-----BEGIN PRIVATE KEY-----)");
-  }
-  if (!isEd25519(key))
-    throw new SigningKeyError(`is a ${key.asymmetricKeyType ?? "unknown"} key, not ed25519`);
-  return key;
+  return ed25519(
+    () => createPrivateKey({ key: pem, format: "pem" }),
+    "is not a PEM private key (-----BEGIN PRIVATE KEY-----)",
+  );
 }
 
 export interface EnvelopeSigner {
