@@ -129,7 +129,11 @@ const apply = (w: Workload): Promise<void> =>
     mergerApplyRate(
       w,
       key === undefined ? undefined : { privateKey: key, publicKey: keys.publicKey },
-    ).then((r) => ({ ...r, recordsPerChange: r.envelopes / w.changes })),
+    ).then((r) => ({
+      changesPerSecond: r.wholeRunChangesPerSecond,
+      cpuMicrosPerChange: r.cpuMicrosPerChange,
+      recordsPerChange: r.envelopes / w.changes,
+    })),
   );
 // One row per envelope: a signature to check for every change, the worst case for verifying.
 await apply({
