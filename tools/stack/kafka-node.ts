@@ -124,6 +124,23 @@ export interface KafkaJvmFiles {
   readonly classpath: string;
 }
 
+/** The files of a node that keeps everything in its own directory (logs included). Pure. */
+export function selfContainedJvmFiles(k: {
+  readonly dir: string;
+  readonly logFile: string;
+  readonly libsDir: string;
+}): KafkaJvmFiles {
+  return {
+    dir: k.dir,
+    properties: join(k.dir, "server.properties"),
+    log4j2: join(k.dir, "log4j2.yaml"),
+    logsDir: k.dir,
+    outFile: join(k.dir, "kafka.out"),
+    logFile: k.logFile,
+    classpath: `${k.libsDir}/*`,
+  };
+}
+
 /**
  * Formats the node's storage unless it already is.
  * @throws StackError with StorageTool's output when formatting fails.

@@ -17,8 +17,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { StackConfig } from "./config.ts";
 import { StackError } from "./errors.ts";
 import { checkKafka, log4j2Yaml, newClusterId, serverProperties } from "./kafka.ts";
-import { formatStorage, kafkaPid, spawnKafkaJvm } from "./kafka-node.ts";
-import type { KafkaJvmFiles } from "./kafka-node.ts";
+import { formatStorage, kafkaPid, selfContainedJvmFiles, spawnKafkaJvm } from "./kafka-node.ts";
 import { isAlive, stopProcess } from "./proc.ts";
 import { isPortFree, portOwner } from "./ports.ts";
 
@@ -116,15 +115,7 @@ export interface RegionClusterProcess {
 /** @throws StackError when a port is taken, formatting fails or the broker is not ready in time. */
 export function regionClusterProcess(cluster: RegionCluster): RegionClusterProcess {
   const k = cluster.kafka;
-  const files: KafkaJvmFiles = {
-    dir: k.dir,
-    properties: join(k.dir, "server.properties"),
-    log4j2: join(k.dir, "log4j2.yaml"),
-    logsDir: k.dir,
-    outFile: join(k.dir, "kafka.out"),
-    logFile: k.logFile,
-    classpath: `${k.libsDir}/*`,
-  };
+  const files = selfContainedJvmFiles(k);
   const pidFile = join(k.dir, "kafka.pid");
   const pid = (): number | undefined => kafkaPid(pidFile);
   return {

@@ -18,8 +18,14 @@ import { ensureCa, issueServerCert } from "./certs.ts";
 import type { StackConfig } from "./config.ts";
 import { StackError } from "./errors.ts";
 import { fetchJars, log4j2Yaml, newClusterId, serverProperties } from "./kafka.ts";
-import { checkBrokers, formatStorage, kafkaPid, spawnKafkaJvm, tail } from "./kafka-node.ts";
-import type { KafkaJvmFiles } from "./kafka-node.ts";
+import {
+  checkBrokers,
+  formatStorage,
+  kafkaPid,
+  selfContainedJvmFiles,
+  spawnKafkaJvm,
+  tail,
+} from "./kafka-node.ts";
 import { isAlive, stopProcess } from "./proc.ts";
 import { isPortFree, portOwner } from "./ports.ts";
 import { ensureSecret } from "./secrets.ts";
@@ -152,18 +158,6 @@ function adminClient(caFile: string, password: string): Pick<KafkaJsConfig, "ssl
   };
 }
 
-function jvmFiles(k: StackConfig["kafka"]): KafkaJvmFiles {
-  return {
-    dir: k.dir,
-    properties: join(k.dir, "server.properties"),
-    log4j2: join(k.dir, "log4j2.yaml"),
-    logsDir: k.dir,
-    outFile: join(k.dir, "kafka.out"),
-    logFile: k.logFile,
-    classpath: `${k.libsDir}/*`,
-  };
-}
-
 /** Writes `text` (mode 0600 when `secret`) unless the file already holds it; says whether it did. */
 function writeIfChanged(file: string, text: string, secret = false): boolean {
   if (existsSync(file) && readFileSync(file, "utf8") === text) return false;
@@ -205,7 +199,7 @@ export async function startSecureKafka(
   const cert = await issueServerCert(ca, "kafka", ["localhost", "127.0.0.1"]);
   const tls: SecureKafkaTls = { caFile: ca.caFile, keystoreFile: join(k.dir, "keystore.pem") };
   const admin = ensureSecret(layout.secretsDir, "kafka-admin");
-  const files = jvmFiles(k);
+  const files = selfContainedJvmFiles(k);
   const changed = [
     writeIfChanged(
       tls.keystoreFile,
