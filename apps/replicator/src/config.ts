@@ -148,7 +148,11 @@ const configSchema = z
         message: "must be a lower-case replication slot name ([a-z0-9_], ≤ 63)",
       })
       .optional(),
-    installSchema: z.boolean().default(true),
+    /**
+     * Whether the replicator installs or migrates the schema at start, with the admin login.
+     * Default: yes without postgres.roles; with them, `georep schema apply` does (least privilege).
+     */
+    installSchema: z.boolean().optional(),
     /** This region's envelope-signing key (signing-config.ts); absent everywhere: unsigned. */
     signing: signingSchema.optional(),
     /**
@@ -201,7 +205,8 @@ const configSchema = z
 
 type ParsedConfig = z.output<typeof configSchema>;
 
-export type ReplicatorConfig = Omit<ParsedConfig, "postgres" | "peers"> & {
+export type ReplicatorConfig = Omit<ParsedConfig, "postgres" | "peers" | "installSchema"> & {
+  readonly installSchema: boolean;
   readonly postgres: PostgresConfig;
   readonly peers: ReadonlyArray<{ readonly region: string; readonly postgres: PostgresConfig }>;
   /** Kafka's TLS and SASL login, read from the files and secrets kafka.tls/sasl name. */
@@ -245,6 +250,11 @@ export function parseReplicatorConfig(
       `replicator config: kafka.topic.${insync}`,
       "kafka.topic.minInsyncReplicas",
     );
+  if (c.installSchema === true && c.postgres.roles !== undefined)
+    throw new ConfigError(
+      "replicator config: installSchema needs the admin login, which a replicator with postgres.roles does not use; drop installSchema and run `georep schema apply` (with the admin login) before starting it",
+      "installSchema",
+    );
   if (c.lagWarningSeconds >= c.lagCriticalSeconds) {
     throw new ConfigError(
       `replicator config: lagWarningSeconds (${c.lagWarningSeconds}) must be lower than lagCriticalSeconds (${c.lagCriticalSeconds}); the warning has to fire first`,
@@ -274,6 +284,7 @@ export function parseReplicatorConfig(
     kafkaSecurity: resolveKafkaSecurity(c.kafka.tls, c.kafka.sasl, env),
     redisSecurity: c.redis === undefined ? undefined : resolveRedisSecurity(c.redis, env),
     envelopeSigning: resolveEnvelopeSigning(c, env),
+    installSchema: c.installSchema ?? c.postgres.roles === undefined,
     schema,
     slot: c.slotName ?? `georep_${c.region.replaceAll("-", "_")}`,
   };

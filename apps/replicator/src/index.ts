@@ -22,3 +22,4 @@ export { Secret, readSecret, secretRefSchema } from "./secret.ts";
 export type { SecretRef } from "./secret.ts";
 export { pgClientConfig, pgLogin } from "./postgres-config.ts";
 export type { PgJob, PgLogin, PostgresConfig } from "./postgres-config.ts";
+export { scramVerifier, setRolePasswords } from "./role-passwords.ts";

@@ -4,7 +4,7 @@ import type { InstallReport } from "@georep/schema";
 import { audited } from "../audit.ts";
 import { loadConfig } from "../config.ts";
 import { fields } from "../output/table.ts";
-import { pgClientConfig } from "@georep/replicator";
+import { pgClientConfig, setRolePasswords } from "@georep/replicator";
 
 /**
  * `georep schema apply --config <file>`: install or migrate georep in this region's database.
@@ -12,7 +12,9 @@ import { pgClientConfig } from "@georep/replicator";
  * the only moment the audit table exists on a fresh database too, so the install and its record
  * commit together (a failed install leaves only its 'failed' row, where the table exists).
  */
-export async function schemaApply(configPath: string): Promise<InstallReport> {
+export type SchemaApplyReport = InstallReport & { readonly rolePasswordsSet: readonly string[] };
+
+export async function schemaApply(configPath: string): Promise<SchemaApplyReport> {
   const config = loadConfig(configPath);
   const client = new pg.Client(pgClientConfig(config.postgres, "admin"));
   await client.connect();
@@ -20,20 +22,23 @@ export async function schemaApply(configPath: string): Promise<InstallReport> {
   try {
     return await audited(
       { command: "schema apply", flags: { config: configPath }, regions: [], summary: summarize },
-      (trail) =>
-        installSchema(client, config.schema, undefined, {
+      async (trail) => {
+        const report = await installSchema(client, config.schema, undefined, {
           afterMigrations: (tx) => trail.join(region, tx),
-        }),
+        });
+        // The roles exist now (the installer creates them); postgres.roles names their passwords.
+        return { ...report, rolePasswordsSet: await setRolePasswords(client, config.postgres) };
+      },
     );
   } finally {
     await client.end();
   }
 }
 
-const summarize = (r: InstallReport): string =>
-  `migrations applied: ${r.migrationsApplied.join(", ") || "none"}; tables installed: ${r.tablesInstalled.join(", ") || "none"}; publication changed: ${r.publicationChanged}`;
+const summarize = (r: SchemaApplyReport): string =>
+  `migrations applied: ${r.migrationsApplied.join(", ") || "none"}; tables installed: ${r.tablesInstalled.join(", ") || "none"}; publication changed: ${r.publicationChanged}; role passwords set: ${r.rolePasswordsSet.join(", ") || "none"}`;
 
-export function renderSchemaApply(report: InstallReport): string {
+export function renderSchemaApply(report: SchemaApplyReport): string {
   const list = (items: readonly (string | number)[]): string =>
     items.length === 0 ? "none" : items.join(", ");
   return fields([
@@ -41,5 +46,6 @@ export function renderSchemaApply(report: InstallReport): string {
     ["migrations applied", list(report.migrationsApplied)],
     ["tables installed", list(report.tablesInstalled)],
     ["publication changed", report.publicationChanged],
+    ["role passwords set", list(report.rolePasswordsSet)],
   ]);
 }

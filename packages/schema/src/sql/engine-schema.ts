@@ -319,6 +319,13 @@ END $$;
 REVOKE ALL ON FUNCTION georep.prune_audit(interval) FROM PUBLIC;
 `,
   },
+  {
+    version: 10,
+    description: "least privilege: the capture role (georep_reader) holds the leadership lease",
+    // The grant itself is in ROLES_SQL, which the installer runs after any migration (the roles
+    // may not exist yet while migrations run on a fresh database).
+    sql: "SELECT 1",
+  },
 ];
 
 /** Every engine migration's version, ascending: what a database installed by this georep holds. */

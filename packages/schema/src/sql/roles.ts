@@ -22,7 +22,9 @@ GRANT SELECT ON georep.settings, georep.regions TO ${READER_ROLE}, ${MERGER_ROLE
 -- Merges lock the leader row FOR KEY SHARE to check the epoch; a row lock needs UPDATE on some
 -- column, and this one is never written by merges.
 GRANT SELECT, UPDATE (renewed_at) ON georep.leader TO ${MERGER_ROLE};
-GRANT SELECT ON georep.leader TO ${READER_ROLE};
+-- The capture role holds the leadership lease: the lease goes with the slot it guards
+-- (docs/security.md, "Least privilege"); merge-only workers never take it.
+GRANT SELECT, UPDATE ON georep.leader TO ${READER_ROLE};
 GRANT SELECT, INSERT, UPDATE ON georep.heartbeat TO ${READER_ROLE};
 GRANT SELECT, INSERT, DELETE ON georep.resync TO ${READER_ROLE};
 GRANT SELECT ON georep.heartbeat TO ${MERGER_ROLE};
@@ -40,6 +42,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON georep.peer_progress, georep.applied TO 
 GRANT SELECT ON georep.applied TO ${READER_ROLE};
 -- The audit trail: the commands that run as the merge role (repair, dlq replay, rehome, membership
 -- changes) record themselves and georep audit lists it; never UPDATE or DELETE (append-only).
+-- Capture attaches to (and on lost history starts) an incarnation; repair marks one repaired;
+-- the read cache names the newest.
+GRANT SELECT, INSERT, UPDATE ON georep.incarnations TO ${READER_ROLE};
+GRANT SELECT, UPDATE (repaired_at) ON georep.incarnations TO ${MERGER_ROLE};
+GRANT SELECT ON georep.installed TO ${READER_ROLE}, ${MERGER_ROLE};
 GRANT SELECT, INSERT ON georep.audit TO ${MERGER_ROLE};
 GRANT USAGE ON SEQUENCE georep.audit_id_seq TO ${MERGER_ROLE};`;
 

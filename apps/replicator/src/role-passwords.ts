@@ -1,0 +1,38 @@
+// `georep schema apply` gives the least-privilege roles their passwords from the config's secret
+// references. PostgreSQL is sent a SCRAM-SHA-256 verifier computed here, never the password: it
+// cannot reach the server's log (log_statement) or pg_stat_activity in clear.
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
+import type pg from "pg";
+import type { PostgresConfig } from "./postgres-config.ts";
+
+const ITERATIONS = 4096;
+
+/** The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802, RFC 7677). */
+export function scramVerifier(password: string, salt: Buffer = randomBytes(16)): string {
+  const salted = pbkdf2Sync(password.normalize("NFKC"), salt, ITERATIONS, 32, "sha256");
+  const clientKey = createHmac("sha256", salted).update("Client Key").digest();
+  const storedKey = createHash("sha256").update(clientKey).digest();
+  const serverKey = createHmac("sha256", salted).update("Server Key").digest();
+  return `SCRAM-SHA-256$${ITERATIONS}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+}
+
+/**
+ * Sets each configured role's password (the roles exist: the installer creates them). Returns
+ * the roles it set; none without `postgres.roles`.
+ */
+export async function setRolePasswords(
+  client: pg.Client,
+  config: PostgresConfig,
+): Promise<string[]> {
+  if (config.roles === undefined) return [];
+  const set: string[] = [];
+  for (const role of [config.roles.capture, config.roles.merge]) {
+    // Role names are checked by the config schema ([a-z_][a-z0-9_]*); ALTER ROLE takes no
+    // parameters, and a verifier is base64 and '$', ':' only.
+    await client.query(
+      `ALTER ROLE ${role.user} LOGIN PASSWORD '${scramVerifier(role.password.reveal())}'`,
+    );
+    set.push(role.user);
+  }
+  return set;
+}

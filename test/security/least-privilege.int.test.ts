@@ -1,0 +1,163 @@
+// The replicator run with postgres.roles: capture (and the lease) as georep_reader, merges as
+// georep_merger, the admin login used only to install. Three regions replicate exactly; then what
+// each role cannot do is tried and refused.
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, createMetrics, systemClock } from "@georep/observability";
+import {
+  createReplicator,
+  parseReplicatorConfig,
+  pgClientConfig,
+  setRolePasswords,
+} from "@georep/replicator";
+import type { Replicator, ReplicatorConfig } from "@georep/replicator";
+import { installSchema } from "@georep/schema";
+import { createTestDatabase, devKafka, readEndpoints, uniqueName, waitFor } from "@georep/testkit";
+import type { TestDatabase } from "@georep/testkit";
+
+interface Region {
+  readonly config: ReplicatorConfig;
+  readonly db: TestDatabase;
+  readonly admin: pg.Pool;
+  readonly replicator: Replicator;
+}
+
+// The stack's clusters trust local logins; the secure stack checks these passwords.
+const env = { GEOREP_TEST_CAPTURE_PW: "capture-pw", GEOREP_TEST_MERGE_PW: "merge-pw" };
+const regions: Region[] = [];
+
+const asRole = (r: Region, job: "capture" | "merge"): pg.Client =>
+  new pg.Client(pgClientConfig(r.config.postgres, job));
+
+async function refused(client: pg.Client, sql: string): Promise<string | undefined> {
+  try {
+    await client.query(sql);
+    return undefined;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+}
+
+async function total(pool: pg.Pool): Promise<string> {
+  const { rows } = await pool.query<{ s: string }>(
+    "SELECT coalesce(sum(people_in), 0)::text AS s FROM counting_results",
+  );
+  return rows[0]?.s ?? "";
+}
+
+describe("least privilege: every job connects as its own role", () => {
+  beforeAll(async () => {
+    const endpoints = readEndpoints();
+    const tag = uniqueName("lp").replaceAll("_", "").slice(-8);
+    const ids = endpoints.regions.map((r) => `lp-${tag}-${r.id}`.slice(0, 31));
+    for (const [i, cluster] of endpoints.regions.entries()) {
+      const db = await createTestDatabase(cluster.id, "least_privilege");
+      const config = parseReplicatorConfig(
+        {
+          region: ids[i],
+          regions: ids.map((id) => ({ id })),
+          postgres: {
+            url: db.url,
+            roles: {
+              capture: { password: { env: "GEOREP_TEST_CAPTURE_PW" } },
+              merge: { password: { env: "GEOREP_TEST_MERGE_PW" } },
+            },
+          },
+          kafka: devKafka(endpoints.kafka.brokers),
+          tables: ["counting_results"],
+        },
+        env,
+      );
+      expect(config.installSchema).toBe(false);
+      // What `georep schema apply` does, with the admin login.
+      const install = new pg.Client(pgClientConfig(config.postgres, "admin"));
+      await install.connect();
+      await installSchema(install, config.schema);
+      await setRolePasswords(install, config.postgres);
+      await install.end();
+      const replicator = createReplicator({
+        config,
+        logger: createLogger({ name: config.region, level: process.env["LP_LOG"] ?? "error" }),
+        metrics: createMetrics(),
+        clock: systemClock,
+      });
+      regions.push({
+        config,
+        db,
+        admin: new pg.Pool({ connectionString: db.url, max: 2 }),
+        replicator,
+      });
+    }
+    await Promise.all(regions.map((r) => r.replicator.start()));
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const r of regions) await r.replicator.stop();
+    for (const r of regions) {
+      await r.admin.end();
+      await r.db.drop();
+    }
+  });
+
+  it("replicates exact counts with no job connected as the admin", async () => {
+    for (const [i, r] of regions.entries())
+      await r.admin.query(
+        "INSERT INTO counting_results (camera_id, bucket, people_in, home_region) VALUES ($1, '2026-12-02T10:00:00Z', $2, $3)",
+        [`cam-${i}`, 10 * (i + 1), r.config.region],
+      );
+    await waitFor(
+      async () => {
+        const totals = await Promise.all(regions.map((r) => total(r.admin)));
+        return totals.every((t) => t === "60");
+      },
+      { timeoutMs: 60_000, message: "every region counts 60" },
+    );
+    // Every georep session of a region runs as one of the two roles, none as the admin.
+    const first = regions[0];
+    if (first === undefined) throw new Error("no region");
+    const { rows } = await first.admin.query<{ usename: string }>(
+      `SELECT DISTINCT usename FROM pg_stat_activity
+       WHERE datname = current_database() AND (application_name LIKE 'georep%' OR backend_type = 'walsender')`,
+    );
+    expect(rows.map((r) => r.usename).sort()).toEqual(["georep_merger", "georep_reader"]);
+  });
+
+  it("refuses DDL, direct writes and other schemas to the capture role", async () => {
+    const r = regions[0];
+    if (r === undefined) throw new Error("no region");
+    await r.admin.query(
+      "CREATE SCHEMA IF NOT EXISTS billing; CREATE TABLE IF NOT EXISTS billing.invoices (id int)",
+    );
+    const c = asRole(r, "capture");
+    await c.connect();
+    try {
+      expect(await refused(c, "CREATE TABLE georep.x (id int)")).toBe("42501");
+      expect(await refused(c, "CREATE TABLE public.x (id int)")).toBe("42501");
+      expect(await refused(c, "DROP TABLE counting_results")).toBe("42501");
+      expect(
+        await refused(c, "INSERT INTO counting_results (camera_id, bucket) VALUES ('x', now())"),
+      ).toBe("42501");
+      expect(await refused(c, "UPDATE georep.progress SET origin = origin")).toBe("42501");
+      expect(await refused(c, "SELECT * FROM billing.invoices")).toBe("42501");
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("refuses DDL, other schemas and the lease to the merge role", async () => {
+    const r = regions[0];
+    if (r === undefined) throw new Error("no region");
+    const m = asRole(r, "merge");
+    await m.connect();
+    try {
+      expect(await refused(m, "CREATE TABLE georep.x (id int)")).toBe("42501");
+      expect(await refused(m, "ALTER TABLE counting_results ADD COLUMN x int")).toBe("42501");
+      expect(await refused(m, "SELECT * FROM billing.invoices")).toBe("42501");
+      // Only the capture role takes the lease: a merge worker cannot depose the active.
+      expect(await refused(m, "UPDATE georep.leader SET epoch = epoch + 1")).toBe("42501");
+      expect(await refused(m, "DELETE FROM georep.audit")).not.toBeUndefined();
+    } finally {
+      await m.end();
+    }
+  });
+});
