@@ -16,6 +16,22 @@ export const schemaApplyFlags = z.object({ config, json });
 export const statusFlags = z.object({ config, json });
 export const verifyFlags = z.object({ config: configs, json });
 
+export const kafkaAclsFlags = z
+  .object({
+    config: z.array(config).min(1, {
+      message: "needs one file per region, e.g. --config us-east.json eu-west.json",
+    }),
+    apply: z.boolean().default(false),
+    adminUser: z.string().min(1).default("admin"),
+    adminPasswordFile: z.string().min(1).optional(),
+    json,
+  })
+  .refine((f) => !f.apply || f.adminPasswordFile !== undefined, {
+    message: "--apply needs --admin-password-file (the file holding the admin user's password)",
+    path: ["adminPasswordFile"],
+  });
+export type KafkaAclsFlags = z.output<typeof kafkaAclsFlags>;
+
 export const keygenFlags = z.object({
   out: z.string().min(1, { message: "needs a file for the private key, e.g. --out us-east.pem" }),
   json,

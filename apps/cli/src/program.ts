@@ -8,6 +8,7 @@ import packageJson from "../package.json" with { type: "json" };
 import { auditList, renderAudit } from "./commands/audit.ts";
 import { conflicts, renderConflicts } from "./commands/conflicts.ts";
 import { dlqList, dlqReplay, renderDlqList, renderDlqReplay } from "./commands/dlq.ts";
+import { kafkaAcls, renderKafkaAcls } from "./commands/kafka-acls.ts";
 import { keygen, renderKeygen } from "./commands/keygen.ts";
 import { fillRegion, renderRegionFill } from "./commands/region-add.ts";
 import type { RegionFill } from "./commands/region-add.ts";
@@ -242,6 +243,20 @@ export function georepProgram(): Command {
     .requiredOption("--out <file>", "the new private key file (never overwritten)")
     .option("--json", JSON_FLAG)
     .action(printing(flags.keygenFlags, keygen, renderKeygen));
+
+  program
+    .command("kafka")
+    .description("Kafka security.")
+    .command("acls")
+    .description(
+      "Print every region's broker ACLs (principal User:georep-<region>; docs/stack.md); --apply creates them (idempotent) as the admin user on every cluster the configs name.",
+    )
+    .requiredOption("--config <file...>", CONFIGS)
+    .option("--apply", "create the ACLs on the clusters (needs --admin-password-file)")
+    .option("--admin-user <name>", "the super user that creates them", "admin")
+    .option("--admin-password-file <file>", "the file holding the admin user's password")
+    .option("--json", JSON_FLAG)
+    .action(printing(flags.kafkaAclsFlags, kafkaAcls, renderKafkaAcls));
 
   return program;
 }
