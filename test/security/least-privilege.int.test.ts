@@ -108,9 +108,9 @@ describe("least privilege: every job connects as its own role", () => {
     await waitFor(
       async () => {
         const totals = await Promise.all(regions.map((r) => total(r.admin)));
-        return totals.every((t) => t === "60");
+        return totals.every((t) => t === "60") ? totals : undefined;
       },
-      { timeoutMs: 60_000, message: "every region counts 60" },
+      { timeoutMs: 60_000, description: "every region counts 60" },
     );
     // Every georep session of a region runs as one of the two roles, none as the admin.
     const first = regions[0];

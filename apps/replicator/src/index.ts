@@ -23,3 +23,4 @@ export type { SecretRef } from "./secret.ts";
 export { pgClientConfig, pgLogin } from "./postgres-config.ts";
 export type { PgJob, PgLogin, PostgresConfig } from "./postgres-config.ts";
 export { scramVerifier, setRolePasswords } from "./role-passwords.ts";
+export { kafkaSecurityOption } from "./kafka-security.ts";

@@ -25,6 +25,7 @@ import type { MembershipWatch } from "./membership-watch.ts";
 import { startRepairWatcher } from "./repair-watcher.ts";
 import type { RepairWatcher, RepairWatcherStatus } from "./repair-watcher.ts";
 import { clusterBrokers, regionClusters } from "./config.ts";
+import { kafkaSecurityOption } from "./kafka-security.ts";
 import { pgLogin } from "./postgres-config.ts";
 import type { ReplicatorConfig } from "./config.ts";
 import { reportEnvelopeSigning } from "./signing-config.ts";
@@ -162,6 +163,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       brokers: ownBrokers,
       clientId: `georep-repair-${config.region}`,
       logger: log,
+      ...kafkaSecurityOption(config),
     });
     stopKafka = () => repairKafka.disconnect();
     repair = startRepairWatcher({
@@ -212,6 +214,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           pgPassword: capturing.password,
           slotName: config.slot,
           kafka: { brokers: [...ownBrokers], clientId: `georep-capture-${config.region}` },
+          kafkaSecurity: kafkaSecurityOption(config).security,
           partitions: config.kafka.partitions,
           replicationFactor: config.kafka.replicationFactor,
           topic: config.kafka.topic,
@@ -254,6 +257,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
             brokers: ownBrokers,
             clientId: `georep-merger-${config.region}`,
             clusters: regionClusters(config, members),
+            ...kafkaSecurityOption(config),
           },
           tables,
           regions: members,

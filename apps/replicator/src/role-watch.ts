@@ -4,6 +4,7 @@ import type { Merger } from "@georep/merger";
 import { startConsumerLagMetrics } from "@georep/merger";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import type { ReplicatorConfig } from "./config.ts";
+import { kafkaSecurityOption } from "./kafka-security.ts";
 import { pgLogin } from "./postgres-config.ts";
 import type { Probes } from "./http.ts";
 import { createStallWatch } from "./stall-watch.ts";
@@ -63,6 +64,7 @@ export function startRoleWatch(o: {
     pgUrl: merging.url,
     pgPassword: merging.password,
     kafka: { brokers: config.kafka.brokers, clusters: o.clusters },
+    kafkaSecurity: kafkaSecurityOption(config).security,
     metrics,
     logger,
   });

@@ -3,7 +3,7 @@
 //   created ──start()──▶ starting (topics) ──▶ running ──stop()──▶ stopping (flush, wait for
 //   Kafka, ack the durable LSN, close) ──▶ stopped
 import { createKafka } from "@georep/kafka";
-import type { KafkaClient } from "@georep/kafka";
+import type { KafkaClient, KafkaSecurity } from "@georep/kafka";
 import type { EnvelopeSigner } from "@georep/contract";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import { createReader } from "@georep/reader";
@@ -25,6 +25,8 @@ export interface CaptureDeps {
   readonly kafkaClient?: KafkaClient;
   /** Signs every shipped record (docs/security.md, "Envelope signing"); absent: unsigned. */
   readonly signer?: EnvelopeSigner | undefined;
+  /** SASL_SSL to the brokers (resolved secrets: never logged); absent: plaintext. */
+  readonly kafkaSecurity?: KafkaSecurity | undefined;
 }
 
 export type CaptureStatus = ReaderStatus & ShipperStatus;
@@ -48,6 +50,7 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
     kafkaClient: injected,
     beforeConfirm,
     signer,
+    kafkaSecurity,
     ...raw
   } = input;
   const config = parseCaptureConfig(raw);
@@ -55,7 +58,12 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
   const log = logger.child({ region: config.region });
   const kafka =
     injected ??
-    createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: log });
+    createKafka({
+      brokers: config.kafka.brokers,
+      clientId: config.kafka.clientId,
+      logger: log,
+      ...(kafkaSecurity === undefined ? {} : { security: kafkaSecurity }),
+    });
   const shipper = createShipper({
     kafka,
     origin: config.region,

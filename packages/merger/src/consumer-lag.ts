@@ -8,6 +8,7 @@ import { startPeriodic } from "@georep/retry";
 import pg from "pg";
 import { z } from "zod";
 import { createKafka } from "@georep/kafka";
+import type { KafkaSecurity } from "@georep/kafka";
 import type { Logger, Metrics } from "@georep/observability";
 import { createMergerMetrics } from "./metrics.ts";
 import type { PartitionBacklog } from "./metrics.ts";
@@ -61,6 +62,8 @@ export interface ConsumerLagMetricsConfig {
   readonly pgPassword?: string | undefined;
   /** As the merger's: `clusters` names an origin's brokers when its topics are on its own cluster. */
   readonly kafka: ClusterMap;
+  /** SASL_SSL on every cluster (resolved secrets: never logged); absent: plaintext. */
+  readonly kafkaSecurity?: KafkaSecurity | undefined;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly options?: z.input<typeof optionsSchema>;
@@ -103,6 +106,7 @@ export function startConsumerLagMetrics(config: ConsumerLagMetricsConfig): Consu
       brokers: c.brokers,
       clientId: `georep-consumer-lag-${config.region}`,
       logger: log,
+      ...(config.kafkaSecurity === undefined ? {} : { security: config.kafkaSecurity }),
     }),
   }));
   // Kafka first: an offset applied between the two reads then shows as lag for one interval,

@@ -1,3 +1,4 @@
+import type { KafkaSecurity } from "@georep/kafka";
 import type { EnvelopeVerifier, RowsEnvelope } from "@georep/contract";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import type { TableSpec } from "@georep/schema";
@@ -17,6 +18,8 @@ export interface MergerConfig {
     readonly brokers: readonly string[];
     readonly clientId?: string;
     readonly clusters?: Readonly<Record<string, readonly string[]>>;
+    /** SASL_SSL on every cluster (resolved secrets: never logged); absent: plaintext. */
+    readonly security?: KafkaSecurity | undefined;
   };
   readonly tables: readonly TableSpec[];
   readonly regions: readonly RegionRef[];

@@ -53,6 +53,7 @@ export function createMerger(config: MergerConfig): Merger {
     brokers: config.kafka.brokers,
     clientId: config.kafka.clientId ?? `georep-merger-${config.region}`,
     logger: log,
+    ...(config.kafka.security === undefined ? {} : { security: config.kafka.security }),
   };
   let state: MergerState = "idle";
   let lastError: string | undefined;

@@ -7,7 +7,12 @@ import { createKafka } from "@georep/kafka";
 import { sourceTopics } from "@georep/merger";
 import { silentLogger, systemClock } from "@georep/observability";
 import type { ReplicatorConfig } from "@georep/replicator";
-import { clusterBrokers, pgClientConfig, shippedTopicEnds } from "@georep/replicator";
+import {
+  clusterBrokers,
+  kafkaSecurityOption,
+  pgClientConfig,
+  shippedTopicEnds,
+} from "@georep/replicator";
 import { copySnapshot } from "@georep/repair";
 import type { RepairProgress, SnapshotCopyReport } from "@georep/repair";
 import {
@@ -79,6 +84,7 @@ export async function fillRegion(
     brokers: clusterBrokers(source, source.region),
     clientId: `georep-region-${mode}`,
     logger: silentLogger(),
+    ...kafkaSecurityOption(source),
   });
   const bar = progressBar(
     ` ${target.region} ← {source} {table} [{bar}] {value}/{total} rows`,

@@ -10,6 +10,7 @@ import type { ReplicatorConfig } from "@georep/replicator";
 import {
   clusterBrokers,
   partitionsBehind,
+  kafkaSecurityOption,
   pgClientConfig,
   shippedTopicEnds,
 } from "@georep/replicator";
@@ -47,6 +48,7 @@ export async function removeRegion(
     brokers: clusterBrokers(first, flags.region),
     clientId: "georep-region-remove",
     logger: silentLogger(),
+    ...kafkaSecurityOption(first),
   });
   // Recorded in every region given: the remaining ones' membership changes, the leaving one's
   // slot is dropped.
@@ -109,6 +111,7 @@ export async function removeRegion(
           brokers,
           clientId: "georep-region-remove",
           logger: silentLogger(),
+          ...kafkaSecurityOption(first),
         });
         try {
           if ((await cluster.admin.deleteGroup(mergeGroupId(flags.region))) === "deleted")
