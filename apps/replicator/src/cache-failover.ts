@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import type { RedisOptions } from "ioredis";
 import type { Logger } from "@georep/observability";
 
 const CHANNEL = "+switch-master";
@@ -17,6 +18,8 @@ export function followFailovers(options: {
   redis: Redis;
   sentinels: ReadonlyArray<{ readonly host: string; readonly port: number }>;
   masterName: string;
+  /** TLS and the Sentinels' login for the watchers (sentinelWatcherOptions). */
+  watcherOptions: RedisOptions;
   logger: Logger;
   signal: AbortSignal;
 }): void {
@@ -24,7 +27,7 @@ export function followFailovers(options: {
   // Every Sentinel announces the same switch: act once per announcement.
   let last = "";
   const watchers = options.sentinels.map((s) => {
-    const watcher = new Redis({ host: s.host, port: s.port });
+    const watcher = new Redis({ ...options.watcherOptions, host: s.host, port: s.port });
     watcher.on("error", (error: Error) => {
       logger.debug({ err: error, sentinel: s }, "counter cache: a Sentinel is unreachable");
     });

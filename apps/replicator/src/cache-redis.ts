@@ -3,6 +3,8 @@ import type { RedisOptions } from "ioredis";
 import type { Logger } from "@georep/observability";
 import { followFailovers } from "./cache-failover.ts";
 import type { ReplicatorConfig } from "./config.ts";
+import { redisSecurityOptions, sentinelWatcherOptions } from "./redis-security.ts";
+import type { RedisSecurity } from "./redis-security.ts";
 
 export type CacheRedisConfig = NonNullable<ReplicatorConfig["redis"]>;
 
@@ -13,11 +15,15 @@ export type CacheRedisConfig = NonNullable<ReplicatorConfig["redis"]>;
  */
 export function createCacheRedis(
   config: CacheRedisConfig,
+  /** TLS and ACL logins (config.redisSecurity); undefined: plaintext, the default user. */
+  security: RedisSecurity | undefined,
   logger: Logger,
   /** Stops watching Sentinel (the client itself is disconnected by its owner). */
   signal: AbortSignal,
 ): Redis {
+  const sentinelMode = config.sentinels !== undefined;
   const options: RedisOptions = {
+    ...redisSecurityOptions(security, sentinelMode),
     // A command waits through at most two reconnects; then the refresh fails (and is logged).
     maxRetriesPerRequest: 2,
     // A demoted master refuses writes with READONLY while the client still talks to it (a
@@ -33,6 +39,7 @@ export function createCacheRedis(
       redis,
       sentinels: config.sentinels,
       masterName: config.masterName ?? "",
+      watcherOptions: sentinelWatcherOptions(security),
       logger,
       signal,
     });

@@ -12,7 +12,7 @@ import pg from "pg";
 import type { Pool } from "pg";
 import type { RowsEnvelope } from "@georep/contract";
 import type { Logger, Metrics } from "@georep/observability";
-import { CANONICAL_TEXT_STARTUP_OPTIONS } from "@georep/schema";
+import { CANONICAL_TEXT_STARTUP_OPTIONS, pgConnection } from "@georep/schema";
 import type { StateLayout } from "@georep/schema";
 import { createRebuilds } from "./cache-rebuilds.ts";
 import { mergedKeys, shippedKeys } from "./cache-shipped-keys.ts";
@@ -153,8 +153,7 @@ export function startCacheService(options: {
  */
 export function createCachePool(login: PgLogin): pg.Pool {
   return new pg.Pool({
-    connectionString: login.url,
-    password: login.password,
+    ...pgConnection(login.url, login.password),
     max: 2,
     options: CANONICAL_TEXT_STARTUP_OPTIONS,
   });

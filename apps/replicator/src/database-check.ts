@@ -1,4 +1,5 @@
 import pg from "pg";
+import { pgConnection } from "@georep/schema";
 import type { Logger } from "@georep/observability";
 import { ConfigError } from "./config.ts";
 import type { ReplicatorConfig } from "./config.ts";
@@ -8,8 +9,7 @@ import type { PgLogin, PostgresConfig } from "./postgres-config.ts";
 /** The region a database was installed for, or undefined when georep is not installed there. */
 async function regionOf(login: PgLogin): Promise<string | undefined> {
   const client = new pg.Client({
-    connectionString: login.url,
-    password: login.password,
+    ...pgConnection(login.url, login.password),
     connectionTimeoutMillis: 5_000,
   });
   await client.connect();

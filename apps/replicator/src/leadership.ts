@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import pg from "pg";
 import type { Logger } from "@georep/observability";
-import { sqlStateOf } from "@georep/schema";
+import { pgConnection, sqlStateOf } from "@georep/schema";
 import {
   CLAIM_SQL,
   CONFIRM_SQL,
@@ -92,8 +92,7 @@ export function createLeadership(options: LeadershipOptions): Leadership {
     client = undefined;
     await old?.end().catch(() => undefined); // the broken session's error was reported already
     const c = new pg.Client({
-      connectionString: options.pgUrl,
-      password: options.pgPassword,
+      ...pgConnection(options.pgUrl, options.pgPassword),
       application_name: LEADER_APPLICATION,
       // A half-open connection must fail a renewal, not hang it past the lease.
       keepAlive: true,

@@ -8,6 +8,8 @@
 // Without `roles` every job uses the URL's user (a development setup). Passwords are secret
 // references, never part of the URL.
 import { existsSync } from "node:fs";
+import type { ClientConfig } from "pg";
+import { pgConnection } from "@georep/schema";
 import { z } from "zod";
 import { ConfigError } from "./config-error.ts";
 import { URL_WITHOUT_PASSWORD, readSecret, secretRefSchema } from "./secret.ts";
@@ -102,10 +104,7 @@ export function pgLogin(config: PostgresConfig, job: PgJob): PgLogin {
 }
 
 /** `pgLogin` as node-postgres client options, to spread into a Client's or Pool's. */
-export function pgClientConfig(
-  config: PostgresConfig,
-  job: PgJob,
-): { connectionString: string; password: string | undefined } {
+export function pgClientConfig(config: PostgresConfig, job: PgJob): ClientConfig {
   const login = pgLogin(config, job);
-  return { connectionString: login.url, password: login.password };
+  return pgConnection(login.url, login.password);
 }

@@ -50,6 +50,18 @@ export function resolveRedisSecurity(
   };
 }
 
+/** A client of the Sentinels themselves (the failover watchers): their TLS and login. */
+export function sentinelWatcherOptions(security: RedisSecurity | undefined): RedisOptions {
+  if (security === undefined) return {};
+  return {
+    ...(security.ca === undefined ? {} : { tls: { ca: security.ca } }),
+    ...(security.sentinelUsername === undefined ? {} : { username: security.sentinelUsername }),
+    ...(security.sentinelPassword === undefined
+      ? {}
+      : { password: security.sentinelPassword.reveal() }),
+  };
+}
+
 /** The ioredis options of `security` (the secrets revealed here, at the client, only). */
 export function redisSecurityOptions(
   security: RedisSecurity | undefined,

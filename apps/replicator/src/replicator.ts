@@ -16,7 +16,7 @@ import { settlesWithin } from "@georep/retry";
 import type { Merger, MergerStatus } from "@georep/merger";
 import { createCapture } from "@georep/capture";
 import type { Capture, CaptureStatus } from "@georep/capture";
-import { installSchema, stateLayout } from "@georep/schema";
+import { installSchema, pgConnection, stateLayout } from "@georep/schema";
 import type { Member, TableSpec } from "@georep/schema";
 import { checkDatabases, checkPeer } from "./database-check.ts";
 import { shippedTopicEnds } from "./peer-progress.ts";
@@ -123,7 +123,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
 
   async function install(): Promise<void> {
     const admin = pgLogin(config.postgres, "admin");
-    const client = new pg.Client({ connectionString: admin.url, password: admin.password });
+    const client = new pg.Client(pgConnection(admin.url, admin.password));
     await client.connect();
     try {
       await installSchema(client, config.schema, log);
@@ -141,8 +141,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
     const peers = config.peers.map((p) => {
       // A peer that stops answering must fail a repair page, not hang it (or the shutdown).
       const peerPool = new pg.Pool({
-        connectionString: p.postgres.url,
-        password: p.postgres.password?.reveal(),
+        ...pgConnection(p.postgres.url, p.postgres.password?.reveal()),
         max: 2,
         connectionTimeoutMillis: 10_000,
         statement_timeout: 120_000,
@@ -195,8 +194,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       if (config.installSchema) await install();
       // This region's own database, for the membership watch and repair (both small and rare).
       const own = new pg.Pool({
-        connectionString: merging.url,
-        password: merging.password,
+        ...pgConnection(merging.url, merging.password),
         max: 2,
       });
       peerPools.push(own);
@@ -228,7 +226,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       }
       let onApplied: ((envelopes: readonly RowsEnvelope[]) => void) | undefined = deps.onApplied;
       if (config.redis !== undefined) {
-        redis = createCacheRedis(config.redis, log, abort.signal);
+        redis = createCacheRedis(config.redis, config.redisSecurity, log, abort.signal);
         pool = createCachePool(merging);
         const cache = startCacheService({
           region: config.region,

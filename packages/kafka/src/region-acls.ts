@@ -65,6 +65,12 @@ const OWN_TOPIC_OPERATIONS: readonly AclOperation[] = [
   "DESCRIBE_CONFIGS",
   "ALTER_CONFIGS",
 ];
+/**
+ * A peer's topics: read them, and check (or, when the peer has not started yet, create) them
+ * with the shared topic settings, as the merger does at start so that the order regions start in
+ * does not matter. Never WRITE: only their owner speaks on them.
+ */
+const PEER_TOPIC_OPERATIONS: readonly AclOperation[] = ["READ", "CREATE", "DESCRIBE_CONFIGS"];
 const GROUP_OPERATIONS: readonly AclOperation[] = ["READ", "DESCRIBE", "DELETE"];
 
 /**
@@ -104,7 +110,9 @@ export function regionAcls(input: RegionAclInput): RegionAcl[] {
     ...own.flatMap(([name, pattern]) =>
       OWN_TOPIC_OPERATIONS.map((op) => acl("TOPIC", name, pattern, op)),
     ),
-    ...[...new Set(peerTopics)].map((name) => acl("TOPIC", name, "LITERAL", "READ")),
+    ...[...new Set(peerTopics)].flatMap((name) =>
+      PEER_TOPIC_OPERATIONS.map((op) => acl("TOPIC", name, "LITERAL", op)),
+    ),
     ...groups.flatMap(([name, pattern]) =>
       GROUP_OPERATIONS.map((op) => acl("GROUP", name, pattern, op)),
     ),

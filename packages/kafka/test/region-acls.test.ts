@@ -42,6 +42,10 @@ describe("regionAcls", () => {
       expect(can("READ", zoneTopic(peer, "us")), peer).toBe(false);
       expect(can("WRITE", zoneTopic(peer, "eu")), peer).toBe(false);
       expect(can("READ", deadLetterTopic(peer)), peer).toBe(false);
+      // Created (with the shared settings) if the peer has not started yet; never reconfigured.
+      expect(can("CREATE", originTopic(peer)), peer).toBe(true);
+      expect(can("DESCRIBE_CONFIGS", originTopic(peer)), peer).toBe(true);
+      expect(can("ALTER_CONFIGS", originTopic(peer)), peer).toBe(false);
     }
   });
 
@@ -53,8 +57,11 @@ describe("regionAcls", () => {
       deadLetterTopic("us-east-2"),
     ]) {
       expect(can("WRITE", topic), topic).toBe(false);
-      expect(can("CREATE", topic), topic).toBe(false);
+      expect(can("ALTER_CONFIGS", topic), topic).toBe(false);
     }
+    // us-east-2 is a peer: its origin topic may be created (never written) by the merger.
+    expect(can("CREATE", zoneTopic("us-east-2", "us"))).toBe(false);
+    expect(can("CREATE", deadLetterTopic("us-east-2"))).toBe(false);
     const usEast2 = regionAcls({ region: "us-east-2", peers: [{ id: "us-east" }] });
     expect(aclAllows(usEast2, "TOPIC", originTopic("us-east"), "WRITE")).toBe(false);
     expect(aclAllows(usEast2, "TOPIC", zoneTopic("us-east", "eu"), "READ")).toBe(false);

@@ -6,6 +6,7 @@
 //   created ──(immediately, then every intervalMs)──▶ refresh ──▶ … ──stop()──▶ stopped
 import { startPeriodic } from "@georep/retry";
 import pg from "pg";
+import { pgConnection } from "@georep/schema";
 import { z } from "zod";
 import { createKafka } from "@georep/kafka";
 import type { KafkaSecurity } from "@georep/kafka";
@@ -92,8 +93,7 @@ export function startConsumerLagMetrics(config: ConsumerLagMetricsConfig): Consu
   const topics = sources.map((s) => s.topic);
   const metrics = createMergerMetrics(config.metrics);
   const pool = new pg.Pool({
-    connectionString: config.pgUrl,
-    password: config.pgPassword,
+    ...pgConnection(config.pgUrl, config.pgPassword),
     max: 1,
     application_name: `georep-consumer-lag-${config.region}`,
   });

@@ -6,6 +6,7 @@
 //   running ──consumer crashed (non-retriable)──▶ failed
 //   running | failed ──stop()──▶ stopping (batch in progress finishes) ──▶ stopped
 import pg from "pg";
+import { pgConnection } from "@georep/schema";
 import {
   createBatchConsumer,
   createDeadLetters,
@@ -41,8 +42,7 @@ export function createMerger(config: MergerConfig): Merger {
   const log = config.logger.child({ component: "merger", region: config.region });
   const metrics = createMergerMetrics(config.metrics);
   const pool = new pg.Pool({
-    connectionString: config.pgUrl,
-    password: config.pgPassword,
+    ...pgConnection(config.pgUrl, config.pgPassword),
     max: options.poolSize,
     application_name: `georep-merger-${config.region}`,
   });

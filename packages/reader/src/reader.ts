@@ -7,7 +7,7 @@
 //   any ──stop()──▶ stopping (flush, wait for Kafka, ack durable) ──▶ stopped
 import pg from "pg";
 import { backoffDelay, settlesWithin } from "@georep/retry";
-import { CANONICAL_TEXT_STARTUP_OPTIONS, stateLayout } from "@georep/schema";
+import { CANONICAL_TEXT_STARTUP_OPTIONS, pgConnection, stateLayout } from "@georep/schema";
 import { isSlotInvalidated } from "./errors.ts";
 import { startFlushLoop } from "./stream/flush.ts";
 import { writeHeartbeat } from "./stream/heartbeat.ts";
@@ -35,8 +35,7 @@ export function createReader(o: ReaderOptions): Reader {
   const m = readerMetrics(o.metrics);
   // Pinned text settings: own-state emits and re-reads turn keys to text in these sessions.
   const pool = new pg.Pool({
-    connectionString: o.pgUrl,
-    password: o.pgPassword,
+    ...pgConnection(o.pgUrl, o.pgPassword),
     max: 3,
     options: CANONICAL_TEXT_STARTUP_OPTIONS,
   });

@@ -6,6 +6,7 @@
 //   created ──(immediately, then every intervalMs)──▶ refresh ──▶ … ──stop()──▶ stopped
 import { startPeriodic } from "@georep/retry";
 import pg from "pg";
+import { pgConnection } from "@georep/schema";
 import type { Logger, Metrics } from "@georep/observability";
 import { ReaderError } from "./errors.ts";
 
@@ -96,8 +97,7 @@ export function startSlotMetrics(config: SlotMetricsOptions): SlotMetrics {
     ["slot"],
   );
   const pool = new pg.Pool({
-    connectionString: o.pgUrl,
-    password: o.pgPassword,
+    ...pgConnection(o.pgUrl, o.pgPassword),
     max: 1,
     application_name: "georep-slot-metrics",
   });

@@ -38,3 +38,4 @@ export { firstIssue } from "./zod-issue.ts";
 export { addMember, readMembers, readRegionRows, removeMember, sameMembers } from "./membership.ts";
 export type { Member, RegionRow } from "./membership.ts";
 export { ENGINE_MIGRATION_VERSIONS } from "./sql/engine-schema.ts";
+export { pgConnection } from "./pg-connection.ts";

@@ -1,7 +1,7 @@
 // One streaming session of the reader: decoder ──▶ window feeder ──▶ flush window, with the
 // replication socket paused while the window holds 4 × maxBatchRows distinct rows (the sink is
 // full) and resumed at the next cut. Resolves with the reason the session ended.
-import { CANONICAL_TEXT_STARTUP_OPTIONS } from "@georep/schema";
+import { CANONICAL_TEXT_STARTUP_OPTIONS, pgConnection } from "@georep/schema";
 import { createWindowFeeder } from "./window-feeder.ts";
 import type { FlushLoop } from "./flush.ts";
 import type { Ledger } from "../ledger.ts";
@@ -53,7 +53,7 @@ export function startStreaming(d: StreamDeps): Streaming {
   const ended = new Promise<unknown>((resolve) => (resolveEnded = resolve));
   const session: Session = startSession(
     // The walsender writes every value pgoutput sends as text in these settings.
-    { connectionString: d.pgUrl, password: d.pgPassword, options: CANONICAL_TEXT_STARTUP_OPTIONS },
+    { ...pgConnection(d.pgUrl, d.pgPassword), options: CANONICAL_TEXT_STARTUP_OPTIONS },
     d.slotName,
     ledger.durable,
     d.statusIntervalMs,
