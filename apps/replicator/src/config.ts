@@ -57,7 +57,10 @@ const configSchema = z
         z
           .object({
             region: regionIdSchema,
-            /** Read-only: a role that can read the peer's state (e.g. its georep_reader). */
+            /**
+             * Read-only: a login that can only SELECT the peer's georep schema and state tables
+             * (not its georep_reader, which also holds REPLICATION and the peer's lease).
+             */
             postgres: z
               .object({ url: postgresUrlSchema, password: secretRefSchema.optional() })
               .strict(),

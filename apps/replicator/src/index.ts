@@ -24,3 +24,4 @@ export { pgClientConfig, pgLogin } from "./postgres-config.ts";
 export type { PgJob, PgLogin, PostgresConfig } from "./postgres-config.ts";
 export { scramVerifier, setRolePasswords } from "./role-passwords.ts";
 export { kafkaSecurityOption } from "./kafka-security.ts";
+export { plaintextLinks } from "./plaintext-links.ts";

@@ -7,12 +7,11 @@
 //
 // Without `roles` every job uses the URL's user (a development setup). Passwords are secret
 // references, never part of the URL.
-import { existsSync } from "node:fs";
 import type { ClientConfig } from "pg";
 import { pgConnection } from "@georep/schema";
 import { z } from "zod";
-import { ConfigError } from "./config-error.ts";
 import { URL_WITHOUT_PASSWORD, readSecret, secretRefSchema } from "./secret.ts";
+import { readCaFile } from "./tls-config.ts";
 import type { Secret } from "./secret.ts";
 
 export type PgJob = "admin" | "capture" | "merge";
@@ -71,11 +70,8 @@ export function resolvePostgres(
   env: NodeJS.ProcessEnv = process.env,
 ): PostgresConfig {
   const root = new URL(parsed.url).searchParams.get("sslrootcert");
-  if (root !== null && root !== "system" && !existsSync(root))
-    throw new ConfigError(
-      `${field}.url: sslrootcert '${root}' does not exist; point it at the CA certificate that signed the server's certificate`,
-      `${field}.url`,
-    );
+  if (root !== null && root !== "system")
+    readCaFile(root, `${field}.url`, `${field}.url sslrootcert`);
   const login = (job: "capture" | "merge") => {
     const r = parsed.roles?.[job];
     return r === undefined

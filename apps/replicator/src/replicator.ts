@@ -29,6 +29,7 @@ import { kafkaSecurityOption } from "./kafka-security.ts";
 import { pgLogin } from "./postgres-config.ts";
 import type { ReplicatorConfig } from "./config.ts";
 import { reportEnvelopeSigning } from "./signing-config.ts";
+import { reportPlaintextLinks } from "./plaintext-links.ts";
 import { createCacheRedis } from "./cache-redis.ts";
 import { createCachePool, startCacheService } from "./cache-service.ts";
 import type { Probes } from "./http.ts";
@@ -190,6 +191,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
     async start() {
       state = "installing";
       reportEnvelopeSigning(config.envelopeSigning, log);
+      reportPlaintextLinks(config, log);
       await checkDatabases(config, log);
       if (config.installSchema) await install();
       // This region's own database, for the membership watch and repair (both small and rare).

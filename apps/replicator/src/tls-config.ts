@@ -35,13 +35,13 @@ export interface KafkaSecurity {
  * The CA certificate file's PEM text.
  * @throws ConfigError naming the field when the file is missing, unreadable or not a certificate.
  */
-export function readCaFile(path: string, field: string): string {
+export function readCaFile(path: string, field: string, label: string = field): string {
   let pem: string;
   try {
     pem = readFileSync(path, "utf8");
   } catch (error) {
     throw new ConfigError(
-      `${field}: cannot read CA certificate '${path}' (${(error as NodeJS.ErrnoException).code ?? "unreadable"}); point it at the PEM file of the CA that signed the server's certificate`,
+      `${label}: cannot read CA certificate '${path}' (${(error as NodeJS.ErrnoException).code ?? "unreadable"}); point it at the PEM file of the CA that signed the server's certificate`,
       field,
       { cause: error },
     );
@@ -50,7 +50,7 @@ export function readCaFile(path: string, field: string): string {
     new X509Certificate(pem);
   } catch (error) {
     throw new ConfigError(
-      `${field}: '${path}' is not a PEM certificate; give the CA certificate (-----BEGIN CERTIFICATE-----)`,
+      `${label}: '${path}' is not a PEM certificate; give the CA certificate (-----BEGIN CERTIFICATE-----)`,
       field,
       { cause: error },
     );

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseReplicatorConfig, pgLogin } from "../src/index.ts";
+import { ConfigError, parseReplicatorConfig, pgLogin, plaintextLinks } from "../src/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "georep-security-config-"));
 const file = (name: string, text: string): string => {
@@ -110,6 +110,28 @@ describe("secrets and TLS in the replicator config", () => {
     expect(JSON.stringify(config)).not.toContain("merge-pw-3");
   });
 
+  it("names every link left without verified TLS", () => {
+    const ca = file("ca-links.crt", CA);
+    expect(
+      plaintextLinks(parseReplicatorConfig({ ...base, redis: { url: "redis://h:6379" } }, env)),
+    ).toEqual(["postgres.url (sslmode=verify-full)", "kafka (tls and sasl)", "redis (tls)"]);
+    const secured = parseReplicatorConfig(
+      {
+        ...base,
+        postgres: {
+          url: `${base.postgres.url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`,
+        },
+        kafka: {
+          ...base.kafka,
+          tls: { ca },
+          sasl: { mechanism: "scram-sha-512", username: "u", password: { env: "PG_ADMIN" } },
+        },
+      },
+      env,
+    );
+    expect(plaintextLinks(secured)).toEqual([]);
+  });
+
   it.each([
     [
       { ...base, postgres: { url: "postgres://postgres:hunter2@localhost:5432/app" } },
@@ -139,7 +161,7 @@ describe("secrets and TLS in the replicator config", () => {
         },
       },
       "postgres.url",
-      "sslrootcert '/nonexistent/ca.crt' does not exist",
+      "sslrootcert: cannot read CA certificate '/nonexistent/ca.crt' (ENOENT)",
     ],
     [
       {

@@ -5,7 +5,9 @@
 //                   WRITE (shipper, dead letters), READ (the shipper reads its topic's tail at
 //                   start), CREATE/DESCRIBE/DESCRIBE_CONFIGS/ALTER_CONFIGS (ensureTopics creates,
 //                   compares and raises max.message.bytes)
-//   peers' topics   georep.<peer> and, in a zone, georep.<peer>.zone.<zone>: READ (the merger);
+//   peers' topics   georep.<peer> and, in a zone, georep.<peer>.zone.<zone>: READ (the merger),
+//                   CREATE/DESCRIBE_CONFIGS (the merger checks them, or creates a topic whose
+//                   owner has not started yet, with the shared settings); never WRITE;
 //                   no other zone's topics (residency)
 //   groups          georep-merger-<r> (LITERAL) and georep-tail.georep.<r>. (PREFIXED, the tail
 //                   read's throwaway groups): READ, DESCRIBE, DELETE (region remove deletes it)
