@@ -11,6 +11,7 @@ import {
   waitFor,
 } from "@georep/testkit";
 import type { ReplicatorProcess, TestDatabase } from "@georep/testkit";
+import { killWhileWriting } from "./kill-loop.ts";
 import { regionsExact } from "./exact-regions.ts";
 
 /**
@@ -73,29 +74,7 @@ describe("chaos: kill -9 of replicators during writes", () => {
     ).finally(() => {
       phase.writing = false;
     });
-    let kills = 0;
-    while (phase.writing && kills < 6) {
-      const victim = regions[Math.floor(random() * regions.length)];
-      if (victim === undefined) continue;
-      // Kill only once the victim has merged something since its last start, so kills land
-      // mid-stream rather than back to back during start-up.
-      const merged = async (): Promise<bigint> =>
-        BigInt(
-          (
-            await victim.pool.query<{ n: string }>(
-              "SELECT coalesce(sum(kafka_offset), -1)::text AS n FROM georep.progress",
-            )
-          ).rows[0]?.n ?? "-1",
-        );
-      const before = await merged();
-      await waitFor(async () => (await merged()) > before || !phase.writing, {
-        description: "the victim to merge more before the next kill",
-        timeoutMs: 60_000,
-      });
-      await victim.proc.kill9();
-      kills += 1;
-      await victim.proc.start();
-    }
+    const kills = await killWhileWriting({ regions: regions, random, phase, maxKills: 6 });
     await writers;
     await waitFor(() => regionsExact(regions, truth), {
       description: `regions identical with exact totals after ${kills} kills (seed ${seed})`,

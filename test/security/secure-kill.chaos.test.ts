@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroundTruth, runFleet, seededRandom } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
 import { waitFor } from "@georep/testkit";
+import { killWhileWriting } from "../chaos/kill-loop.ts";
 import { regionsExact } from "../chaos/exact-regions.ts";
 import { startSecureRegions } from "./secure-world.ts";
 import type { SecureWorld } from "./secure-world.ts";
@@ -40,27 +41,7 @@ describe("chaos, secured: kill -9 of replicators during writes", () => {
     ).finally(() => {
       phase.writing = false;
     });
-    let kills = 0;
-    while (phase.writing && kills < 3) {
-      const victim = world.regions[Math.floor(random() * world.regions.length)];
-      if (victim === undefined) continue;
-      const merged = async (): Promise<bigint> =>
-        BigInt(
-          (
-            await victim.pool.query<{ n: string }>(
-              "SELECT coalesce(sum(kafka_offset), -1)::text AS n FROM georep.progress",
-            )
-          ).rows[0]?.n ?? "-1",
-        );
-      const before = await merged();
-      await waitFor(async () => (await merged()) > before || !phase.writing, {
-        description: "the victim to merge more before the next kill",
-        timeoutMs: 60_000,
-      });
-      await victim.proc.kill9();
-      kills += 1;
-      await victim.proc.start();
-    }
+    const kills = await killWhileWriting({ regions: world.regions, random, phase, maxKills: 3 });
     await writers;
     const regions = world.regions.map((r) => ({ id: r.id, pool: r.pool }));
     await waitFor(() => regionsExact(regions, truth), {
