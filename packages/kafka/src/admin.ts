@@ -1,4 +1,4 @@
-import type { Kafka } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
 import { backoffDelay } from "@georep/retry";
 import type { Backoff } from "@georep/retry";
 import { ClusterTooSmallError, checkClusterSize } from "./cluster-size.ts";
@@ -11,6 +11,8 @@ import type { TopicConfigMismatch, TopicSettings } from "./topic-settings.ts";
 const CREATE_ATTEMPTS = 6;
 /** Waits between creation attempts: 125-250 ms at first, at most 1.25 s (about 4 s in all). */
 const CREATE_BACKOFF: Backoff = { initialMs: 250, maxMs: 1_250 };
+/** About 20 s of looking for a new topic's leaders (a loaded broker took seconds). */
+const LEADER_ATTEMPTS = 18;
 
 export interface TopicSpec {
   readonly topic: string;
@@ -52,6 +54,31 @@ const creationEntries = (t: TopicSpec): Array<{ name: string; value: string }> =
  * @throws ClusterTooSmallError when a replication factor exceeds the cluster's brokers.
  * @throws KafkaError naming the topic when the broker refuses it.
  */
+/**
+ * Waits until every partition of the topics has a leader in the metadata. Under
+ * load a single broker answers a new topic's metadata with UNKNOWN_TOPIC_OR_PARTITION for a
+ * while after createTopics returned, and a consumer or producer started then fails with it.
+ */
+async function awaitLeaders(admin: Admin, created: readonly TopicSpec[]): Promise<void> {
+  if (created.length === 0) return;
+  const names = created.map((t) => t.topic);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      const led = topics.every(
+        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+      );
+      if (led && topics.length === names.length) return;
+      if (attempt >= LEADER_ATTEMPTS)
+        throw new Error(`the new topics have no leader yet: ${names.join(", ")}`);
+    } catch (error) {
+      const retriable = (error as { retriable?: unknown }).retriable === true;
+      if (!retriable || attempt >= LEADER_ATTEMPTS) throw error;
+    }
+    await new Promise((r) => setTimeout(r, backoffDelay(CREATE_BACKOFF, attempt - 1)));
+  }
+}
+
 export async function ensureTopics(
   kafka: Kafka,
   topics: readonly TopicSpec[],
@@ -96,6 +123,8 @@ export async function ensureTopics(
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+    // Every topic, not only those created here: a peer may have created one a moment ago.
+    await awaitLeaders(admin, topics);
     const existing = topics.filter((t) => present.has(t.topic));
     await raiseMessageLimits(admin, existing);
     // After the raise, so a limit just raised is not reported.

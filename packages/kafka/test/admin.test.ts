@@ -14,6 +14,9 @@ function fakeKafka(outcomes: unknown[], listTopics: () => Promise<string[]>) {
     disconnect: () => Promise.resolve(),
     listTopics,
     describeCluster: () => Promise.resolve({ brokers: [{ nodeId: 1 }] }),
+    // Every topic asked for is there with a leader (ensureTopics waits for that).
+    fetchTopicMetadata: ({ topics }: { topics: string[] }) =>
+      Promise.resolve({ topics: topics.map((name) => ({ name, partitions: [{ leader: 1 }] })) }),
     createTopics: (request: unknown) => {
       creations.push(request);
       const outcome = outcomes.shift();
