@@ -139,7 +139,10 @@ export async function applyUpload(
        ON CONFLICT (camera_id, counter) DO UPDATE SET applied = excluded.applied`,
       [cameraId, changes.map((c) => c.bucket), changes.map((c) => c.after.toString())],
     );
-    const added = [...perBucket].map(([bucket, n]) => ({
+    // Rows written in key order (bucket, for one camera), the order merges lock them in: in any
+    // other order an upload and a merge of the same buckets can deadlock.
+    const ordered = [...perBucket].sort(([a], [b]) => Date.parse(a) - Date.parse(b));
+    const added = ordered.map(([bucket, n]) => ({
       cameraId,
       bucket,
       peopleIn: n.people_in,
