@@ -16,7 +16,7 @@ import { settlesWithin } from "@georep/retry";
 import type { Merger, MergerStatus } from "@georep/merger";
 import { createCapture } from "@georep/capture";
 import type { Capture, CaptureStatus } from "@georep/capture";
-import { installSchema, pgConnection, stateLayout } from "@georep/schema";
+import { installSchema, stateLayout } from "@georep/schema";
 import type { Member, TableSpec } from "@georep/schema";
 import { checkDatabases, checkPeer } from "./database-check.ts";
 import { shippedTopicEnds } from "./peer-progress.ts";
@@ -26,7 +26,7 @@ import { startRepairWatcher } from "./repair-watcher.ts";
 import type { RepairWatcher, RepairWatcherStatus } from "./repair-watcher.ts";
 import { clusterBrokers, regionClusters } from "./config.ts";
 import { kafkaSecurityOption } from "./kafka-security.ts";
-import { pgLogin } from "./postgres-config.ts";
+import { pgClientConfig, pgLogin } from "./postgres-config.ts";
 import type { ReplicatorConfig } from "./config.ts";
 import { reportEnvelopeSigning } from "./signing-config.ts";
 import { reportPlaintextLinks } from "./plaintext-links.ts";
@@ -79,6 +79,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   const roleMetrics = createRoleMetrics(metrics);
   const capturing = pgLogin(config.postgres, "capture");
   const merging = pgLogin(config.postgres, "merge");
+  const kafkaSecurity = kafkaSecurityOption(config);
   const leadership = createLeadership({
     // The lease goes with the slot: its holder is the one that reads it (docs/security.md).
     pgUrl: capturing.url,
@@ -123,8 +124,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   leadership.onLost(roleFailed("leadership"));
 
   async function install(): Promise<void> {
-    const admin = pgLogin(config.postgres, "admin");
-    const client = new pg.Client(pgConnection(admin.url, admin.password));
+    const client = new pg.Client(pgClientConfig(config.postgres, "admin"));
     await client.connect();
     try {
       await installSchema(client, config.schema, log);
@@ -142,7 +142,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
     const peers = config.peers.map((p) => {
       // A peer that stops answering must fail a repair page, not hang it (or the shutdown).
       const peerPool = new pg.Pool({
-        ...pgConnection(p.postgres.url, p.postgres.password?.reveal()),
+        ...pgClientConfig(p.postgres, "admin"),
         max: 2,
         connectionTimeoutMillis: 10_000,
         statement_timeout: 120_000,
@@ -163,7 +163,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       brokers: ownBrokers,
       clientId: `georep-repair-${config.region}`,
       logger: log,
-      ...kafkaSecurityOption(config),
+      ...kafkaSecurity,
     });
     stopKafka = () => repairKafka.disconnect();
     repair = startRepairWatcher({
@@ -196,7 +196,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       if (config.installSchema) await install();
       // This region's own database, for the membership watch and repair (both small and rare).
       const own = new pg.Pool({
-        ...pgConnection(merging.url, merging.password),
+        ...pgClientConfig(config.postgres, "merge"),
         max: 2,
       });
       peerPools.push(own);
@@ -214,7 +214,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           pgPassword: capturing.password,
           slotName: config.slot,
           kafka: { brokers: [...ownBrokers], clientId: `georep-capture-${config.region}` },
-          kafkaSecurity: kafkaSecurityOption(config).security,
+          kafkaSecurity: kafkaSecurity.security,
           partitions: config.kafka.partitions,
           replicationFactor: config.kafka.replicationFactor,
           topic: config.kafka.topic,
@@ -257,7 +257,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
             brokers: ownBrokers,
             clientId: `georep-merger-${config.region}`,
             clusters: regionClusters(config, members),
-            ...kafkaSecurityOption(config),
+            ...kafkaSecurity,
           },
           tables,
           regions: members,
