@@ -161,4 +161,32 @@ describe("least privilege: every job connects as its own role", () => {
       await m.end();
     }
   });
+
+  it("lets the merge role write user rows only through the installed user-row functions", async () => {
+    const r = regions[0];
+    if (r === undefined) throw new Error("no region");
+    const m = asRole(r, "merge");
+    await m.connect();
+    try {
+      // Outside the merge functions, with or without the merge marker: refused.
+      for (const marker of ["off", "on"]) {
+        await m.query(`SELECT set_config('georep.applying', '${marker}', false)`);
+        expect(
+          await refused(m, "INSERT INTO counting_results (camera_id, bucket) VALUES ('x', now())"),
+        ).toBe("42501");
+        expect(await refused(m, "UPDATE counting_results SET people_in = 999999")).toBe("42501");
+        expect(await refused(m, "DELETE FROM counting_results")).toBe("42501");
+        expect(await refused(m, "SELECT 1 FROM counting_results FOR UPDATE")).toBe("42501");
+      }
+      // Through them, whatever the keys: user rows only come to agree with the merged state.
+      const before = await total(r.admin);
+      const { rows } = await m.query<{ w: number[] }>(
+        `SELECT georep."uwrite__public__counting_results"(ARRAY['cam-0', 'nowhere'], ARRAY['2026-12-02T10:00:00Z', '2026-12-02T10:00:00Z']::timestamptz[]) AS w`,
+      );
+      expect(rows[0]?.w).toEqual([0, 0, 0]);
+      expect(await total(r.admin)).toBe(before);
+    } finally {
+      await m.end();
+    }
+  });
 });

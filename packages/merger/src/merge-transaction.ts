@@ -175,8 +175,13 @@ export function createMergeTransaction(options: MergeTransactionOptions): MergeT
             await sleep(wait);
             continue;
           }
+          // 42883: a database installed before the user-row functions existed (COMPILER_VERSION 10).
+          const fix =
+            state === "42883"
+              ? "; run `georep schema apply` for this region (with the admin login) to install the functions merges call"
+              : "";
           throw new MergeError(
-            `merging batch failed at step '${step.name}': ${(error as Error).message}`,
+            `merging batch failed at step '${step.name}': ${(error as Error).message}${fix}`,
             { ...context, step: step.name },
             { cause: error },
           );

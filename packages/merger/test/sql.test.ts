@@ -9,8 +9,7 @@ import { conflictCandidatesSql, recordConflictsSql } from "../src/sql/conflicts.
 import { stagedRows } from "../src/sql/common.ts";
 import { mergeCallSql, mergeFunctionSql } from "../src/sql/merge-function.ts";
 import { stageParams } from "../src/sql/stage.ts";
-import { lockUserRowsSql, upsertStateSql } from "../src/sql/state-upsert.ts";
-import { insertMissingUserRowsSql, rewriteUserRowsSql } from "../src/sql/user-rows.ts";
+import { upsertStateSql } from "../src/sql/state-upsert.ts";
 import { stageEnvelopes } from "../src/staging.ts";
 
 const layout = stateLayout(parseTableSpec(countingResultsSpec));
@@ -32,21 +31,16 @@ describe("merge SQL", () => {
     // Register values and keys arrive as text: cast back whatever the merger session's settings.
     expect(fn).toContain(CANONICAL_TEXT_FUNCTION_SET);
     expect(fn).toContain("#variable_conflict use_column");
+    // User rows are locked and written only through the installed user-row functions.
+    expect(fn).not.toMatch(/(INSERT INTO|UPDATE|DELETE FROM) "public"/);
     const order = [
-      "FOR UPDATE OF u",
+      'PERFORM georep."ulock__public__counting_results"(g__k1, g__k2)',
       'INSERT INTO georep."state__',
-      'INSERT INTO "public"',
-      'UPDATE "public"',
+      'g__written := georep."uwrite__public__counting_results"(g__k1, g__k2)',
     ];
     const at = order.map((s) => fn.indexOf(s));
     expect(at.every((x) => x > 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
-  });
-
-  it("locks user rows in key order before anything is written", () => {
-    expect(lockUserRowsSql(layout)).toMatch(
-      /ORDER BY u\."camera_id", u\."bucket" FOR UPDATE OF u$/,
-    );
   });
 
   it("upserts state by the core's state-row rules, skipping no-op updates", () => {
@@ -72,26 +66,11 @@ describe("merge SQL", () => {
   });
 
   it("reads the view per key through LATERAL … OFFSET 0 so the key reaches the index", () => {
-    for (const sql of [
-      insertMissingUserRowsSql(layout),
-      rewriteUserRowsSql(layout),
-      conflictCandidatesSql(layout),
-      recordConflictsSql(layout),
-    ]) {
+    for (const sql of [conflictCandidatesSql(layout), recordConflictsSql(layout)]) {
       expect(sql).toMatch(
         /CROSS JOIN LATERAL \(SELECT \* FROM georep\."visible__public__counting_results" vv WHERE vv\."camera_id" = t\."camera_id" AND vv\."bucket" = t\."bucket" OFFSET 0\)/,
       );
     }
-  });
-
-  it("inserts missing rows with a locking no-op on conflict, and rewrites only rows that differ", () => {
-    expect(insertMissingUserRowsSql(layout)).toMatch(
-      /ON CONFLICT \("camera_id", "bucket"\) DO UPDATE SET "camera_id" = u\."camera_id"$/,
-    );
-    const rewrite = rewriteUserRowsSql(layout);
-    expect(rewrite).toContain('ROW(u."people_in"');
-    expect(rewrite).toContain('IS DISTINCT FROM ROW(v."people_in"');
-    expect(rewrite).toContain("NOT v.alive__");
   });
 
   it("coalesces duplicate slices of one key and origin before staging", () => {

@@ -39,3 +39,5 @@ export { addMember, readMembers, readRegionRows, removeMember, sameMembers } fro
 export type { Member, RegionRow } from "./membership.ts";
 export { ENGINE_MIGRATION_VERSIONS } from "./sql/engine-schema.ts";
 export { pgConnection } from "./pg-connection.ts";
+export { keyList, keyMatch, keyVar, touchedKeys, visibleOf } from "./sql/key-sql.ts";
+export { lockUserRowsCall, writeUserRowsCall } from "./sql/user-row-functions.ts";

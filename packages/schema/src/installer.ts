@@ -14,6 +14,7 @@ import { ENGINE_MIGRATIONS } from "./sql/engine-schema.ts";
 import { PUBLICATION, publicationSql } from "./sql/publication.ts";
 import { ROLES_SQL, tableGrantsSql } from "./sql/roles.ts";
 import { stateTableSql, userTableSql, userTableWidenSql } from "./sql/state-table.ts";
+import { userRowFunctionsSql } from "./sql/user-row-functions.ts";
 import { visibleViewSql } from "./sql/visible-view.ts";
 
 import { recordFirstIncarnationSql } from "./incarnation.ts";
@@ -200,6 +201,7 @@ async function installTable(
     `table ${name}: capture`,
     `${captureTriggerSql(layout, local)}\n${captureTriggersSql(layout)}`,
   );
+  await step(`table ${name}: user-row functions`, userRowFunctionsSql(layout));
   await step(`table ${name}: grants`, tableGrantsSql(layout));
   if (fresh) await step(`table ${name}: backfill`, backfillSql(layout, local.replica));
   await step(

@@ -35,6 +35,12 @@ export interface StateLayout {
   readonly stateTable: string;
   readonly visibleView: string;
   readonly stateTableName: string;
+  /**
+   * The installed SECURITY DEFINER functions through which, and only through which, the merge
+   * role writes this table's user rows (sql/user-row-functions.ts).
+   */
+  readonly lockUserRowsFn: string;
+  readonly writeUserRowsFn: string;
   readonly key: readonly KeyColumnSpec[];
   readonly counters: readonly CounterLayout[];
   readonly registers: readonly RegisterLayout[];
@@ -61,6 +67,9 @@ export function stateLayout(spec: TableSpec): StateLayout {
     stateTable: `${ENGINE_SCHEMA}.${quoteIdent(stateTableName)}`,
     visibleView: `${ENGINE_SCHEMA}.${quoteIdent(visibleName)}`,
     stateTableName,
+    // Prefixes no longer than "visible__", so the length check above covers them.
+    lockUserRowsFn: `${ENGINE_SCHEMA}.${quoteIdent(`ulock__${spec.schema}__${spec.name}`)}`,
+    writeUserRowsFn: `${ENGINE_SCHEMA}.${quoteIdent(`uwrite__${spec.schema}__${spec.name}`)}`,
     key: spec.key,
     counters: spec.columns.flatMap((c) =>
       c.crdt === "lww"

@@ -33,12 +33,8 @@ export function tempNames(layout: StateLayout): { fn: string; cand: string } {
   };
 }
 
-/**
- * Variables of the merge function. The `g__` prefix keeps them apart from user column names
- * (`#variable_conflict use_column` resolves any remaining clash to the column).
- */
+/** The merge function's i-th staged-column parameter (the `g__` prefix: see keyVar). */
 export const stageParam = (i: number): string => `g__p${i + 1}`;
-export const keyVar = (i: number): string => `g__k${i + 1}`;
 
 /** The staged rows (the function's text arrays, cast to the state columns' types), aliased i. */
 export function stagedRows(layout: StateLayout): string {
@@ -47,19 +43,3 @@ export function stagedRows(layout: StateLayout): string {
   const casts = cols.map((c) => `x.${quoteIdent(c.name)}::${c.type} AS ${quoteIdent(c.name)}`);
   return `(SELECT ${casts.join(", ")} FROM unnest(${cols.map((_c, i) => stageParam(i)).join(", ")}) AS x(${names.join(", ")})) i`;
 }
-
-/** The distinct touched keys, typed (the function's key arrays), aliased t. */
-export const touchedKeys = (layout: StateLayout): string =>
-  `unnest(${layout.key.map((_k, i) => keyVar(i)).join(", ")}) AS t(${keyList(layout)})`;
-
-export const keyList = (layout: StateLayout, alias?: string): string =>
-  layout.key
-    .map((k) => (alias === undefined ? quoteIdent(k.name) : `${alias}.${quoteIdent(k.name)}`))
-    .join(", ");
-
-export const keyMatch = (layout: StateLayout, a: string, b: string): string =>
-  layout.key.map((k) => `${a}.${quoteIdent(k.name)} = ${b}.${quoteIdent(k.name)}`).join(" AND ");
-
-/** The visible row of each key of the relation aliased t: LATERAL, so the key predicate reaches the view's index scan. */
-export const visibleOf = (layout: StateLayout, alias = "v", outer = "t"): string =>
-  `CROSS JOIN LATERAL (SELECT * FROM ${layout.visibleView} vv WHERE ${keyMatch(layout, "vv", outer)} OFFSET 0) ${alias}`;

@@ -1,6 +1,6 @@
 import type { StateLayout } from "@georep/schema";
-import { quoteIdent, quoteLiteral } from "@georep/schema";
-import { keyList, keyMatch, stagedRows, tempNames, visibleOf } from "./common.ts";
+import { quoteIdent, quoteLiteral, keyList, keyMatch, visibleOf } from "@georep/schema";
+import { stagedRows, tempNames } from "./common.ts";
 
 const q = quoteIdent;
 

@@ -1,13 +1,17 @@
 import type { StateLayout } from "@georep/schema";
-import { CANONICAL_TEXT_FUNCTION_SET } from "@georep/schema";
+import {
+  CANONICAL_TEXT_FUNCTION_SET,
+  keyVar,
+  lockUserRowsCall,
+  writeUserRowsCall,
+} from "@georep/schema";
 import { conflictCandidatesSql, recordConflictsSql } from "./conflicts.ts";
-import { keyVar, stageColumns, stageParam, tempNames } from "./common.ts";
+import { stageColumns, stageParam, tempNames } from "./common.ts";
 import { PROGRESS_ARRAY_TYPES, upsertProgressSql } from "./progress.ts";
 import { fenceCallSql } from "./progress-fence.ts";
 import { EPOCH_CHECK_FN } from "./epoch-check.ts";
 import { createCandidateTableSql, touchedKeysSql } from "./stage.ts";
-import { lockUserRowsSql, upsertStateSql } from "./state-upsert.ts";
-import { insertMissingUserRowsSql, rewriteUserRowsSql } from "./user-rows.ts";
+import { upsertStateSql } from "./state-upsert.ts";
 
 const progressVars = PROGRESS_ARRAY_TYPES.map((_t, i) => `g__r${i + 1}`);
 
@@ -45,9 +49,7 @@ DECLARE
   ${keys.join("\n  ")}
   g__candidates int := 0;
   g__changed int := 0;
-  g__inserted int := 0;
-  g__updated int := 0;
-  g__deleted int := 0;
+  g__written int[];
   g__conflicts int := 0;
   g__locked timestamptz;
   g__lock_us int;
@@ -59,9 +61,10 @@ BEGIN
     ${fenceCallSql(progressVars)};
   END IF;
   ${touchedKeysSql(layout)};
-  -- (1) lock the existing user rows of every touched key, in key order
+  -- (1) lock the existing user rows of every touched key, in key order. Steps (1), (3) and (4)+(5)
+  -- run in the installed user-row functions: the merge role writes no user table itself.
   g__locked := clock_timestamp();
-  PERFORM 1 FROM (${lockUserRowsSql(layout)}) locked;
+  ${lockUserRowsCall(layout)};
   -- Time in the lock step: mostly waiting for row locks local transactions hold.
   g__lock_us := (extract(epoch FROM clock_timestamp() - g__locked) * 1000000)::int;
   IF g__registers THEN
@@ -73,15 +76,13 @@ BEGIN
   IF g__candidates > 0 THEN
     ${registers ? `${recordConflictsSql(layout)};\n    GET DIAGNOSTICS g__conflicts = ROW_COUNT;` : "NULL;"}
   END IF;
-  -- (3) insert missing user rows, or lock the row a local transaction inserted meanwhile
-  ${insertMissingUserRowsSql(layout)};
-  GET DIAGNOSTICS g__inserted = ROW_COUNT;
-  -- (4)+(5) a statement of its own (fresh snapshot): rewrite/delete user rows from the view
-  ${rewriteUserRowsSql(layout)} INTO g__updated, g__deleted;
+  -- (3) insert missing user rows, or lock the row a local transaction inserted meanwhile, then
+  -- (4)+(5) in a statement of its own (fresh snapshot): rewrite/delete user rows from the view
+  ${writeUserRowsCall(layout, "g__written")};
   IF ${progressVars[0] ?? "NULL"} IS NOT NULL THEN
     ${upsertProgressSql(progressVars)};
   END IF;
-  RETURN ARRAY[cardinality(${stageParam(0)}), g__changed, g__inserted, g__updated, g__deleted, g__conflicts, g__lock_us];
+  RETURN ARRAY[cardinality(${stageParam(0)}), g__changed, g__written[1], g__written[2], g__written[3], g__conflicts, g__lock_us];
 END
 $georep$;`;
 }

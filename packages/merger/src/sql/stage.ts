@@ -1,7 +1,7 @@
 import type { StateLayout } from "@georep/schema";
-import { componentColumns, quoteIdent } from "@georep/schema";
+import { componentColumns, quoteIdent, keyVar } from "@georep/schema";
 import type { StagedRow } from "../staging.ts";
-import { keyVar, stageParam, tempNames } from "./common.ts";
+import { stageParam, tempNames } from "./common.ts";
 
 /**
  * Staging: the batch's rows reach the merge function as one text array per state column and are

@@ -2,16 +2,9 @@ import type { StateLayout } from "@georep/schema";
 import { STATE_ROW_MERGE } from "@georep/crdt";
 import type { StateMergeRule } from "@georep/crdt";
 import { componentColumns, quoteIdent } from "@georep/schema";
-import { keyList, keyMatch, stageColumns, stagedRows, touchedKeys } from "./common.ts";
+import { stageColumns, stagedRows } from "./common.ts";
 
 const q = quoteIdent;
-
-/** Locks the existing user rows of every touched key, in key order (deadlock-free against other mergers). */
-export function lockUserRowsSql(layout: StateLayout): string {
-  const keys = keyList(layout, "u");
-  return `SELECT NULL FROM ${touchedKeys(layout)} JOIN ${layout.userTable} u ON ${keyMatch(layout, "u", "t")}
-ORDER BY ${keys} FOR UPDATE OF u`;
-}
 
 /** The core's `takesIncoming` in SQL: the incoming number is greater, NULL (never written) below all. */
 const takes = (incoming: string, current: string): string =>

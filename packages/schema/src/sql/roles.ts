@@ -52,12 +52,15 @@ GRANT USAGE ON SEQUENCE georep.audit_id_seq TO ${MERGER_ROLE};`;
 
 /**
  * Least privilege per table: the reader only reads state (it re-emits it after a lost slot);
- * the merger merges state and rewrites the user rows it resolves.
+ * the merger merges state, and writes user rows only through the installed user-row functions
+ * (user-row-functions.ts): it reads the user table but holds no write on it. The REVOKE takes
+ * back what installs before those functions granted.
  */
 export function tableGrantsSql(layout: StateLayout): string {
   return `GRANT SELECT ON ${layout.stateTable}, ${layout.visibleView} TO ${READER_ROLE};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ${layout.stateTable} TO ${MERGER_ROLE};
 GRANT SELECT ON ${layout.visibleView} TO ${MERGER_ROLE};
 GRANT USAGE ON SCHEMA ${quoteIdent(layout.spec.schema)} TO ${MERGER_ROLE};
-GRANT SELECT, INSERT, UPDATE, DELETE ON ${layout.userTable} TO ${MERGER_ROLE};`;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${layout.userTable} FROM ${MERGER_ROLE};
+GRANT SELECT ON ${layout.userTable} TO ${MERGER_ROLE};`;
 }
