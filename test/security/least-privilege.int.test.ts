@@ -11,7 +11,7 @@ import {
   setRolePasswords,
 } from "@georep/replicator";
 import type { Replicator, ReplicatorConfig } from "@georep/replicator";
-import { installSchema } from "@georep/schema";
+import { currentIncarnation, installSchema, startIncarnation } from "@georep/schema";
 import { createTestDatabase, devKafka, readEndpoints, uniqueName, waitFor } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 
@@ -19,7 +19,7 @@ interface Region {
   readonly config: ReplicatorConfig;
   readonly db: TestDatabase;
   readonly admin: pg.Pool;
-  readonly replicator: Replicator;
+  replicator: Replicator;
 }
 
 // The stack's clusters trust local logins; the secure stack checks these passwords.
@@ -44,6 +44,14 @@ async function total(pool: pg.Pool): Promise<string> {
   );
   return rows[0]?.s ?? "";
 }
+
+const replicatorOf = (config: ReplicatorConfig): Replicator =>
+  createReplicator({
+    config,
+    logger: createLogger({ name: config.region, level: process.env["LP_LOG"] ?? "error" }),
+    metrics: createMetrics(),
+    clock: systemClock,
+  });
 
 describe("least privilege: every job connects as its own role", () => {
   beforeAll(async () => {
@@ -75,17 +83,11 @@ describe("least privilege: every job connects as its own role", () => {
       await installSchema(install, config.schema);
       await setRolePasswords(install, config.postgres);
       await install.end();
-      const replicator = createReplicator({
-        config,
-        logger: createLogger({ name: config.region, level: process.env["LP_LOG"] ?? "error" }),
-        metrics: createMetrics(),
-        clock: systemClock,
-      });
       regions.push({
         config,
         db,
         admin: new pg.Pool({ connectionString: db.url, max: 2 }),
-        replicator,
+        replicator: replicatorOf(config),
       });
     }
     // One at a time, as test/e2e/regions.ts does: topic metadata settles between starts.
@@ -188,5 +190,53 @@ describe("least privilege: every job connects as its own role", () => {
     } finally {
       await m.end();
     }
+  });
+
+  // Last: it restarts a region. Capture starts a new incarnation after a restore or a failover;
+  // as georep_reader it cannot recompile the admin's capture functions and publication itself.
+  it("lets the capture role start a new incarnation, and local writes count under it", async () => {
+    const r = regions[2];
+    if (r === undefined) throw new Error("no region");
+    await r.replicator.stop();
+    const c = asRole(r, "capture");
+    await c.connect();
+    let replica: string;
+    try {
+      const before = await currentIncarnation(c);
+      const started = await startIncarnation(
+        c,
+        { region: r.config.region, tables: r.config.schema.tables },
+        "test: restored from a backup",
+        Date.now(),
+      );
+      expect(started.replica).not.toBe(before?.replica);
+      replica = started.replica;
+      // Nothing but a new incarnation of its own region.
+      expect(
+        await refused(
+          c,
+          `SELECT georep.switch_incarnation('elsewhere.9999999999', 9999999999, 'x', 1, '{}', '{}')`,
+        ),
+      ).toBe("22023");
+    } finally {
+      await c.end();
+    }
+    r.replicator = replicatorOf(r.config);
+    await r.replicator.start();
+    await r.admin.query(
+      "INSERT INTO counting_results (camera_id, bucket, people_in, home_region) VALUES ('cam-new', '2026-12-02T10:00:00Z', 5, $1)",
+      [r.config.region],
+    );
+    const { rows } = await r.admin.query<{ origin: string }>(
+      `SELECT origin FROM georep."state__public__counting_results" WHERE camera_id = 'cam-new'`,
+    );
+    expect(rows.map((x) => x.origin)).toEqual([replica]);
+    await waitFor(
+      async () => {
+        const totals = await Promise.all(regions.map((x) => total(x.admin)));
+        return totals.every((t) => t === "65") ? totals : undefined;
+      },
+      { timeoutMs: 60_000, description: "every region counts 65" },
+    );
   });
 });

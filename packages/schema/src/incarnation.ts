@@ -10,9 +10,8 @@ import { InstallError } from "./errors.ts";
 import { quoteIdent } from "./identifiers.ts";
 import { stateLayout } from "./layout.ts";
 import type { TableSpec } from "./table-spec.ts";
-import { captureTriggerSql } from "./sql/capture-trigger.ts";
 import type { LocalReplica } from "./sql/capture-trigger.ts";
-import { publicationSql } from "./sql/publication.ts";
+import { SWITCH_INCARNATION_FN } from "./sql/incarnation-switch.ts";
 import { specHash } from "./spec-hash.ts";
 
 type Queryable = pg.Pool | pg.ClientBase;
@@ -202,29 +201,15 @@ export async function startIncarnation(
     // and the new one's writes still stamp above their key's state. Bounded wait for writers: a
     // long local transaction fails this start (the reader retries), it does not stall every writer.
     await step("lock timeout", "SET LOCAL lock_timeout = '10s'");
-    if (layouts.length > 0)
-      await step(
-        "drain writers",
-        `LOCK TABLE ${layouts.map((l) => l.userTable).join(", ")} IN SHARE MODE`,
-      );
-
+    // Drains writers, records the incarnation, recompiles capture and the publication for it: as
+    // the installer's login, which capture (georep_reader) is not (sql/incarnation-switch.ts).
+    const tables = layouts.map((l) => `${l.spec.schema}.${l.spec.name}`);
+    const hashes = layouts.map((l) => specHash(l.spec, { replica, stampFloor }));
     await step(
-      "record",
-      `INSERT INTO georep.incarnations (replica, incarnation, reason, system_identifier, timeline, database_oid, stamp_floor)
-       SELECT $1, $2, $3, i.system_identifier, i.timeline, i.database_oid, $4 FROM georep.db_identity() i`,
-      [replica, incarnation, reason, stampFloor.toString()],
+      "switch",
+      `SELECT ${SWITCH_INCARNATION_FN}($1, $2, $3, $4, $5::text[], $6::text[])`,
+      [replica, incarnation, reason, stampFloor.toString(), tables, hashes],
     );
-    const local = { replica, stampFloor };
-    for (const layout of layouts) {
-      const name = `${layout.spec.schema}.${layout.spec.name}`;
-      await step(`capture ${name}`, captureTriggerSql(layout, local));
-      await step(
-        "record spec",
-        "UPDATE georep.installed SET spec_hash = $2 WHERE table_name = $1",
-        [name, specHash(layout.spec, local)],
-      );
-    }
-    await step("publication", publicationSql(layouts, { region: config.region, replica }, true));
     const started = await currentIncarnation(client);
     await step("commit", "COMMIT");
     if (started === undefined)

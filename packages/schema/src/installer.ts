@@ -14,6 +14,7 @@ import { ENGINE_MIGRATIONS } from "./sql/engine-schema.ts";
 import { PUBLICATION, publicationSql } from "./sql/publication.ts";
 import { ROLES_SQL, tableGrantsSql } from "./sql/roles.ts";
 import { stateTableSql, userTableSql, userTableWidenSql } from "./sql/state-table.ts";
+import { SWITCH_INCARNATION_FN, switchIncarnationSql } from "./sql/incarnation-switch.ts";
 import { userRowFunctionsSql } from "./sql/user-row-functions.ts";
 import { visibleViewSql } from "./sql/visible-view.ts";
 
@@ -103,6 +104,7 @@ export async function installSchema(
       { region: config.region, replica: local.replica },
       tablesInstalled.length > 0,
     );
+    await syncIncarnationSwitch(step, layouts, config.region, tablesInstalled.length > 0);
     await step("commit", "COMMIT");
     const report = {
       migrationsApplied,
@@ -225,4 +227,18 @@ async function syncPublication(
   if (exists && !tablesChanged) return false;
   await step("publication", publicationSql(layouts, local, exists));
   return true;
+}
+
+/** The incarnation switch compiles every table's capture: recreated whenever a table changed. */
+async function syncIncarnationSwitch(
+  step: Step,
+  layouts: readonly StateLayout[],
+  region: string,
+  tablesChanged: boolean,
+): Promise<void> {
+  const rows = await step("incarnation switch", "SELECT to_regproc($1) IS NULL AS missing", [
+    SWITCH_INCARNATION_FN,
+  ]);
+  if (!tablesChanged && rows[0]?.["missing"] !== true) return;
+  await step("incarnation switch", switchIncarnationSql(layouts, region));
 }
