@@ -45,6 +45,11 @@ async function total(pool: pg.Pool): Promise<string> {
   return rows[0]?.s ?? "";
 }
 
+/** A state row of cam-forged under `origin`, as a forger would write it. */
+const ownStateRow = (origin: string): string =>
+  `INSERT INTO georep."state__public__counting_results" (camera_id, bucket, origin, people_in__p, ins__t)
+   VALUES ('cam-forged', '2026-12-02T10:00:00Z', '${origin}', 1000, 1)`;
+
 const replicatorOf = (config: ReplicatorConfig): Replicator =>
   createReplicator({
     config,
@@ -180,6 +185,15 @@ describe("least privilege: every job connects as its own role", () => {
         expect(await refused(m, "DELETE FROM counting_results")).toBe("42501");
         expect(await refused(m, "SELECT 1 FROM counting_results FOR UPDATE")).toBe("42501");
       }
+      // State rows under the region's own current replica are shipped to every peer: only the
+      // capture trigger writes them, never the merge role.
+      expect(await refused(m, ownStateRow(r.config.region))).toBe("42501");
+      expect(
+        await refused(
+          m,
+          `UPDATE georep."state__public__counting_results" SET people_in__p = people_in__p + 1 WHERE origin = '${r.config.region}'`,
+        ),
+      ).toBe("42501");
       // Through them, whatever the keys: user rows only come to agree with the merged state.
       const before = await total(r.admin);
       const { rows } = await m.query<{ w: number[] }>(
@@ -220,6 +234,14 @@ describe("least privilege: every job connects as its own role", () => {
       ).toBe("22023");
     } finally {
       await c.end();
+    }
+    // The guard follows the new replica.
+    const m = asRole(r, "merge");
+    await m.connect();
+    try {
+      expect(await refused(m, ownStateRow(replica))).toBe("42501");
+    } finally {
+      await m.end();
     }
     r.replicator = replicatorOf(r.config);
     await r.replicator.start();

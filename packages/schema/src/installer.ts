@@ -11,6 +11,7 @@ import {
   REFUSE_TRUNCATE_SQL,
 } from "./sql/capture-trigger.ts";
 import { ENGINE_MIGRATIONS } from "./sql/engine-schema.ts";
+import { ownOriginGuardSql } from "./sql/own-origin-guard.ts";
 import { PUBLICATION, publicationSql } from "./sql/publication.ts";
 import { ROLES_SQL, tableGrantsSql } from "./sql/roles.ts";
 import { stateTableSql, userTableSql, userTableWidenSql } from "./sql/state-table.ts";
@@ -206,6 +207,8 @@ async function installTable(
   await step(`table ${name}: user-row functions`, userRowFunctionsSql(layout));
   await step(`table ${name}: grants`, tableGrantsSql(layout));
   if (fresh) await step(`table ${name}: backfill`, backfillSql(layout, local.replica));
+  // After the backfill, which writes this replica's rows as the admin; the guard refuses them to merges.
+  await step(`table ${name}: own-origin guard`, ownOriginGuardSql(layout, local));
   await step(
     `table ${name}: record`,
     `INSERT INTO georep.installed (table_name, spec_hash, spec) VALUES ($1, $2, $3)

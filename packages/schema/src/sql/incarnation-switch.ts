@@ -1,5 +1,6 @@
 // Starting a new incarnation recompiles what names the replica: every capture function (which
-// writes local state under it) and the publication's row filters (which ship only its rows).
+// writes local state under it), the own-origin guards (which keep merges off its rows) and the
+// publication's row filters (which ship only its rows).
 // Both belong to the installing login, and the job that starts an incarnation is capture, which
 // runs as georep_reader (docs/security.md, "Least privilege"). So the installer compiles the switch
 // into one SECURITY DEFINER function holding the compiled SQL as templates, EXECUTE granted to the
@@ -8,6 +9,7 @@
 import { quoteLiteral } from "../identifiers.ts";
 import type { StateLayout } from "../layout.ts";
 import { captureTriggerSql } from "./capture-trigger.ts";
+import { ownOriginGuardSql } from "./own-origin-guard.ts";
 import { publicationSql } from "./publication.ts";
 import { READER_ROLE } from "./roles.ts";
 
@@ -24,7 +26,7 @@ export function switchIncarnationSql(layouts: readonly StateLayout[], region: st
   const local = { replica: REPLICA_MARK, stampFloor: FLOOR_MARK };
   // The templates hold $georep$-quoted bodies: the function's own body is quoted $switch$.
   const templates = [
-    ...layouts.map((l) => captureTriggerSql(l, local)),
+    ...layouts.flatMap((l) => [captureTriggerSql(l, local), ownOriginGuardSql(l, local)]),
     publicationSql(layouts, { region, replica: REPLICA_MARK }, true),
   ];
   const run = (t: string): string =>

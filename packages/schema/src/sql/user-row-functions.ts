@@ -77,10 +77,9 @@ SET search_path = pg_catalog, ${q(layout.spec.schema)}, pg_temp SET enable_seqsc
 #variable_conflict use_column`;
   const signature = (name: string): string =>
     `${name}(${layout.key.map((k) => `${k.type}[]`).join(", ")})`;
-  // The capture trigger lets user-row writes through uncaptured only for members of the merge role,
-  // and inside these functions current_user is their owner (the installing login).
-  return `GRANT ${MERGER_ROLE} TO CURRENT_USER;
-${header(layout.lockUserRowsFn, "void")}
+  // The capture trigger lets these writes through uncaptured: it asks whether the session's login
+  // (session_user, which SECURITY DEFINER does not change) is the merge role.
+  return `${header(layout.lockUserRowsFn, "void")}
 BEGIN
   PERFORM 1 FROM (${lockUserRowsSql(layout)}) locked;
 END
