@@ -1,4 +1,6 @@
 import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
+import { createKafka } from "@georep/kafka";
+import { silentLogger } from "@georep/observability";
 import { readEndpoints } from "./endpoints.ts";
 
 const levels: Record<string, logLevel> = {
@@ -37,18 +39,19 @@ export interface TestTopic {
  */
 export async function createTestTopic(name: string, partitions = 1): Promise<TestTopic> {
   const kafka = testKafka("georep-testkit-admin");
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const created = await admin.createTopics({
-      topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-    if (!created)
-      throw new Error(`Kafka topic ${name} already exists: use uniqueName() for test topics.`);
-  } finally {
-    await admin.disconnect();
-  }
+  // The engine's own creation: it retries a busy broker's transient refusals and waits until
+  // every partition has a leader (a loaded broker answers a new topic's metadata with
+  // UNKNOWN_TOPIC_OR_PARTITION for a while, which failed tests under load).
+  const client = createKafka({
+    brokers: readEndpoints().kafka.brokers,
+    clientId: "georep-testkit-admin",
+    logger: silentLogger(),
+  });
+  const report = await client.admin
+    .ensureTopics([{ topic: name, partitions, replicationFactor: 1 }])
+    .finally(() => client.disconnect());
+  if (!report.created.includes(name))
+    throw new Error(`Kafka topic ${name} already exists: use uniqueName() for test topics.`);
   return {
     name,
     partitions,
