@@ -12,6 +12,10 @@ import { chaosRegions, writeRound } from "./chaos-regions.ts";
 import type { ChaosRegion, ChaosRegions } from "./chaos-regions.ts";
 import { regionsExact } from "./exact-regions.ts";
 
+// On the plain stack, unlike most of the chaos suite: it needs a three-broker Kafka cluster
+// (tools/stack/kafka-cluster.ts), and the secure stack has one broker (docs/security.md, "Which
+// tests run secured").
+
 /** The seeds' queue objective: recovery within 3 minutes, nothing acknowledged lost (RPO 0). */
 const QUEUE_RTO_MS = 3 * 60_000;
 
@@ -78,6 +82,7 @@ describe.skipIf(!enabled)("chaos: a broker of a three-broker cluster lost", () =
     }).admin();
     await admin.connect();
     chaos = await chaosRegions({
+      stack: "plain",
       prefix: "bl",
       // Production's settings on a three-broker cluster (the shipper sends with acks=all).
       extra: {

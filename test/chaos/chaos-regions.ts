@@ -10,11 +10,13 @@ import {
   uniqueName,
 } from "@georep/testkit";
 import type { ReplicatorProcess, TestDatabase } from "@georep/testkit";
+import { prepareSecureRegions } from "../security/secure-world.ts";
 
 /** One region of a chaos or ops test: its own database on a stack cluster and its replicator process. */
 export interface ChaosRegion {
   readonly id: string;
   readonly db: TestDatabase;
+  /** The admin login, for the test's own writes and reads. */
   readonly pool: pg.Pool;
   readonly proc: ReplicatorProcess;
 }
@@ -28,19 +30,86 @@ export interface ChaosRegions {
 }
 
 /**
+ * Which stack the regions run on. `secure`: every link secured as in production (TLS with
+ * verify-full and the least-privilege roles, Kafka SASL_SSL with a principal per region and its
+ * ACLs, Redis and Sentinel over TLS with logins, signed envelopes, secrets from files;
+ * test/security/secure-world.ts). `plain`: trust auth and plaintext, for tests that need what only
+ * the plain stack has (another Kafka cluster: `extra.kafka`).
+ */
+export type ChaosStack = "secure" | "plain";
+
+interface RegionsOptions {
+  /** Starts the region ids and database names. */
+  readonly prefix: string;
+  readonly count?: number;
+  /** Merged into every region's config. */
+  readonly extra?: Record<string, unknown>;
+}
+
+interface RegionSetup {
+  readonly id: string;
+  readonly db: TestDatabase;
+  readonly pool: pg.Pool;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+interface Setup {
+  readonly regions: readonly RegionSetup[];
+  config(region: { id: string; db: TestDatabase }): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/**
  * Regions with ids of their own (so the Kafka topics are this test's alone), one per stack cluster
  * (the first `count`), each replicator with an HTTP port to scrape. Not started.
  */
-export async function chaosRegions(options: {
-  readonly prefix: string;
-  readonly count?: number;
-  readonly extra?: Record<string, unknown>;
-}): Promise<ChaosRegions> {
+export async function chaosRegions(
+  options: RegionsOptions & { readonly stack: ChaosStack },
+): Promise<ChaosRegions> {
+  const setup = options.stack === "secure" ? await secureSetup(options) : await plainSetup(options);
+  const regions: ChaosRegion[] = setup.regions.map((r) => ({
+    id: r.id,
+    db: r.db,
+    pool: r.pool,
+    proc: replicatorProcess(r.id, r.config),
+  }));
+  return {
+    regions,
+    // Another process of a region gets its own HTTP port.
+    config: async (region, extra = {}) => ({
+      ...(await setup.config(region)),
+      http: { port: await freePort() },
+      ...extra,
+    }),
+    async close() {
+      for (const r of regions) {
+        if (r.proc.running) r.proc.signal("SIGCONT");
+        await r.proc.stop();
+      }
+      await setup.close();
+    },
+  };
+}
+
+async function secureSetup(options: RegionsOptions): Promise<Setup> {
+  const secure = await prepareSecureRegions(options);
+  return {
+    regions: secure.regions,
+    config: (region) => {
+      const config = secure.regions.find((r) => r.id === region.id)?.config;
+      if (config === undefined) throw new Error(`no secured region ${region.id} in this test`);
+      return Promise.resolve({ ...config });
+    },
+    close: () => secure.close(),
+  };
+}
+
+async function plainSetup(options: RegionsOptions): Promise<Setup> {
   const endpoints = readEndpoints();
   const tag = uniqueName(options.prefix).replaceAll("_", "").slice(-8);
   const clusters = endpoints.regions.slice(0, options.count ?? endpoints.regions.length);
   const ids = clusters.map((r) => `${options.prefix}${tag}-${r.id}`.slice(0, 31));
-  const config = async (r: { id: string; db: TestDatabase }, extra = {}) => ({
+  const config = async (r: { id: string; db: TestDatabase }) => ({
     region: r.id,
     regions: ids.map((x) => ({ id: x })),
     postgres: { url: r.db.url },
@@ -49,23 +118,18 @@ export async function chaosRegions(options: {
     tables: ["counting_results"],
     http: { port: await freePort() },
     ...options.extra,
-    ...extra,
   });
-  const regions: ChaosRegion[] = [];
+  const regions: RegionSetup[] = [];
   for (const [i, cluster] of clusters.entries()) {
     const id = ids[i] ?? "";
     const db = await createTestDatabase(cluster.id, options.prefix);
-    const proc = replicatorProcess(id, await config({ id, db }));
-    regions.push({ id, db, pool: new pg.Pool({ connectionString: db.url, max: 4 }), proc });
+    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    regions.push({ id, db, pool, config: await config({ id, db }) });
   }
   return {
     regions,
     config,
     async close() {
-      for (const r of regions) {
-        if (r.proc.running) r.proc.signal("SIGCONT");
-        await r.proc.stop();
-      }
       for (const r of regions) {
         if (!r.pool.ended) await r.pool.end(); // a test may have ended it (a lost region)
         await r.db.drop();

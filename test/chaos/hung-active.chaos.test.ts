@@ -9,6 +9,8 @@ import type { ChaosRegions } from "./chaos-regions.ts";
 import { regionsExact } from "./exact-regions.ts";
 
 /**
+ * On the secure stack (chaos-regions.ts, `secure`): every link secured as in production.
+ *
  * Issue 11, part 2: the active replicator of region A hangs (SIGSTOP) while every region writes.
  * Its session stays open, so only the lease can tell: the standby takes over once the lease
  * expires and must be ready within 15 s. Then the old active wakes up (SIGCONT): its epoch is
@@ -21,7 +23,7 @@ describe("chaos: SIGSTOP of a region's active replicator", () => {
   let standby: ReplicatorProcess;
 
   beforeAll(async () => {
-    chaos = await chaosRegions({ prefix: "h" });
+    chaos = await chaosRegions({ stack: "secure", prefix: "h" });
     for (const r of chaos.regions) await r.proc.start();
     const [a] = chaos.regions;
     if (a === undefined) throw new Error("three regions expected");
@@ -56,10 +58,12 @@ describe("chaos: SIGSTOP of a region's active replicator", () => {
     });
     expect(await ready(standby)).toBe(false);
     // Every progress row a merge writes in A, with the epoch of the session that wrote it: the
-    // deposed active must write none once the standby has taken over.
+    // deposed active must write none once the standby has taken over. SECURITY DEFINER: the merge
+    // role may write nothing outside georep's schema, so the log is written with the admin's rights.
     await a.pool
       .query(`CREATE TABLE public.progress_epochs (epoch text, at timestamptz DEFAULT clock_timestamp());
-      CREATE FUNCTION public.log_progress_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION public.log_progress_epoch() RETURNS trigger LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path = pg_catalog, public AS $$
       BEGIN INSERT INTO public.progress_epochs (epoch) VALUES (current_setting('georep.epoch', true)); RETURN NULL; END $$;
       CREATE TRIGGER log_progress_epoch AFTER INSERT OR UPDATE ON georep.progress
         FOR EACH ROW EXECUTE FUNCTION public.log_progress_epoch();`);

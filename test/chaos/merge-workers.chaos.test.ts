@@ -8,6 +8,9 @@ import type { ChaosRegions } from "./chaos-regions.ts";
 import { regionsExact } from "./exact-regions.ts";
 
 /**
+ * On the secure stack (chaos-regions.ts, `secure`): the worker logs in as its region's merge role
+ * and Kafka principal, like the replicator.
+ *
  * Issue 15, part 4: a region's merge runs on two processes (its replicator and a merge worker,
  * role "merge", in one consumer group that splits the partitions). The worker is SIGKILLed
  * mid-stream while both regions write; its partitions pass to the replicator after the session
@@ -20,6 +23,7 @@ describe("chaos: kill -9 of one of a region's two merge workers", () => {
 
   beforeAll(async () => {
     chaos = await chaosRegions({
+      stack: "secure",
       prefix: "w",
       count: 2,
       extra: { merge: { sessionTimeoutMs: 6_000 } },

@@ -3,6 +3,10 @@
 // holds its WAL (nothing it wrote is confirmed); the alert conditions show in the metrics; once
 // the cluster is back, every region converges to exact totals, and the time that takes is
 // printed (docs/operate.md, "Topology").
+//
+// On the plain stack, unlike most of the chaos suite: it needs one Kafka cluster per region
+// (region-kafka.ts), and the secure stack has one broker (docs/security.md, "Which tests run
+// secured").
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { GroundTruth } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";

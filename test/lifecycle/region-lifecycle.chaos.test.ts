@@ -74,7 +74,7 @@ describe("region lifecycle: add, rebuild, remove", () => {
   };
 
   beforeAll(async () => {
-    chaos = await chaosRegions({ prefix: "lc", extra });
+    chaos = await chaosRegions({ stack: "plain", prefix: "lc", extra });
     for (const r of chaos.regions) await r.proc.start();
   });
 

@@ -11,7 +11,7 @@ import { queriedMetrics, sampleNames } from "./queried-metrics.ts";
 let set: ChaosRegions;
 
 beforeAll(async () => {
-  set = await chaosRegions({ prefix: "m", count: 2 });
+  set = await chaosRegions({ stack: "plain", prefix: "m", count: 2 });
   for (const r of set.regions) await r.proc.start();
 });
 

@@ -1,7 +1,8 @@
-// Three replicator processes with every link secured, as production runs them: PostgreSQL over
-// verify-full TLS with the least-privilege roles, Kafka over SASL_SSL with one principal per
-// region and its ACLs, Redis and Sentinel over TLS with ACL logins, signed envelopes; every
-// secret from a file, each remembered so a test can search the run's output for it.
+// Regions with every link secured, as production runs them: PostgreSQL over verify-full TLS with
+// the least-privilege roles, Kafka over SASL_SSL with one principal per region and its ACLs,
+// Redis and Sentinel over TLS with ACL logins, signed envelopes; every secret from a file, each
+// remembered so a test can search the run's output for it. The chaos suite builds its secured
+// regions from prepareSecureRegions too (test/chaos/chaos-regions.ts).
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,45 +10,56 @@ import { join } from "node:path";
 import pg from "pg";
 import {
   createKafkaPrincipal,
+  createSecureTestDatabase,
   ensureSecureStack,
   freePort,
   georep,
   readSecretFile,
   replicatorProcess,
-  securePgUrl,
   uniqueName,
 } from "@georep/testkit";
-import type { ReplicatorProcess, SecureEndpoints } from "@georep/testkit";
+import type { ReplicatorProcess, SecureEndpoints, TestDatabase } from "@georep/testkit";
 
-export interface SecureRegion {
+/** A secured region's database and config, its schema applied; no process yet. */
+export interface SecureRegionSetup {
   readonly id: string;
+  readonly db: TestDatabase;
+  /** The replicator config, also written to `configPath` for the CLI. */
+  readonly config: Readonly<Record<string, unknown>>;
   readonly configPath: string;
   /** The admin login, for the test's own writes and reads (as services would). */
   readonly pool: pg.Pool;
-  readonly proc: ReplicatorProcess;
 }
 
-export interface SecureWorld {
-  readonly regions: readonly SecureRegion[];
+export interface SecureRegions {
+  readonly regions: readonly SecureRegionSetup[];
   /** Every secret the run was given. */
   readonly secrets: readonly string[];
   /** The CLI's output so far (georep() through cli()). */
   readonly outputs: string[];
   /** Runs a georep command, keeps its output, and expects exit code 0. @throws otherwise */
   cli(...args: string[]): Promise<string>;
+  /** Ends the pools (unless a test did) and drops the databases; stop the processes first. */
   close(): Promise<void>;
 }
 
-/** Starts three secured regions (the secure stack is started first if it is not running). */
-export async function startSecureRegions(prefix: string): Promise<SecureWorld> {
+/**
+ * Secured regions with ids of their own (so the Kafka topics and principals are this test's
+ * alone), one per secure stack cluster (the first `count`); `extra` is merged into every config.
+ * The secure stack is started first if it is not running.
+ */
+export async function prepareSecureRegions(options: {
+  readonly prefix: string;
+  readonly count?: number;
+  readonly extra?: Record<string, unknown>;
+}): Promise<SecureRegions> {
+  const { prefix } = options;
   const endpoints: SecureEndpoints = await ensureSecureStack();
   const kafka = endpoints.kafka;
   if (kafka === undefined) throw new Error("the secure stack has no Kafka broker");
   const dir = mkdtempSync(join(tmpdir(), "georep-secure-"));
   const secrets: string[] = [];
   const outputs: string[] = [];
-  const databases: Array<{ cluster: string; name: string }> = [];
-  const regions: SecureRegion[] = [];
   const secretFile = (name: string, value = randomBytes(18).toString("hex")): string => {
     const path = join(dir, name);
     writeFileSync(path, `${value}\n`, { mode: 0o600 });
@@ -61,9 +73,18 @@ export async function startSecureRegions(prefix: string): Promise<SecureWorld> {
       throw new Error(`georep ${args.join(" ")} exited with ${run.code}: ${run.stderr}`);
     return run.stdout;
   };
+  /** What exists so far, dropped by close() even when setting up failed half-way. */
+  const opened: Array<{ db: TestDatabase; pool: pg.Pool }> = [];
+  const close = async (): Promise<void> => {
+    for (const r of opened) {
+      if (!r.pool.ended) await r.pool.end(); // a test may have ended it (a lost region)
+      await r.db.drop();
+    }
+  };
   const ca = endpoints.caFile;
+  const clusters = endpoints.regions.slice(0, options.count ?? endpoints.regions.length);
   const tag = uniqueName(prefix).replaceAll("_", "").slice(-8);
-  const ids = endpoints.regions.map((r) => `${prefix}-${tag}-${r.id}`.slice(0, 31));
+  const ids = clusters.map((r) => `${prefix}${tag}-${r.id}`.slice(0, 31));
   const keys = ids.map(() => generateKeyPairSync("ed25519"));
   const publicKeys = keys.map((k) =>
     k.publicKey.export({ type: "spki", format: "pem" }).toString(),
@@ -74,15 +95,18 @@ export async function startSecureRegions(prefix: string): Promise<SecureWorld> {
     kafka.admin.passwordFile,
   ])
     secrets.push(readSecretFile(path));
-  for (const [i, cluster] of endpoints.regions.entries()) {
+  // One region's setup is mostly waiting (a JVM for its Kafka user, the CLI for its schema):
+  // all regions at once.
+  const setUp = async (
+    cluster: SecureEndpoints["regions"][number],
+    i: number,
+  ): Promise<SecureRegionSetup> => {
     const id = ids[i] ?? "";
     secrets.push(readSecretFile(cluster.admin.passwordFile));
-    const database = `${prefix}_${tag}_${i}`.replaceAll("-", "_");
-    const setup = new pg.Client({ connectionString: securePgUrl(endpoints, cluster.id) });
-    await setup.connect();
-    await setup.query(`CREATE DATABASE ${database}`);
-    await setup.end();
-    databases.push({ cluster: cluster.id, name: database });
+    const db = await createSecureTestDatabase(endpoints, cluster.id, prefix);
+    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    opened.push({ db, pool });
+    const configPath = join(dir, `${id}.json`);
     const principal = await createKafkaPrincipal(kafka, {
       region: id,
       peers: ids.filter((x) => x !== id).map((x) => ({ id: x })),
@@ -94,7 +118,7 @@ export async function startSecureRegions(prefix: string): Promise<SecureWorld> {
       region: id,
       regions: ids.map((x, j) => ({ id: x, publicKeys: [publicKeys[j]] })),
       postgres: {
-        url: `postgres://${cluster.admin.user}@${cluster.host}:${cluster.port}/${database}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`,
+        url: `postgres://${cluster.admin.user}@${cluster.host}:${cluster.port}/${db.name}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`,
         password: { file: cluster.admin.passwordFile },
         roles: {
           capture: { password: { file: secretFile(`${id}-capture`) } },
@@ -124,33 +148,61 @@ export async function startSecureRegions(prefix: string): Promise<SecureWorld> {
       signing: { privateKey: { file: secretFile(`${id}-signing.pem`, privateKey.trim()) } },
       tables: ["counting_results"],
       http: { port: await freePort() },
+      ...options.extra,
     };
-    const configPath = join(dir, `${id}.json`);
     writeFileSync(configPath, JSON.stringify(config));
     // The admin login installs and sets the roles' passwords; the replicator never uses it.
     await cli("schema", "apply", "--config", configPath);
-    regions.push({
-      id,
-      configPath,
-      pool: new pg.Pool({ connectionString: securePgUrl(endpoints, cluster.id, database), max: 4 }),
-      proc: replicatorProcess(id, config),
-    });
+    return { id, db, config, configPath, pool };
+  };
+  const settled = await Promise.allSettled(clusters.map(setUp));
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed !== undefined) {
+    await close();
+    throw failed.reason;
   }
-  await Promise.all(regions.map((r) => r.proc.start()));
+  const regions = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  return { regions, secrets, outputs, cli, close };
+}
+
+export interface SecureRegion {
+  readonly id: string;
+  readonly configPath: string;
+  /** The admin login, for the test's own writes and reads (as services would). */
+  readonly pool: pg.Pool;
+  readonly proc: ReplicatorProcess;
+}
+
+export interface SecureWorld extends Pick<SecureRegions, "secrets" | "outputs" | "cli"> {
+  readonly regions: readonly SecureRegion[];
+  /** Stops the processes, then ends the pools and drops the databases. */
+  close(): Promise<void>;
+}
+
+/** Starts three secured regions' replicators (the secure stack is started first if need be). */
+export async function startSecureRegions(prefix: string): Promise<SecureWorld> {
+  const setup = await prepareSecureRegions({ prefix });
+  const regions = setup.regions.map((r) => ({
+    id: r.id,
+    configPath: r.configPath,
+    pool: r.pool,
+    proc: replicatorProcess(r.id, r.config),
+  }));
+  const close = async (): Promise<void> => {
+    for (const r of regions) await r.proc.stop();
+    await setup.close();
+  };
+  try {
+    await Promise.all(regions.map((r) => r.proc.start()));
+  } catch (error) {
+    await close();
+    throw error;
+  }
   return {
     regions,
-    secrets,
-    outputs,
-    cli,
-    async close() {
-      for (const r of regions) await r.proc.stop();
-      for (const r of regions) await r.pool.end();
-      for (const d of databases) {
-        const c = new pg.Client({ connectionString: securePgUrl(endpoints, d.cluster) });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${d.name} WITH (FORCE)`);
-        await c.end();
-      }
-    },
+    secrets: setup.secrets,
+    outputs: setup.outputs,
+    cli: (...args) => setup.cli(...args),
+    close,
   };
 }

@@ -1,12 +1,14 @@
 import pg from "pg";
 import { readEndpoints, regionEndpoint } from "./endpoints.ts";
+import { securePgUrl } from "./secure-endpoints.ts";
+import type { SecureEndpoints } from "./secure-endpoints.ts";
 import { uniqueName } from "./unique-name.ts";
 import { waitFor } from "./wait-for.ts";
 
 export interface TestDatabase {
   readonly regionId: string;
   readonly name: string;
-  /** Connection URL of the new database (superuser `postgres`). */
+  /** Connection URL of the new database (superuser `postgres`; on the secure stack with its password). */
   readonly url: string;
   /** Drops the database, first dropping any replication slot left on it and its sessions. */
   drop(): Promise<void>;
@@ -81,7 +83,33 @@ export async function createTestDatabase(
   prefix: string,
   options: TestDatabaseOptions = {},
 ): Promise<TestDatabase> {
-  const serverUrl = regionEndpoint(readEndpoints(), regionId).pgUrl;
+  return createDatabaseOn(
+    regionEndpoint(readEndpoints(), regionId).pgUrl,
+    regionId,
+    prefix,
+    options,
+  );
+}
+
+/**
+ * The same on a region of the secure stack, as its admin over verify-full TLS.
+ * @throws Error when the region is unknown, a secret is unreadable or the secure stack is down.
+ */
+export async function createSecureTestDatabase(
+  endpoints: SecureEndpoints,
+  regionId: string,
+  prefix: string,
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
+  return createDatabaseOn(securePgUrl(endpoints, regionId), regionId, prefix, options);
+}
+
+async function createDatabaseOn(
+  serverUrl: string,
+  regionId: string,
+  prefix: string,
+  options: TestDatabaseOptions,
+): Promise<TestDatabase> {
   const name = uniqueName(prefix);
   const locale =
     options.icuLocale === undefined

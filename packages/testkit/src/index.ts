@@ -12,7 +12,12 @@ export {
 export { ensureStackUp } from "./ensure-stack.ts";
 export { type WaitForOptions, WaitForTimeoutError, waitFor } from "./wait-for.ts";
 export { uniqueName } from "./unique-name.ts";
-export { type TestDatabase, type TestDatabaseOptions, createTestDatabase } from "./databases.ts";
+export {
+  type TestDatabase,
+  type TestDatabaseOptions,
+  createSecureTestDatabase,
+  createTestDatabase,
+} from "./databases.ts";
 export { type TestTopic, createTestTopic, testKafka } from "./kafka.ts";
 export { type DevKafka, devKafka } from "./dev-kafka.ts";
 export { useCleanups } from "./cleanups.ts";
