@@ -1,21 +1,26 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { Redis } from "ioredis";
-import pg from "pg";
+import type { RedisOptions } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroundTruth, seededRandom, writeReport } from "@georep/camera-service";
 import type { CountReport } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
-import { createLogger, createMetrics, systemClock } from "@georep/observability";
-import type { Metrics } from "@georep/observability";
-import { cacheKey, createReplicator, parseReplicatorConfig } from "@georep/replicator";
-import type { Replicator } from "@georep/replicator";
-import { devKafka, createTestDatabase, readEndpoints, uniqueName, waitFor } from "@georep/testkit";
-import type { TestDatabase } from "@georep/testkit";
-import { startSentinelGroup } from "../../tools/stack/sentinel.ts";
+import { cacheKey } from "@georep/replicator";
+import {
+  ensureSecureStack,
+  findRepoRoot,
+  readSecretFile,
+  scalar,
+  secureSentinelOptions,
+  waitFor,
+} from "@georep/testkit";
+import type { SecureEndpoints } from "@georep/testkit";
+import { secureConfig } from "../../tools/stack/secure-config.ts";
+import { secureRedisGroup } from "../../tools/stack/secure-stack.ts";
 import type { SentinelGroup } from "../../tools/stack/sentinel.ts";
+import { chaosRegions } from "./chaos-regions.ts";
+import type { ChaosRegion, ChaosRegions } from "./chaos-regions.ts";
 import { regionsExact } from "./exact-regions.ts";
 
 /**
@@ -24,6 +29,11 @@ import { regionsExact } from "./exact-regions.ts";
  * Sentinel-configured reader (as a service would run one) takes until it reads, from the cache, a
  * total that includes a write made after the fault (the seeds' cache RTO is 2 min), and afterwards
  * every region's cache must equal its PostgreSQL totals.
+ *
+ * On the secure stack: its Redis master, replica and three Sentinels (TLS, ACL logins; the
+ * replicators and the reader log in as `georep`), which this test fails over; it restarts the
+ * killed node, so the group ends as it began (the same master, a replica in sync). Failing the
+ * shared group over disturbs any other test using it, so this runs in the `chaos` project.
  */
 const TABLE = "public.counting_results";
 const KEY_ORDER = ["camera_id", "bucket"];
@@ -33,58 +43,26 @@ const CAMERAS = ["cam-1", "cam-2", "cam-3", "cam-4", "cam-5", "cam-6"];
 const QUIET = ["quiet-1", "quiet-2", "quiet-3"];
 const PROBE = "probe";
 
-interface Region {
-  readonly id: string;
-  readonly db: TestDatabase;
-  readonly pool: pg.Pool;
-  readonly metrics: Metrics;
-  readonly replicator: Replicator;
-}
-
 describe("chaos: Redis Sentinel failover of the counter cache during writes", () => {
   const { seed } = propertyConfig();
-  const dir = mkdtempSync(join(tmpdir(), "georep-sentinel-"));
-  const regions: Region[] = [];
+  let chaos: ChaosRegions;
+  let regions: readonly ChaosRegion[] = [];
+  let endpoints: SecureEndpoints;
   let group: SentinelGroup;
   let reader: Redis;
+  let killedNode: number | undefined;
   let stopLoad = (): Promise<unknown> => Promise.resolve();
   let watchers: Redis[] = [];
 
   beforeAll(async () => {
-    group = await startSentinelGroup({ dir, masterName: "georep-cache" });
-    const endpoints = readEndpoints();
-    const tag = uniqueName("s").replaceAll("_", "").slice(-8);
-    const ids = endpoints.regions.map((r) => `rs${tag}-${r.id}`.slice(0, 31));
-    for (const [i, cluster] of endpoints.regions.entries()) {
-      const id = ids[i] ?? "";
-      const db = await createTestDatabase(cluster.id, "sentinel");
-      const metrics = createMetrics();
-      const replicator = createReplicator({
-        config: parseReplicatorConfig({
-          region: id,
-          regions: ids.map((x) => ({ id: x })),
-          postgres: { url: db.url },
-          kafka: devKafka(endpoints.kafka.brokers),
-          redis: { sentinels: group.sentinels, masterName: group.masterName },
-          tables: ["counting_results"],
-        }),
-        logger: createLogger({ name: id, level: "error" }),
-        metrics,
-        clock: systemClock,
-      });
-      await replicator.start();
-      regions.push({
-        id,
-        db,
-        pool: new pg.Pool({ connectionString: db.url, max: 4 }),
-        metrics,
-        replicator,
-      });
-    }
+    endpoints = await ensureSecureStack();
+    group = await secureRedisGroup(secureConfig(findRepoRoot(), process.env));
+    chaos = await chaosRegions({ stack: "secure", prefix: "rs" });
+    regions = chaos.regions;
+    for (const r of regions) await r.proc.start();
     // A service's reader: Sentinel-configured, short timeouts, so a failed read fails fast.
     reader = new Redis({
-      sentinels: [...group.sentinels],
-      name: group.masterName,
+      ...secureSentinelOptions(endpoints),
       commandTimeout: 500,
       maxRetriesPerRequest: 0,
     });
@@ -96,13 +74,12 @@ describe("chaos: Redis Sentinel failover of the counter cache during writes", ()
     await stopLoad();
     for (const w of watchers) w.disconnect();
     reader.disconnect();
-    for (const r of regions) await r.replicator.stop();
-    for (const r of regions) {
-      await r.pool.end();
-      await r.db.drop();
+    await chaos.close();
+    // The shared group as it was: the killed node back, as a replica in sync.
+    if (killedNode !== undefined) {
+      await group.restart(killedNode);
+      await group.waitForMaster({ replica: true, timeoutMs: 60_000 });
     }
-    await group.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it(`reads the cache again within the RTO and ends exact in every region (seed ${seed})`, async () => {
@@ -120,7 +97,7 @@ describe("chaos: Redis Sentinel failover of the counter cache during writes", ()
       homeRegion: region,
       modelVersion: "v1",
     });
-    const write = async (r: Region, cameraId: string, bucket: string): Promise<void> => {
+    const write = async (r: ChaosRegion, cameraId: string, bucket: string): Promise<void> => {
       const one = report(r.id, cameraId, bucket);
       await writeReport(r.pool, one);
       truth.record(one);
@@ -183,12 +160,19 @@ describe("chaos: Redis Sentinel failover of the counter cache during writes", ()
     const quietKeys = regions.flatMap((r) =>
       QUIET.map((q) => cacheKey(r.id, TABLE, { camera_id: q, bucket: BUCKETS[0] }, KEY_ORDER)),
     );
-    // On the master itself, without the reader's short command timeout (WAIT blocks).
-    const admin = new Redis({ host: promoted.host, port: promoted.port });
+    // On the master itself, as `georep` (which may not WAIT): replicated before the kill (the
+    // replica's offset reached the master's), or the kill could undo it.
+    const admin = new Redis({ host: promoted.host, port: promoted.port, ...georepLogin() });
     try {
       await admin.del(...quietKeys);
-      // Replicated before the kill (WAIT: the replica acknowledged), or the kill could undo it.
-      expect(await admin.call("WAIT", "1", "10000")).toBe(1);
+      const sent = field(await admin.info("replication"), "master_repl_offset");
+      await waitFor(
+        async () => {
+          const acked = /^slave0:.*offset=(\d+)/m.exec(await admin.info("replication"))?.[1];
+          return Number(acked ?? -1) >= sent;
+        },
+        { description: "the replica to acknowledge the deletes", timeoutMs: 10_000 },
+      );
     } finally {
       admin.disconnect();
     }
@@ -197,6 +181,7 @@ describe("chaos: Redis Sentinel failover of the counter cache during writes", ()
     // Fault 2: the master dies.
     const t2 = performance.now();
     group.kill(promoted.port);
+    killedNode = promoted.port;
     await group.waitForMaster({ previous: promoted.port, replica: false });
     const freshKilled = await freshAfter(t2);
 
@@ -228,8 +213,15 @@ describe("chaos: Redis Sentinel failover of the counter cache during writes", ()
    * client does (apps/replicator/src/cache-failover.ts; docs/cache.md says why services should).
    */
   function followSwitches(client: Redis): Redis[] {
-    return group.sentinels.map((s) => {
-      const watcher = new Redis({ host: s.host, port: s.port });
+    const { redis } = endpoints;
+    return redis.sentinels.map((s) => {
+      const watcher = new Redis({
+        host: s.host,
+        port: s.port,
+        tls: { ca: readFileSync(endpoints.caFile, "utf8") },
+        username: redis.sentinelUsername,
+        password: readSecretFile(redis.sentinelPasswordFile),
+      });
       watcher.on("error", () => undefined);
       watcher.subscribe("+switch-master").catch((error: unknown) => {
         console.warn(`cannot watch Sentinel ${s.port}:`, error);
@@ -244,11 +236,35 @@ describe("chaos: Redis Sentinel failover of the counter cache during writes", ()
   /** Full cache rebuilds finished, over all regions. */
   async function rebuilds(): Promise<number> {
     let n = 0;
-    for (const r of regions) {
-      const metric = r.metrics.registry.getSingleMetric("georep_cache_rebuilds_total");
-      n += (await metric?.get())?.values[0]?.value ?? 0;
-    }
+    for (const r of regions) n += scalar(await r.proc.scrape(), "georep_cache_rebuilds_total");
     return n;
+  }
+
+  /** A data node's login as the replicators' cache user, over TLS. */
+  function georepLogin(): RedisOptions {
+    const { redis } = endpoints;
+    return {
+      tls: { ca: readFileSync(endpoints.caFile, "utf8") },
+      username: redis.username,
+      password: readSecretFile(redis.passwordFile),
+    };
+  }
+
+  /** A numeric field of an INFO reply. */
+  function field(info: string, name: string): number {
+    return Number(new RegExp(`^${name}:(\\d+)`, "m").exec(info)?.[1] ?? Number.NaN);
+  }
+
+  /** Every key matching `pattern`, by SCAN (`georep` may not run KEYS). */
+  async function keysLike(pattern: string): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, batch] = await reader.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== "0");
+    return keys;
   }
 
   /** Waits until every region's cache holds exactly its PostgreSQL totals, and nothing more. */
@@ -269,7 +285,7 @@ describe("chaos: Redis Sentinel failover of the counter cache during writes", ()
                   `${r.id}: cached ${JSON.stringify(cached)}, PostgreSQL ${JSON.stringify(row)}`,
                 );
           }
-          const keys = await reader.keys(`georep:${r.id}:${TABLE}:*`);
+          const keys = await keysLike(`georep:${r.id}:${TABLE}:*`);
           if (keys.length !== rows.length)
             throw new Error(`${r.id}: ${keys.length} cached rows, ${rows.length} in PostgreSQL`);
         }
@@ -287,7 +303,8 @@ describe("chaos: Redis Sentinel failover of the counter cache during writes", ()
     const done = (async () => {
       while (state.running) {
         const at = performance.now();
-        const ok = await reader.get("georep:probe:read").then(
+        // HGET, a service's read of a cached row (`georep` may not GET: the cache holds hashes).
+        const ok = await reader.hget("georep:probe:read", "people_in").then(
           () => true,
           () => false,
         );

@@ -129,6 +129,15 @@ function pids(config: SecureConfig): Array<number | undefined> {
 }
 
 /**
+ * A handle on the running group with the stack's own logins (Sentinels as `peer`, nodes as
+ * `sentinel`), for tests that fail it over or kill a node; starts nothing. Its stop() stops the
+ * whole group: leave that to `pnpm stack secure down`.
+ */
+export function attachSecureRedis(config: SecureConfig, security: GroupSecurity): SentinelGroup {
+  return attachSentinelGroup(groupOptions(config, security));
+}
+
+/**
  * Why the group is not healthy (a process gone, the Sentinels disagree, no replica in sync),
  * or undefined.
  */
@@ -140,7 +149,7 @@ export async function checkSecureRedis(
   if (!pids(config).every((pid) => pid !== undefined && isAlive(pid)))
     return `not every process runs (pid files in ${config.redis.dir})`;
   try {
-    await attachSentinelGroup(groupOptions(config, security)).waitForMaster({
+    await attachSecureRedis(config, security).waitForMaster({
       replica: true,
       timeoutMs,
     });

@@ -28,12 +28,13 @@ import { secretNames } from "./secure-config.ts";
 import type { SecureConfig } from "./secure-config.ts";
 import { secureProfile } from "./secure-postgres.ts";
 import {
+  attachSecureRedis,
   checkSecureRedis,
   downSecureRedis,
   secureGroupSecurity,
   upSecureRedis,
 } from "./secure-redis.ts";
-import type { GroupSecurity } from "./sentinel.ts";
+import type { GroupSecurity, SentinelGroup } from "./sentinel.ts";
 
 /** Every name a client may use for our services: certificates are checked against it. */
 const SERVER_HOSTS = ["localhost", "127.0.0.1", "::1"];
@@ -152,6 +153,17 @@ export async function secureUp(config: SecureConfig): Promise<void> {
   out(`CA:        ${p.ca.caFile}`);
   out(`passwords: ${config.secretsDir}/`);
   out(`endpoints: ${config.endpointsFile}`);
+}
+
+/**
+ * The running secure Redis group, for chaos tests that fail it over (attachSecureRedis): the
+ * certificates and passwords it was started with, nothing started.
+ * @throws StackError when the secure stack was never brought up (no CA).
+ */
+export async function secureRedisGroup(config: SecureConfig): Promise<SentinelGroup> {
+  if (!existsSync(config.caDir))
+    throw new StackError("the secure stack was never started", "run `pnpm stack secure up`");
+  return attachSecureRedis(config, (await prepare(config)).redis);
 }
 
 /** Checks every secure part; returns whether all are healthy. */

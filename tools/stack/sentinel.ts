@@ -5,6 +5,7 @@
 //
 //   startSentinelGroup() ──▶ running ──failover() / kill(port)──▶ running (another master)
 //                              └──────────────stop()──────────────▶ stopped (every process)
+//   a node killed ──restart(port)──▶ running again, as a replica of the current master
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
@@ -31,6 +32,12 @@ export interface SentinelGroup {
   failover(): Promise<void>;
   /** SIGKILLs the data node on this port. */
   kill(port: number): void;
+  /**
+   * Starts the data node on this port again from its config file (the Sentinels then make it a
+   * replica of the current master). Does not wait for that: waitForMaster({ replica: true }).
+   * @throws StackError when it runs already or redis-server fails.
+   */
+  restart(port: number): Promise<void>;
   /**
    * Waits until every Sentinel names a master other than `previous` that answers as master,
    * and (with `replica`) until a replica is in sync with it again.
@@ -364,6 +371,16 @@ function makeGroup(
       if (pid === undefined || !isAlive(pid))
         throw new StackError(`no Redis of this group runs on ${port}`, "pass one of nodes");
       process.kill(pid, "SIGKILL");
+    },
+    async restart(port) {
+      const pid = readPid(join(dir, `redis-${port}.pid`));
+      if (pid !== undefined && isAlive(pid))
+        throw new StackError(`the Redis on ${port} runs already (pid ${pid})`, "kill it first");
+      await runOrFail(
+        "redis-server",
+        [join(dir, `redis-${port}.conf`)],
+        `see ${join(dir, `redis-${port}.log`)}`,
+      );
     },
     async waitForMaster({ previous, replica, timeoutMs = 30_000 }) {
       return until(
