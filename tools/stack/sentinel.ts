@@ -33,9 +33,9 @@ export interface SentinelGroup {
   /** SIGKILLs the data node on this port. */
   kill(port: number): void;
   /**
-   * Starts the data node on this port again from its config file (the Sentinels then make it a
-   * replica of the current master). Does not wait for that: waitForMaster({ replica: true }).
-   * @throws StackError when it runs already or redis-server fails.
+   * Starts the data node on this port again from its config file, as a replica of the master the
+   * Sentinels name. Does not wait for it to sync: waitForMaster({ replica: true }).
+   * @throws StackError when it runs already, no Sentinel names a master or redis-server fails.
    */
   restart(port: number): Promise<void>;
   /**
@@ -348,17 +348,18 @@ function makeGroup(
         [string, string] | null;
       return reply === null ? undefined : { host: reply[0], port: Number(reply[1]) };
     });
+  const current = async (): Promise<Address> => {
+    for (const s of sentinels) {
+      const m = await named(s.port);
+      if (m !== undefined) return m;
+    }
+    throw new StackError(`no Sentinel names a master for '${masterName}'`, `see ${dir}`);
+  };
   return {
     masterName,
     sentinels,
     nodes,
-    async master() {
-      for (const s of sentinels) {
-        const m = await named(s.port);
-        if (m !== undefined) return m;
-      }
-      throw new StackError(`no Sentinel names a master for '${masterName}'`, `see ${dir}`);
-    },
+    master: current,
     async failover() {
       for (const s of sentinels) {
         const ok = await ask(s.port, toSentinel, (c) => c.call("SENTINEL", "FAILOVER", masterName));
@@ -376,9 +377,12 @@ function makeGroup(
       const pid = readPid(join(dir, `redis-${port}.pid`));
       if (pid !== undefined && isAlive(pid))
         throw new StackError(`the Redis on ${port} runs already (pid ${pid})`, "kill it first");
+      // Straight as a replica of the current master: a node that comes back as master waits for
+      // the Sentinels to notice and convert it (about 10 s more).
+      const m = await current();
       await runOrFail(
         "redis-server",
-        [join(dir, `redis-${port}.conf`)],
+        [join(dir, `redis-${port}.conf`), "--replicaof", m.host, String(m.port)],
         `see ${join(dir, `redis-${port}.log`)}`,
       );
     },
