@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { InstalledDb } from "./fixtures.ts";
 import { installedDatabase, ownComponents, userAndVisible } from "./fixtures.ts";
@@ -158,15 +159,24 @@ describe("plain SQL writes keep CRDT state exact", () => {
         "INSERT INTO counting_results (camera_id, bucket, people_in) VALUES ('cam-merged', '2026-01-01 10:00+00', 9)",
       );
       await client.query("COMMIT");
-      await client.query("CREATE ROLE app_writer_test NOLOGIN").catch(() => undefined);
+      // The check is on the session's login (session_user), so the writer logs in as itself.
+      await client.query("CREATE ROLE app_writer_test").catch(() => undefined); // cluster-wide
+      await client.query("ALTER ROLE app_writer_test LOGIN");
       await client.query("GRANT SELECT, INSERT, UPDATE ON counting_results TO app_writer_test");
-      await client.query("BEGIN");
-      await client.query("SET LOCAL ROLE app_writer_test");
-      await client.query("SET LOCAL georep.applying = 'on'");
-      await expect(
-        client.query("UPDATE counting_results SET people_in = people_in + 1"),
-      ).rejects.toThrow(/only the merger role/);
-      await client.query("ROLLBACK");
+      const url = new URL(it_.db.url);
+      url.username = "app_writer_test";
+      const writer = new pg.Client({ connectionString: url.toString() });
+      await writer.connect();
+      try {
+        await writer.query("BEGIN");
+        await writer.query("SET LOCAL georep.applying = 'on'");
+        await expect(
+          writer.query("UPDATE counting_results SET people_in = people_in + 1"),
+        ).rejects.toThrow(/only the merger role/);
+        await writer.query("ROLLBACK");
+      } finally {
+        await writer.end();
+      }
     } finally {
       client.release();
     }
