@@ -1,17 +1,20 @@
-// `pnpm kubernetes:render`: writes deploy/kubernetes/<region>.yaml and
-// deploy/kubernetes/secret-examples/<region>.yaml from the one template (manifests.ts) and the
-// example regions (regions.ts). `--check` writes nothing and exits 1 when a file is not what the
+// `pnpm kubernetes:render`: writes deploy/kubernetes/<region>.yaml (manifests.ts),
+// deploy/kubernetes/schema-apply/<region>.yaml (schema-apply.ts) and
+// deploy/kubernetes/secret-examples/<region>.yaml (secret-examples.ts) for the example regions
+// (regions.ts). `--check` writes nothing and exits 1 when a file is not what the
 // template renders (the test suite runs it).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { stringify } from "yaml";
 import { findRepoRoot } from "@georep/testkit";
 import type { Manifest } from "./manifests.ts";
-import { regionManifests, secretExample } from "./manifests.ts";
+import { regionManifests } from "./manifests.ts";
 import { exampleDeployment } from "./regions.ts";
+import { schemaApplyManifests } from "./schema-apply.ts";
+import { secretExamples } from "./secret-examples.ts";
 
 const HEADER =
-  "# Rendered by `pnpm kubernetes:render` from tools/kubernetes/ (manifests.ts, regions.ts): edit there.\n";
+  "# Rendered by `pnpm kubernetes:render` from tools/kubernetes/ (regions.ts and the templates): edit there.\n";
 
 const yamlOf = (docs: readonly Manifest[]): string =>
   HEADER +
@@ -22,8 +25,12 @@ const files = new Map<string, string>();
 for (const region of exampleDeployment.regions) {
   files.set(join(dir, `${region.id}.yaml`), yamlOf(regionManifests(exampleDeployment, region)));
   files.set(
+    join(dir, "schema-apply", `${region.id}.yaml`),
+    yamlOf(schemaApplyManifests(exampleDeployment, region)),
+  );
+  files.set(
     join(dir, "secret-examples", `${region.id}.yaml`),
-    yamlOf([secretExample(exampleDeployment, region)]),
+    yamlOf(secretExamples(exampleDeployment, region)),
   );
 }
 

@@ -1,50 +1,28 @@
-// The one template of deploy/kubernetes: a region's Namespace, ConfigMap (the replicator
-// config), Deployment (two replicas: the active and its standby) and PodDisruptionBudget, and an
-// example Secret with the credentials. Typed with kubernetes-models' interfaces, so a misspelt
-// field fails the typecheck; test/deploy/kubernetes.test.ts validates the rendered YAML against
-// the Kubernetes schemas.
+// The one template of deploy/kubernetes/<region>.yaml: a region's Namespace, ConfigMap (the
+// replicator config), Deployment (two replicas: the active and its standby), PodDisruptionBudget
+// and NetworkPolicy. Typed with kubernetes-models' interfaces, so a misspelt field fails the
+// typecheck; test/deploy/kubernetes.test.ts validates the rendered YAML against the Kubernetes
+// schemas. The Secrets, the CA ConfigMap and the schema-apply Job are rendered apart
+// (secret-examples.ts, schema-apply.ts): applying this file never overwrites a credential.
 import { createHash } from "node:crypto";
 import type { IDeployment } from "kubernetes-models/apps/v1";
+import type { IJob } from "kubernetes-models/batch/v1";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1";
 import type { IConfigMap, INamespace, ISecret } from "kubernetes-models/v1";
+import { HTTP_PORT, configJson, replicatorConfig } from "./configs.ts";
+import { CONFIG_DIR, CONFIG_FILE, REPLICATOR_BIN, names } from "./layout.ts";
+import {
+  containerSecurityContext,
+  credentialsVolume,
+  labelsOf,
+  podSecurityContext,
+  podVolumes,
+} from "./pod.ts";
 import type { KubernetesDeployment, KubernetesRegion } from "./regions.ts";
 
-/** Where the replicator listens for /health, /ready and /metrics inside the pod. */
-export const HTTP_PORT = 9464;
-/** The compiled replicator inside the image (apps/replicator/package.json's bin). */
-export const REPLICATOR_BIN = "/opt/georep/replicator/dist/georep-replicator.mjs";
-
-export type Manifest = INamespace | IConfigMap | ISecret | IDeployment | IPodDisruptionBudget;
-
-/** The replicator config (docs/operate.md) a region's pods read from the ConfigMap. */
-export function replicatorConfig(
-  deployment: KubernetesDeployment,
-  region: KubernetesRegion,
-): Record<string, unknown> {
-  return {
-    region: region.id,
-    regions: deployment.regions.map((r) => ({ id: r.id })),
-    postgres: { url: region.postgresUrl },
-    kafka: { brokers: deployment.kafkaBrokers, partitions: 6, replicationFactor: 3 },
-    ...(region.redisUrl === undefined ? {} : { redis: { url: region.redisUrl } }),
-    tables: ["counting_results"],
-    // All interfaces: the kubelet probes the pod's IP.
-    http: { port: HTTP_PORT, host: "0.0.0.0" },
-    lagWarningSeconds: 30,
-    lagCriticalSeconds: 60,
-  };
-}
-
-const names = (region: KubernetesRegion) => ({
-  app: `georep-replicator-${region.id}`,
-  secret: `georep-replicator-${region.id}-credentials`,
-});
-
-const labelsOf = (region: KubernetesRegion) => ({
-  "app.kubernetes.io/name": "georep-replicator",
-  "app.kubernetes.io/instance": region.id,
-  "app.kubernetes.io/part-of": "georep",
-});
+export type Manifest =
+  INamespace | IConfigMap | ISecret | IDeployment | IPodDisruptionBudget | INetworkPolicy | IJob;
 
 /** The region's manifests, applied as they are (`kubectl apply -f deploy/kubernetes/<region>.yaml`). */
 export function regionManifests(
@@ -54,14 +32,15 @@ export function regionManifests(
   const { namespace } = deployment;
   const name = names(region);
   const labels = labelsOf(region);
-  const configJson = `${JSON.stringify(replicatorConfig(deployment, region), null, 2)}\n`;
+  const config = configJson(replicatorConfig(deployment, region));
+  const { volumes, mounts } = podVolumes(region, name.app, credentialsVolume(region));
   return [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
     {
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: { name: name.app, namespace, labels },
-      data: { "config.json": configJson },
+      data: { [CONFIG_FILE]: config },
     },
     {
       apiVersion: "apps/v1",
@@ -82,8 +61,9 @@ export function regionManifests(
           metadata: {
             labels,
             annotations: {
-              // A changed config restarts the pods (a ConfigMap edit alone would not).
-              "georep/config-sha256": createHash("sha256").update(configJson).digest("hex"),
+              // A changed config restarts the pods (a ConfigMap edit alone would not). Secrets
+              // are read once at start too: after changing one, `kubectl rollout restart`.
+              "georep/config-sha256": createHash("sha256").update(config).digest("hex"),
               "prometheus.io/scrape": "true",
               "prometheus.io/port": String(HTTP_PORT),
               "prometheus.io/path": "/metrics",
@@ -93,12 +73,7 @@ export function regionManifests(
             automountServiceAccountToken: false,
             // SIGTERM flushes to Kafka, acknowledges the slot and finishes the merge batch.
             terminationGracePeriodSeconds: 30,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 1000,
-              runAsGroup: 1000,
-              seccompProfile: { type: "RuntimeDefault" },
-            },
+            securityContext: podSecurityContext,
             // The active and the standby on different nodes when the cluster has them.
             affinity: {
               podAntiAffinity: {
@@ -117,13 +92,9 @@ export function regionManifests(
               {
                 name: "replicator",
                 image: deployment.image,
-                command: ["node", REPLICATOR_BIN, "--config", "/etc/georep/config.json"],
+                command: ["node", REPLICATOR_BIN, "--config", `${CONFIG_DIR}/${CONFIG_FILE}`],
+                // No secret here: the config names files in the mounted Secret.
                 env: [
-                  {
-                    // node-postgres uses it for every connection whose URL has no password.
-                    name: "PGPASSWORD",
-                    valueFrom: { secretKeyRef: { name: name.secret, key: "PGPASSWORD" } },
-                  },
                   { name: "NODE_ENV", value: "production" },
                   // Heap below the memory limit, so V8 collects before the kernel kills.
                   { name: "NODE_OPTIONS", value: "--enable-source-maps --max-old-space-size=384" },
@@ -146,15 +117,11 @@ export function regionManifests(
                   requests: { cpu: "250m", memory: "256Mi" },
                   limits: { cpu: "1", memory: "512Mi" },
                 },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ["ALL"] },
-                },
-                volumeMounts: [{ name: "config", mountPath: "/etc/georep", readOnly: true }],
+                securityContext: containerSecurityContext,
+                volumeMounts: mounts,
               },
             ],
-            volumes: [{ name: "config", configMap: { name: name.app } }],
+            volumes,
           },
         },
       },
@@ -171,23 +138,29 @@ export function regionManifests(
         selector: { matchLabels: labels },
       },
     },
-  ];
-}
-
-/**
- * An example of the region's Secret, kept out of the applied manifests so that applying them
- * never overwrites real credentials: create it with `kubectl create secret` (docs/deploy.md).
- */
-export function secretExample(deployment: KubernetesDeployment, region: KubernetesRegion): ISecret {
-  return {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: {
-      name: names(region).secret,
-      namespace: deployment.namespace,
-      labels: labelsOf(region),
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: name.app, namespace, labels },
+      spec: {
+        // /health, /ready and /metrics are plain HTTP without authentication: only the
+        // monitoring namespace may reach them. The kubelet's probes come from the node, which a
+        // NetworkPolicy never blocks; the replicator accepts no other connection.
+        podSelector: { matchLabels: labels },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: {
+                  matchLabels: { "kubernetes.io/metadata.name": deployment.monitoringNamespace },
+                },
+              },
+            ],
+            ports: [{ protocol: "TCP", port: HTTP_PORT }],
+          },
+        ],
+      },
     },
-    type: "Opaque",
-    stringData: { PGPASSWORD: "change-me" },
-  };
+  ];
 }

@@ -1,45 +1,65 @@
 // The example regions deploy/kubernetes is rendered for: edit here, then `pnpm kubernetes:render`.
 // Host names are placeholders (example.com); every region runs in its own cluster, against its
-// own PostgreSQL and the shared Kafka.
+// own PostgreSQL and Redis and the shared Kafka. Public keys are placeholders too: a replicator
+// refuses to start (exit 2, naming regions.<i>.publicKeys) until each is replaced.
 
 export interface KubernetesRegion {
   readonly id: string;
-  /** The region's own database: no password in the URL, it comes from the Secret (PGPASSWORD). */
+  /**
+   * The region's own database, as its admin login (the URL's user): no password and no TLS
+   * parameters here; the template adds sslmode=verify-full and the CA file.
+   */
   readonly postgresUrl: string;
-  readonly redisUrl?: string;
+  /** The region's Redis, behind Sentinels (TLS and ACL logins on both). */
+  readonly redis: {
+    readonly sentinels: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+    readonly masterName: string;
+  };
+  /**
+   * The region's envelope-signing public keys (PEM SPKI; two during a rotation), printed by
+   * `georep keygen`. Not secret: every region's config lists every region's keys.
+   */
+  readonly publicKeys: readonly string[];
 }
 
 export interface KubernetesDeployment {
-  /** The container image holding the compiled replicator (docs/deploy.md, "Container image"). */
+  /**
+   * The container image: the compiled replicator and CLI under /opt/georep (docs/deploy.md,
+   * "Container image").
+   */
   readonly image: string;
   readonly namespace: string;
+  /** The brokers' SASL_SSL listeners. */
   readonly kafkaBrokers: readonly string[];
+  /** The namespace whose pods may scrape /metrics (the NetworkPolicy's only allowed source). */
+  readonly monitoringNamespace: string;
   readonly regions: readonly KubernetesRegion[];
 }
 
+/** Marks what the operator must replace; the test fills these in to parse the config. */
+export const PLACEHOLDER = "REPLACE-ME";
+
+const publicKeyPlaceholder = (region: string): string =>
+  `${PLACEHOLDER}: ${region}'s envelope-signing public key (PEM), printed by \`georep keygen --out ${region}-signing.pem\``;
+
+const region = (id: string): KubernetesRegion => ({
+  id,
+  postgresUrl: `postgres://georep_admin@db.${id}.example.com:5432/app`,
+  redis: {
+    sentinels: [1, 2, 3].map((n) => ({ host: `sentinel-${n}.${id}.example.com`, port: 26379 })),
+    masterName: "georep",
+  },
+  publicKeys: [publicKeyPlaceholder(id)],
+});
+
 export const exampleDeployment: KubernetesDeployment = {
-  image: "registry.example.com/georep/replicator:0.1.0",
+  image: "registry.example.com/georep/georep:0.1.0",
   namespace: "georep",
   kafkaBrokers: [
-    "kafka-1.example.com:9092",
-    "kafka-2.example.com:9092",
-    "kafka-3.example.com:9092",
+    "kafka-1.example.com:9093",
+    "kafka-2.example.com:9093",
+    "kafka-3.example.com:9093",
   ],
-  regions: [
-    {
-      id: "us-east",
-      postgresUrl: "postgres://georep@db.us-east.example.com:5432/app",
-      redisUrl: "redis://redis.us-east.example.com:6379",
-    },
-    {
-      id: "eu-west",
-      postgresUrl: "postgres://georep@db.eu-west.example.com:5432/app",
-      redisUrl: "redis://redis.eu-west.example.com:6379",
-    },
-    {
-      id: "ap-south",
-      postgresUrl: "postgres://georep@db.ap-south.example.com:5432/app",
-      redisUrl: "redis://redis.ap-south.example.com:6379",
-    },
-  ],
+  monitoringNamespace: "monitoring",
+  regions: [region("us-east"), region("eu-west"), region("ap-south")],
 };
