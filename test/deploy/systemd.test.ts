@@ -49,7 +49,13 @@ describe("the replicator's systemd unit", () => {
       `/usr/bin/node /opt/georep/replicator/${bin} --config /etc/georep/%i.json`,
     );
     expect(unitText).not.toMatch(/tsx/);
-    expect(one("EnvironmentFile")).toBe("/etc/georep/%i.env");
+  });
+
+  it("hands the secrets over as credentials, never through the environment", () => {
+    // systemd reads the root-only files and gives the dynamic user read-only copies.
+    expect(one("LoadCredential")).toBe("georep:/etc/georep/credentials/%i");
+    expect(service.get("EnvironmentFile")).toBeUndefined();
+    expect(unitText).not.toMatch(/PGPASSWORD/);
   });
 
   it("restarts on failure after a few seconds, but not after a config error (exit 2)", () => {
