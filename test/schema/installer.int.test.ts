@@ -68,6 +68,8 @@ describe("schema installer", () => {
     expect(roles.rows).toEqual([
       { rolname: "georep_merger", rolreplication: false, rolsuper: false },
       { rolname: "georep_reader", rolreplication: true, rolsuper: false },
+      // NOLOGIN: owns the user-row functions (user-row-functions.ts).
+      { rolname: "georep_rowwriter", rolreplication: false, rolsuper: false },
     ]);
     const readerWrites = await client.query<{ ok: boolean }>(
       "SELECT has_table_privilege('georep_reader', 'public.counting_results', 'UPDATE') AS ok",

@@ -194,13 +194,42 @@ describe("least privilege: every job connects as its own role", () => {
           `UPDATE georep."state__public__counting_results" SET people_in__p = people_in__p + 1 WHERE origin = '${r.config.region}'`,
         ),
       ).toBe("42501");
+      // Moving such a row to another origin, or deleting it, would make capture ship a lower
+      // running total: refused too (tombstone collection deletes through its own function).
+      const state = 'georep."state__public__counting_results"';
+      expect(
+        await refused(m, `UPDATE ${state} SET origin = 'peer' WHERE origin = '${r.config.region}'`),
+      ).toBe("42501");
+      expect(await refused(m, `DELETE FROM ${state} WHERE origin = '${r.config.region}'`)).toBe(
+        "42501",
+      );
       // Through them, whatever the keys: user rows only come to agree with the merged state.
       const before = await total(r.admin);
-      const { rows } = await m.query<{ w: number[] }>(
-        `SELECT georep."uwrite__public__counting_results"(ARRAY['cam-0', 'nowhere'], ARRAY['2026-12-02T10:00:00Z', '2026-12-02T10:00:00Z']::timestamptz[]) AS w`,
-      );
-      expect(rows[0]?.w).toEqual([0, 0, 0]);
+      const uwrite = (camera: string) =>
+        m.query<{ w: number[] }>(
+          `SELECT georep."uwrite__public__counting_results"(ARRAY[$1, 'nowhere'], ARRAY['2026-12-02T10:00:00Z', '2026-12-02T10:00:00Z']::timestamptz[]) AS w`,
+          [camera],
+        );
+      expect((await uwrite("cam-0")).rows[0]?.w).toEqual([0, 0, 0]);
       expect(await total(r.admin)).toBe(before);
+      // The user's own triggers run inside them as georep_rowwriter, which holds only what the
+      // merge role used to hold on user tables, never as the installing admin.
+      await r.admin.query(`
+        CREATE TABLE IF NOT EXISTS public.trigger_log (who name);
+        GRANT INSERT ON public.trigger_log TO PUBLIC;
+        CREATE OR REPLACE FUNCTION public.log_writer() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO public.trigger_log VALUES (current_user); RETURN NEW; END $$;
+        CREATE TRIGGER log_writer AFTER INSERT ON counting_results FOR EACH ROW
+          EXECUTE FUNCTION public.log_writer();`);
+      // A user row gone without capture (the admin may mark its session as a merge), then restored.
+      await r.admin.query(
+        "BEGIN; SET LOCAL georep.applying = 'on'; DELETE FROM counting_results WHERE camera_id = 'cam-0'; COMMIT",
+      );
+      expect((await uwrite("cam-0")).rows[0]?.w).toEqual([1, 0, 0]);
+      expect(await total(r.admin)).toBe(before);
+      const { rows: log } = await r.admin.query<{ who: string }>("SELECT who FROM trigger_log");
+      expect(log.map((x) => x.who)).toEqual(["georep_rowwriter"]);
+      await r.admin.query("DROP TRIGGER log_writer ON counting_results");
     } finally {
       await m.end();
     }
@@ -229,9 +258,29 @@ describe("least privilege: every job connects as its own role", () => {
       expect(
         await refused(
           c,
-          `SELECT georep.switch_incarnation('elsewhere.9999999999', 9999999999, 'x', 1, '{}', '{}')`,
+          "SELECT georep.switch_incarnation('elsewhere.1900000000', 1900000000, 'x', 1)",
         ),
       ).toBe("22023");
+      // … with an incarnation number and a floor from about now, never far ahead.
+      const ahead = `${r.config.region}.9000000000`;
+      expect(
+        await refused(c, `SELECT georep.switch_incarnation('${ahead}', 9000000000, 'x', 1)`),
+      ).toBe("22023");
+      const next = `${r.config.region}.${Math.floor(Date.now() / 1000) + 60}`;
+      expect(
+        await refused(
+          c,
+          `SELECT georep.switch_incarnation('${next}', ${next.split(".")[1]}, 'x', 9000000000000000000)`,
+        ),
+      ).toBe("22023");
+      // … and never by writing the incarnations table itself.
+      expect(
+        await refused(
+          c,
+          `INSERT INTO georep.incarnations (replica, incarnation, reason, system_identifier, timeline, database_oid) VALUES ('elsewhere', 1, 'x', 0, 1, 1)`,
+        ),
+      ).toBe("42501");
+      expect(await refused(c, "UPDATE georep.incarnations SET incarnation = 1")).toBe("42501");
     } finally {
       await c.end();
     }

@@ -12,7 +12,6 @@ import { stateLayout } from "./layout.ts";
 import type { TableSpec } from "./table-spec.ts";
 import type { LocalReplica } from "./sql/capture-trigger.ts";
 import { SWITCH_INCARNATION_FN } from "./sql/incarnation-switch.ts";
-import { specHash } from "./spec-hash.ts";
 
 type Queryable = pg.Pool | pg.ClientBase;
 
@@ -200,16 +199,14 @@ export async function startIncarnation(
     // The scan above runs before the lock: a stamp written meanwhile lands under the old replica,
     // and the new one's writes still stamp above their key's state. Bounded wait for writers: a
     // long local transaction fails this start (the reader retries), it does not stall every writer.
-    await step("lock timeout", "SET LOCAL lock_timeout = '10s'");
     // Drains writers, records the incarnation, recompiles capture and the publication for it: as
     // the installer's login, which capture (georep_reader) is not (sql/incarnation-switch.ts).
-    const tables = layouts.map((l) => `${l.spec.schema}.${l.spec.name}`);
-    const hashes = layouts.map((l) => specHash(l.spec, { replica, stampFloor }));
-    await step(
-      "switch",
-      `SELECT ${SWITCH_INCARNATION_FN}($1, $2, $3, $4, $5::text[], $6::text[])`,
-      [replica, incarnation, reason, stampFloor.toString(), tables, hashes],
-    );
+    await step("switch", `SELECT ${SWITCH_INCARNATION_FN}($1, $2, $3, $4)`, [
+      replica,
+      incarnation,
+      reason,
+      stampFloor.toString(),
+    ]);
     const started = await currentIncarnation(client);
     await step("commit", "COMMIT");
     if (started === undefined)

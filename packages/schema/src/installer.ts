@@ -11,9 +11,10 @@ import {
   REFUSE_TRUNCATE_SQL,
 } from "./sql/capture-trigger.ts";
 import { ENGINE_MIGRATIONS } from "./sql/engine-schema.ts";
+import { collectFunctionSql } from "./sql/collect-function.ts";
 import { ownOriginGuardSql } from "./sql/own-origin-guard.ts";
 import { PUBLICATION, publicationSql } from "./sql/publication.ts";
-import { ROLES_SQL, tableGrantsSql } from "./sql/roles.ts";
+import { ROLES_SQL, ROW_WRITER_ROLE_SQL, tableGrantsSql } from "./sql/roles.ts";
 import { stateTableSql, userTableSql, userTableWidenSql } from "./sql/state-table.ts";
 import { SWITCH_INCARNATION_FN, switchIncarnationSql } from "./sql/incarnation-switch.ts";
 import { userRowFunctionsSql } from "./sql/user-row-functions.ts";
@@ -204,11 +205,15 @@ async function installTable(
     `table ${name}: capture`,
     `${captureTriggerSql(layout, local)}\n${captureTriggersSql(layout)}`,
   );
-  await step(`table ${name}: user-row functions`, userRowFunctionsSql(layout));
+  await step(
+    `table ${name}: user-row functions`,
+    `${ROW_WRITER_ROLE_SQL}\n${userRowFunctionsSql(layout)}`,
+  );
   await step(`table ${name}: grants`, tableGrantsSql(layout));
   if (fresh) await step(`table ${name}: backfill`, backfillSql(layout, local.replica));
   // After the backfill, which writes this replica's rows as the admin; the guard refuses them to merges.
   await step(`table ${name}: own-origin guard`, ownOriginGuardSql(layout, local));
+  await step(`table ${name}: collection`, collectFunctionSql(layout));
   await step(
     `table ${name}: record`,
     `INSERT INTO georep.installed (table_name, spec_hash, spec) VALUES ($1, $2, $3)
@@ -239,8 +244,8 @@ async function syncIncarnationSwitch(
   region: string,
   tablesChanged: boolean,
 ): Promise<void> {
-  const rows = await step("incarnation switch", "SELECT to_regproc($1) IS NULL AS missing", [
-    SWITCH_INCARNATION_FN,
+  const rows = await step("incarnation switch", "SELECT to_regprocedure($1) IS NULL AS missing", [
+    `${SWITCH_INCARNATION_FN}(text, bigint, text, bigint)`,
   ]);
   if (!tablesChanged && rows[0]?.["missing"] !== true) return;
   await step("incarnation switch", switchIncarnationSql(layouts, region));

@@ -41,6 +41,8 @@ export interface StateLayout {
    */
   readonly lockUserRowsFn: string;
   readonly writeUserRowsFn: string;
+  /** Tombstone collection's delete (sql/collect-function.ts). */
+  readonly collectFn: string;
   readonly key: readonly KeyColumnSpec[];
   readonly counters: readonly CounterLayout[];
   readonly registers: readonly RegisterLayout[];
@@ -70,6 +72,7 @@ export function stateLayout(spec: TableSpec): StateLayout {
     // Prefixes no longer than "visible__", so the length check above covers them.
     lockUserRowsFn: `${ENGINE_SCHEMA}.${quoteIdent(`ulock__${spec.schema}__${spec.name}`)}`,
     writeUserRowsFn: `${ENGINE_SCHEMA}.${quoteIdent(`uwrite__${spec.schema}__${spec.name}`)}`,
+    collectFn: `${ENGINE_SCHEMA}.${quoteIdent(`collect__${spec.schema}__${spec.name}`)}`,
     key: spec.key,
     counters: spec.columns.flatMap((c) =>
       c.crdt === "lww"

@@ -16,13 +16,18 @@ describe("user-row functions", () => {
     expect(headers).toHaveLength(2);
     for (const h of headers) {
       expect(h).toContain("SECURITY DEFINER");
-      expect(h).toContain('SET search_path = pg_catalog, "public", pg_temp');
+      // pg_temp is never searched for functions or operators: nothing a caller makes is found.
+      expect(h).toContain("SET search_path = pg_catalog, pg_temp");
     }
     expect(sql).toContain(
       'REVOKE ALL ON FUNCTION georep."ulock__public__counting_results"(text[], timestamptz[]) FROM PUBLIC;',
     );
     expect(sql).toContain(
       'GRANT EXECUTE ON FUNCTION georep."uwrite__public__counting_results"(text[], timestamptz[]) TO georep_merger;',
+    );
+    // Owned by a role with user-table rights only: user triggers never run as the installer.
+    expect(sql).toContain(
+      'ALTER FUNCTION georep."uwrite__public__counting_results"(text[], timestamptz[]) OWNER TO georep_rowwriter;',
     );
     // Nothing session-local: a temp object the caller made would run with the owner's rights.
     expect(sql).not.toContain("pg_temp.");

@@ -195,7 +195,7 @@ BEGIN
     -- Our own fix-up of a row this trigger just captured (nested, so a session cannot fake it).
     IF pg_trigger_depth() > 1 AND current_setting('georep.fixup', true) = 'on' THEN RETURN NULL; END IF;
     IF current_setting('georep.applying', true) = 'on' THEN
-      IF pg_has_role(session_user, 'georep_merger', 'MEMBER') THEN RETURN NULL; END IF;
+      IF pg_has_role(session_user, 'georep_merger', 'USAGE') THEN RETURN NULL; END IF;
       RAISE EXCEPTION 'georep: only the merger role may set georep.applying' USING ERRCODE = 'insufficient_privilege';
     END IF;
   END IF;
@@ -251,7 +251,7 @@ CREATE TRIGGER ${quoteIdent(t)} AFTER INSERT OR UPDATE OR DELETE ON ${layout.use
   FOR EACH ROW
   -- The merger's rows skip the function call altogether; anyone else setting the marker still
   -- enters it, and is refused there.
-  WHEN (current_setting('georep.applying', true) IS DISTINCT FROM 'on' OR NOT pg_has_role(session_user, '${MERGER_ROLE}', 'MEMBER'))
+  WHEN (current_setting('georep.applying', true) IS DISTINCT FROM 'on' OR NOT pg_has_role(session_user, '${MERGER_ROLE}', 'USAGE'))
   EXECUTE FUNCTION ${captureFunctionName(layout)}();
 DROP TRIGGER IF EXISTS ${quoteIdent(guard)} ON ${layout.userTable};
 CREATE TRIGGER ${quoteIdent(guard)} BEFORE TRUNCATE ON ${layout.userTable}

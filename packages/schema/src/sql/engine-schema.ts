@@ -326,6 +326,13 @@ REVOKE ALL ON FUNCTION georep.prune_audit(interval) FROM PUBLIC;
     // may not exist yet while migrations run on a fresh database).
     sql: "SELECT 1",
   },
+  {
+    version: 11,
+    description:
+      "least privilege: capture records incarnations only through georep.switch_incarnation",
+    // As version 10: the grants are in ROLES_SQL (the reader keeps UPDATE (attached_at) only).
+    sql: "SELECT 1",
+  },
 ];
 
 /** Every engine migration's version, ascending: what a database installed by this georep holds. */

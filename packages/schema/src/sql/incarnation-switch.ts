@@ -35,14 +35,20 @@ export function switchIncarnationSql(layouts: readonly StateLayout[], region: st
     layouts.length > 0
       ? `LOCK TABLE ${layouts.map((l) => l.userTable).join(", ")} IN SHARE MODE;`
       : "";
-  return `CREATE OR REPLACE FUNCTION ${SWITCH_INCARNATION_FN}(g__replica text, g__incarnation bigint, g__reason text, g__floor bigint, g__tables text[], g__hashes text[])
-RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $switch$
+  // Bounds on what the caller computed (the floor scan runs before the writers are drained): an
+  // incarnation number is about the current Unix second (crdt's nextIncarnation) and a floor is a
+  // stamp of the past; a day's margin for clock skew. A floor near the bigint maximum would make
+  // every later local write win every register everywhere, then overflow.
+  return `CREATE OR REPLACE FUNCTION ${SWITCH_INCARNATION_FN}(g__replica text, g__incarnation bigint, g__reason text, g__floor bigint)
+RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '10s' AS $switch$
 DECLARE
   g__region text := (SELECT value FROM georep.settings WHERE key = 'region');
+  g__day_ahead bigint := floor(extract(epoch FROM clock_timestamp())) + 86400;
 BEGIN
   IF g__replica IS DISTINCT FROM g__region || '.' || g__incarnation
      OR g__incarnation <= (SELECT coalesce(max(incarnation), 0) FROM georep.incarnations)
-     OR g__floor < 1 THEN
+     OR g__incarnation > g__day_ahead
+     OR g__floor < 1 OR g__floor > (g__day_ahead * 1000) << 16 THEN
     RAISE EXCEPTION 'georep: % (incarnation %, floor %) is not a new incarnation of region %', g__replica, g__incarnation, g__floor, g__region
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -51,9 +57,11 @@ BEGIN
   INSERT INTO georep.incarnations (replica, incarnation, reason, system_identifier, timeline, database_oid, stamp_floor)
     SELECT g__replica, g__incarnation, g__reason, i.system_identifier, i.timeline, i.database_oid, g__floor FROM georep.db_identity() i;
   ${templates.map(run).join("\n  ")}
-  UPDATE georep.installed i SET spec_hash = x.h FROM unnest(g__tables, g__hashes) AS x(t, h) WHERE i.table_name = x.t;
+  -- What was just compiled is what the installer compiled, under a replica its hash does not
+  -- name: the next schema apply recompiles each table once (no hash of the caller's is trusted; the column takes no NULL).
+  UPDATE georep.installed SET spec_hash = '';
 END
 $switch$;
-REVOKE ALL ON FUNCTION ${SWITCH_INCARNATION_FN}(text, bigint, text, bigint, text[], text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ${SWITCH_INCARNATION_FN}(text, bigint, text, bigint, text[], text[]) TO ${READER_ROLE};`;
+REVOKE ALL ON FUNCTION ${SWITCH_INCARNATION_FN}(text, bigint, text, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ${SWITCH_INCARNATION_FN}(text, bigint, text, bigint) TO ${READER_ROLE};`;
 }

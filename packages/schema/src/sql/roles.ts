@@ -3,6 +3,8 @@ import type { StateLayout } from "../layout.ts";
 
 export const READER_ROLE = "georep_reader";
 export const MERGER_ROLE = "georep_merger";
+/** Owns the user-row functions (user-row-functions.ts); never logs in. */
+export const ROW_WRITER_ROLE = "georep_rowwriter";
 
 /** Roles are cluster-wide; create them once, quietly, whatever database installs first. */
 export const ROLES_SQL = `DO $$ BEGIN
@@ -44,11 +46,34 @@ GRANT SELECT ON georep.applied TO ${READER_ROLE};
 -- changes) record themselves and georep audit lists it; never UPDATE or DELETE (append-only).
 -- Capture attaches to (and on lost history starts) an incarnation; repair marks one repaired;
 -- the read cache names the newest.
-GRANT SELECT, INSERT, UPDATE ON georep.incarnations TO ${READER_ROLE};
+-- New incarnations go through georep.switch_incarnation (incarnation-switch.ts), which checks
+-- them; capture only marks one attached.
+REVOKE INSERT, UPDATE ON georep.incarnations FROM ${READER_ROLE};
+GRANT SELECT, UPDATE (attached_at) ON georep.incarnations TO ${READER_ROLE};
 GRANT SELECT, UPDATE (repaired_at) ON georep.incarnations TO ${MERGER_ROLE};
 GRANT SELECT ON georep.installed TO ${READER_ROLE}, ${MERGER_ROLE};
 GRANT SELECT, INSERT ON georep.audit TO ${MERGER_ROLE};
 GRANT USAGE ON SEQUENCE georep.audit_id_seq TO ${MERGER_ROLE};`;
+
+/**
+ * The user-row functions' owner, created whenever a table is installed (databases whose migrations
+ * ran before it existed get it too). An installing login that is not a superuser becomes a member
+ * so that it may hand the functions over (ALTER FUNCTION … OWNER needs that).
+ */
+export const ROW_WRITER_ROLE_SQL = `DO $$ BEGIN
+  -- Cluster-wide, and several databases of one cluster may install at once (as ROLES_SQL).
+  BEGIN
+    CREATE ROLE ${ROW_WRITER_ROLE} NOLOGIN;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+  END;
+  -- A superuser needs no membership; a concurrent installer may have granted it meanwhile.
+  IF NOT pg_has_role(current_user, '${ROW_WRITER_ROLE}', 'MEMBER') THEN
+    BEGIN
+      EXECUTE format('GRANT ${ROW_WRITER_ROLE} TO %I', current_user);
+    EXCEPTION WHEN unique_violation THEN NULL;
+    END;
+  END IF;
+END $$;`;
 
 /**
  * Least privilege per table: the reader only reads state (it re-emits it after a lost slot);
@@ -62,5 +87,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ${layout.stateTable} TO ${MERGER_ROLE};
 GRANT SELECT ON ${layout.visibleView} TO ${MERGER_ROLE};
 GRANT USAGE ON SCHEMA ${quoteIdent(layout.spec.schema)} TO ${MERGER_ROLE};
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${layout.userTable} FROM ${MERGER_ROLE};
-GRANT SELECT ON ${layout.userTable} TO ${MERGER_ROLE};`;
+GRANT SELECT ON ${layout.userTable} TO ${MERGER_ROLE};
+GRANT USAGE ON SCHEMA georep, ${quoteIdent(layout.spec.schema)} TO ${ROW_WRITER_ROLE};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ${layout.userTable} TO ${ROW_WRITER_ROLE};
+GRANT SELECT ON ${layout.visibleView} TO ${ROW_WRITER_ROLE};`;
 }

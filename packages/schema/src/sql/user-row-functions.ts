@@ -1,17 +1,22 @@
 // The only way the merge role writes a user table: two functions per table, created by the
-// installer (the admin login) as SECURITY DEFINER, EXECUTE granted to the merge role alone, which
-// holds no INSERT, UPDATE or DELETE on user tables (roles.ts). Whatever keys they are called with,
-// they can only lock rows or make user rows agree with the state (the visible view): a merge
-// session can change what a region sees only through the state it merges (docs/security.md).
+// installer as SECURITY DEFINER, EXECUTE granted to the merge role alone, which holds no INSERT,
+// UPDATE or DELETE on user tables (roles.ts). Whatever keys they are called with, they can only
+// lock rows or make user rows agree with the state (the visible view): a merge session can change
+// what a region sees only through the state it merges (docs/security.md).
 //
-// Definer hygiene: every relation is schema-qualified, nothing session-local (a temp table, a temp
-// function) is touched (the caller could have created it, and it would run as the owner), and
-// search_path is pinned to pg_catalog, the table's schema (for the user's own triggers on the
-// table, as before), then pg_temp; the merge role holds only USAGE on that schema, never CREATE.
-// The merger's session-local merge function calls them (packages/merger).
+// Definer hygiene: they belong to georep_rowwriter, a NOLOGIN role holding only what the merge
+// role used to hold on user tables, not to the installing login: the user's own triggers on the
+// table run inside them, and must not run with the admin's rights. search_path is pg_catalog then
+// pg_temp (pg_temp is never searched for functions or operators, so no object a caller or a
+// schema's creator makes is found), every relation is schema-qualified, and nothing session-local
+// (a temp table, a temp function) is touched. The user's triggers therefore see that search_path
+// too: they must qualify names (docs/security.md). The canonical text settings are their own, so
+// a direct call reads typed values as the merger does. The merger's session-local merge function
+// calls them (packages/merger).
 import { quoteIdent } from "../identifiers.ts";
 import type { StateLayout } from "../layout.ts";
-import { MERGER_ROLE } from "./roles.ts";
+import { CANONICAL_TEXT_FUNCTION_SET } from "../canonical-text.ts";
+import { MERGER_ROLE, ROW_WRITER_ROLE } from "./roles.ts";
 import { keyList, keyMatch, keyVar, touchedKeys, visibleOf } from "./key-sql.ts";
 
 const q = quoteIdent;
@@ -65,15 +70,16 @@ const keyParams = (layout: StateLayout): string =>
 const keyArgs = (layout: StateLayout): string => layout.key.map((_k, i) => keyVar(i)).join(", ");
 
 /**
- * Both functions and their privileges: EXECUTE for the merge role only. VOLATILE plpgsql: each statement takes a fresh snapshot in READ COMMITTED, which the
- * lock-then-rewrite argument of docs/merge.md needs. Writes are merged state, not local writes:
+ * Both functions, their owner and their privileges: EXECUTE for the merge role only. VOLATILE
+ * plpgsql: each statement takes a fresh snapshot in READ COMMITTED, which the lock-then-rewrite
+ * argument of docs/merge.md needs. Writes are merged state, not local writes:
  * `georep.applying` tells the capture trigger so, whoever calls.
  */
 export function userRowFunctionsSql(layout: StateLayout): string {
   const header = (name: string, returns: string): string =>
     `CREATE OR REPLACE FUNCTION ${name}(${keyParams(layout)})
 RETURNS ${returns} LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, ${q(layout.spec.schema)}, pg_temp SET enable_seqscan = off SET jit = off AS $georep$
+SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET jit = off ${CANONICAL_TEXT_FUNCTION_SET} AS $georep$
 #variable_conflict use_column`;
   const signature = (name: string): string =>
     `${name}(${layout.key.map((k) => `${k.type}[]`).join(", ")})`;
@@ -100,7 +106,7 @@ $georep$;
 ${[layout.lockUserRowsFn, layout.writeUserRowsFn]
   .map(
     (f) =>
-      `REVOKE ALL ON FUNCTION ${signature(f)} FROM PUBLIC;\nGRANT EXECUTE ON FUNCTION ${signature(f)} TO ${MERGER_ROLE};`,
+      `ALTER FUNCTION ${signature(f)} OWNER TO ${ROW_WRITER_ROLE};\nREVOKE ALL ON FUNCTION ${signature(f)} FROM PUBLIC;\nGRANT EXECUTE ON FUNCTION ${signature(f)} TO ${MERGER_ROLE};`,
   )
   .join("\n")}`;
 }
