@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { expect, it } from "vitest";
 import { CompressionTypes } from "kafkajs";
 import { deadLetterTopic, originTopic } from "@georep/contract";
-import { testKafka, uniqueName, useCleanups, waitFor } from "@georep/testkit";
+import { createTestTopic, testKafka, uniqueName, useCleanups, waitFor } from "@georep/testkit";
 import {
   encode,
   itemSlice,
@@ -18,32 +18,15 @@ import {
 // small record whose value is a marker) and the messages after it are merged.
 const defer = useCleanups();
 
+// Through the testkit: it retries a busy broker's transient refusals (kafkajs' own createTopics
+// failed this test once under load with UNKNOWN_TOPIC_OR_PARTITION).
 async function createTopic(name: string, maxMessageBytes?: number): Promise<void> {
-  const admin = testKafka(uniqueName("oversized-admin")).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: [
-        {
-          topic: name,
-          numPartitions: 1,
-          replicationFactor: 1,
-          ...(maxMessageBytes === undefined
-            ? {}
-            : { configEntries: [{ name: "max.message.bytes", value: String(maxMessageBytes) }] }),
-        },
-      ],
-      waitForLeaders: true,
-    });
-  } finally {
-    await admin.disconnect();
-  }
-  defer(async () => {
-    const a = testKafka(uniqueName("oversized-admin")).admin();
-    await a.connect();
-    await a.deleteTopics({ topics: [name] }).catch(() => undefined);
-    await a.disconnect();
-  });
+  const topic = await createTestTopic(
+    name,
+    1,
+    maxMessageBytes === undefined ? {} : { maxMessageBytes },
+  );
+  defer(() => topic.delete());
 }
 
 it("an oversized message is dead-lettered and the merger keeps merging", async () => {

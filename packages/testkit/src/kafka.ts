@@ -37,7 +37,11 @@ export interface TestTopic {
  * Pass a name from `uniqueName()` so each test has its own topic.
  * @throws Error when the topic already exists or the broker refuses it.
  */
-export async function createTestTopic(name: string, partitions = 1): Promise<TestTopic> {
+export async function createTestTopic(
+  name: string,
+  partitions = 1,
+  options: { readonly maxMessageBytes?: number } = {},
+): Promise<TestTopic> {
   const kafka = testKafka("georep-testkit-admin");
   // The engine's own creation: it retries a busy broker's transient refusals and waits until
   // every partition has a leader (a loaded broker answers a new topic's metadata with
@@ -48,7 +52,7 @@ export async function createTestTopic(name: string, partitions = 1): Promise<Tes
     logger: silentLogger(),
   });
   const report = await client.admin
-    .ensureTopics([{ topic: name, partitions, replicationFactor: 1 }])
+    .ensureTopics([{ topic: name, partitions, replicationFactor: 1, ...options }])
     .finally(() => client.disconnect());
   if (!report.created.includes(name))
     throw new Error(`Kafka topic ${name} already exists: use uniqueName() for test topics.`);
