@@ -41,3 +41,4 @@ export { ENGINE_MIGRATION_VERSIONS } from "./sql/engine-schema.ts";
 export { pgConnection } from "./pg-connection.ts";
 export { keyList, keyMatch, keyVar, touchedKeys, visibleOf } from "./sql/key-sql.ts";
 export { lockUserRowsCall, writeUserRowsCall } from "./sql/user-row-functions.ts";
+export { deadKeySql } from "./sql/collect-function.ts";

@@ -1,4 +1,4 @@
-import { quoteIdent } from "@georep/schema";
+import { deadKeySql, quoteIdent } from "@georep/schema";
 import type { StateLayout } from "@georep/schema";
 
 /** The SQL of one table's collection pass. */
@@ -19,6 +19,6 @@ export function collectionSql(layout: StateLayout): CollectionSql {
   const sKeys = keys.map((k) => `s.${k}`).join(", ");
   const collect = `SELECT x.r[1] AS keys, x.r[2] AS rows FROM ${layout.collectFn}($1::text[], $2::bigint[], $3::int) AS x(r)`;
   const waiting = `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${layout.stateTable} s
-  GROUP BY ${sKeys} HAVING max(s.${layout.deleteStamp}) > coalesce(max(s.${layout.insertStamp}), -1)) d`;
+  GROUP BY ${sKeys} HAVING ${deadKeySql(layout)}) d`;
   return { collect, waiting };
 }

@@ -9,6 +9,10 @@ import type { StateLayout } from "../layout.ts";
 import { MERGER_ROLE } from "./roles.ts";
 import { regionOfOriginSql } from "./visible-view.ts";
 
+/** A key of state rows aliased s, grouped by key, is dead: its greatest tombstone is newer than its greatest insert. */
+export const deadKeySql = (layout: StateLayout): string =>
+  `max(s.${quoteIdent(layout.deleteStamp)}) > coalesce(max(s.${quoteIdent(layout.insertStamp)}), -1)`;
+
 /**
  * A dead key (its greatest tombstone newer than its greatest insert, no user row) is collected,
  * every state row of it at once, when each of its tombstones is below its deleting region's
@@ -21,12 +25,11 @@ export function collectFunctionSql(layout: StateLayout): string {
   const keys = layout.key.map((k) => quoteIdent(k.name));
   const sKeys = keys.map((k) => `s.${k}`).join(", ");
   const del = quoteIdent(layout.deleteStamp);
-  const ins = quoteIdent(layout.insertStamp);
   const dead = `SELECT ${sKeys}
     FROM ${layout.stateTable} s
     LEFT JOIN unnest(g__regions, g__stamps) AS b(region, stamp) ON b.region = ${regionOfOriginSql.replace("origin", "s.origin")}
     GROUP BY ${sKeys}
-    HAVING max(s.${del}) > coalesce(max(s.${ins}), -1)
+    HAVING ${deadKeySql(layout)}
        AND bool_and(s.${del} IS NULL OR coalesce(s.${del} < b.stamp, false))
        AND max(s.${del}) < georep.wall_stamp()`;
   const noUserRow = `NOT EXISTS (SELECT 1 FROM ${layout.userTable} u WHERE ${keys.map((k) => `u.${k} = d.${k}`).join(" AND ")})`;
