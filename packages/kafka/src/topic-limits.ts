@@ -1,5 +1,7 @@
 import { createRequire } from "node:module";
 import type { Admin, ConfigResourceTypes as ResourceTypes, ConfigSource as Sources } from "kafkajs";
+import { backoffDelay } from "@georep/retry";
+import type { Backoff } from "@georep/retry";
 import { KafkaError } from "./errors.ts";
 
 // kafkajs is CommonJS and these enums are not visible to Node's ES named-export detection.
@@ -7,6 +9,10 @@ const { ConfigResourceTypes, ConfigSource } = createRequire(import.meta.url)("ka
   ConfigResourceTypes: typeof ResourceTypes;
   ConfigSource: typeof Sources;
 };
+
+/** About 15 s of waiting for a raised limit to show (a loaded broker applied it after the reply). */
+const VISIBLE_ATTEMPTS = 15;
+const VISIBLE_BACKOFF: Backoff = { initialMs: 200, maxMs: 1_500 };
 
 interface LimitSpec {
   readonly topic: string;
@@ -18,6 +24,9 @@ interface LimitSpec {
  * created before georep set a limit keep the broker's 1 MiB). kafkajs only speaks the
  * non-incremental AlterConfigs, which resets every value it is not given: the topic's own
  * values are read first and sent along. A topic already at or above the limit is left alone.
+ * Returns once the broker reports every raised limit (or after about 15 s): KRaft applies a
+ * config change after answering, and a producer sending a large record at once, or the settings
+ * check that follows, would otherwise still see the old limit.
  * @throws KafkaError naming the topic, its limit and the command that raises it by hand.
  */
 export async function raiseMessageLimits(
@@ -28,6 +37,30 @@ export async function raiseMessageLimits(
   for (const t of topics)
     if (t.maxMessageBytes !== undefined) wanted.set(t.topic, t.maxMessageBytes);
   if (wanted.size === 0) return;
+  const raised = await raiseBelow(admin, wanted);
+  for (let attempt = 1; raised.size > 0 && attempt <= VISIBLE_ATTEMPTS; attempt++) {
+    await new Promise((r) => setTimeout(r, backoffDelay(VISIBLE_BACKOFF, attempt - 1)));
+    const limits = await describeLimits(admin, [...raised.keys()]);
+    for (const [topic, want] of raised) if ((limits.get(topic) ?? 0) >= want) raised.delete(topic);
+  }
+}
+
+async function describeLimits(admin: Admin, names: readonly string[]) {
+  const described = await admin.describeConfigs({
+    resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+    includeSynonyms: false,
+  });
+  return new Map(
+    described.resources.map((r) => [
+      r.resourceName,
+      Number(r.configEntries.find((e) => e.configName === "max.message.bytes")?.configValue),
+    ]),
+  );
+}
+
+/** Raises the topics below their wanted limit; returns those it raised, with their limit. */
+async function raiseBelow(admin: Admin, wanted: ReadonlyMap<string, number>) {
+  const raised = new Map<string, number>();
   const described = await admin.describeConfigs({
     resources: [...wanted.keys()].map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
     includeSynonyms: false,
@@ -65,5 +98,7 @@ export async function raiseMessageLimits(
         },
       );
     }
+    raised.set(resource.resourceName, want);
   }
+  return raised;
 }

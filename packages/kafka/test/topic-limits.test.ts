@@ -9,24 +9,48 @@ interface Entry {
   configSource: number;
 }
 
-/** An admin whose topics hold `configs`; alterConfigs is recorded, or fails with `alterError`. */
-function fakeAdmin(configs: Record<string, Entry[]>, alterError?: Error) {
+interface AlterRequest {
+  resources: Array<{ name: string; configEntries: Array<{ name: string; value: string }> }>;
+}
+
+/**
+ * An admin whose topics hold `configs`; alterConfigs is recorded and applied, like KRaft, only
+ * after `lag` further describes; or it fails with `alterError`.
+ */
+function fakeAdmin(
+  configs: Record<string, Entry[]>,
+  options: { alterError?: Error; lag?: number } = {},
+) {
   const alters: unknown[] = [];
+  const pending: Array<{ request: AlterRequest; due: number }> = [];
+  let describes = 0;
   const admin = {
-    describeConfigs: (r: { resources: Array<{ name: string }> }) =>
-      Promise.resolve({
+    describeConfigs: (r: { resources: Array<{ name: string }> }) => {
+      describes++;
+      for (const p of pending.filter((x) => x.due <= describes)) {
+        pending.splice(pending.indexOf(p), 1);
+        for (const res of p.request.resources)
+          configs[res.name] = res.configEntries.map((e) => ({
+            configName: e.name,
+            configValue: e.value,
+            configSource: 1,
+          }));
+      }
+      return Promise.resolve({
         resources: r.resources.map((x) => ({
           resourceName: x.name,
           configEntries: configs[x.name] ?? [],
         })),
-      }),
-    alterConfigs: (request: unknown) => {
-      if (alterError !== undefined) return Promise.reject(alterError);
+      });
+    },
+    alterConfigs: (request: AlterRequest) => {
+      if (options.alterError !== undefined) return Promise.reject(options.alterError);
       alters.push(request);
+      pending.push({ request, due: describes + 1 + (options.lag ?? 0) });
       return Promise.resolve();
     },
   };
-  return { admin: admin as unknown as Admin, alters };
+  return { admin: admin as unknown as Admin, alters, describes: () => describes };
 }
 
 const limit = (value: string, source: number): Entry => ({
@@ -62,6 +86,15 @@ describe("raiseMessageLimits", () => {
     ]);
   });
 
+  it("returns only once the broker reports the raised limit", async () => {
+    const configs = { t: [limit("1048588", 5)] };
+    const { admin, describes } = fakeAdmin(configs, { lag: 3 });
+    await raiseMessageLimits(admin, [{ topic: "t", maxMessageBytes: 9_437_184 }]);
+    // One describe to find the limit, then polls until the change shows (it does on the 5th).
+    expect(describes()).toBe(5);
+    expect(configs.t[0]?.configValue).toBe("9437184");
+  });
+
   it("leaves a topic at or above the limit, and topics without one, alone", async () => {
     const { admin, alters } = fakeAdmin({ a: [limit("9437184", 1)], b: [limit("20000000", 1)] });
     await raiseMessageLimits(admin, [
@@ -73,7 +106,10 @@ describe("raiseMessageLimits", () => {
   });
 
   it("names the topic, both limits and the command when raising fails", async () => {
-    const { admin } = fakeAdmin({ t: [limit("1048588", 5)] }, new Error("not authorized"));
+    const { admin } = fakeAdmin(
+      { t: [limit("1048588", 5)] },
+      { alterError: new Error("not authorized") },
+    );
     const error = await raiseMessageLimits(admin, [
       { topic: "t", maxMessageBytes: 9_437_184 },
     ]).catch((e: unknown) => e);
