@@ -1,12 +1,18 @@
+import { Kafka, logLevel } from "kafkajs";
+import type { Admin } from "kafkajs";
 import pg from "pg";
 import type { GroundTruth } from "@georep/camera-service";
 import { runFleet, seededRandom } from "@georep/camera-service";
 import {
+  createSecureTestDatabase,
   createTestDatabase,
   devKafka,
   freePort,
+  kafkaSecurity,
   readEndpoints,
+  readSecureEndpoints,
   replicatorProcess,
+  testKafka,
   uniqueName,
 } from "@georep/testkit";
 import type { ReplicatorProcess, TestDatabase } from "@georep/testkit";
@@ -23,8 +29,22 @@ export interface ChaosRegion {
 
 export interface ChaosRegions {
   readonly regions: readonly ChaosRegion[];
-  /** The replicator config of `region` (for another process of it: a standby, a merge worker). */
-  config(region: ChaosRegion, extra?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * The replicator config of `region` (for another process of it: a standby, a merge worker), or
+   * of a region new to the test on a database from `database()`; `ids` replaces the regions it
+   * lists (on the secure stack with their public keys; a new id gets its principal and key pair).
+   */
+  config(
+    region: { readonly id: string; readonly db: TestDatabase },
+    extra?: Record<string, unknown>,
+    ids?: readonly string[],
+  ): Promise<Record<string, unknown>>;
+  /** A new, empty database on the stack cluster `cluster` (dropped by the test). */
+  database(cluster: string): Promise<TestDatabase>;
+  /** A kafkajs admin of the stack's broker (on the secure stack, its admin login). */
+  kafkaAdmin(): Admin;
+  /** The secure stack's Kafka admin login (for `georep kafka acls --apply`); none on plain. */
+  readonly kafkaAdminLogin?: { readonly username: string; readonly passwordFile: string };
   /** Stops every process and drops every database. */
   close(): Promise<void>;
 }
@@ -55,7 +75,13 @@ interface RegionSetup {
 
 interface Setup {
   readonly regions: readonly RegionSetup[];
-  config(region: { id: string; db: TestDatabase }): Promise<Record<string, unknown>>;
+  config(
+    region: { id: string; db: TestDatabase },
+    ids?: readonly string[],
+  ): Promise<Record<string, unknown>>;
+  database(cluster: string): Promise<TestDatabase>;
+  kafkaAdmin(): Admin;
+  readonly kafkaAdminLogin?: { readonly username: string; readonly passwordFile: string };
   close(): Promise<void>;
 }
 
@@ -76,11 +102,14 @@ export async function chaosRegions(
   return {
     regions,
     // Another process of a region gets its own HTTP port.
-    config: async (region, extra = {}) => ({
-      ...(await setup.config(region)),
+    config: async (region, extra = {}, ids) => ({
+      ...(await setup.config(region, ids)),
       http: { port: await freePort() },
       ...extra,
     }),
+    database: (cluster) => setup.database(cluster),
+    kafkaAdmin: () => setup.kafkaAdmin(),
+    ...(setup.kafkaAdminLogin === undefined ? {} : { kafkaAdminLogin: setup.kafkaAdminLogin }),
     async close() {
       for (const r of regions) {
         if (r.proc.running) r.proc.signal("SIGCONT");
@@ -93,13 +122,25 @@ export async function chaosRegions(
 
 async function secureSetup(options: RegionsOptions): Promise<Setup> {
   const secure = await prepareSecureRegions(options);
+  const endpoints = readSecureEndpoints();
+  const kafka = endpoints.kafka;
+  if (kafka === undefined) throw new Error("the secure stack has no Kafka broker");
+  const ids = secure.regions.map((r) => r.id);
   return {
     regions: secure.regions,
-    config: (region) => {
-      const config = secure.regions.find((r) => r.id === region.id)?.config;
-      if (config === undefined) throw new Error(`no secured region ${region.id} in this test`);
-      return Promise.resolve({ ...config });
+    config: (region, listed = ids) => secure.configFor(region, listed),
+    database: (cluster) => createSecureTestDatabase(endpoints, cluster, options.prefix),
+    kafkaAdmin: () => {
+      const { ca, sasl } = kafkaSecurity(kafka, kafka.admin);
+      return new Kafka({
+        clientId: "georep-chaos-admin",
+        brokers: kafka.brokers,
+        ssl: { ca: [ca] },
+        sasl: { mechanism: "scram-sha-512", username: sasl.username, password: sasl.password },
+        logLevel: logLevel.NOTHING,
+      }).admin();
     },
+    kafkaAdminLogin: secure.kafkaAdmin,
     close: () => secure.close(),
   };
 }
@@ -109,9 +150,9 @@ async function plainSetup(options: RegionsOptions): Promise<Setup> {
   const tag = uniqueName(options.prefix).replaceAll("_", "").slice(-8);
   const clusters = endpoints.regions.slice(0, options.count ?? endpoints.regions.length);
   const ids = clusters.map((r) => `${options.prefix}${tag}-${r.id}`.slice(0, 31));
-  const config = async (r: { id: string; db: TestDatabase }) => ({
+  const config = async (r: { id: string; db: TestDatabase }, listed: readonly string[] = ids) => ({
     region: r.id,
-    regions: ids.map((x) => ({ id: x })),
+    regions: listed.map((x) => ({ id: x })),
     postgres: { url: r.db.url },
     // The stack's single broker; a test on another cluster passes `kafka` in `extra`.
     kafka: devKafka(endpoints.kafka.brokers),
@@ -129,6 +170,8 @@ async function plainSetup(options: RegionsOptions): Promise<Setup> {
   return {
     regions,
     config,
+    database: (cluster) => createTestDatabase(cluster, options.prefix),
+    kafkaAdmin: () => testKafka("georep-chaos-admin").admin(),
     async close() {
       for (const r of regions) {
         if (!r.pool.ended) await r.pool.end(); // a test may have ended it (a lost region)

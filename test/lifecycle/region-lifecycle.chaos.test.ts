@@ -6,14 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroundTruth } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
 import { originTopic } from "@georep/contract";
-import {
-  createTestDatabase,
-  georep,
-  testKafka,
-  readEndpoints,
-  replicatorProcess,
-  waitFor,
-} from "@georep/testkit";
+import { georep, replicatorProcess, waitFor } from "@georep/testkit";
+import type { TestDatabase } from "@georep/testkit";
 import { chaosRegions, writeRound } from "../chaos/chaos-regions.ts";
 import type { ChaosRegion, ChaosRegions } from "../chaos/chaos-regions.ts";
 import { regionsExact } from "../chaos/exact-regions.ts";
@@ -22,27 +16,32 @@ import { regionsExact } from "../chaos/exact-regions.ts";
  * Issue 10, parts 1, 2 and 4: a fourth region joins three that hold data and keep writing; a
  * region whose database is dropped is rebuilt from its peers under its own id; a region is
  * removed for good. Every step ends with every live region identical and every total exact
- * (the removed region's counts included: its components stay).
+ * (the removed region's counts included: its components stay). On the secure stack (issue 13),
+ * with the operator's steps that security adds: the new region's Kafka principal and its peers'
+ * ACLs (`georep kafka acls --apply`), and its public key in every config, rolled, before it ships.
  */
 describe("region lifecycle: add, rebuild, remove", () => {
   const { seed } = propertyConfig();
   const dir = mkdtempSync(join(tmpdir(), "georep-lifecycle-"));
   const extra = { membershipCheckIntervalMs: 1_000 };
   let chaos: ChaosRegions;
+  /** Regions whose process the test started (added, rebuilt, rolled): stopped in afterAll. */
   const added: ChaosRegion[] = [];
+  /** The three first regions as they run now (a rolled one has a new process). */
+  let first: ChaosRegion[] = [];
   const truth = new GroundTruth();
   let round = 0;
 
   /** Writes a config file for `r` as an operator would keep it. */
   const configFile = async (
-    r: { id: string; db: { url: string } },
+    r: { id: string; db: TestDatabase },
     regions: string[],
     name = `${r.id}-${round}`,
   ) => {
     const path = join(dir, `${name}.json`);
-    const base = await chaos.config(r as ChaosRegion, extra);
-    writeFileSync(path, JSON.stringify({ ...base, regions: regions.map((id) => ({ id })) }));
-    return { path, config: { ...base, regions: regions.map((id) => ({ id })) } };
+    const config = await chaos.config(r, extra, regions);
+    writeFileSync(path, JSON.stringify(config));
+    return { path, config };
   };
   const write = (regions: readonly ChaosRegion[], operations: number) =>
     writeRound(regions, { seed, round: round++, operations, cameras: 4, truth });
@@ -72,24 +71,36 @@ describe("region lifecycle: add, rebuild, remove", () => {
     await proc.start();
     return region;
   };
+  /** Restarts a running region with a new config (same database, same pool). */
+  const roll = async (r: ChaosRegion, config: Record<string, unknown>): Promise<ChaosRegion> => {
+    await r.proc.stop();
+    const rolled = { ...r, proc: replicatorProcess(r.id, config) };
+    added.push({ ...rolled, pool: r.pool });
+    await rolled.proc.start();
+    return rolled;
+  };
 
   beforeAll(async () => {
-    chaos = await chaosRegions({ stack: "plain", prefix: "lc", extra });
-    for (const r of chaos.regions) await r.proc.start();
+    chaos = await chaosRegions({ stack: "secure", prefix: "lc", extra });
+    first = [...chaos.regions];
+    for (const r of first) await r.proc.start();
   });
 
   afterAll(async () => {
-    for (const r of added) {
-      await r.proc.stop();
-      await r.pool.end();
-      await r.db.drop();
-    }
+    for (const r of added) await r.proc.stop();
+    // A rolled region's pool and database are the chaos regions' own, closed by chaos.close().
+    const own = new Set(chaos.regions.map((r) => r.db));
+    for (const r of added)
+      if (!own.has(r.db)) {
+        if (!r.pool.ended) await r.pool.end();
+        await r.db.drop();
+      }
     await chaos.close();
   });
 
   /** Deletes every record of the regions' topics so far, as retention would. */
   const expire = async (regions: readonly ChaosRegion[]) => {
-    const admin = testKafka("georep-lifecycle").admin();
+    const admin = chaos.kafkaAdmin();
     await admin.connect();
     try {
       for (const r of regions) {
@@ -105,17 +116,41 @@ describe("region lifecycle: add, rebuild, remove", () => {
     }
   };
 
+  /** `georep kafka acls --apply` for every region's principal, as the secure stack's admin. */
+  const grantAcls = async (paths: readonly string[]) => {
+    const login = chaos.kafkaAdminLogin;
+    if (login === undefined) return; // the plain stack has no ACLs
+    await succeeds(
+      "kafka",
+      "acls",
+      "--apply",
+      "--admin-user",
+      login.username,
+      "--admin-password-file",
+      login.passwordFile,
+      "--config",
+      ...paths,
+    );
+  };
+
   it(`adds a fourth region while three write (seed ${seed})`, async () => {
-    const three = chaos.regions;
-    await write(three, 300);
+    await write(first, 300);
     // Round 0 is in every region's state and no longer in Kafka: only the snapshot brings it.
-    await exact(three, "before the add");
-    await expire(three);
-    const id = `${three[0]?.id.split("-")[0] ?? "lc"}-r4`;
-    const ids = [...three.map((r) => r.id), id];
-    const db = await createTestDatabase(readEndpoints().regions[0]?.id ?? "us-east", "lc");
+    await exact(first, "before the add");
+    await expire(first);
+    const id = `${first[0]?.id.split("-")[0] ?? "lc"}-r4`;
+    const ids = [...first.map((r) => r.id), id];
+    const db = await chaos.database((first[0] as ChaosRegion).db.regionId);
     const fourth = { id, db };
-    const files = await Promise.all([...three, fourth].map((r) => configFile(r, ids)));
+    // In order: the new region's config first (its principal and key pair are made with it).
+    const newFile = await configFile(fourth, ids);
+    const files = [...(await Promise.all(first.map((r) => configFile(r, ids)))), newFile];
+    // Before it ships: its peers may read its topics, and every config holds its public key.
+    await grantAcls(files.map((f) => f.path));
+    first = await Promise.all(
+      first.map((r, i) => roll(r, (files[i] as { config: Record<string, unknown> }).config)),
+    );
+    const three = first;
     const writing = write(three, 400);
     const out = await succeeds(
       "region",
@@ -126,6 +161,8 @@ describe("region lifecycle: add, rebuild, remove", () => {
       ...files.map((f) => f.path),
     );
     expect(out).toMatch(/state rows copied/);
+    // With postgres.roles, as schema apply would (a new cluster's roles have none yet).
+    expect(out).toMatch(/role passwords set: georep_reader, georep_merger/);
     await writing;
     // Bad input changes nothing: the id exists now.
     const again = await georep(
@@ -149,14 +186,14 @@ describe("region lifecycle: add, rebuild, remove", () => {
   });
 
   it(`rebuilds a region whose database was dropped (seed ${seed})`, async () => {
-    const all = [...chaos.regions, ...added];
+    const all = [...first, ...added.filter((r) => r.id.endsWith("-r4"))];
     const lost = all[2] as ChaosRegion;
     const others = all.filter((r) => r !== lost);
     await lost.proc.kill9();
     await lost.pool.end();
     await lost.db.drop(); // chaos.close() drops it again: IF EXISTS
     await write(others, 300);
-    const db = await createTestDatabase(readEndpoints().regions[2]?.id ?? "ap-south", "lc");
+    const db = await chaos.database(lost.db.regionId);
     const ids = all.map((r) => r.id);
     const files = await Promise.all(
       [{ id: lost.id, db }, ...others].map((r) => configFile(r, ids)),
@@ -194,7 +231,13 @@ describe("region lifecycle: add, rebuild, remove", () => {
   });
 
   it("removes a region for good; its counts stay", async () => {
-    const live = [...chaos.regions.filter((r) => r !== chaos.regions[2]), ...added];
+    const lost = first[2] as ChaosRegion;
+    const rebuilt = added.find((r) => r.id === lost.id && r.db !== lost.db);
+    const fourth = added.find((r) => r.id.endsWith("-r4"));
+    const live = [first[0], first[1], rebuilt, fourth].filter(
+      (r): r is ChaosRegion => r !== undefined,
+    );
+    expect(live).toHaveLength(4);
     const leaving = live.find((r) => r.id.endsWith("-r4")) as ChaosRegion;
     const staying = live.filter((r) => r !== leaving);
     const ids = live.map((r) => r.id);

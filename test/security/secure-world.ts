@@ -18,7 +18,12 @@ import {
   replicatorProcess,
   uniqueName,
 } from "@georep/testkit";
-import type { ReplicatorProcess, SecureEndpoints, TestDatabase } from "@georep/testkit";
+import type {
+  KafkaPrincipal,
+  ReplicatorProcess,
+  SecureEndpoints,
+  TestDatabase,
+} from "@georep/testkit";
 
 /** A secured region's database and config, its schema applied; no process yet. */
 export interface SecureRegionSetup {
@@ -39,8 +44,24 @@ export interface SecureRegions {
   readonly outputs: string[];
   /** Runs a georep command, keeps its output, and expects exit code 0. @throws otherwise */
   cli(...args: string[]): Promise<string>;
+  /**
+   * The config of region `member.id` on database `member.db` (a secure test database), listing
+   * `ids` as the regions, each with its public key. A region new to this test gets its Kafka
+   * principal (ACLs for `ids`) and a key pair; the cluster's role passwords are shared, since
+   * PostgreSQL roles belong to the cluster. Existing principals keep theirs: a region listed
+   * later needs `georep kafka acls --apply` for its peers to read it.
+   */
+  configFor(member: MemberDb, ids: readonly string[]): Promise<Record<string, unknown>>;
+  /** The secure broker's admin login, for what only an operator does (deleting records). */
+  readonly kafkaAdmin: { readonly username: string; readonly passwordFile: string };
   /** Ends the pools (unless a test did) and drops the databases; stop the processes first. */
   close(): Promise<void>;
+}
+
+/** A region's id and its database on one of the secure stack's clusters. */
+export interface MemberDb {
+  readonly id: string;
+  readonly db: TestDatabase;
 }
 
 /**
@@ -85,44 +106,75 @@ export async function prepareSecureRegions(options: {
   const clusters = endpoints.regions.slice(0, options.count ?? endpoints.regions.length);
   const tag = uniqueName(prefix).replaceAll("_", "").slice(-8);
   const ids = clusters.map((r) => `${prefix}${tag}-${r.id}`.slice(0, 31));
-  const keys = ids.map(() => generateKeyPairSync("ed25519"));
-  const publicKeys = keys.map((k) =>
-    k.publicKey.export({ type: "spki", format: "pem" }).toString(),
-  );
   for (const path of [
     endpoints.redis.passwordFile,
     endpoints.redis.sentinelPasswordFile,
     kafka.admin.passwordFile,
   ])
     secrets.push(readSecretFile(path));
-  // One region's setup is mostly waiting (a JVM for its Kafka user, the CLI for its schema):
-  // all regions at once.
-  const setUp = async (
-    cluster: SecureEndpoints["regions"][number],
-    i: number,
-  ): Promise<SecureRegionSetup> => {
-    const id = ids[i] ?? "";
+
+  /** A region's own credentials, made once per id (a rebuilt region keeps them). */
+  interface Member {
+    readonly publicKey: string;
+    readonly signingKeyFile: string;
+    readonly principal: KafkaPrincipal;
+  }
+  const members = new Map<string, Promise<Member>>();
+  const publicKeys = new Map<string, string>();
+  const member = (id: string, peers: readonly string[]): Promise<Member> => {
+    const known = members.get(id);
+    if (known !== undefined) return known;
+    const made = (async () => {
+      const keys = generateKeyPairSync("ed25519");
+      const publicKey = keys.publicKey.export({ type: "spki", format: "pem" }).toString();
+      publicKeys.set(id, publicKey);
+      const privateKey = keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+      const principal = await createKafkaPrincipal(kafka, {
+        region: id,
+        peers: peers.filter((x) => x !== id).map((x) => ({ id: x })),
+      });
+      secrets.push(readSecretFile(principal.passwordFile));
+      return {
+        publicKey,
+        signingKeyFile: secretFile(`${id}-signing.pem`, privateKey.trim()),
+        principal,
+      };
+    })();
+    members.set(id, made);
+    return made;
+  };
+  /** The roles' passwords of a cluster (its roles serve every region database on it). */
+  const rolePasswords = new Map<string, { capture: string; merge: string }>();
+  const rolesOf = (cluster: string) => {
+    const known = rolePasswords.get(cluster);
+    if (known !== undefined) return known;
+    const files = {
+      capture: secretFile(`${cluster}-capture`),
+      merge: secretFile(`${cluster}-merge`),
+    };
+    rolePasswords.set(cluster, files);
+    return files;
+  };
+  const configFor = async (
+    m: MemberDb,
+    listed: readonly string[],
+  ): Promise<Record<string, unknown>> => {
+    const cluster = endpoints.regions.find((r) => r.id === m.db.regionId);
+    if (cluster === undefined) throw new Error(`no secure stack cluster ${m.db.regionId}`);
     secrets.push(readSecretFile(cluster.admin.passwordFile));
-    const db = await createSecureTestDatabase(endpoints, cluster.id, prefix);
-    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
-    opened.push({ db, pool });
-    const configPath = join(dir, `${id}.json`);
-    const principal = await createKafkaPrincipal(kafka, {
-      region: id,
-      peers: ids.filter((x) => x !== id).map((x) => ({ id: x })),
-    });
-    secrets.push(readSecretFile(principal.passwordFile));
-    const privateKey =
-      keys[i]?.privateKey.export({ type: "pkcs8", format: "pem" }).toString() ?? "";
-    const config = {
-      region: id,
-      regions: ids.map((x, j) => ({ id: x, publicKeys: [publicKeys[j]] })),
+    const own = await member(m.id, listed);
+    // Every listed region's key: made now for one that has none yet.
+    for (const x of listed) await member(x, listed);
+    const roles = rolesOf(cluster.id);
+    return {
+      region: m.id,
+      regions: listed.map((x) => ({ id: x, publicKeys: [publicKeys.get(x)] })),
       postgres: {
-        url: `postgres://${cluster.admin.user}@${cluster.host}:${cluster.port}/${db.name}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`,
+        url: `postgres://${cluster.admin.user}@${cluster.host}:${cluster.port}/${m.db.name}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`,
         password: { file: cluster.admin.passwordFile },
         roles: {
-          capture: { password: { file: secretFile(`${id}-capture`) } },
-          merge: { password: { file: secretFile(`${id}-merge`) } },
+          capture: { password: { file: roles.capture } },
+          merge: { password: { file: roles.merge } },
         },
       },
       kafka: {
@@ -132,8 +184,8 @@ export async function prepareSecureRegions(options: {
         tls: { ca },
         sasl: {
           mechanism: "scram-sha-512",
-          username: principal.username,
-          password: { file: principal.passwordFile },
+          username: own.principal.username,
+          password: { file: own.principal.passwordFile },
         },
       },
       redis: {
@@ -145,11 +197,24 @@ export async function prepareSecureRegions(options: {
         sentinelUsername: endpoints.redis.sentinelUsername,
         sentinelPassword: { file: endpoints.redis.sentinelPasswordFile },
       },
-      signing: { privateKey: { file: secretFile(`${id}-signing.pem`, privateKey.trim()) } },
+      signing: { privateKey: { file: own.signingKeyFile } },
       tables: ["counting_results"],
       http: { port: await freePort() },
       ...options.extra,
     };
+  };
+  // One region's setup is mostly waiting (a JVM for its Kafka user, the CLI for its schema):
+  // all regions at once.
+  const setUp = async (
+    cluster: SecureEndpoints["regions"][number],
+    i: number,
+  ): Promise<SecureRegionSetup> => {
+    const id = ids[i] ?? "";
+    const db = await createSecureTestDatabase(endpoints, cluster.id, prefix);
+    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    opened.push({ db, pool });
+    const configPath = join(dir, `${id}.json`);
+    const config = await configFor({ id, db }, ids);
     writeFileSync(configPath, JSON.stringify(config));
     // The admin login installs and sets the roles' passwords; the replicator never uses it.
     await cli("schema", "apply", "--config", configPath);
@@ -162,7 +227,7 @@ export async function prepareSecureRegions(options: {
     throw failed.reason;
   }
   const regions = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-  return { regions, secrets, outputs, cli, close };
+  return { regions, secrets, outputs, cli, configFor, kafkaAdmin: kafka.admin, close };
 }
 
 export interface SecureRegion {

@@ -21,7 +21,7 @@ export function scramVerifier(password: string, salt: Buffer = randomBytes(16)):
  * the roles it set; none without `postgres.roles`.
  */
 export async function setRolePasswords(
-  client: pg.Client,
+  client: pg.ClientBase,
   config: PostgresConfig,
 ): Promise<string[]> {
   if (config.roles === undefined) return [];

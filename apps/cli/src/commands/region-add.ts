@@ -11,6 +11,7 @@ import {
   clusterBrokers,
   kafkaSecurityOption,
   pgClientConfig,
+  setRolePasswords,
   shippedTopicEnds,
 } from "@georep/replicator";
 import { copySnapshot } from "@georep/repair";
@@ -29,6 +30,7 @@ import { loadRegionConfigs } from "../config.ts";
 import { progressBar } from "../output/progress.ts";
 import {
   checkEmpty,
+  checkPeersVerify,
   checkSameSchema,
   checkSourceZone,
   configOf,
@@ -45,6 +47,8 @@ export interface RegionFillReport {
   readonly copy: SnapshotCopyReport;
   /** Peers whose membership now lists the region (add only). */
   readonly registeredIn: readonly string[];
+  /** The least-privilege roles whose passwords were set from the config (as schema apply does). */
+  readonly rolePasswordsSet: readonly string[];
   readonly seconds: number;
 }
 
@@ -129,10 +133,11 @@ export async function fillRegion(
           "--config",
         );
       checkSourceZone(target, source, configs);
+      checkPeersVerify(target, peers);
       await checkEmpty(pool(target), target);
       await checkSameSchema(pool(source), source.region, target);
 
-      const replica = await prepareTarget(mode, pool(target), target, trail);
+      const { replica, rolePasswordsSet } = await prepareTarget(mode, pool(target), target, trail);
       const zone = target.regions.find((r) => r.id === target.region)?.zone;
       const regions = [...members, ...(mode === "add" ? [{ id: target.region, zone }] : [])];
       const consumes = new Map(
@@ -169,6 +174,7 @@ export async function fillRegion(
         replica,
         copy,
         registeredIn,
+        rolePasswordsSet,
         seconds: (Date.now() - started) / 1000,
       };
     });
@@ -180,20 +186,23 @@ export async function fillRegion(
 }
 
 /**
- * Installs the schema; a rebuilt region then starts a new incarnation at once, before any local
- * write could count under a replica whose higher values its peers already hold.
+ * Installs the schema and, with `postgres.roles`, sets the roles' passwords as `schema apply`
+ * does (on a new cluster the replicator could not log in otherwise); a rebuilt region then starts
+ * a new incarnation at once, before any local write could count under a replica whose higher
+ * values its peers already hold.
  */
 async function prepareTarget(
   mode: RegionFill,
   pool: pg.Pool,
   config: ReplicatorConfig,
   trail: AuditTrail,
-): Promise<string> {
+): Promise<{ replica: string; rolePasswordsSet: string[] }> {
   const client = await pool.connect();
   try {
     await installSchema(client, config.schema, undefined, {
       afterMigrations: (tx) => trail.join({ region: config.region, db: pool }, tx),
     });
+    const rolePasswordsSet = await setRolePasswords(client, config.postgres);
     if (mode === "rebuild")
       await startIncarnation(
         client,
@@ -201,7 +210,8 @@ async function prepareTarget(
         "rebuilt from peers (georep region rebuild)",
         Date.now(),
       );
-    return (await currentIncarnation(client))?.replica ?? config.region;
+    const replica = (await currentIncarnation(client))?.replica ?? config.region;
+    return { replica, rolePasswordsSet };
   } finally {
     client.release();
   }
@@ -212,6 +222,8 @@ export function renderRegionFill(report: RegionFillReport): string {
   const lines = [
     `region ${report.region} ${verb} from ${report.copy.source} in ${report.seconds.toFixed(1)} s: ${report.copy.rowsMerged} state rows copied, ${report.copy.positions.length} partition positions seeded, ${report.copy.setAside.quarantined} set-aside rows and ${report.copy.setAside.gaps} unrepaired gaps taken over; local writes count under replica ${report.replica}`,
   ];
+  if (report.rolePasswordsSet.length > 0)
+    lines.push(`role passwords set: ${report.rolePasswordsSet.join(", ")}`);
   if (report.registeredIn.length > 0)
     lines.push(
       `registered in ${report.registeredIn.join(", ")}: their replicators start consuming it`,

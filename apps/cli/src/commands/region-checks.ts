@@ -103,3 +103,26 @@ export function checkSourceZone(
     "--from",
   );
 }
+
+/**
+ * With signed envelopes, every peer's config must accept the region's signing key before the
+ * region ships: a merger without it dead-letters the region's records (`no public key configured`,
+ * never quarantined), so that peer would miss its counts. Checked on the configs given, which
+ * the peers' replicators must have been rolled with (docs/security.md, "Key rotation").
+ * @throws UsageError naming the peers whose configs lack the key.
+ */
+export function checkPeersVerify(
+  target: ReplicatorConfig,
+  peers: readonly ReplicatorConfig[],
+): void {
+  const keyId = target.envelopeSigning?.signer?.keyId;
+  if (keyId === undefined) return;
+  const lacking = peers.filter(
+    (p) => !(p.envelopeSigning?.keyIds[target.region] ?? []).includes(keyId),
+  );
+  if (lacking.length > 0)
+    throw new UsageError(
+      `region '${target.region}' signs with key ${keyId}, which the config of ${lacking.map((p) => `'${p.region}'`).join(", ")} does not list: add its public key to that config's regions[] entry for '${target.region}' and roll those replicators first, or they dead-letter its records`,
+      "--config",
+    );
+}

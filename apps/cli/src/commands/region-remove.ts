@@ -99,10 +99,13 @@ export async function removeRegion(
         );
       // Then the group, refused while the region's merge workers run: then nothing has changed.
       // Its merger reads every other region's cluster with one group id: the group is on each.
+      // Deleted as the leaving region when its config is given: with broker ACLs a group is its
+      // own region's alone (region-acls.ts).
+      const owner = leaving ?? first;
       let consumerGroup: RegionRemoveReport["consumerGroup"] = "absent";
       const clusters = new Map(
         after.map((m) => {
-          const brokers = clusterBrokers(first, m.id);
+          const brokers = clusterBrokers(owner, m.id);
           return [brokers.join(","), brokers] as const;
         }),
       );
@@ -111,14 +114,14 @@ export async function removeRegion(
           brokers,
           clientId: "georep-region-remove",
           logger: silentLogger(),
-          ...kafkaSecurityOption(first),
+          ...kafkaSecurityOption(owner),
         });
         try {
           if ((await cluster.admin.deleteGroup(mergeGroupId(flags.region))) === "deleted")
             consumerGroup = "deleted";
         } catch (error) {
           throw new UsageError(
-            `region '${flags.region}''s merge consumer group could not be deleted on ${brokers.join(",")} (${(error as Error).message}); stop every replicator of '${flags.region}' first`,
+            `region '${flags.region}''s merge consumer group could not be deleted on ${brokers.join(",")} (${(error as Error).message}); stop every replicator of '${flags.region}' first${leaving === undefined && owner.kafkaSecurity !== undefined ? `, and give its config: with broker ACLs only its own principal may delete its group` : ""}`,
             "--region",
             { cause: error },
           );
