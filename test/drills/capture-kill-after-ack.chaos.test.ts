@@ -1,20 +1,13 @@
-import pg from "pg";
+import type pg from "pg";
 import { expect, it } from "vitest";
 import { seededRandom } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
-import { createTestDatabase, readEndpoints, useCleanups } from "@georep/testkit";
+import { useCleanups } from "@georep/testkit";
 import type { ReplicatorProcess } from "@georep/testkit";
 import { waitConverged } from "./support/converge.ts";
-import { freePort } from "./support/free-port.ts";
 import { printDrill, seconds } from "./support/report.ts";
-import {
-  drillRegionIds,
-  drillReplicator,
-  installRegions,
-  drillSlot,
-  stopReplicator,
-  waitReady,
-} from "./support/replicators.ts";
+import { secureDrillRegions } from "./support/secure-drill.ts";
+import { drillReplicator, drillSlot, stopReplicator, waitReady } from "./support/replicators.ts";
 import type { DrillRegionConfig } from "./support/replicators.ts";
 import { watchSlot } from "./support/slot-watch.ts";
 import type { SlotWatch } from "./support/slot-watch.ts";
@@ -36,20 +29,13 @@ const buckets = ["2026-11-22T10:00:00.000Z", "2026-11-22T11:00:00.000Z"];
 
 it(`capture killed right after Kafka acknowledged a transaction loses nothing (seed ${seed}, ${kills} kills)`, async () => {
   const random = seededRandom(seed);
-  const ids = drillRegionIds("ka");
-  const regions: DrillRegionConfig[] = [];
-  const pools: pg.Pool[] = [];
-  for (const [i, cluster] of readEndpoints().regions.entries()) {
-    const db = await createTestDatabase(cluster.id, "drill_ka");
-    defer(() => db.drop());
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    defer(() => pool.end());
-    pools.push(pool);
-    regions.push({ id: ids[i] ?? "", url: db.url, httpPort: await freePort() });
-  }
+  // Every link secured (issue 13): the slot is read as georep_reader over verify-full TLS.
+  const drill = await secureDrillRegions("ka");
+  defer(() => drill.close());
+  const regions = drill.regions;
+  const pools: pg.Pool[] = drill.setups.map((s) => s.pool);
   const procs = regions.map((r) => drillReplicator(r, regions));
   for (const p of procs) defer(() => stopReplicator(p));
-  await installRegions(regions);
   // One at a time: replicators starting together race to create the same topics.
   for (const p of procs) await p.start();
   await Promise.all(regions.map((r) => waitReady(r.id, r.httpPort)));

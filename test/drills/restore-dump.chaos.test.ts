@@ -5,24 +5,12 @@ import pg from "pg";
 import { expect, it } from "vitest";
 import { seededRandom } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
-import {
-  createTestDatabase,
-  readEndpoints,
-  regionEndpoint,
-  useCleanups,
-  waitFor,
-} from "@georep/testkit";
+import { readSecureEndpoints, securePgUrl, useCleanups, waitFor } from "@georep/testkit";
 import { waitConverged } from "./support/converge.ts";
-import { freePort } from "./support/free-port.ts";
 import { dumpDatabase, restoreDatabase } from "./support/pg-dump.ts";
 import { printDrill, seconds } from "./support/report.ts";
-import {
-  drillRegionIds,
-  drillReplicator,
-  installRegions,
-  stopReplicator,
-  waitReady,
-} from "./support/replicators.ts";
+import { drillReplicator, stopReplicator, waitReady } from "./support/replicators.ts";
+import { secureDrillRegions } from "./support/secure-drill.ts";
 import type { DrillRegionConfig } from "./support/replicators.ts";
 import {
   addTotals,
@@ -61,22 +49,16 @@ async function onServer(url: string, sql: string): Promise<void> {
 }
 
 it(`a region restored from an earlier dump keeps every count (seed ${seed})`, async () => {
-  const stack = readEndpoints().regions;
-  const ids = drillRegionIds("rd");
-  const [idA = "", idB = "", idC = ""] = ids;
-  const dbs = [];
-  for (const cluster of stack) {
-    const db = await createTestDatabase(cluster.id, "drill_rd");
-    defer(() => db.drop());
-    dbs.push(db);
-  }
+  // Every link secured (issue 13): the dump is taken and restored by the admin, and the restored
+  // database must still serve the least-privilege roles.
+  const drill = await secureDrillRegions("rd");
+  defer(() => drill.close());
+  const regions = drill.regions;
+  const [idA = "", idB = "", idC = ""] = regions.map((r) => r.id);
+  const dbs = drill.setups.map((s) => s.db);
   const [dbA, dbB, dbC] = dbs as [(typeof dbs)[0], (typeof dbs)[0], (typeof dbs)[0]];
-  const regions: DrillRegionConfig[] = [];
-  for (const [i, id] of ids.entries())
-    regions.push({ id, url: dbs[i]?.url ?? "", httpPort: await freePort() });
   const procs = regions.map((r) => drillReplicator(r, regions));
   for (const p of procs) defer(() => stopReplicator(p));
-  await installRegions(regions);
   // One at a time: replicators starting together race to create the same topics.
   for (const p of procs) await p.start();
   await Promise.all(regions.map((r) => waitReady(r.id, r.httpPort)));
@@ -135,10 +117,7 @@ it(`a region restored from an earlier dump keeps every count (seed ${seed})`, as
   await procs[0]?.stop();
   await poolA.end();
   await dbA.drop();
-  await onServer(
-    regionEndpoint(readEndpoints(), stack[0]?.id ?? "").pgUrl,
-    `CREATE DATABASE ${dbA.name}`,
-  );
+  await onServer(securePgUrl(readSecureEndpoints(), dbA.regionId), `CREATE DATABASE ${dbA.name}`);
   await restoreDatabase(dbA.url, dumpFile);
   const restoredAt = Date.now();
   poolA = readPool(dbA.url);

@@ -34,6 +34,12 @@ export interface SecureRegionSetup {
   readonly configPath: string;
   /** The admin login, for the test's own writes and reads (as services would). */
   readonly pool: pg.Pool;
+  /**
+   * How a peer's automatic repair reads this region (`peers[].postgres`): its `georep_reader`
+   * over verify-full. Broader than repair needs (docs/security.md, "Peers' logins"), but a login
+   * with its password, as production has.
+   */
+  readonly peerLogin: { readonly url: string; readonly password: { readonly file: string } };
 }
 
 export interface SecureRegions {
@@ -218,7 +224,11 @@ export async function prepareSecureRegions(options: {
     writeFileSync(configPath, JSON.stringify(config));
     // The admin login installs and sets the roles' passwords; the replicator never uses it.
     await cli("schema", "apply", "--config", configPath);
-    return { id, db, config, configPath, pool };
+    const peerLogin = {
+      url: `postgres://georep_reader@${cluster.host}:${cluster.port}/${db.name}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`,
+      password: { file: rolesOf(cluster.id).capture },
+    };
+    return { id, db, config, configPath, pool, peerLogin };
   };
   const settled = await Promise.allSettled(clusters.map(setUp));
   const failed = settled.find((r) => r.status === "rejected");

@@ -7,9 +7,17 @@ import type { ReplicatorProcess } from "@georep/testkit";
 
 export interface DrillRegionConfig {
   readonly id: string;
-  /** Its database, as the replicator sees it now. */
+  /** Its database, as the replicator sees it now (on the secure stack: the test's admin URL). */
   readonly url: string;
   readonly httpPort: number;
+  /**
+   * On the secure stack (secure-drill.ts): the region's secured config, its schema applied by
+   * `georep schema apply`, and the login its peers' repair reads it with.
+   */
+  readonly secure?: {
+    readonly config: Readonly<Record<string, unknown>>;
+    readonly peerLogin: { readonly url: string; readonly password: { readonly file: string } };
+  };
 }
 
 /**
@@ -31,6 +39,18 @@ export function drillConfig(
   self: DrillRegionConfig,
   all: readonly DrillRegionConfig[],
 ): Record<string, unknown> {
+  const others = all.filter((r) => r.id !== self.id);
+  if (self.secure !== undefined)
+    return {
+      ...self.secure.config,
+      http: { port: self.httpPort, host: "127.0.0.1" },
+      slotName: drillSlot(self.id),
+      peers: others.map((r) => ({ region: r.id, postgres: r.secure?.peerLogin ?? { url: r.url } })),
+      // With both stacks up this 2-core machine once stalled a freshly restarted replicator past
+      // the default 6 s lease, and it stepped down as designed (a supervisor would restart it; the
+      // drill has none). A crashed active is replaced within pollMs whatever the lease.
+      leadership: { leaseMs: 15_000 },
+    };
   return {
     region: self.id,
     regions: all.map((r) => ({ id: r.id })),
@@ -39,9 +59,7 @@ export function drillConfig(
     tables: ["counting_results"],
     http: { port: self.httpPort, host: "127.0.0.1" },
     slotName: drillSlot(self.id),
-    peers: all
-      .filter((r) => r.id !== self.id)
-      .map((r) => ({ region: r.id, postgres: { url: r.url } })),
+    peers: others.map((r) => ({ region: r.id, postgres: { url: r.url } })),
   };
 }
 
@@ -52,6 +70,7 @@ export function drillConfig(
  */
 export async function installRegions(all: readonly DrillRegionConfig[]): Promise<void> {
   for (const r of all) {
+    if (r.secure !== undefined) continue; // installed by georep schema apply (secure-drill.ts)
     const { schema } = parseReplicatorConfig(drillConfig(r, all));
     const client = new pg.Client({ connectionString: r.url });
     await client.connect();
