@@ -1,4 +1,3 @@
-import { Kafka, logLevel } from "kafkajs";
 import type { Admin } from "kafkajs";
 import pg from "pg";
 import type { GroundTruth } from "@georep/camera-service";
@@ -8,10 +7,10 @@ import {
   createTestDatabase,
   devKafka,
   freePort,
-  kafkaSecurity,
   readEndpoints,
   readSecureEndpoints,
   replicatorProcess,
+  secureTestKafka,
   testKafka,
   uniqueName,
 } from "@georep/testkit";
@@ -130,16 +129,7 @@ async function secureSetup(options: RegionsOptions): Promise<Setup> {
     regions: secure.regions,
     config: (region, listed = ids) => secure.configFor(region, listed),
     database: (cluster) => createSecureTestDatabase(endpoints, cluster, options.prefix),
-    kafkaAdmin: () => {
-      const { ca, sasl } = kafkaSecurity(kafka, kafka.admin);
-      return new Kafka({
-        clientId: "georep-chaos-admin",
-        brokers: kafka.brokers,
-        ssl: { ca: [ca] },
-        sasl: { mechanism: "scram-sha-512", username: sasl.username, password: sasl.password },
-        logLevel: logLevel.NOTHING,
-      }).admin();
-    },
+    kafkaAdmin: () => secureTestKafka("georep-chaos-admin").admin(),
     kafkaAdminLogin: secure.kafkaAdmin,
     close: () => secure.close(),
   };

@@ -3,7 +3,13 @@ import { expect, it } from "vitest";
 import { seededRandom, writeReport } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
 import { originTopic } from "@georep/contract";
-import { createTestDatabase, readEndpoints, useCleanups, waitFor } from "@georep/testkit";
+import {
+  createSecureTestDatabase,
+  readSecureEndpoints,
+  secureTestKafka,
+  useCleanups,
+  waitFor,
+} from "@georep/testkit";
 import { waitConverged } from "./support/converge.ts";
 import { freePort } from "./support/free-port.ts";
 import { waitTopicApplied } from "./support/kafka-drain.ts";
@@ -13,10 +19,10 @@ import { printDrill, seconds } from "./support/report.ts";
 import {
   drillRegionIds,
   drillReplicator,
-  installRegions,
   stopReplicator,
   waitReady,
 } from "./support/replicators.ts";
+import { secureDrillMembers } from "./support/secure-drill.ts";
 import type { DrillRegionConfig } from "./support/replicators.ts";
 import {
   addTotals,
@@ -51,9 +57,16 @@ function readPool(url: string): pg.Pool {
 }
 
 it(`a promoted async standby keeps everything A shipped, and every later write counts (seed ${seed})`, async () => {
-  const stack = readEndpoints().regions;
-  const [idA = "", idB = "", idC = ""] = drillRegionIds("sf");
-  const primary = await startCluster("sf-primary");
+  // Every link secured (issue 13): A's primary and its standby speak TLS only (verify-full, SCRAM;
+  // the standby streams over TLS with a password), B and C are on the secure stack, Kafka is
+  // SASL_SSL with ACLs, envelopes are signed. The roles' passwords reach the standby with the WAL.
+  const members = await secureDrillMembers("sf");
+  defer(() => members.close());
+  const secureStack = readSecureEndpoints();
+  const stack = secureStack.regions;
+  const ids = drillRegionIds("sf");
+  const [idA = "", idB = "", idC = ""] = ids;
+  const primary = await startCluster("sf-primary", { secure: true });
   defer(() => primary.destroy());
   const admin = new pg.Client({ connectionString: primary.url() });
   await admin.connect();
@@ -61,18 +74,24 @@ it(`a promoted async standby keeps everything A shipped, and every later write c
   await admin.end();
   const standby = await startStandby(primary, "sf-standby");
   defer(() => standby.destroy());
-  const dbB = await createTestDatabase(stack[1]?.id ?? "", "drill_sf");
+  const dbB = await createSecureTestDatabase(secureStack, stack[1]?.id ?? "", "drill_sf");
   defer(() => dbB.drop());
-  const dbC = await createTestDatabase(stack[2]?.id ?? "", "drill_sf");
+  const dbC = await createSecureTestDatabase(secureStack, stack[2]?.id ?? "", "drill_sf");
   defer(() => dbC.drop());
+  /** A's database, on whichever of its servers is the primary (one set of roles: "sf"). */
+  const memberA = (port: number) => ({
+    id: idA,
+    db: { regionId: "sf", name: "app" },
+    server: { host: "localhost", port },
+  });
   const regions: DrillRegionConfig[] = [
-    { id: idA, url: primary.url("app"), httpPort: await freePort() },
-    { id: idB, url: dbB.url, httpPort: await freePort() },
-    { id: idC, url: dbC.url, httpPort: await freePort() },
+    await members.region(memberA(primary.port), ids, primary.url("app"), await freePort()),
+    await members.region({ id: idB, db: dbB }, ids, dbB.url, await freePort()),
+    await members.region({ id: idC, db: dbC }, ids, dbC.url, await freePort()),
   ];
   const procs = regions.map((r) => drillReplicator(r, regions));
   for (const p of procs) defer(() => stopReplicator(p));
-  await installRegions(regions);
+  for (const r of regions) await members.install(r);
   // One at a time: replicators starting together race to create the same topics.
   for (const p of procs) await p.start();
   await Promise.all(regions.map((r) => waitReady(r.id, r.httpPort)));
@@ -130,10 +149,14 @@ it(`a promoted async standby keeps everything A shipped, and every later write c
   // What A shipped before it died: B and C apply A's topic to its end. An operator would not
   // wait for this; the RTO figures leave this pause out.
   const measuring = Date.now();
-  await waitTopicApplied(originTopic(idA), [
-    { id: idB, pool: poolB },
-    { id: idC, pool: poolC },
-  ]);
+  await waitTopicApplied(
+    originTopic(idA),
+    [
+      { id: idB, pool: poolB },
+      { id: idC, pool: poolC },
+    ],
+    secureTestKafka("georep-drill-drain"),
+  );
   const shippedB = await replicaComponents(poolB, idA);
   expect(totalsDiff(shippedB, await replicaComponents(poolC, idA))).toEqual([]);
   const measuredMs = Date.now() - measuring;
@@ -147,7 +170,13 @@ it(`a promoted async standby keeps everything A shipped, and every later write c
 
   // Failover: A's writers and a new replicator process go to the promoted standby.
   wA.retarget("standby", standby.url("app"));
-  const after = regions.map((r, i) => (i === 0 ? { ...r, url: standby.url("app") } : r));
+  const onStandby = await members.region(
+    memberA(standby.port),
+    ids,
+    standby.url("app"),
+    regions[0]?.httpPort ?? 0,
+  );
+  const after = regions.map((r, i) => (i === 0 ? onStandby : r));
   const procA = drillReplicator(after[0] as DrillRegionConfig, after);
   defer(() => stopReplicator(procA));
   const startedAt = Date.now();

@@ -58,16 +58,27 @@ export interface SecureRegions {
    * later needs `georep kafka acls --apply` for its peers to read it.
    */
   configFor(member: MemberDb, ids: readonly string[]): Promise<Record<string, unknown>>;
+  /**
+   * How a peer's automatic repair reads `member` (`peers[].postgres`): its `georep_reader` over
+   * verify-full. Broader than repair needs (docs/security.md, "Peers' logins"), but a login with
+   * its password, as production has.
+   */
+  peerLogin(member: MemberDb): { url: string; password: { file: string } };
   /** The secure broker's admin login, for what only an operator does (deleting records). */
   readonly kafkaAdmin: { readonly username: string; readonly passwordFile: string };
   /** Ends the pools (unless a test did) and drops the databases; stop the processes first. */
   close(): Promise<void>;
 }
 
-/** A region's id and its database on one of the secure stack's clusters. */
+/**
+ * A region's id and its database: on the secure stack's cluster `db.regionId`, or, with `server`,
+ * on a cluster a test runs itself with the stack's CA, certificate and admin password (a drill's
+ * primary and its standby), whose roles' passwords are then keyed by `db.regionId`.
+ */
 export interface MemberDb {
   readonly id: string;
-  readonly db: TestDatabase;
+  readonly db: { readonly regionId: string; readonly name: string };
+  readonly server?: { readonly host: string; readonly port: number };
 }
 
 /**
@@ -161,23 +172,38 @@ export async function prepareSecureRegions(options: {
     rolePasswords.set(cluster, files);
     return files;
   };
+  /** Where a member's database is, with the admin login (one secret for every secure cluster). */
+  const serverOf = (m: MemberDb) => {
+    const cluster = endpoints.regions.find((r) => r.id === m.db.regionId);
+    const admin = (cluster ?? endpoints.regions[0])?.admin;
+    const host = m.server?.host ?? cluster?.host;
+    const port = m.server?.port ?? cluster?.port;
+    if (admin === undefined || host === undefined || port === undefined)
+      throw new Error(`no secure stack cluster ${m.db.regionId}, and no server given`);
+    const url = (user: string) =>
+      `postgres://${user}@${host}:${port}/${m.db.name}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`;
+    return { admin, url };
+  };
+  const peerLogin = (m: MemberDb) => ({
+    url: serverOf(m).url("georep_reader"),
+    password: { file: rolesOf(m.db.regionId).capture },
+  });
   const configFor = async (
     m: MemberDb,
     listed: readonly string[],
   ): Promise<Record<string, unknown>> => {
-    const cluster = endpoints.regions.find((r) => r.id === m.db.regionId);
-    if (cluster === undefined) throw new Error(`no secure stack cluster ${m.db.regionId}`);
-    secrets.push(readSecretFile(cluster.admin.passwordFile));
+    const { admin, url } = serverOf(m);
+    secrets.push(readSecretFile(admin.passwordFile));
     const own = await member(m.id, listed);
     // Every listed region's key: made now for one that has none yet.
     for (const x of listed) await member(x, listed);
-    const roles = rolesOf(cluster.id);
+    const roles = rolesOf(m.db.regionId);
     return {
       region: m.id,
       regions: listed.map((x) => ({ id: x, publicKeys: [publicKeys.get(x)] })),
       postgres: {
-        url: `postgres://${cluster.admin.user}@${cluster.host}:${cluster.port}/${m.db.name}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`,
-        password: { file: cluster.admin.passwordFile },
+        url: url(admin.user),
+        password: { file: admin.passwordFile },
         roles: {
           capture: { password: { file: roles.capture } },
           merge: { password: { file: roles.merge } },
@@ -224,11 +250,7 @@ export async function prepareSecureRegions(options: {
     writeFileSync(configPath, JSON.stringify(config));
     // The admin login installs and sets the roles' passwords; the replicator never uses it.
     await cli("schema", "apply", "--config", configPath);
-    const peerLogin = {
-      url: `postgres://georep_reader@${cluster.host}:${cluster.port}/${db.name}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`,
-      password: { file: rolesOf(cluster.id).capture },
-    };
-    return { id, db, config, configPath, pool, peerLogin };
+    return { id, db, config, configPath, pool, peerLogin: peerLogin({ id, db }) };
   };
   const settled = await Promise.allSettled(clusters.map(setUp));
   const failed = settled.find((r) => r.status === "rejected");
@@ -237,7 +259,16 @@ export async function prepareSecureRegions(options: {
     throw failed.reason;
   }
   const regions = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-  return { regions, secrets, outputs, cli, configFor, kafkaAdmin: kafka.admin, close };
+  return {
+    regions,
+    secrets,
+    outputs,
+    cli,
+    configFor,
+    peerLogin,
+    kafkaAdmin: kafka.admin,
+    close,
+  };
 }
 
 export interface SecureRegion {

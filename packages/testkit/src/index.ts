@@ -49,6 +49,7 @@ export {
   secureKafkaEndpointPath,
   secureKafkaEndpointSchema,
 } from "./secure-kafka.ts";
+export { secureTestKafka } from "./secure-test-kafka.ts";
 export {
   type SecureEndpoints,
   type SecureRegionEndpoint,

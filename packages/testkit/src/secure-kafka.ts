@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { Kafka, logLevel } from "kafkajs";
+import type { KafkaConfig } from "kafkajs";
 import { createKafka, regionAcls, regionUser } from "@georep/kafka";
 import type { KafkaSecurity, RegionAclInput } from "@georep/kafka";
 import { silentLogger } from "@georep/observability";
@@ -74,21 +75,32 @@ export function kafkaSecurity(
   };
 }
 
-/** Whether the admin gets the cluster's metadata over SASL_SSL now. */
-export async function secureKafkaAnswers(endpoint: SecureKafkaEndpoint): Promise<boolean> {
+/** A silent kafkajs client of `endpoint` logged in as its admin (super user). */
+export function adminKafka(
+  endpoint: SecureKafkaEndpoint,
+  clientId: string,
+  overrides: Partial<KafkaConfig> = {},
+): Kafka {
   const security = kafkaSecurity(endpoint, endpoint.admin);
-  const admin = new Kafka({
-    clientId: "georep-testkit-secure-probe",
+  return new Kafka({
+    clientId,
     brokers: endpoint.brokers,
     logLevel: logLevel.NOTHING,
-    connectionTimeout: 2_000,
-    retry: { retries: 0 },
     ssl: { ca: [security.ca], rejectUnauthorized: true },
     sasl: {
       mechanism: "scram-sha-512",
       username: endpoint.admin.username,
       password: security.sasl.password,
     },
+    ...overrides,
+  });
+}
+
+/** Whether the admin gets the cluster's metadata over SASL_SSL now. */
+export async function secureKafkaAnswers(endpoint: SecureKafkaEndpoint): Promise<boolean> {
+  const admin = adminKafka(endpoint, "georep-testkit-secure-probe", {
+    connectionTimeout: 2_000,
+    retry: { retries: 0 },
   }).admin();
   try {
     await admin.connect();

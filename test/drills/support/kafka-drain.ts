@@ -1,11 +1,12 @@
 // Whether the regions merging a topic have applied everything in it (georep.progress holds the
 // last applied offset per partition, in the merge transaction).
+import type { Kafka } from "kafkajs";
 import type pg from "pg";
 import { testKafka, waitFor } from "@georep/testkit";
 
 /** The end offset (next offset to be written) of each partition of `topic` that has records. */
-async function endOffsets(topic: string): Promise<Map<number, bigint>> {
-  const admin = testKafka("georep-drill-drain").admin();
+async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
   await admin.connect();
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
@@ -28,15 +29,16 @@ async function applied(pool: pg.Pool, topic: string): Promise<Map<number, bigint
 }
 
 /**
- * Waits until every region in `mergers` has applied `topic` up to its current end (call it once
- * nothing writes to the topic any more).
+ * Waits until every region in `mergers` has applied `topic` (on the broker `kafka` reaches) up
+ * to its current end (call it once nothing writes to the topic any more).
  */
 export async function waitTopicApplied(
   topic: string,
   mergers: ReadonlyArray<{ id: string; pool: pg.Pool }>,
+  kafka: Kafka = testKafka("georep-drill-drain"),
   timeoutMs = 60_000,
 ): Promise<void> {
-  const ends = await endOffsets(topic);
+  const ends = await endOffsets(kafka, topic);
   for (const m of mergers) {
     await waitFor(
       async () => {

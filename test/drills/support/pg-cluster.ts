@@ -4,28 +4,100 @@
 //
 //   start ──▶ running ──kill9()──▶ dead (host lost) ──destroy()──▶ gone
 //                 └────stop()────▶ stopped ──────────destroy()────▶ gone
-import { appendFileSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { waitFor } from "@georep/testkit";
+import {
+  findRepoRoot,
+  readSecretFile,
+  readSecureEndpoints,
+  verifyFullPgUrl,
+  waitFor,
+} from "@georep/testkit";
+import { ensureCa, issueServerCert } from "../../../tools/stack/certs.ts";
 import type { RegionConfig } from "../../../tools/stack/config.ts";
 import {
   downRegion,
   ensurePostgresBinaries,
   pgUrl,
+  plainProfile,
   postgresUser,
   postmasterPid,
   upRegion,
 } from "../../../tools/stack/postgres.ts";
+import type { ClusterProfile } from "../../../tools/stack/postgres.ts";
+import { secureConfig } from "../../../tools/stack/secure-config.ts";
+import { secureProfile } from "../../../tools/stack/secure-postgres.ts";
 import { isAlive } from "../../../tools/stack/proc.ts";
 import { freePort } from "./free-port.ts";
+
+/**
+ * How a drill cluster is reached: plain (trust, no TLS, as the stack's clusters), or secured as
+ * the secure stack's (TLS with its CA's certificate for localhost, SCRAM, plaintext refused; the
+ * secure stack's admin password), so a drill can run every link secured.
+ */
+export interface ClusterAccess {
+  readonly profile: ClusterProfile;
+  /** The superuser's URL of `database` on the cluster at `port`. */
+  url(port: number, database: string): string;
+  readonly secure: boolean;
+}
+
+export const plainAccess: ClusterAccess = {
+  profile: plainProfile,
+  url: (port, database) => pgUrl(port, database),
+  secure: false,
+};
+
+/**
+ * Secured access for a cluster whose files live in `home` (its Unix socket goes there). The
+ * secure stack must run (its CA, certificate and admin password are reused).
+ */
+export async function secureAccess(home: string): Promise<ClusterAccess> {
+  const root = findRepoRoot();
+  const layout = secureConfig(root, process.env);
+  const ca = await ensureCa(layout.caDir);
+  const cert = await issueServerCert(ca, "postgres", ["localhost", "127.0.0.1", "::1"]);
+  const adminFile = readSecureEndpoints().regions[0]?.admin.passwordFile;
+  if (adminFile === undefined) throw new Error("the secure stack has no PostgreSQL cluster");
+  const password = readSecretFile(adminFile);
+  const socketDir = join(home, "run");
+  mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+  // Client tools run as `postgres` here (pg_basebackup, and the standby's WAL receiver reads
+  // the CA named in its primary_conninfo): a copy it can read, beside the cluster.
+  const caFile = join(home, "ca.crt");
+  copyFileSync(ca.caFile, caFile);
+  chmodSync(caFile, 0o644);
+  const user = postgresUser();
+  if (user !== undefined) {
+    chownSync(socketDir, user.uid, user.gid);
+    chownSync(caFile, user.uid, user.gid);
+  }
+  return {
+    profile: secureProfile({ cert, caFile, socketDir, adminPassword: password }),
+    url: (port, database) =>
+      verifyFullPgUrl({ host: "localhost", port, database, user: "postgres", password, caFile }),
+    secure: true,
+  };
+}
 
 export interface PgCluster {
   readonly name: string;
   readonly port: number;
   readonly dataDir: string;
   readonly logFile: string;
+  readonly access: ClusterAccess;
   /** postgres:// URL of `database` on this cluster (superuser `postgres`). */
   url(database?: string): string;
   /** Starts (or restarts) the cluster with the stack's settings. */
@@ -103,16 +175,22 @@ export async function allowReplication(dataDir: string, url: string): Promise<vo
  * A cluster handle over a data dir that already exists or that `start()` will create;
  * `destroy()` deletes `home`, the temp dir holding its data dir and log.
  */
-export function clusterAt(name: string, config: RegionConfig, home: string): PgCluster {
+export function clusterAt(
+  name: string,
+  config: RegionConfig,
+  home: string,
+  access: ClusterAccess = plainAccess,
+): PgCluster {
   let destroyed = false;
   return {
     name,
     port: config.port,
     dataDir: config.dataDir,
     logFile: config.logFile,
-    url: (database = "postgres") => pgUrl(config.port, database),
+    access,
+    url: (database = "postgres") => access.url(config.port, database),
     async start() {
-      await upRegion(config);
+      await upRegion(config, access.profile);
     },
     async stop() {
       await downRegion(config);
@@ -135,7 +213,10 @@ export function clusterAt(name: string, config: RegionConfig, home: string): PgC
  * initdb's a new cluster in a temp dir, on a free port, and starts it.
  * @throws StackError (tools/stack) when initdb or pg_ctl fails; the cluster's log is named.
  */
-export async function startCluster(name: string): Promise<PgCluster> {
+export async function startCluster(
+  name: string,
+  options: { readonly secure?: boolean } = {},
+): Promise<PgCluster> {
   await ensurePostgresBinaries();
   const dir = postgresTempDir(`drill-${name}`);
   const config: RegionConfig = {
@@ -144,10 +225,12 @@ export async function startCluster(name: string): Promise<PgCluster> {
     dataDir: join(dir, "data"),
     logFile: join(dir, "postgres.log"),
   };
-  const cluster = clusterAt(name, config, dir);
+  const access = options.secure === true ? await secureAccess(dir) : plainAccess;
+  const cluster = clusterAt(name, config, dir, access);
   try {
     await cluster.start();
-    await allowReplication(config.dataDir, cluster.url());
+    // The secure profile's pg_hba.conf allows replication itself (over TLS, with a password).
+    if (!access.secure) await allowReplication(config.dataDir, cluster.url());
   } catch (error) {
     await cluster.destroy();
     throw error;

@@ -60,11 +60,16 @@ export async function startStandby(primary: PgCluster, name: string): Promise<Pg
     dataDir: join(dir, "data"),
     logFile: join(dir, "postgres.log"),
   };
+  // -R writes the connection string into postgresql.auto.conf (a secured primary's: over TLS,
+  // with the password), so the standby streams as the backup connected.
   const [cmd, args] = pgCommand("pg_basebackup", [
-    ...["-D", config.dataDir, "-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres"],
+    ...["-D", config.dataDir, "-d", primary.url()],
     ...["-R", "-X", "stream", "-c", "fast", "--no-password"],
   ]);
-  const cluster = clusterAt(name, config, dir);
+  // A standby is read-only: the profile's preparation (setting the admin's password) is the
+  // primary's, whose roles it replays.
+  const access = { ...primary.access, profile: { ...primary.access.profile, prepare: undefined } };
+  const cluster = clusterAt(name, config, dir, access);
   try {
     await runOrFail(cmd, args, `is ${primary.name} up on port ${primary.port}?`, { cwd: dir });
     // The base backup carries the primary's georep.conf (its port); start() rewrites it.
