@@ -67,6 +67,8 @@ describe("schema installer", () => {
     );
     expect(roles.rows).toEqual([
       { rolname: "georep_merger", rolreplication: false, rolsuper: false },
+      // Peers' repair reads with it: no REPLICATION.
+      { rolname: "georep_peer", rolreplication: false, rolsuper: false },
       { rolname: "georep_reader", rolreplication: true, rolsuper: false },
       // NOLOGIN: owns the user-row functions (user-row-functions.ts).
       { rolname: "georep_rowwriter", rolreplication: false, rolsuper: false },

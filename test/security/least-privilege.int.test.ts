@@ -23,7 +23,11 @@ interface Region {
 }
 
 // The stack's clusters trust local logins; the secure stack checks these passwords.
-const env = { GEOREP_TEST_CAPTURE_PW: "capture-pw", GEOREP_TEST_MERGE_PW: "merge-pw" };
+const env = {
+  GEOREP_TEST_CAPTURE_PW: "capture-pw",
+  GEOREP_TEST_MERGE_PW: "merge-pw",
+  GEOREP_TEST_PEER_PW: "peer-pw",
+};
 const regions: Region[] = [];
 
 const asRole = (r: Region, job: "capture" | "merge"): pg.Client =>
@@ -74,6 +78,7 @@ describe("least privilege: every job connects as its own role", () => {
             roles: {
               capture: { password: { env: "GEOREP_TEST_CAPTURE_PW" } },
               merge: { password: { env: "GEOREP_TEST_MERGE_PW" } },
+              peer: { password: { env: "GEOREP_TEST_PEER_PW" } },
             },
           },
           kafka: devKafka(endpoints.kafka.brokers),
@@ -166,6 +171,38 @@ describe("least privilege: every job connects as its own role", () => {
       expect(await refused(m, "DELETE FROM georep.audit")).not.toBeUndefined();
     } finally {
       await m.end();
+    }
+  });
+
+  it("lets peers' repair login read the state and what repair needs, and nothing more", async () => {
+    const r = regions[0];
+    if (r === undefined) throw new Error("no region");
+    const url = new URL(r.db.url);
+    url.username = "georep_peer";
+    const p = new pg.Client({ connectionString: url.toString() });
+    await p.connect();
+    try {
+      for (const table of [
+        'georep."state__public__counting_results"',
+        "georep.progress",
+        "georep.incarnations",
+        "georep.installed",
+        "georep.settings",
+        "georep.regions",
+      ])
+        expect(await refused(p, `SELECT * FROM ${table} LIMIT 1`), table).toBeUndefined();
+      expect(await refused(p, "SELECT * FROM counting_results")).toBe("42501");
+      expect(await refused(p, "SELECT * FROM georep.audit")).toBe("42501");
+      expect(await refused(p, "SELECT * FROM georep.leader")).toBe("42501");
+      expect(await refused(p, "UPDATE georep.progress SET kafka_offset = 0")).toBe("42501");
+      expect(await refused(p, ownStateRow(r.config.region))).toBe("42501");
+      expect(await refused(p, "CREATE TABLE georep.x (id int)")).toBe("42501");
+      // No REPLICATION: it cannot read this region's WAL.
+      expect(
+        await refused(p, "SELECT pg_create_logical_replication_slot('peer_x', 'pgoutput')"),
+      ).toBe("42501");
+    } finally {
+      await p.end();
     }
   });
 

@@ -34,11 +34,7 @@ export interface SecureRegionSetup {
   readonly configPath: string;
   /** The admin login, for the test's own writes and reads (as services would). */
   readonly pool: pg.Pool;
-  /**
-   * How a peer's automatic repair reads this region (`peers[].postgres`): its `georep_reader`
-   * over verify-full. Broader than repair needs (docs/security.md, "Peers' logins"), but a login
-   * with its password, as production has.
-   */
+  /** How a peer's automatic repair reads this region (`peers[].postgres`): its `georep_peer`. */
   readonly peerLogin: { readonly url: string; readonly password: { readonly file: string } };
 }
 
@@ -59,9 +55,8 @@ export interface SecureRegions {
    */
   configFor(member: MemberDb, ids: readonly string[]): Promise<Record<string, unknown>>;
   /**
-   * How a peer's automatic repair reads `member` (`peers[].postgres`): its `georep_reader` over
-   * verify-full. Broader than repair needs (docs/security.md, "Peers' logins"), but a login with
-   * its password, as production has.
+   * How a peer's automatic repair reads `member` (`peers[].postgres`): its `georep_peer` over
+   * verify-full (read-only; docs/security.md, "Peers' logins").
    */
   peerLogin(member: MemberDb): { url: string; password: { file: string } };
   /** The secure broker's admin login, for what only an operator does (deleting records). */
@@ -161,13 +156,14 @@ export async function prepareSecureRegions(options: {
     return made;
   };
   /** The roles' passwords of a cluster (its roles serve every region database on it). */
-  const rolePasswords = new Map<string, { capture: string; merge: string }>();
+  const rolePasswords = new Map<string, { capture: string; merge: string; peer: string }>();
   const rolesOf = (cluster: string) => {
     const known = rolePasswords.get(cluster);
     if (known !== undefined) return known;
     const files = {
       capture: secretFile(`${cluster}-capture`),
       merge: secretFile(`${cluster}-merge`),
+      peer: secretFile(`${cluster}-peer`),
     };
     rolePasswords.set(cluster, files);
     return files;
@@ -185,8 +181,8 @@ export async function prepareSecureRegions(options: {
     return { admin, url };
   };
   const peerLogin = (m: MemberDb) => ({
-    url: serverOf(m).url("georep_reader"),
-    password: { file: rolesOf(m.db.regionId).capture },
+    url: serverOf(m).url("georep_peer"),
+    password: { file: rolesOf(m.db.regionId).peer },
   });
   const configFor = async (
     m: MemberDb,
@@ -207,6 +203,7 @@ export async function prepareSecureRegions(options: {
         roles: {
           capture: { password: { file: roles.capture } },
           merge: { password: { file: roles.merge } },
+          peer: { password: { file: roles.peer } },
         },
       },
       kafka: {

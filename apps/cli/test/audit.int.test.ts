@@ -96,7 +96,7 @@ describe("audit trail", () => {
     const rows = expectRun(await rowsOf(db.url), "ap-south", "ok");
     expect(rows[0]).toMatchObject({ command: "schema apply", arguments: { config } });
     expect(rows[1]?.detail).toMatch(
-      /migrations applied: 1, 2, .*9, 10, 11; tables installed: public.counting_results/,
+      /migrations applied: 1, 2, .*9, 10, 11, 12; tables installed: public.counting_results/,
     );
   });
 

@@ -4,6 +4,7 @@
 //   admin   the URL's user: `georep schema apply` (and installSchema), nothing else
 //   capture georep_reader (REPLICATION): the slot, heartbeats, re-emits, and the leadership lease
 //   merge   georep_merger: merges, repair, membership, the read cache
+//   peer    georep_peer: never used here; peers' automatic repair reads this region with it
 //
 // Without `roles` every job uses the URL's user (a development setup). Passwords are secret
 // references, never part of the URL.
@@ -40,7 +41,16 @@ export const postgresConfigSchema = z
     /** The password of the URL's user. */
     password: secretRefSchema.optional(),
     roles: z
-      .object({ capture: loginSchema("georep_reader"), merge: loginSchema("georep_merger") })
+      .object({
+        capture: loginSchema("georep_reader"),
+        merge: loginSchema("georep_merger"),
+        /**
+         * The read-only login peers' automatic repair uses on this region (their
+         * `peers[].postgres`); this replicator never uses it, `georep schema apply` sets its
+         * password.
+         */
+        peer: loginSchema("georep_peer").optional(),
+      })
       .strict()
       .optional(),
   })
@@ -55,6 +65,7 @@ export interface PostgresConfig {
     | {
         readonly capture: { readonly user: string; readonly password: Secret };
         readonly merge: { readonly user: string; readonly password: Secret };
+        readonly peer?: { readonly user: string; readonly password: Secret };
       }
     | undefined;
 }
@@ -72,7 +83,7 @@ export function resolvePostgres(
   const root = new URL(parsed.url).searchParams.get("sslrootcert");
   if (root !== null && root !== "system")
     readCaFile(root, `${field}.url`, `${field}.url sslrootcert`);
-  const login = (job: "capture" | "merge") => {
+  const login = (job: "capture" | "merge" | "peer") => {
     const r = parsed.roles?.[job];
     return r === undefined
       ? undefined
@@ -80,13 +91,17 @@ export function resolvePostgres(
   };
   const capture = login("capture");
   const merge = login("merge");
+  const peer = login("peer");
   return {
     url: parsed.url,
     password:
       parsed.password === undefined
         ? undefined
         : readSecret(parsed.password, `${field}.password`, env),
-    roles: capture === undefined || merge === undefined ? undefined : { capture, merge },
+    roles:
+      capture === undefined || merge === undefined
+        ? undefined
+        : { capture, merge, ...(peer === undefined ? {} : { peer }) },
   };
 }
 

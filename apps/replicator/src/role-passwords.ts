@@ -26,7 +26,8 @@ export async function setRolePasswords(
 ): Promise<string[]> {
   if (config.roles === undefined) return [];
   const set: string[] = [];
-  for (const role of [config.roles.capture, config.roles.merge]) {
+  const { capture, merge, peer } = config.roles;
+  for (const role of [capture, merge, ...(peer === undefined ? [] : [peer])]) {
     // Role names are checked by the config schema ([a-z_][a-z0-9_]*); ALTER ROLE takes no
     // parameters, and a verifier is base64 and '$', ':' only.
     await client.query(

@@ -31,7 +31,7 @@ export {
 } from "./canonical-text.ts";
 export type { InstallHooks, InstallReport } from "./installer.ts";
 export { PUBLICATION } from "./sql/publication.ts";
-export { READER_ROLE, MERGER_ROLE } from "./sql/roles.ts";
+export { READER_ROLE, MERGER_ROLE, PEER_ROLE } from "./sql/roles.ts";
 export { countingResultsSpec } from "./counting-results.ts";
 export { userTableSql } from "./sql/state-table.ts";
 export { firstIssue } from "./zod-issue.ts";

@@ -333,6 +333,13 @@ REVOKE ALL ON FUNCTION georep.prune_audit(interval) FROM PUBLIC;
     // As version 10: the grants are in ROLES_SQL (the reader keeps UPDATE (attached_at) only).
     sql: "SELECT 1",
   },
+  {
+    version: 12,
+    description: "least privilege: georep_peer, the read-only login of peers' automatic repair",
+    // As version 10: the role and its grants are in ROLES_SQL (state tables: tableGrantsSql,
+    // recompiled by COMPILER_VERSION 11).
+    sql: "SELECT 1",
+  },
 ];
 
 /** Every engine migration's version, ascending: what a database installed by this georep holds. */

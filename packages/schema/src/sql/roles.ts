@@ -3,6 +3,11 @@ import type { StateLayout } from "../layout.ts";
 
 export const READER_ROLE = "georep_reader";
 export const MERGER_ROLE = "georep_merger";
+/**
+ * Peers' automatic repair reads this region with it (their `peers[].postgres`): SELECT on the
+ * engine tables repair reads and on the state, nothing else; no REPLICATION, no lease.
+ */
+export const PEER_ROLE = "georep_peer";
 /** Owns the user-row functions (user-row-functions.ts); never logs in. */
 export const ROW_WRITER_ROLE = "georep_rowwriter";
 
@@ -18,9 +23,16 @@ export const ROLES_SQL = `DO $$ BEGIN
     CREATE ROLE ${MERGER_ROLE} LOGIN;
   EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
   END;
+  BEGIN
+    CREATE ROLE ${PEER_ROLE} LOGIN;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+  END;
 END $$;
-GRANT USAGE ON SCHEMA georep TO ${READER_ROLE}, ${MERGER_ROLE};
-GRANT SELECT ON georep.settings, georep.regions TO ${READER_ROLE}, ${MERGER_ROLE};
+GRANT USAGE ON SCHEMA georep TO ${READER_ROLE}, ${MERGER_ROLE}, ${PEER_ROLE};
+GRANT SELECT ON georep.settings, georep.regions TO ${READER_ROLE}, ${MERGER_ROLE}, ${PEER_ROLE};
+-- What peers' repair reads besides the state (tableGrantsSql): this region's identity and
+-- schema, what it applied of theirs, its incarnations.
+GRANT SELECT ON georep.installed, georep.progress, georep.incarnations TO ${PEER_ROLE};
 -- Merges lock the leader row FOR KEY SHARE to check the epoch; a row lock needs UPDATE on some
 -- column, and this one is never written by merges.
 GRANT SELECT, UPDATE (renewed_at) ON georep.leader TO ${MERGER_ROLE};
@@ -30,7 +42,7 @@ GRANT SELECT, UPDATE ON georep.leader TO ${READER_ROLE};
 GRANT SELECT, INSERT, UPDATE ON georep.heartbeat TO ${READER_ROLE};
 GRANT SELECT, INSERT, DELETE ON georep.resync TO ${READER_ROLE};
 GRANT SELECT ON georep.heartbeat TO ${MERGER_ROLE};
--- Peers' repair reads what this region has applied of theirs (georep_reader is their login here).
+-- Capture's heartbeat reports what was applied; older peers' configs may read with this login.
 GRANT SELECT ON georep.progress TO ${READER_ROLE};
 GRANT SELECT, INSERT, UPDATE ON georep.progress TO ${MERGER_ROLE};
 GRANT SELECT, INSERT, DELETE ON georep.conflicts TO ${MERGER_ROLE};
@@ -82,7 +94,7 @@ END $$;`;
  * back what installs before those functions granted.
  */
 export function tableGrantsSql(layout: StateLayout): string {
-  return `GRANT SELECT ON ${layout.stateTable}, ${layout.visibleView} TO ${READER_ROLE};
+  return `GRANT SELECT ON ${layout.stateTable}, ${layout.visibleView} TO ${READER_ROLE}, ${PEER_ROLE};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ${layout.stateTable} TO ${MERGER_ROLE};
 GRANT SELECT ON ${layout.visibleView} TO ${MERGER_ROLE};
 GRANT USAGE ON SCHEMA ${quoteIdent(layout.spec.schema)} TO ${MERGER_ROLE};
