@@ -145,13 +145,10 @@ describe("region lifecycle: add, rebuild, remove", () => {
     // In order: the new region's config first (its principal and key pair are made with it).
     const newFile = await configFile(fourth, ids);
     const files = [...(await Promise.all(first.map((r) => configFile(r, ids)))), newFile];
-    // Before it ships: its peers may read its topics, and every config holds its public key.
+    // docs/operate.md's secured order: ACLs; every config holds its public key; region add; roll
+    // the peers; start it.
     await grantAcls(files.map((f) => f.path));
-    first = await Promise.all(
-      first.map((r, i) => roll(r, (files[i] as { config: Record<string, unknown> }).config)),
-    );
-    const three = first;
-    const writing = write(three, 400);
+    const writing = write(first, 400);
     const out = await succeeds(
       "region",
       "add",
@@ -161,9 +158,14 @@ describe("region lifecycle: add, rebuild, remove", () => {
       ...files.map((f) => f.path),
     );
     expect(out).toMatch(/state rows copied/);
-    // With postgres.roles, as schema apply would (a new cluster's roles have none yet).
-    expect(out).toMatch(/role passwords set: georep_reader, georep_merger/);
+    // With postgres.roles, as schema apply does (on a new cluster the roles have none yet; here
+    // the line is what can be checked).
+    expect(out).toMatch(/^role passwords set: georep_reader, georep_merger, georep_peer$/m);
     await writing;
+    first = await Promise.all(
+      first.map((r, i) => roll(r, (files[i] as { config: Record<string, unknown> }).config)),
+    );
+    const three = first;
     // Bad input changes nothing: the id exists now.
     const again = await georep(
       "region",

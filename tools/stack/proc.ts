@@ -49,9 +49,15 @@ export async function runOrFail(
   }
   if (result.code !== 0) {
     const tail = result.output.trim().split("\n").slice(-12).join("\n    ");
-    throw new StackError(`${cmd} ${args.join(" ")} exited with ${result.code}:\n    ${tail}`, fix);
+    const command = withoutUrlPasswords(`${cmd} ${args.join(" ")}`);
+    throw new StackError(`${command} exited with ${result.code}:\n    ${tail}`, fix);
   }
   return result.output;
+}
+
+/** `scheme://user:password@` → `scheme://user:***@`: a connection URL given as an argument. */
+export function withoutUrlPasswords(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/gi, "$1:***@");
 }
 
 /** The absolute path of an executable on PATH, or undefined. */

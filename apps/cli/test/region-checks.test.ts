@@ -28,6 +28,16 @@ const config = (region: "a" | "b" | "n", known: Record<string, string>) =>
     env,
   );
 
+/** Region `region`'s config of regions a and n with signing off. */
+const unsignedConfig = (region: "a" | "n") =>
+  parseReplicatorConfig({
+    region,
+    regions: [{ id: "a" }, { id: "n" }],
+    postgres: { url: `postgres://postgres@127.0.0.1:55431/${region}` },
+    kafka: { brokers: ["127.0.0.1:19092"] },
+    tables: ["counting_results"],
+  });
+
 describe("checkPeersVerify", () => {
   const all = { a: keys.a.public, b: keys.b.public, n: keys.n.public };
   const target = config("n", all);
@@ -49,19 +59,21 @@ describe("checkPeersVerify", () => {
     }
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(/config of 'a', 'b' does not list/);
-    expect((error as Error).message).toMatch(/roll those replicators first/);
+    expect((error as Error).message).toMatch(/roll those replicators before/);
   });
 
-  it("checks nothing when envelopes go unsigned", () => {
-    const unsigned = parseReplicatorConfig({
-      region: "n",
-      regions: [{ id: "a" }, { id: "n" }],
-      postgres: { url: "postgres://postgres@127.0.0.1:55431/n" },
-      kafka: { brokers: ["127.0.0.1:19092"] },
-      tables: ["counting_results"],
-    });
+  it("refuses a region that does not sign when a peer verifies every record", () => {
+    const unsigned = unsignedConfig("n");
     expect(() => {
       checkPeersVerify(unsigned, [config("a", all)]);
+    }).toThrow(/does not sign its envelopes, and the config of 'a' verifies every record/);
+  });
+
+  it("checks nothing when envelopes go unsigned everywhere", () => {
+    const unsigned = unsignedConfig("n");
+    const peer = unsignedConfig("a");
+    expect(() => {
+      checkPeersVerify(unsigned, [peer]);
     }).not.toThrow();
   });
 });

@@ -9,7 +9,7 @@
 // Without `roles` every job uses the URL's user (a development setup). Passwords are secret
 // references, never part of the URL.
 import type { ClientConfig } from "pg";
-import { pgConnection } from "@georep/schema";
+import { MERGER_ROLE, PEER_ROLE, READER_ROLE, pgConnection } from "@georep/schema";
 import { z } from "zod";
 import { URL_WITHOUT_PASSWORD, readSecret, secretRefSchema } from "./secret.ts";
 import { readCaFile } from "./tls-config.ts";
@@ -42,16 +42,25 @@ export const postgresConfigSchema = z
     password: secretRefSchema.optional(),
     roles: z
       .object({
-        capture: loginSchema("georep_reader"),
-        merge: loginSchema("georep_merger"),
+        capture: loginSchema(READER_ROLE),
+        merge: loginSchema(MERGER_ROLE),
         /**
          * The read-only login peers' automatic repair uses on this region (their
          * `peers[].postgres`); this replicator never uses it, `georep schema apply` sets its
          * password.
          */
-        peer: loginSchema("georep_peer").optional(),
+        peer: loginSchema(PEER_ROLE).optional(),
       })
       .strict()
+      .refine(
+        (r) =>
+          r.peer === undefined || (r.peer.user !== r.capture.user && r.peer.user !== r.merge.user),
+        {
+          message:
+            "must be a login of its own: peers would read with the capture or merge role's rights, and its password would replace that role's",
+          path: ["peer", "user"],
+        },
+      )
       .optional(),
   })
   .strict();

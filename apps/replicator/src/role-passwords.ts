@@ -3,6 +3,7 @@
 // cannot reach the server's log (log_statement) or pg_stat_activity in clear.
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import type pg from "pg";
+import { ConfigError } from "./config-error.ts";
 import type { PostgresConfig } from "./postgres-config.ts";
 
 const ITERATIONS = 4096;
@@ -27,12 +28,25 @@ export async function setRolePasswords(
   if (config.roles === undefined) return [];
   const set: string[] = [];
   const { capture, merge, peer } = config.roles;
-  for (const role of [capture, merge, ...(peer === undefined ? [] : [peer])]) {
+  const jobs = [
+    ["capture", capture],
+    ["merge", merge],
+    ...(peer === undefined ? [] : [["peer", peer] as const]),
+  ] as const;
+  for (const [job, role] of jobs) {
     // Role names are checked by the config schema ([a-z_][a-z0-9_]*); ALTER ROLE takes no
     // parameters, and a verifier is base64 and '$', ':' only.
-    await client.query(
-      `ALTER ROLE ${role.user} LOGIN PASSWORD '${scramVerifier(role.password.reveal())}'`,
-    );
+    try {
+      await client.query(
+        `ALTER ROLE ${role.user} LOGIN PASSWORD '${scramVerifier(role.password.reveal())}'`,
+      );
+    } catch (error) {
+      throw new ConfigError(
+        `postgres.roles.${job}.user '${role.user}': its password could not be set (${(error as Error).message}); drop 'user' to use the role the installer creates, or create that role with the same grants first`,
+        `postgres.roles.${job}.user`,
+        { cause: error },
+      );
+    }
     set.push(role.user);
   }
   return set;

@@ -81,6 +81,34 @@ describe("secrets and TLS in the replicator config", () => {
       for (const secret of Object.values(env)) expect(text).not.toContain(secret);
   });
 
+  it("reads the peers' read-only login, and refuses one that is the capture or merge role", () => {
+    const roles = {
+      capture: { password: { env: "PG_CAPTURE" } },
+      merge: { password: { env: "PG_MERGE" } },
+    };
+    const config = parseReplicatorConfig(
+      {
+        ...base,
+        postgres: {
+          ...base.postgres,
+          roles: { ...roles, peer: { password: { env: "PG_ADMIN" } } },
+        },
+      },
+      env,
+    );
+    expect(config.postgres.roles?.peer?.user).toBe("georep_peer");
+    expect(config.postgres.roles?.peer?.password.reveal()).toBe("admin-pw-1");
+    const error = refusal({
+      ...base,
+      postgres: {
+        ...base.postgres,
+        roles: { ...roles, peer: { user: "georep_reader", password: { env: "PG_ADMIN" } } },
+      },
+    });
+    expect(error.field).toBe("postgres.roles.peer.user");
+    expect(error.message).toMatch(/must be a login of its own/);
+  });
+
   it("reads Kafka's CA and SCRAM login, and Redis' CA and ACL login", () => {
     const ca = file("ca.crt", CA);
     const config = parseReplicatorConfig(

@@ -107,22 +107,36 @@ export function checkSourceZone(
 /**
  * With signed envelopes, every peer's config must accept the region's signing key before the
  * region ships: a merger without it dead-letters the region's records (`no public key configured`,
- * never quarantined), so that peer would miss its counts. Checked on the configs given, which
- * the peers' replicators must have been rolled with (docs/security.md, "Key rotation").
- * @throws UsageError naming the peers whose configs lack the key.
+ * never quarantined), so that peer would miss its counts. A region that does not sign is refused
+ * by every peer that verifies without `signing.acceptUnsigned`. Peers that verify nothing are
+ * fine. Checked on the configs given, which the peers' replicators must be rolled with before the
+ * region starts (docs/security.md, "Key rotation").
+ * @throws UsageError naming the peers whose configs would refuse the region's records.
  */
 export function checkPeersVerify(
   target: ReplicatorConfig,
   peers: readonly ReplicatorConfig[],
 ): void {
   const keyId = target.envelopeSigning?.signer?.keyId;
-  if (keyId === undefined) return;
-  const lacking = peers.filter(
+  const verifying = peers.filter((p) => p.envelopeSigning !== undefined);
+  if (keyId === undefined) {
+    const strict = verifying.filter((p) => p.envelopeSigning?.acceptUnsigned !== true);
+    if (strict.length > 0)
+      throw new UsageError(
+        `region '${target.region}' does not sign its envelopes, and the config of ${names(strict)} verifies every record: give '${target.region}' a signing.privateKey and its public key in every config, or its records are dead-lettered there`,
+        "--config",
+      );
+    return;
+  }
+  const lacking = verifying.filter(
     (p) => !(p.envelopeSigning?.keyIds[target.region] ?? []).includes(keyId),
   );
   if (lacking.length > 0)
     throw new UsageError(
-      `region '${target.region}' signs with key ${keyId}, which the config of ${lacking.map((p) => `'${p.region}'`).join(", ")} does not list: add its public key to that config's regions[] entry for '${target.region}' and roll those replicators first, or they dead-letter its records`,
+      `region '${target.region}' signs with key ${keyId}, which the config of ${names(lacking)} does not list: add its public key to that config's regions[] entry for '${target.region}' and roll those replicators before '${target.region}' starts, or they dead-letter its records`,
       "--config",
     );
 }
+
+const names = (configs: readonly ReplicatorConfig[]): string =>
+  configs.map((c) => `'${c.region}'`).join(", ");

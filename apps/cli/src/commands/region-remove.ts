@@ -43,12 +43,16 @@ export async function removeRegion(
   );
   const pool = (c: ReplicatorConfig): pg.Pool => pools.get(c.region) as pg.Pool;
   const first = remaining[0] as ReplicatorConfig;
+  // As the leaving region when its config is given: with broker ACLs a region's group is its own
+  // alone, and another region's principal sees none of its zone topics but its own zone's, whose
+  // ends it would read as empty (region-acls.ts).
+  const owner = leaving ?? first;
   const kafka = createKafka({
     // The leaving region's topics and consumer group are on its own cluster (or the shared one).
-    brokers: clusterBrokers(first, flags.region),
+    brokers: clusterBrokers(owner, flags.region),
     clientId: "georep-region-remove",
     logger: silentLogger(),
-    ...kafkaSecurityOption(first),
+    ...kafkaSecurityOption(owner),
   });
   // Recorded in every region given: the remaining ones' membership changes, the leaving one's
   // slot is dropped.
@@ -99,9 +103,6 @@ export async function removeRegion(
         );
       // Then the group, refused while the region's merge workers run: then nothing has changed.
       // Its merger reads every other region's cluster with one group id: the group is on each.
-      // Deleted as the leaving region when its config is given: with broker ACLs a group is its
-      // own region's alone (region-acls.ts).
-      const owner = leaving ?? first;
       let consumerGroup: RegionRemoveReport["consumerGroup"] = "absent";
       const clusters = new Map(
         after.map((m) => {

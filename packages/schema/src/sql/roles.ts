@@ -29,10 +29,10 @@ export const ROLES_SQL = `DO $$ BEGIN
   END;
 END $$;
 GRANT USAGE ON SCHEMA georep TO ${READER_ROLE}, ${MERGER_ROLE}, ${PEER_ROLE};
-GRANT SELECT ON georep.settings, georep.regions TO ${READER_ROLE}, ${MERGER_ROLE}, ${PEER_ROLE};
--- What peers' repair reads besides the state (tableGrantsSql): this region's identity and
--- schema, what it applied of theirs, its incarnations.
-GRANT SELECT ON georep.installed, georep.progress, georep.incarnations TO ${PEER_ROLE};
+GRANT SELECT ON georep.settings, georep.regions TO ${READER_ROLE}, ${MERGER_ROLE};
+-- What peers' repair reads besides the state tables (tableGrantsSql): whose database this is
+-- (database-check.ts) and what it applied of theirs (peer-progress.ts).
+GRANT SELECT ON georep.settings, georep.progress TO ${PEER_ROLE};
 -- Merges lock the leader row FOR KEY SHARE to check the epoch; a row lock needs UPDATE on some
 -- column, and this one is never written by merges.
 GRANT SELECT, UPDATE (renewed_at) ON georep.leader TO ${MERGER_ROLE};
@@ -94,7 +94,8 @@ END $$;`;
  * back what installs before those functions granted.
  */
 export function tableGrantsSql(layout: StateLayout): string {
-  return `GRANT SELECT ON ${layout.stateTable}, ${layout.visibleView} TO ${READER_ROLE}, ${PEER_ROLE};
+  return `GRANT SELECT ON ${layout.stateTable}, ${layout.visibleView} TO ${READER_ROLE};
+GRANT SELECT ON ${layout.stateTable} TO ${PEER_ROLE};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ${layout.stateTable} TO ${MERGER_ROLE};
 GRANT SELECT ON ${layout.visibleView} TO ${MERGER_ROLE};
 GRANT USAGE ON SCHEMA ${quoteIdent(layout.spec.schema)} TO ${MERGER_ROLE};
