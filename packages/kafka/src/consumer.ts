@@ -16,6 +16,9 @@ import type {
   BatchControls,
   ConsumedMessage,
 } from "./consumer-types.ts";
+import { backoffDelay } from "@georep/retry";
+import type { Backoff } from "@georep/retry";
+import { isBrokerUnreachable } from "./broker-unreachable.ts";
 import { createDeadLetterSender } from "./dead-letters.ts";
 import { isSecurityRefusal, toKafkaError } from "./errors.ts";
 import { createOffsetCommits } from "./offset-commits.ts";
@@ -30,6 +33,9 @@ export type {
   DeadLetterRecord,
   TopicPartition,
 } from "./consumer-types.ts";
+
+/** Pauses before restarting a consumer whose broker was unreachable: 0.5-1 s at first, then up to 5 s. */
+const RESTART_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 5_000 };
 
 export const partitionId = (topic: string, partition: number): string => `${topic}:${partition}`;
 
@@ -117,47 +123,82 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     }
   }
 
+  /** Consecutive restarts after an unreachable broker (reset once the group is joined). */
+  let restarts = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+  /**
+   * A crash kafkajs does not recover from because the broker was unreachable (restarted, cut
+   * off): a new consumer of the same group after a pause, as a supervisor's restart would do
+   * but without ending the process. Positions come from the durable store at the group join.
+   */
+  const restartLater = (old: Consumer, error: unknown): void => {
+    const delay = backoffDelay(RESTART_BACKOFF, restarts++);
+    log.warn({ err: error, delayMs: delay }, "consumer stopped: broker unreachable; restarting");
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (!running || consumer !== old) return;
+      void old
+        .disconnect()
+        .catch(() => undefined) // the crashed consumer's own error was reported above
+        .then(() => (running && consumer === old ? launch() : undefined))
+        .catch((e: unknown) => {
+          if (isBrokerUnreachable(e) && running) restartLater(old, e);
+          else options.onCrash?.(consumeError(e));
+        });
+    }, delay);
+  };
+
+  /** Creates, connects and runs a consumer of the group. */
+  async function launch(): Promise<void> {
+    const perPartition = options.maxBytesPerPartition ?? 4 * 1024 * 1024;
+    const c = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      maxBytesPerPartition: perPartition,
+      // A whole fetch (kafkajs' default 10 MiB) must hold at least one partition's share.
+      maxBytes: Math.max(10 * 1024 * 1024, perPartition),
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
+      allowAutoTopicCreation: false,
+    });
+    consumer = c;
+    c.on(c.events.GROUP_JOIN, (e) => {
+      restarts = 0;
+      commits.reset();
+      position(c, e.payload.memberAssignment).catch((error: unknown) => {
+        log.error({ err: error }, "positioning assigned partitions failed");
+        options.onCrash?.(error);
+      });
+    });
+    c.on(c.events.CRASH, (e) => {
+      if (e.payload.restart) return;
+      if (running && isBrokerUnreachable(e.payload.error)) restartLater(c, e.payload.error);
+      else options.onCrash?.(consumeError(e.payload.error));
+    });
+    await c.connect();
+    await c.subscribe({ topics: [...options.topics], fromBeginning: true });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.concurrentPartitions ?? 1,
+      eachBatch,
+    });
+  }
+
   return {
     async start() {
-      const perPartition = options.maxBytesPerPartition ?? 4 * 1024 * 1024;
-      const c = kafka.consumer({
-        groupId: options.groupId,
-        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-        maxBytesPerPartition: perPartition,
-        // A whole fetch (kafkajs' default 10 MiB) must hold at least one partition's share.
-        maxBytes: Math.max(10 * 1024 * 1024, perPartition),
-        maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
-        allowAutoTopicCreation: false,
-      });
-      consumer = c;
-      c.on(c.events.GROUP_JOIN, (e) => {
-        commits.reset();
-        position(c, e.payload.memberAssignment).catch((error: unknown) => {
-          log.error({ err: error }, "positioning assigned partitions failed");
-          options.onCrash?.(error);
-        });
-      });
-      c.on(c.events.CRASH, (e) => {
-        if (!e.payload.restart) options.onCrash?.(consumeError(e.payload.error));
-      });
+      running = true;
       try {
-        await c.connect();
-        await c.subscribe({ topics: [...options.topics], fromBeginning: true });
+        await launch();
       } catch (error) {
+        running = false;
         // At start the broker is asked which mechanisms it enables when it refused ours.
         throw await explainRefusal(consumeError(error), options.kafka);
       }
-      running = true;
-      await c.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.concurrentPartitions ?? 1,
-        eachBatch,
-      });
     },
     deadLetter: (records) => deadLetters.send(records),
     async stop() {
       running = false;
+      clearTimeout(restartTimer);
       const c = consumer;
       consumer = undefined;
       if (c !== undefined) await c.disconnect();
