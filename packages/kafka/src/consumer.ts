@@ -142,7 +142,9 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
         .catch(() => undefined) // the crashed consumer's own error was reported above
         .then(() => (running && consumer === old ? launch() : undefined))
         .catch((e: unknown) => {
-          if (isBrokerUnreachable(e) && running) restartLater(old, e);
+          // Still unreachable: try again with the consumer that just failed to start.
+          const failed = consumer;
+          if (isBrokerUnreachable(e) && running && failed !== undefined) restartLater(failed, e);
           else options.onCrash?.(consumeError(e));
         });
     }, delay);
