@@ -1,7 +1,9 @@
 // Which consumer crashes mean only "the broker could not be reached for a while" (a restart, a
 // network cut): kafkajs does not restart a consumer after these, since the error it ends with
 // (e.g. KafkaJSGroupCoordinatorNotFound once its connection attempts failed) is marked
-// non-retriable, although nothing but time and the broker's return is needed.
+// non-retriable, although nothing but time and the broker's return is needed. kafkajs 2.2.4
+// reports a refused group ACL with the same KafkaJSGroupCoordinatorNotFound: the consumer's
+// restarts are bounded in time for that reason (consumer.ts).
 
 const UNREACHABLE = new Set([
   "KafkaJSGroupCoordinatorNotFound",
@@ -9,7 +11,6 @@ const UNREACHABLE = new Set([
   "KafkaJSConnectionClosedError",
   "KafkaJSBrokerNotFound",
   "KafkaJSRequestTimeoutError",
-  "KafkaJSNumberOfRetriesExceeded",
 ]);
 
 /** Whether `error` or any error in its `cause` chain says a broker was unreachable. */

@@ -36,6 +36,8 @@ export type {
 
 /** Pauses before restarting a consumer whose broker was unreachable: 0.5-1 s at first, then up to 5 s. */
 const RESTART_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 5_000 };
+/** How long restarts go on without a group join before the crash is the caller's (2 min). */
+const UNREACHABLE_LIMIT_MS = 120_000;
 
 export const partitionId = (topic: string, partition: number): string => `${topic}:${partition}`;
 
@@ -123,13 +125,27 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     }
   }
 
-  /** Consecutive restarts after an unreachable broker (reset once the group is joined). */
+  /** Consecutive restarts after an unreachable broker, and since when (reset at a group join). */
   let restarts = 0;
+  let unreachableSince: number | undefined;
   let restartTimer: NodeJS.Timeout | undefined;
+  /** The restart under way, which stop() waits for. */
+  let restarting: Promise<void> | undefined;
+  /** Whether a crash is one to restart after: the broker unreachable, not a refusal, not too long. */
+  const restartable = (error: unknown): boolean => {
+    if (!running || !isBrokerUnreachable(error) || isSecurityRefusal(consumeError(error)))
+      return false;
+    unreachableSince ??= Date.now();
+    return Date.now() - unreachableSince < UNREACHABLE_LIMIT_MS;
+  };
+  const crashed = (error: unknown): void => {
+    if (running) options.onCrash?.(consumeError(error));
+  };
   /**
    * A crash kafkajs does not recover from because the broker was unreachable (restarted, cut
    * off): a new consumer of the same group after a pause, as a supervisor's restart would do
    * but without ending the process. Positions come from the durable store at the group join.
+   * Past UNREACHABLE_LIMIT_MS without a join the crash is the caller's (the merger fails).
    */
   const restartLater = (old: Consumer, error: unknown): void => {
     const delay = backoffDelay(RESTART_BACKOFF, restarts++);
@@ -137,15 +153,18 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
       if (!running || consumer !== old) return;
-      void old
+      restarting = old
         .disconnect()
         .catch(() => undefined) // the crashed consumer's own error was reported above
         .then(() => (running && consumer === old ? launch() : undefined))
         .catch((e: unknown) => {
           // Still unreachable: try again with the consumer that just failed to start.
           const failed = consumer;
-          if (isBrokerUnreachable(e) && running && failed !== undefined) restartLater(failed, e);
-          else options.onCrash?.(consumeError(e));
+          if (failed !== undefined && restartable(e)) restartLater(failed, e);
+          else crashed(e);
+        })
+        .finally(() => {
+          restarting = undefined;
         });
     }, delay);
   };
@@ -165,19 +184,31 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     consumer = c;
     c.on(c.events.GROUP_JOIN, (e) => {
       restarts = 0;
+      unreachableSince = undefined;
       commits.reset();
       position(c, e.payload.memberAssignment).catch((error: unknown) => {
         log.error({ err: error }, "positioning assigned partitions failed");
-        options.onCrash?.(error);
+        // A consumer replaced or stopped meanwhile has nothing left to fail.
+        if (running && consumer === c) options.onCrash?.(error);
       });
     });
     c.on(c.events.CRASH, (e) => {
       if (e.payload.restart) return;
-      if (running && isBrokerUnreachable(e.payload.error)) restartLater(c, e.payload.error);
-      else options.onCrash?.(consumeError(e.payload.error));
+      if (restartable(e.payload.error)) restartLater(c, e.payload.error);
+      else crashed(e.payload.error);
     });
+    // stop() may come while this connects: a consumer it already disconnected must not go on.
+    const stopped = (): boolean => !running;
     await c.connect();
+    if (stopped()) {
+      await c.disconnect();
+      return;
+    }
     await c.subscribe({ topics: [...options.topics], fromBeginning: true });
+    if (stopped()) {
+      await c.disconnect();
+      return;
+    }
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -201,6 +232,7 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     async stop() {
       running = false;
       clearTimeout(restartTimer);
+      await restarting;
       const c = consumer;
       consumer = undefined;
       if (c !== undefined) await c.disconnect();
