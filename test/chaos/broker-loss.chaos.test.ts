@@ -1,20 +1,23 @@
-import { Kafka, logLevel } from "kafkajs";
 import type { Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroundTruth } from "@georep/camera-service";
 import type { CountReport } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
-import { findRepoRoot, waitFor } from "@georep/testkit";
+import { adminKafka, findRepoRoot, grantKafkaPrincipal, waitFor } from "@georep/testkit";
 import { stackConfig } from "../../tools/stack/config.ts";
 import { startKafkaCluster } from "../../tools/stack/kafka-cluster.ts";
 import type { KafkaCluster } from "../../tools/stack/kafka-cluster.ts";
-import { chaosRegions, writeRound } from "./chaos-regions.ts";
-import type { ChaosRegion, ChaosRegions } from "./chaos-regions.ts";
+import { secureBrokerMaterials, secureEndpointOf } from "../../tools/stack/kafka-secure.ts";
+import { prepareSecureRegions } from "../security/secure-world.ts";
+import type { SecureRegions } from "../security/secure-world.ts";
+import { writeRound } from "./chaos-regions.ts";
+import type { ChaosRegion } from "./chaos-regions.ts";
 import { regionsExact } from "./exact-regions.ts";
+import { placeSecureRegions } from "./secure-region-kafka.ts";
 
-// On the plain stack, unlike most of the chaos suite: it needs a three-broker Kafka cluster
-// (tools/stack/kafka-cluster.ts), and the secure stack has one broker (docs/security.md, "Which
-// tests run secured").
+// Secured, like the rest of the chaos suite: the secure stack's regions on a three-broker cluster
+// (tools/stack/kafka-cluster.ts) that is SASL_SSL with ACLs between clients and brokers and
+// between brokers, each region's principal granted on it.
 
 /** The seeds' queue objective: recovery within 3 minutes, nothing acknowledged lost (RPO 0). */
 const QUEUE_RTO_MS = 3 * 60_000;
@@ -69,27 +72,28 @@ const enabled = process.env["GEOREP_BROKER_LOSS"] === "1";
 describe.skipIf(!enabled)("chaos: a broker of a three-broker cluster lost", () => {
   const { seed } = propertyConfig();
   let cluster: KafkaCluster | undefined;
-  let chaos: ChaosRegions | undefined;
+  let secure: SecureRegions | undefined;
+  let regions: ChaosRegion[] = [];
   let admin: Admin | undefined;
 
   beforeAll(async () => {
     const config = stackConfig(findRepoRoot(), process.env);
-    cluster = await startKafkaCluster(config.kafka, config.stackDir);
-    admin = new Kafka({
-      clientId: "broker-loss-test",
-      brokers: [...cluster.brokers],
-      logLevel: logLevel.NOTHING,
-    }).admin();
+    secure = await prepareSecureRegions({ prefix: "bl" });
+    const materials = await secureBrokerMaterials(config);
+    const k = await startKafkaCluster(config.kafka, config.stackDir, 3, materials);
+    cluster = k;
+    const endpoint = secureEndpointOf(materials, k.brokers, k.layout.dir);
+    admin = adminKafka(endpoint, "broker-loss-test").admin();
     await admin.connect();
-    chaos = await chaosRegions({
-      stack: "plain",
-      prefix: "bl",
-      // Production's settings on a three-broker cluster (the shipper sends with acks=all).
-      extra: {
-        kafka: { brokers: cluster.brokers, replicationFactor: 3, topic: { minInsyncReplicas: 2 } },
+    regions = await placeSecureRegions(secure, {
+      grant: async (input, passwordFile) => {
+        await grantKafkaPrincipal(endpoint, input, passwordFile);
       },
+      brokers: () => k.brokers,
+      // Production's settings on a three-broker cluster (the shipper sends with acks=all).
+      settings: { replicationFactor: 3, topic: { minInsyncReplicas: 2 } },
     });
-    for (const r of chaos.regions) await r.proc.start();
+    for (const r of regions) await r.proc.start();
   });
 
   // The cluster's JVMs are detached: stop them even when the test failed (a later run also stops
@@ -97,16 +101,15 @@ describe.skipIf(!enabled)("chaos: a broker of a three-broker cluster lost", () =
   afterAll(async () => {
     try {
       await admin?.disconnect();
-      await chaos?.close();
+      for (const r of regions) await r.proc.stop();
+      await secure?.close();
     } finally {
       await cluster?.stop();
     }
   });
 
   it(`a broker lost mid-stream loses nothing and replication resumes (seed ${seed})`, async () => {
-    if (cluster === undefined || chaos === undefined || admin === undefined)
-      throw new Error("setup failed");
-    const { regions } = chaos;
+    if (cluster === undefined || admin === undefined) throw new Error("setup failed");
     const k = cluster;
     const a = admin;
     const all = new GroundTruth();

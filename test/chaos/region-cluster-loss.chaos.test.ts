@@ -4,24 +4,23 @@
 // the cluster is back, every region converges to exact totals, and the time that takes is
 // printed (docs/operate.md, "Topology").
 //
-// On the plain stack, unlike most of the chaos suite: it needs one Kafka cluster per region
-// (region-kafka.ts), and the secure stack has one broker (docs/security.md, "Which tests run
-// secured").
+// Secured, like the rest of the chaos suite: every region on the secure stack, each cluster
+// SASL_SSL with ACLs and each region's principal on all three (secure-region-kafka.ts).
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { GroundTruth } from "@georep/camera-service";
 import { propertyConfig } from "@georep/crdt/testing";
-import { waitFor } from "@georep/testkit";
+import { kafkaRefuses, waitFor } from "@georep/testkit";
 import type { ChaosRegion } from "./chaos-regions.ts";
 import { writeRound } from "./chaos-regions.ts";
 import { regionsExact } from "./exact-regions.ts";
-import { regionsOnOwnClusters } from "./region-kafka.ts";
 import type { RegionsOnOwnClusters } from "./region-kafka.ts";
+import { secureRegionsOnOwnClusters } from "./secure-region-kafka.ts";
 
 let world: RegionsOnOwnClusters | undefined;
 let regions: readonly ChaosRegion[] = [];
 
 beforeAll(async () => {
-  world = await regionsOnOwnClusters({
+  world = await secureRegionsOnOwnClusters({
     prefix: "rk",
     // The outage is the point: /health must not matter here.
     extra: { stallSeconds: 3600 },
@@ -83,6 +82,9 @@ it("a region whose cluster is lost holds its WAL while the others replicate, the
   const live = new GroundTruth();
   const stranded = new GroundTruth();
   const writes = { seed, operations: 60, cameras: 3 };
+  // Secured for real: every region cluster refuses a plaintext client.
+  for (const c of world.kafka.clusters)
+    expect(await kafkaRefuses([c.cluster.broker]), c.cluster.id).toBe(true);
 
   await writeRound(regions, { ...writes, round: 1, truth: live });
   await waitFor(() => regionsExact(regions, live), {

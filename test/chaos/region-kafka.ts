@@ -4,21 +4,27 @@
 //
 //   cluster i ── PLAINTEXT 19292+2i ◀── region i (its own cluster: its shipper, dead letters)
 //             ── FROM_<J> 19300+10i+j ◀── proxy 19400+10i+j (delay i↔j) ◀── region j's merger
+//
+// Secure (`secure: true`, no delays): each cluster SASL_SSL only with ACLs, like the secure
+// stack's broker, and a region's principal on every cluster with one password (grant).
 import { rmSync } from "node:fs";
 import pg from "pg";
 import {
   createTestDatabase,
   findRepoRoot,
   freePort,
+  grantKafkaPrincipal,
   readEndpoints,
   replicatorProcess,
   startDelayProxy,
   uniqueName,
 } from "@georep/testkit";
-import type { DelayProxy } from "@georep/testkit";
+import type { DelayProxy, SecureKafkaEndpoint } from "@georep/testkit";
+import type { RegionAclInput } from "@georep/kafka";
 import type { ChaosRegion } from "./chaos-regions.ts";
 import { stackConfig } from "../../tools/stack/config.ts";
 import { StackError } from "../../tools/stack/errors.ts";
+import { secureBrokerMaterials, secureEndpointOf } from "../../tools/stack/kafka-secure.ts";
 import {
   regionClusterLayout,
   regionClusterPid,
@@ -55,6 +61,11 @@ export interface RegionKafka {
    * its cluster as `viewer` reaches it, one replica (single brokers).
    */
   configFor(ids: readonly string[], viewer: number): Record<string, unknown>;
+  /**
+   * Secure clusters only: region `input.region`'s user with the password in `passwordFile`, and
+   * its ACLs, on every cluster (as an operator sets up per-region clusters).
+   */
+  grant(input: RegionAclInput, passwordFile: string): Promise<void>;
   /** Client connections open through the proxies now (0 without delays). */
   proxyConnections(): number;
   /** Stops the proxies and the brokers (SIGKILL) and deletes their data. */
@@ -71,9 +82,12 @@ const proxyPort = (owner: number, viewer: number): number => 19_400 + 10 * owner
 export async function startRegionKafka(o: {
   readonly stackIds: readonly string[];
   readonly oneWayMs?: (a: string, b: string) => number;
+  /** SASL_SSL clusters with ACLs, sharing the secure stack's CA and admin (no delays). */
+  readonly secure?: boolean;
 }): Promise<RegionKafka> {
   const stack = stackConfig(findRepoRoot(), process.env);
   const delayed = o.oneWayMs !== undefined;
+  const materials = o.secure === true ? await secureBrokerMaterials(stack) : undefined;
   const layout = regionClusterLayout(
     stack,
     o.stackIds.map((id, owner) => ({
@@ -92,6 +106,8 @@ export async function startRegionKafka(o: {
           )
         : [],
     })),
+    undefined,
+    materials,
   );
   const clusters = layout.map(regionClusterProcess);
   const proxies: DelayProxy[] = [];
@@ -136,9 +152,18 @@ export async function startRegionKafka(o: {
       ? [cluster.broker]
       : [`127.0.0.1:${proxyPort(owner, viewer)}`];
   };
+  /** The admin's endpoint of each secure cluster (its tools' properties in the cluster's dir). */
+  const endpoints = (): SecureKafkaEndpoint[] => {
+    if (materials === undefined)
+      throw new Error("grant is for secure region clusters (startRegionKafka({ secure: true }))");
+    return layout.map((c) => secureEndpointOf(materials, [c.broker], c.kafka.dir));
+  };
   return {
     clusters,
     brokers,
+    async grant(input, passwordFile) {
+      for (const e of endpoints()) await grantKafkaPrincipal(e, input, passwordFile);
+    },
     configFor: (ids, viewer) => ({
       regions: ids.map((id, owner) => ({ id, kafka: { brokers: brokers(viewer, owner) } })),
       // Single brokers: one replica. kafka.brokers is the shared form's field and required; here

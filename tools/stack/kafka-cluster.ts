@@ -1,7 +1,9 @@
 // A replicated KRaft cluster for tests: N combined broker+controller nodes, a static N-voter
 // quorum, each node a detached JVM with its own pid file, all under one directory. Uses the dev
 // stack's jars (tools/kafka/target/libs) and runs each node exactly like the dev broker
-// (kafka-node.ts); only ports, node ids and replication of the internal topics differ.
+// (kafka-node.ts); only ports, node ids and replication of the internal topics differ. A secure
+// cluster (`secure`) makes every node as the secure stack's broker is (kafka-secure.ts: SASL_SSL
+// between clients and brokers and between brokers, mTLS between controllers, ACLs).
 //
 //   absent ──format every node (fresh cluster id)──▶ formatted ──spawn every JVM──▶ starting
 //   starting ──admin sees N brokers and a group coordinator──▶ ready
@@ -22,6 +24,15 @@ import {
 } from "./kafka-node.ts";
 import type { KafkaJvmFiles, KafkaNodeLayout, KafkaQuorum } from "./kafka-node.ts";
 import type { StackConfig } from "./config.ts";
+import {
+  adminScramFormatArgs,
+  keystoreFileIn,
+  overrideProperties,
+  secureAdminClient,
+  secureNodeSettings,
+  writeKeystore,
+} from "./kafka-secure.ts";
+import type { SecureBrokerMaterials } from "./kafka-secure.ts";
 import { isAlive, stopProcess } from "./proc.ts";
 import { isPortFree, portOwner } from "./ports.ts";
 
@@ -42,14 +53,20 @@ export interface ClusterLayout {
   readonly nodes: readonly ClusterNode[];
   readonly quorum: KafkaQuorum;
   readonly brokers: readonly string[];
+  /** Set for a secure cluster: the secure stack's CA, certificate and admin. */
+  readonly secure?: SecureBrokerMaterials;
 }
 
-/** The cluster's directories and ports (node ids 1..size) under `<stackDir>/cluster<size>`. Pure. */
+/**
+ * The cluster's directories and ports (node ids 1..size) under `<stackDir>/cluster<size>`; a
+ * secure cluster's brokers are addressed as localhost, the name their certificate holds. Pure.
+ */
 export function clusterLayout(
   kafka: StackConfig["kafka"],
   stackDir: string,
   size = 3,
   basePort = CLUSTER_BASE_PORT,
+  secure?: SecureBrokerMaterials,
 ): ClusterLayout {
   const dir = join(stackDir, `cluster${size}`);
   const nodes = Array.from({ length: size }, (_v, i): ClusterNode => {
@@ -63,7 +80,7 @@ export function clusterLayout(
       dataDir: join(nodeDir, "data"),
       dir: nodeDir,
       pidFile: join(nodeDir, "kafka.pid"),
-      address: `127.0.0.1:${port}`,
+      address: `${secure === undefined ? "127.0.0.1" : "localhost"}:${port}`,
       files: {
         dir: nodeDir,
         properties: join(nodeDir, "server.properties"),
@@ -80,15 +97,20 @@ export function clusterLayout(
     nodes,
     quorum: { kind: "voters", voters: nodes },
     brokers: nodes.map((n) => n.address),
+    ...(secure === undefined ? {} : { secure }),
   };
 }
 
-/** One node's server.properties in the cluster. Pure. */
+/** One node's server.properties in the cluster (with the admin password when secure). Pure. */
 export function clusterNodeProperties(layout: ClusterLayout, node: ClusterNode): string {
-  return nodeProperties(node, {
+  const plain = nodeProperties(node, {
     quorum: layout.quorum,
     writtenBy: "tools/stack/kafka-cluster.ts",
   });
+  const secure = layout.secure;
+  if (secure === undefined) return plain;
+  const tls = { caFile: secure.caFile, keystoreFile: keystoreFileIn(node.dir) };
+  return overrideProperties(plain, secureNodeSettings(node, tls, secure.adminPassword));
 }
 
 export interface KafkaCluster {
@@ -142,7 +164,14 @@ export async function waitClusterReady(layout: ClusterLayout, timeoutMs = 120_00
         `Kafka cluster node ${dead.nodeId} exited while starting:\n    ${tail(dead.files.outFile, 8)}\n    ${tail(dead.files.logFile, 8)}`,
         `see ${dead.files.logFile}; delete ${layout.dir} for a fresh cluster`,
       );
-    problem = await checkBrokers(layout.brokers, { brokers: layout.nodes.length, groups: true });
+    const secure = layout.secure;
+    problem = await checkBrokers(layout.brokers, {
+      brokers: layout.nodes.length,
+      groups: true,
+      ...(secure === undefined
+        ? {}
+        : { security: secureAdminClient(secure.caFile, secure.adminPassword) }),
+    });
     if (problem === undefined) return;
     await delay(250);
   }
@@ -162,8 +191,9 @@ export async function startKafkaCluster(
   kafka: StackConfig["kafka"],
   stackDir: string,
   size = 3,
+  secure?: SecureBrokerMaterials,
 ): Promise<KafkaCluster> {
-  const layout = clusterLayout(kafka, stackDir, size);
+  const layout = clusterLayout(kafka, stackDir, size, CLUSTER_BASE_PORT, secure);
   await stopCluster(layout);
   await fetchJars(kafka);
   await ensureJavaAndMaven(false);
@@ -178,10 +208,17 @@ export async function startKafkaCluster(
   const clusterId = newClusterId();
   await Promise.all(
     layout.nodes.map(async (n) => {
-      mkdirSync(n.dataDir, { recursive: true });
-      writeFileSync(n.files.properties, clusterNodeProperties(layout, n));
+      mkdirSync(n.dataDir, { recursive: true, mode: 0o700 });
+      if (secure !== undefined) writeKeystore(n.dir, secure);
+      writeFileSync(n.files.properties, clusterNodeProperties(layout, n), { mode: 0o600 });
       writeFileSync(n.files.log4j2, log4j2Yaml(n.files.logFile));
-      await formatStorage(n.files, n.dataDir, clusterId, layout.quorum.kind);
+      await formatStorage(
+        n.files,
+        n.dataDir,
+        clusterId,
+        layout.quorum.kind,
+        secure === undefined ? [] : adminScramFormatArgs(secure.adminPassword),
+      );
     }),
   );
   const cluster: KafkaCluster = {

@@ -10,14 +10,30 @@
 // stops one left by a crashed run. An extra listener (e.g. `DELAYED_US_EAST`) is how a
 // region reaches another region's cluster through a delaying proxy: it listens on `port` and
 // advertises `advertisedPort` (the proxy's), so a client that bootstraps through the proxy is
-// also told the proxy's address in metadata and never bypasses it.
+// also told the proxy's address in metadata and never bypasses it. A secure cluster
+// (`secure`) is set up as the secure stack's broker is (kafka-secure.ts: SASL_SSL only, mTLS
+// controller, ACLs, the stack's CA and admin), with no extra listeners.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { StackConfig } from "./config.ts";
 import { StackError } from "./errors.ts";
 import { checkKafka, log4j2Yaml, newClusterId, serverProperties } from "./kafka.ts";
-import { formatStorage, kafkaPid, selfContainedJvmFiles, spawnKafkaJvm } from "./kafka-node.ts";
+import {
+  checkBrokers,
+  formatStorage,
+  kafkaPid,
+  selfContainedJvmFiles,
+  spawnKafkaJvm,
+} from "./kafka-node.ts";
+import {
+  adminScramFormatArgs,
+  overrideProperties,
+  secureAdminClient,
+  secureNodeSettings,
+  writeKeystore,
+} from "./kafka-secure.ts";
+import type { SecureBrokerMaterials, SecureKafkaTls } from "./kafka-secure.ts";
 import { isAlive, stopProcess } from "./proc.ts";
 import { isPortFree, portOwner } from "./ports.ts";
 
@@ -42,10 +58,12 @@ export interface RegionClusterSpec {
 
 export interface RegionCluster {
   readonly id: string;
-  /** The plain (undelayed) bootstrap address. */
+  /** The (undelayed) bootstrap address: `localhost` when secure, the name its certificate holds. */
   readonly broker: string;
   readonly kafka: KafkaConfig;
   readonly listeners: readonly ExtraListener[];
+  /** Set for a secure cluster: the secure stack's CA, certificate and admin (secureBrokerMaterials). */
+  readonly secure?: SecureBrokerMaterials;
 }
 
 /** The clusters' directories and ports, in `specs` order. Pure. */
@@ -53,14 +71,21 @@ export function regionClusterLayout(
   stack: Pick<StackConfig, "stackDir" | "kafka">,
   specs: readonly RegionClusterSpec[],
   basePort = REGION_CLUSTERS_BASE_PORT,
+  secure?: SecureBrokerMaterials,
 ): RegionCluster[] {
   return specs.map((spec, i) => {
     const dir = join(stack.stackDir, "kafka-regions", spec.id);
     const port = basePort + 2 * i;
+    if (secure !== undefined && (spec.listeners ?? []).length > 0)
+      throw new StackError(
+        `region cluster ${spec.id}: a secure cluster takes no extra listeners (they are PLAINTEXT)`,
+        "run the delayed clusters plain, or give the delaying listeners SASL_SSL first",
+      );
     return {
       id: spec.id,
-      broker: `127.0.0.1:${port}`,
+      broker: `${secure === undefined ? "127.0.0.1" : "localhost"}:${port}`,
       listeners: spec.listeners ?? [],
+      ...(secure === undefined ? {} : { secure }),
       kafka: {
         pomDir: stack.kafka.pomDir,
         libsDir: stack.kafka.libsDir,
@@ -74,8 +99,22 @@ export function regionClusterLayout(
   });
 }
 
-/** The dev broker's server.properties with this cluster's extra listeners added. Pure. */
-export function regionServerProperties(cluster: RegionCluster): string {
+/**
+ * The dev broker's server.properties with this cluster's extra listeners added, or, for a secure
+ * cluster, made secure with the keystore `tls` names. Pure.
+ */
+export function regionServerProperties(cluster: RegionCluster, tls?: SecureKafkaTls): string {
+  if (cluster.secure !== undefined) {
+    if (tls === undefined)
+      throw new StackError(
+        `region cluster ${cluster.id} is secure but no keystore was given`,
+        "pass writeKeystore's tls to regionServerProperties",
+      );
+    return overrideProperties(
+      serverProperties(cluster.kafka),
+      secureNodeSettings(cluster.kafka, tls, cluster.secure.adminPassword),
+    );
+  }
   const extra = cluster.listeners;
   const add = (line: string, item: (l: ExtraListener) => string): string =>
     extra.length === 0 ? line : `${line},${extra.map(item).join(",")}`;
@@ -125,8 +164,11 @@ export function regionClusterProcess(cluster: RegionCluster): RegionClusterProce
     },
     async start(timeoutMs = 90_000) {
       if (pid() !== undefined) return;
-      mkdirSync(k.dataDir, { recursive: true });
-      writeFileSync(files.properties, regionServerProperties(cluster));
+      mkdirSync(k.dataDir, { recursive: true, mode: 0o700 });
+      const secure = cluster.secure;
+      const tls = secure === undefined ? undefined : writeKeystore(k.dir, secure).tls;
+      // A secure cluster's properties hold the admin password.
+      writeFileSync(files.properties, regionServerProperties(cluster, tls), { mode: 0o600 });
       writeFileSync(files.log4j2, log4j2Yaml(k.logFile));
       for (const port of [k.port, k.controllerPort, ...cluster.listeners.map((l) => l.port)])
         if (!(await isPortFree(port)))
@@ -138,7 +180,13 @@ export function regionClusterProcess(cluster: RegionCluster): RegionClusterProce
       // An id that starts with "-" reads as an option to StorageTool's argument parser.
       const id = newClusterId();
       if (!existsSync(idFile)) writeFileSync(idFile, `${id}\n`);
-      await formatStorage(files, k.dataDir, readFileSync(idFile, "utf8").trim(), "standalone");
+      await formatStorage(
+        files,
+        k.dataDir,
+        readFileSync(idFile, "utf8").trim(),
+        "standalone",
+        secure === undefined ? [] : adminScramFormatArgs(secure.adminPassword),
+      );
       // A small heap: three of these run beside the dev broker on a shared 2-core machine.
       const started = spawnKafkaJvm(files, pidFile, 256);
       const until = Date.now() + timeoutMs;
@@ -149,7 +197,14 @@ export function regionClusterProcess(cluster: RegionCluster): RegionClusterProce
             `region cluster ${cluster.id}: the broker exited while starting`,
             `see ${files.outFile} and ${k.logFile}`,
           );
-        problem = await checkKafka(k, true);
+        problem =
+          secure === undefined
+            ? await checkKafka(k, true)
+            : await checkBrokers([cluster.broker], {
+                brokers: 1,
+                groups: true,
+                security: secureAdminClient(secure.caFile, secure.adminPassword),
+              });
         if (problem === undefined) return;
         await delay(250);
       }

@@ -100,24 +100,19 @@ const scramLogin = (user: string, password: string): string =>
   `org.apache.kafka.common.security.scram.ScramLoginModule required username="${user}" password="${password}";`;
 
 /**
- * server.properties of the secure broker: the dev broker's settings with a SASL_SSL client
- * listener, an mTLS controller listener, SCRAM-SHA-512 only, and the StandardAuthorizer. Holds the
- * admin password (the broker's own SASL login), so it is written 0600. Pure.
+ * The settings that make one node secure, laid over its plain server.properties: a SASL_SSL
+ * client listener advertised as localhost (the name clients check the certificate for), an mTLS
+ * controller listener, SCRAM-SHA-512 only, and the StandardAuthorizer. The same for the secure
+ * stack's broker and a region's own cluster. Pure.
  */
-export function secureServerProperties(
-  layout: SecureKafkaLayout,
+export function secureNodeSettings(
+  node: { readonly port: number; readonly controllerPort: number },
   tls: SecureKafkaTls,
   adminPassword: string,
-): string {
-  const k = layout.kafka;
-  const base = serverProperties(k).replace(
-    /^# Written by .*$/m,
-    "# Written by `pnpm stack secure-kafka up` (tools/stack/kafka-secure.ts); changes here are overwritten.",
-  );
-  return overrideProperties(base, {
-    // Bound to 127.0.0.1, advertised as localhost: the name clients check the certificate for.
-    listeners: `SASL_SSL://127.0.0.1:${k.port},CONTROLLER://127.0.0.1:${k.controllerPort}`,
-    "advertised.listeners": `SASL_SSL://localhost:${k.port},CONTROLLER://127.0.0.1:${k.controllerPort}`,
+): Record<string, string> {
+  return {
+    listeners: `SASL_SSL://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    "advertised.listeners": `SASL_SSL://localhost:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
     "inter.broker.listener.name": "SASL_SSL",
     "listener.security.protocol.map": "CONTROLLER:SSL,SASL_SSL:SASL_SSL",
     "sasl.enabled.mechanisms": "SCRAM-SHA-512",
@@ -135,8 +130,35 @@ export function secureServerProperties(
     "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
     "super.users": `User:${SECURE_KAFKA_ADMIN};${BROKER_PRINCIPAL}`,
     "allow.everyone.if.no.acl.found": "false",
-  });
+  };
 }
+
+/**
+ * server.properties of the secure broker: the dev broker's settings made secure
+ * (secureNodeSettings). Holds the admin password (the broker's own SASL login), so it is written
+ * 0600. Pure.
+ */
+export function secureServerProperties(
+  layout: SecureKafkaLayout,
+  tls: SecureKafkaTls,
+  adminPassword: string,
+): string {
+  const k = layout.kafka;
+  const base = serverProperties(k).replace(
+    /^# Written by .*$/m,
+    "# Written by `pnpm stack secure-kafka up` (tools/stack/kafka-secure.ts); changes here are overwritten.",
+  );
+  return overrideProperties(base, secureNodeSettings(k, tls, adminPassword));
+}
+
+/**
+ * StorageTool format arguments that put the admin's SCRAM credential into the first metadata
+ * (KIP-900), so the broker's own SASL login works before any ACL or user exists.
+ */
+export const adminScramFormatArgs = (adminPassword: string): string[] => [
+  "--add-scram",
+  `SCRAM-SHA-512=[name=${SECURE_KAFKA_ADMIN},password=${adminPassword}]`,
+];
 
 /** Client properties for Kafka's command-line tools as the admin. Pure. */
 export function adminClientProperties(caFile: string, adminPassword: string): string {
@@ -150,8 +172,11 @@ export function adminClientProperties(caFile: string, adminPassword: string): st
   ].join("\n");
 }
 
-/** kafkajs options of the admin, for the readiness poll. */
-function adminClient(caFile: string, password: string): Pick<KafkaJsConfig, "ssl" | "sasl"> {
+/** kafkajs options of the admin, for readiness polls. */
+export function secureAdminClient(
+  caFile: string,
+  password: string,
+): Pick<KafkaJsConfig, "ssl" | "sasl"> {
   return {
     ssl: { ca: [readFileSync(caFile, "utf8")], rejectUnauthorized: true },
     sasl: { mechanism: "scram-sha-512", username: SECURE_KAFKA_ADMIN, password },
@@ -163,6 +188,51 @@ function writeIfChanged(file: string, text: string, secret = false): boolean {
   if (existsSync(file) && readFileSync(file, "utf8") === text) return false;
   writeFileSync(file, text, secret ? { mode: 0o600 } : {});
   return true;
+}
+
+/** What every secure broker of the stack shares: the CA, the "kafka" certificate, the admin. */
+export interface SecureBrokerMaterials {
+  readonly caFile: string;
+  /** The broker's private key followed by its certificate chain: a PEM keystore's content. */
+  readonly keystorePem: string;
+  readonly admin: { readonly username: string; readonly passwordFile: string };
+  readonly adminPassword: string;
+}
+
+/**
+ * The secure stack's CA, broker certificate and admin password, made on first use and kept, so
+ * that another secure broker (a region's own cluster) trusts and is trusted like the stack's.
+ * @throws StackError when openssl fails.
+ */
+export async function secureBrokerMaterials(
+  config: Pick<StackConfig, "stackDir" | "kafka">,
+): Promise<SecureBrokerMaterials> {
+  const layout = secureKafkaLayout(config);
+  const ca = await ensureCa(layout.caDir);
+  const cert = await issueServerCert(ca, "kafka", ["localhost", "127.0.0.1"]);
+  const admin = ensureSecret(layout.secretsDir, "kafka-admin");
+  return {
+    caFile: ca.caFile,
+    keystorePem: readFileSync(cert.keyFile, "utf8") + readFileSync(cert.chainFile, "utf8"),
+    admin: { username: SECURE_KAFKA_ADMIN, passwordFile: admin.file },
+    adminPassword: admin.value,
+  };
+}
+
+/** Where a secure node keeps its PEM keystore. Pure. */
+export const keystoreFileIn = (dir: string): string => join(dir, "keystore.pem");
+
+/**
+ * Writes the PEM keystore into `dir` (0600) unless it already holds it; the TLS files a node's
+ * settings name, and whether the keystore changed.
+ */
+export function writeKeystore(
+  dir: string,
+  m: SecureBrokerMaterials,
+): { readonly tls: SecureKafkaTls; readonly changed: boolean } {
+  const keystoreFile = keystoreFileIn(dir);
+  const changed = writeIfChanged(keystoreFile, m.keystorePem, true);
+  return { tls: { caFile: m.caFile, keystoreFile }, changed };
 }
 
 export interface SecureKafkaUp {
@@ -195,27 +265,22 @@ export async function startSecureKafka(
   const k = layout.kafka;
   mkdirSync(k.dataDir, { recursive: true, mode: 0o700 });
   await fetchJars(k);
-  const ca = await ensureCa(layout.caDir);
-  const cert = await issueServerCert(ca, "kafka", ["localhost", "127.0.0.1"]);
-  const tls: SecureKafkaTls = { caFile: ca.caFile, keystoreFile: join(k.dir, "keystore.pem") };
-  const admin = ensureSecret(layout.secretsDir, "kafka-admin");
+  const m = await secureBrokerMaterials(config);
+  const keystore = writeKeystore(k.dir, m);
+  const tls = keystore.tls;
   const files = selfContainedJvmFiles(k);
   const changed = [
-    writeIfChanged(
-      tls.keystoreFile,
-      readFileSync(cert.keyFile, "utf8") + readFileSync(cert.chainFile, "utf8"),
-      true,
-    ),
-    writeIfChanged(files.properties, secureServerProperties(layout, tls, admin.value), true),
+    keystore.changed,
+    writeIfChanged(files.properties, secureServerProperties(layout, tls, m.adminPassword), true),
     writeIfChanged(files.log4j2, log4j2Yaml(k.logFile)),
   ].some(Boolean);
-  writeIfChanged(layout.adminConfigFile, adminClientProperties(ca.caFile, admin.value), true);
+  writeIfChanged(layout.adminConfigFile, adminClientProperties(m.caFile, m.adminPassword), true);
   const up = (action: SecureKafkaUp["action"], pid: number): SecureKafkaUp => ({
     action,
     pid,
     broker: layout.broker,
-    caFile: ca.caFile,
-    admin: { username: SECURE_KAFKA_ADMIN, passwordFile: admin.file },
+    caFile: m.caFile,
+    admin: m.admin,
     adminConfigFile: layout.adminConfigFile,
   });
   const pidFile = pidFileOf(layout);
@@ -230,14 +295,15 @@ export async function startSecureKafka(
       );
   const idFile = join(k.dir, "cluster-id");
   if (!existsSync(idFile)) writeFileSync(idFile, `${newClusterId()}\n`);
-  // KIP-900: the admin's SCRAM credential goes into the first metadata, so the broker's own
-  // SASL login works before any ACL or user exists.
-  await formatStorage(files, k.dataDir, readFileSync(idFile, "utf8").trim(), "standalone", [
-    "--add-scram",
-    `SCRAM-SHA-512=[name=${SECURE_KAFKA_ADMIN},password=${admin.value}]`,
-  ]);
+  await formatStorage(
+    files,
+    k.dataDir,
+    readFileSync(idFile, "utf8").trim(),
+    "standalone",
+    adminScramFormatArgs(m.adminPassword),
+  );
   const pid = spawnKafkaJvm(files, pidFile, 384);
-  const security = adminClient(ca.caFile, admin.value);
+  const security = secureAdminClient(m.caFile, m.adminPassword);
   const until = Date.now() + timeoutMs;
   let problem: string | undefined = "not polled yet";
   while (Date.now() < until) {
@@ -264,7 +330,7 @@ export async function checkSecureKafka(
   const caFile = join(layout.caDir, "ca.crt");
   const passwordFile = join(layout.secretsDir, "kafka-admin");
   if (!existsSync(caFile) || !existsSync(passwordFile)) return "never started";
-  const security = adminClient(caFile, readFileSync(passwordFile, "utf8").trim());
+  const security = secureAdminClient(caFile, readFileSync(passwordFile, "utf8").trim());
   return checkBrokers([layout.broker], { brokers: 1, groups: false, security });
 }
 
@@ -290,6 +356,27 @@ export function secureKafkaEndpoint(k: SecureKafkaUp): SecureKafkaEndpoint {
     caFile: k.caFile,
     admin: k.admin,
     adminConfigFile: k.adminConfigFile,
+  });
+}
+
+/**
+ * The admin's endpoint of another secure cluster (a region's own, a replicated one) made from the
+ * stack's materials, its tools' client properties written into `dir` (0600).
+ */
+export function secureEndpointOf(
+  m: SecureBrokerMaterials,
+  brokers: readonly string[],
+  dir: string,
+): SecureKafkaEndpoint {
+  const adminConfigFile = join(dir, "admin.properties");
+  writeFileSync(adminConfigFile, adminClientProperties(m.caFile, m.adminPassword), {
+    mode: 0o600,
+  });
+  return parseSecureKafkaEndpoint({
+    brokers: [...brokers],
+    caFile: m.caFile,
+    admin: m.admin,
+    adminConfigFile,
   });
 }
 

@@ -41,7 +41,10 @@ export {
 export {
   type KafkaPrincipal,
   type SecureKafkaEndpoint,
+  adminKafka,
   createKafkaPrincipal,
+  grantKafkaPrincipal,
+  kafkaRefuses,
   ensureSecureKafka,
   kafkaSecurity,
   parseSecureKafkaEndpoint,

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { Kafka, logLevel } from "kafkajs";
-import type { KafkaConfig } from "kafkajs";
+import type { Admin, KafkaConfig } from "kafkajs";
 import { createKafka, regionAcls, regionUser } from "@georep/kafka";
 import type { KafkaSecurity, RegionAclInput } from "@georep/kafka";
 import { silentLogger } from "@georep/observability";
@@ -96,21 +96,47 @@ export function adminKafka(
   });
 }
 
-/** Whether the admin gets the cluster's metadata over SASL_SSL now. */
-export async function secureKafkaAnswers(endpoint: SecureKafkaEndpoint): Promise<boolean> {
-  const admin = adminKafka(endpoint, "georep-testkit-secure-probe", {
-    connectionTimeout: 2_000,
-    retry: { retries: 0 },
-  }).admin();
+/** Whether `admin` connects and lists the topics; disconnects it either way. */
+async function answers(admin: Admin): Promise<boolean> {
   try {
     await admin.connect();
-    await admin.describeCluster();
+    await admin.listTopics();
     return true;
   } catch {
     return false;
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** Whether the admin gets the cluster's metadata over SASL_SSL now. */
+export function secureKafkaAnswers(endpoint: SecureKafkaEndpoint): Promise<boolean> {
+  return answers(
+    adminKafka(endpoint, "georep-testkit-secure-probe", {
+      connectionTimeout: 2_000,
+      retry: { retries: 0 },
+    }).admin(),
+  );
+}
+
+/**
+ * Whether `brokers` refuse a client with only `options` (none: plaintext; `ssl` alone: TLS without
+ * a SASL login), as a secure broker must.
+ */
+export async function kafkaRefuses(
+  brokers: readonly string[],
+  options: Pick<KafkaConfig, "ssl" | "sasl"> = {},
+): Promise<boolean> {
+  const probe = new Kafka({
+    clientId: "georep-testkit-refusal-probe",
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 2_000,
+    requestTimeout: 5_000,
+    retry: { retries: 0 },
+    ...options,
+  });
+  return !(await answers(probe.admin()));
 }
 
 /** Runs a command from the repository root; its output is shown only when it fails. */
@@ -176,18 +202,35 @@ export interface KafkaPrincipal {
 /**
  * Makes (or updates) region `input.region`'s SCRAM-SHA-512 user `georep-<region>` with a random
  * password written to `.stack/secure/secrets/kafka-georep-<region>` (mode 0600), and creates
- * its ACLs (regionAcls) as the admin. kafkajs cannot create SCRAM users (no
- * AlterUserScramCredentials), so Kafka's own kafka-configs (kafka.admin.ConfigCommand) does.
+ * its ACLs (regionAcls) as the admin (grantKafkaPrincipal).
  * @throws Error with the tool's output when it fails; KafkaError when the ACLs are refused.
  */
 export async function createKafkaPrincipal(
   endpoint: SecureKafkaEndpoint,
   input: RegionAclInput,
 ): Promise<KafkaPrincipal> {
+  const username = regionUser(input.region);
+  const passwordFile = join(stackDir(findRepoRoot()), "secure", "secrets", `kafka-${username}`);
+  writeFileSync(passwordFile, `${randomPassword()}\n`, { mode: 0o600 });
+  return grantKafkaPrincipal(endpoint, input, passwordFile);
+}
+
+/**
+ * Gives region `input.region`'s user `georep-<region>` the password in `passwordFile` on the
+ * cluster of `endpoint`, and its ACLs there (regionAcls), as the admin. With per-region clusters a
+ * region's principal exists on every cluster with one password (docs/security.md). kafkajs cannot
+ * create SCRAM users (no AlterUserScramCredentials), so Kafka's own kafka-configs
+ * (kafka.admin.ConfigCommand) does.
+ * @throws Error with the tool's output when it fails; KafkaError when the ACLs are refused.
+ */
+export async function grantKafkaPrincipal(
+  endpoint: SecureKafkaEndpoint,
+  input: RegionAclInput,
+  passwordFile: string,
+): Promise<KafkaPrincipal> {
   const root = findRepoRoot();
   const username = regionUser(input.region);
-  const passwordFile = join(stackDir(root), "secure", "secrets", `kafka-${username}`);
-  const password = randomPassword();
+  const password = readFileSync(passwordFile, "utf8").trim();
   await runQuietly(
     root,
     "java",
@@ -209,7 +252,6 @@ export async function createKafkaPrincipal(
     ],
     `kafka-configs --alter --entity-type users --entity-name ${username}`,
   );
-  writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   const admin = createKafka({
     brokers: endpoint.brokers,
     clientId: "georep-testkit-acls",

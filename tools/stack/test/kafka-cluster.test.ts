@@ -52,4 +52,29 @@ describe("clusterNodeProperties", () => {
       "auto.create.topics.enable": "false",
     });
   });
+
+  it("makes every node of a secure cluster SASL_SSL between brokers, mTLS between controllers, one quorum", () => {
+    const secure = clusterLayout(config.kafka, config.stackDir, 3, undefined, {
+      caFile: "/repo/.stack/secure/ca/ca.crt",
+      keystorePem: "PEM",
+      admin: { username: "admin", passwordFile: "/repo/.stack/secure/secrets/kafka-admin" },
+      adminPassword: "s3cret",
+    });
+    expect(secure.brokers).toEqual(["localhost:19192", "localhost:19194", "localhost:19196"]);
+    const node = secure.nodes[2];
+    if (node === undefined) throw new Error("no node 3");
+    const text = clusterNodeProperties(secure, node);
+    expect(properties(text)).toMatchObject({
+      "node.id": "3",
+      "controller.quorum.voters": "1@127.0.0.1:19193,2@127.0.0.1:19195,3@127.0.0.1:19197",
+      listeners: "SASL_SSL://127.0.0.1:19196,CONTROLLER://127.0.0.1:19197",
+      "inter.broker.listener.name": "SASL_SSL",
+      "listener.security.protocol.map": "CONTROLLER:SSL,SASL_SSL:SASL_SSL",
+      "listener.name.controller.ssl.client.auth": "required",
+      "ssl.keystore.location": "/repo/.stack/cluster3/node-3/keystore.pem",
+      "allow.everyone.if.no.acl.found": "false",
+      "offsets.topic.replication.factor": "3",
+    });
+    expect(text).not.toMatch(/PLAINTEXT:\/\//);
+  });
 });

@@ -54,4 +54,46 @@ describe("regionServerProperties", () => {
     // The brokers' own traffic stays on PLAINTEXT: only clients go through the proxy.
     expect(setting(p, "inter.broker.listener.name")).toBe("PLAINTEXT");
   });
+
+  const materials = {
+    caFile: "/repo/.stack/secure/ca/ca.crt",
+    keystorePem: "PEM",
+    admin: { username: "admin", passwordFile: "/repo/.stack/secure/secrets/kafka-admin" },
+    adminPassword: "s3cret",
+  };
+  const tls = { caFile: materials.caFile, keystoreFile: "/k/keystore.pem" };
+
+  it("makes a secure cluster SASL_SSL only on its own ports, with ACLs, and clients reach it as localhost", () => {
+    const [, cluster] = regionClusterLayout(
+      config,
+      [{ id: "us-east" }, { id: "eu-west" }],
+      undefined,
+      materials,
+    );
+    if (cluster === undefined) throw new Error("no cluster");
+    expect(cluster.broker).toBe("localhost:19294");
+    const p = regionServerProperties(cluster, tls);
+    expect(setting(p, "listeners")).toBe("SASL_SSL://127.0.0.1:19294,CONTROLLER://127.0.0.1:19295");
+    expect(setting(p, "listener.security.protocol.map")).toBe("CONTROLLER:SSL,SASL_SSL:SASL_SSL");
+    expect(setting(p, "allow.everyone.if.no.acl.found")).toBe("false");
+    expect(setting(p, "ssl.keystore.location")).toBe("/k/keystore.pem");
+    expect(p).not.toMatch(/PLAINTEXT:\/\//);
+    expect(() => regionServerProperties(cluster)).toThrow(/no keystore/);
+  });
+
+  it("refuses extra (plaintext) listeners on a secure cluster", () => {
+    expect(() =>
+      regionClusterLayout(
+        config,
+        [
+          {
+            id: "eu-west",
+            listeners: [{ name: "FROM_US_EAST", port: 19310, advertisedPort: 19410 }],
+          },
+        ],
+        undefined,
+        materials,
+      ),
+    ).toThrow(/no extra listeners/);
+  });
 });
