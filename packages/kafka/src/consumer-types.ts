@@ -45,6 +45,11 @@ export interface BatchConsumerOptions {
   readonly onBatch: (batch: ConsumedBatch, controls: BatchControls) => Promise<BatchOutcome>;
   /** The consumer gave up (non-retriable error); the owner decides what to do. */
   readonly onCrash?: (error: unknown) => void;
+  /**
+   * The consumer crashed because no broker answered and restarts itself after a pause
+   * (consumer.ts); for a metric. Called once per restart scheduled.
+   */
+  readonly onRestart?: (error: unknown) => void;
   readonly maxBytesPerPartition?: number;
   readonly maxWaitTimeMs?: number;
   readonly sessionTimeoutMs?: number;

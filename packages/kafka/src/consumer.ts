@@ -150,6 +150,7 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
   const restartLater = (old: Consumer, error: unknown): void => {
     const delay = backoffDelay(RESTART_BACKOFF, restarts++);
     log.warn({ err: error, delayMs: delay }, "consumer stopped: broker unreachable; restarting");
+    options.onRestart?.(error);
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
       if (!running || consumer !== old) return;

@@ -44,6 +44,8 @@ export interface MergerMetrics {
   deferredReplayed(merged: number, blocked: number): void;
   /** A batch another merge worker of this region had already applied (progress-fence.ts). */
   fenced(): void;
+  /** A merge consumer restarted itself after no broker of its cluster answered. */
+  consumerRestarted(): void;
   /** `records` offsets of an origin's partition deleted by Kafka before this region read them (gaps.ts). */
   gap(origin: string, records: number): void;
   /** Unrepaired gaps in georep.gaps now, per origin (every other region, 0 when none). */
@@ -147,6 +149,10 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
     "georep_merge_fenced_total",
     "Batches refused by their partition's progress fence: another merge worker applied them first.",
   );
+  const consumerRestarts = metrics.counter(
+    "georep_merge_consumer_restarts_total",
+    "Merge consumers restarted after no broker of their cluster answered (kafkajs gave up); they give up after 2 min without joining their group.",
+  );
   const gapRecords = metrics.counter(
     "georep_merge_gap_records_total",
     "Offsets of a source partition that Kafka deleted before this region read them (gaps), by origin.",
@@ -198,6 +204,9 @@ export function createMergerMetrics(metrics: Metrics): MergerMetrics {
     },
     fenced() {
       fencedTotal.inc();
+    },
+    consumerRestarted() {
+      consumerRestarts.inc();
     },
     gap(origin, records) {
       gapRecords.inc({ origin }, records);
