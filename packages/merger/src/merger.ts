@@ -101,7 +101,9 @@ export function createMerger(config: MergerConfig): Merger {
       startOffsets: (assigned) => worker.progress.load(assigned),
       onBatch,
       onCrash: fail,
-      onRestart: () => metrics.consumerRestarted(),
+      onRestart: () => {
+        metrics.consumerRestarted();
+      },
       maxBytesPerPartition: options.maxBytesPerPartition,
       maxWaitTimeMs: options.maxWaitTimeMs,
       sessionTimeoutMs: options.sessionTimeoutMs,
