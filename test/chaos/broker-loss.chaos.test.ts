@@ -52,6 +52,41 @@ async function roundHeld(
   return true;
 }
 
+/** What each region holds of a round, and its replication gauges: printed when a wait fails. */
+async function explain(
+  regions: readonly ChaosRegion[],
+  round: number,
+  truth: GroundTruth,
+): Promise<void> {
+  const lines = [`round ${round}: want people_in ${truth.total().peopleIn}`];
+  for (const r of regions) {
+    // Per origin: the state table holds each origin's components (docs/data-model.md).
+    const held = await r.pool
+      .query<{ origin: string; i: string }>(
+        `SELECT origin, sum(people_in)::text AS i FROM georep."state__public__counting_results"
+         WHERE camera_id LIKE $1 GROUP BY 1 ORDER BY 1`,
+        [`cam-${round}-%`],
+      )
+      .then(
+        ({ rows }) => rows.map((x) => `${x.origin}=${x.i}`).join(" "),
+        (e: unknown) => String(e),
+      );
+    lines.push(`${r.id} holds per origin: ${held}`);
+    const metrics = await r.proc.scrape().catch((e: unknown) => String(e));
+    lines.push(
+      ...metrics
+        .split("\n")
+        .filter((l) =>
+          /^georep_(consumer_lag_records|replication_lag_seconds|reader_unshipped_wal_bytes|reader_durable_lsn|merge_(batches|gap_records|fenced|consumer_restarts)_total|quarantine|dead_letter)/.test(
+            l,
+          ),
+        )
+        .map((l) => `  ${l}`),
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
 /** Partition leaders per broker node id over `topics`. */
 async function leadersByBroker(admin: Admin, topics: string[]): Promise<Map<number, number>> {
   const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
@@ -62,10 +97,10 @@ async function leadersByBroker(admin: Admin, topics: string[]): Promise<Map<numb
 }
 
 /**
- * Opt-in (GEOREP_BROKER_LOSS=1): in one fresh-clone run of the suite, replication did not resume
- * within the 3-minute queue RTO after the kill (the capture's producer and the merge consumer
- * went silent after their first retries); three runs on their own recovered in 12.7-28.7 s. Until
- * that hang is understood this test would fail the suite at random, so it runs when asked.
+ * Opt-in (GEOREP_BROKER_LOSS=1). About one run in eight lost a round of writes: kafkajs 2.2.4
+ * resolved a send with a partition it never sent (kafkajs#1303), fixed by the producer's check
+ * (packages/kafka/src/unacknowledged.ts, test/chaos/producer-leader-move.chaos.test.ts). It joins
+ * the suite once enough runs with the fix show the failure gone (docs/operate.md, "Topology").
  */
 const enabled = process.env["GEOREP_BROKER_LOSS"] === "1";
 
@@ -132,6 +167,9 @@ describe.skipIf(!enabled)("chaos: a broker of a three-broker cluster lost", () =
       description: "every region to hold every write made up to the kill",
       timeoutMs: QUEUE_RTO_MS,
       intervalMs: 250,
+    }).catch(async (error: unknown) => {
+      await explain(regions, 1, before);
+      throw error;
     });
     const beforeKillHeldMs = Date.now() - killedAt;
     await writing;

@@ -5,7 +5,9 @@
 //   any ──close()──▶ closed (send() throws)
 //
 // A failed send discards the kafkajs producer: a fresh one gets a fresh producer id, so the
-// idempotence sequence numbers can never be out of step after a partial failure.
+// idempotence sequence numbers can never be out of step after a partial failure. A send that
+// kafkajs resolves without an acknowledgement for every partition is failed too
+// (unacknowledged.ts).
 import { CompressionTypes, Partitioners } from "kafkajs";
 import type { Kafka, Producer as KafkaJsProducer, TopicMessages } from "kafkajs";
 import type { Logger } from "@georep/observability";
@@ -16,6 +18,7 @@ import type { Compression } from "./compression-choice.ts";
 import { installGzipCodec } from "./gzip-codec.ts";
 import type { ProducerRecord } from "./producer-record.ts";
 import { splitByPartitionBytes } from "./split.ts";
+import { unacknowledged } from "./unacknowledged.ts";
 
 /** Whether kafkajs checksums record batches with our crc32c (see crc32c.ts). */
 export const fastCrc32c = installFastCrc32c();
@@ -141,7 +144,7 @@ export function createProducer(
           records,
           options.maxPartitionBytes ?? 900 * 1024,
         )) {
-          await producer.sendBatch({
+          const acks = await producer.sendBatch({
             topicMessages: group(chunk),
             acks: -1,
             timeout: options.ackTimeoutMs ?? 30_000,
@@ -150,6 +153,15 @@ export function createProducer(
                 ? CompressionTypes.GZIP
                 : CompressionTypes.None,
           });
+          // kafkajs may resolve without sending some partitions (unacknowledged.ts): fail the
+          // send, so the caller sends every record again on a fresh producer.
+          const missing = unacknowledged(chunk, acks);
+          const first = missing[0];
+          if (first !== undefined)
+            throw new KafkaError(
+              `kafka resolved the send without acknowledging ${missing.map((m) => `${m.topic}:${m.partition}`).join(", ")}; sending again`,
+              { retriable: true, context: { operation: "send", topic: first.topic } },
+            );
         }
       } catch (error) {
         const first = records[0];
