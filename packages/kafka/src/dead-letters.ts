@@ -4,13 +4,21 @@ import type { Kafka, Producer } from "kafkajs";
 import { buildKafkaJs, explainingRefusals } from "./client.ts";
 import type { KafkaOptions } from "./client.ts";
 import type { DeadLetterRecord } from "./consumer-types.ts";
-import { isRecordTooLarge, toKafkaError } from "./errors.ts";
+import { isRecordTooLarge, KafkaError, toKafkaError } from "./errors.ts";
 import { installGzipCodec } from "./gzip-codec.ts";
+import { unacknowledged } from "./unacknowledged.ts";
 
 installGzipCodec();
 
 /** Header of a dead letter whose value was dropped: the original value's size in bytes. */
 export const VALUE_DROPPED_HEADER = "georep-dlq-value-dropped";
+
+/**
+ * The partition every dead letter goes to. A send must name its partitions to be checked against
+ * what Kafka acknowledged (unacknowledged.ts: kafkajs can resolve a send it never made); dead
+ * letters are few, and one partition keeps them in the order they were set aside.
+ */
+export const DEAD_LETTER_PARTITION = 0;
 
 /** Keys and header values above this are dropped from a marked record, so it is always small. */
 const MARKED_FIELD_BYTES = 4 * 1024;
@@ -70,7 +78,7 @@ export function createDeadLetterSender(kafka: Kafka): DeadLetterSender {
       return made;
     })());
     try {
-      await (
+      const acks = await (
         await p
       ).sendBatch({
         acks: -1,
@@ -78,9 +86,20 @@ export function createDeadLetterSender(kafka: Kafka): DeadLetterSender {
         compression: CompressionTypes.GZIP,
         topicMessages: records.map((r) => ({
           topic: r.topic,
-          messages: [{ key: r.key, value: r.value, headers: r.headers }],
+          messages: [
+            { partition: DEAD_LETTER_PARTITION, key: r.key, value: r.value, headers: r.headers },
+          ],
         })),
       });
+      const missing = unacknowledged(
+        records.map((r) => ({ topic: r.topic, partition: DEAD_LETTER_PARTITION })),
+        acks,
+      );
+      if (missing[0] !== undefined)
+        throw new KafkaError(
+          `kafka resolved the dead-letter send without acknowledging ${missing[0].topic}:${DEAD_LETTER_PARTITION}; sending again`,
+          { retriable: true, context: { operation: "send", topic: missing[0].topic } },
+        );
     } catch (error) {
       // A fresh producer after any failure keeps idempotence sequence numbers in step.
       producer = undefined;

@@ -10,15 +10,21 @@ const record = (value: Buffer) => ({
   headers: { "georep-dlq-reason": "oversized", "georep-dlq-source": "georep.us-east/0/7" },
 });
 
-/** A producer that refuses every batch holding a value over `limit` bytes as the broker would. */
-function fakeKafka(limit: number) {
+/**
+ * A producer that refuses every batch holding a value over `limit` bytes as the broker would, and
+ * acknowledges the partitions sent to (none when `acknowledge` is false, as kafkajs 2.2.4 can).
+ */
+function fakeKafka(limit: number, acknowledge = true) {
   const sent: Array<{ compression: unknown; values: Array<Buffer | null> }> = [];
   const producer = {
     connect: () => Promise.resolve(),
     disconnect: () => Promise.resolve(),
     sendBatch: (b: {
       compression?: unknown;
-      topicMessages: Array<{ messages: Array<{ value: Buffer | null }> }>;
+      topicMessages: Array<{
+        topic: string;
+        messages: Array<{ value: Buffer | null; partition?: number }>;
+      }>;
     }) => {
       const values = b.topicMessages.flatMap((t) => t.messages.map((m) => m.value));
       if (values.some((v) => (v?.length ?? 0) > limit))
@@ -31,13 +37,23 @@ function fakeKafka(limit: number) {
           }),
         );
       sent.push({ compression: b.compression, values });
-      return Promise.resolve([]);
+      const acks = b.topicMessages.flatMap((t) =>
+        t.messages.map((m) => ({ topicName: t.topic, partition: m.partition ?? -1, errorCode: 0 })),
+      );
+      return Promise.resolve(acknowledge ? acks : []);
     },
   };
   return { kafka: { producer: () => producer } as unknown as Kafka, sent };
 }
 
 describe("dead letters", () => {
+  it("fail as retriable when kafka resolves the send without acknowledging their partition", async () => {
+    const { kafka } = fakeKafka(1000, false);
+    const sending = createDeadLetterSender(kafka).send([record(Buffer.from("a"))]);
+    await expect(sending).rejects.toBeInstanceOf(KafkaError);
+    await expect(sending).rejects.toMatchObject({ retriable: true });
+  });
+
   it("are sent gzip-compressed, in one batch when they fit", async () => {
     const { kafka, sent } = fakeKafka(1000);
     await createDeadLetterSender(kafka).send([record(Buffer.from("a")), record(Buffer.from("b"))]);
