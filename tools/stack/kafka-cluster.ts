@@ -24,14 +24,7 @@ import {
 } from "./kafka-node.ts";
 import type { KafkaJvmFiles, KafkaNodeLayout, KafkaQuorum } from "./kafka-node.ts";
 import type { StackConfig } from "./config.ts";
-import {
-  adminScramFormatArgs,
-  keystoreFileIn,
-  overrideProperties,
-  secureAdminClient,
-  secureNodeSettings,
-  writeKeystore,
-} from "./kafka-secure.ts";
+import { clusterSecurity, writeKeystore } from "./kafka-secure.ts";
 import type { SecureBrokerMaterials } from "./kafka-secure.ts";
 import { isAlive, stopProcess } from "./proc.ts";
 import { isPortFree, portOwner } from "./ports.ts";
@@ -80,7 +73,7 @@ export function clusterLayout(
       dataDir: join(nodeDir, "data"),
       dir: nodeDir,
       pidFile: join(nodeDir, "kafka.pid"),
-      address: `${secure === undefined ? "127.0.0.1" : "localhost"}:${port}`,
+      address: `${clusterSecurity(secure).host}:${port}`,
       files: {
         dir: nodeDir,
         properties: join(nodeDir, "server.properties"),
@@ -107,10 +100,7 @@ export function clusterNodeProperties(layout: ClusterLayout, node: ClusterNode):
     quorum: layout.quorum,
     writtenBy: "tools/stack/kafka-cluster.ts",
   });
-  const secure = layout.secure;
-  if (secure === undefined) return plain;
-  const tls = { caFile: secure.caFile, keystoreFile: keystoreFileIn(node.dir) };
-  return overrideProperties(plain, secureNodeSettings(node, tls, secure.adminPassword));
+  return clusterSecurity(layout.secure).properties(plain, node, node.dir);
 }
 
 export interface KafkaCluster {
@@ -157,6 +147,7 @@ export async function stopCluster(layout: ClusterLayout): Promise<void> {
 export async function waitClusterReady(layout: ClusterLayout, timeoutMs = 120_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   let problem: string | undefined = "not polled yet";
+  const readiness = clusterSecurity(layout.secure).readiness();
   while (Date.now() < until) {
     const dead = layout.nodes.find((n) => kafkaPid(n.pidFile) === undefined);
     if (dead !== undefined)
@@ -164,13 +155,10 @@ export async function waitClusterReady(layout: ClusterLayout, timeoutMs = 120_00
         `Kafka cluster node ${dead.nodeId} exited while starting:\n    ${tail(dead.files.outFile, 8)}\n    ${tail(dead.files.logFile, 8)}`,
         `see ${dead.files.logFile}; delete ${layout.dir} for a fresh cluster`,
       );
-    const secure = layout.secure;
     problem = await checkBrokers(layout.brokers, {
       brokers: layout.nodes.length,
       groups: true,
-      ...(secure === undefined
-        ? {}
-        : { security: secureAdminClient(secure.caFile, secure.adminPassword) }),
+      ...readiness,
     });
     if (problem === undefined) return;
     await delay(250);
@@ -217,7 +205,7 @@ export async function startKafkaCluster(
         n.dataDir,
         clusterId,
         layout.quorum.kind,
-        secure === undefined ? [] : adminScramFormatArgs(secure.adminPassword),
+        clusterSecurity(secure).formatArgs,
       );
     }),
   );

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { StackConfig } from "./config.ts";
 import { StackError } from "./errors.ts";
-import { checkKafka, log4j2Yaml, newClusterId, serverProperties } from "./kafka.ts";
+import { log4j2Yaml, newClusterId, serverProperties } from "./kafka.ts";
 import {
   checkBrokers,
   formatStorage,
@@ -26,14 +26,8 @@ import {
   selfContainedJvmFiles,
   spawnKafkaJvm,
 } from "./kafka-node.ts";
-import {
-  adminScramFormatArgs,
-  overrideProperties,
-  secureAdminClient,
-  secureNodeSettings,
-  writeKeystore,
-} from "./kafka-secure.ts";
-import type { SecureBrokerMaterials, SecureKafkaTls } from "./kafka-secure.ts";
+import { clusterSecurity, writeKeystore } from "./kafka-secure.ts";
+import type { SecureBrokerMaterials } from "./kafka-secure.ts";
 import { isAlive, stopProcess } from "./proc.ts";
 import { isPortFree, portOwner } from "./ports.ts";
 
@@ -83,7 +77,7 @@ export function regionClusterLayout(
       );
     return {
       id: spec.id,
-      broker: `${secure === undefined ? "127.0.0.1" : "localhost"}:${port}`,
+      broker: `${clusterSecurity(secure).host}:${port}`,
       listeners: spec.listeners ?? [],
       ...(secure === undefined ? {} : { secure }),
       kafka: {
@@ -101,20 +95,15 @@ export function regionClusterLayout(
 
 /**
  * The dev broker's server.properties with this cluster's extra listeners added, or, for a secure
- * cluster, made secure with the keystore `tls` names. Pure.
+ * cluster, made secure (its keystore in the cluster's directory). Pure.
  */
-export function regionServerProperties(cluster: RegionCluster, tls?: SecureKafkaTls): string {
-  if (cluster.secure !== undefined) {
-    if (tls === undefined)
-      throw new StackError(
-        `region cluster ${cluster.id} is secure but no keystore was given`,
-        "pass writeKeystore's tls to regionServerProperties",
-      );
-    return overrideProperties(
+export function regionServerProperties(cluster: RegionCluster): string {
+  if (cluster.secure !== undefined)
+    return clusterSecurity(cluster.secure).properties(
       serverProperties(cluster.kafka),
-      secureNodeSettings(cluster.kafka, tls, cluster.secure.adminPassword),
+      cluster.kafka,
+      cluster.kafka.dir,
     );
-  }
   const extra = cluster.listeners;
   const add = (line: string, item: (l: ExtraListener) => string): string =>
     extra.length === 0 ? line : `${line},${extra.map(item).join(",")}`;
@@ -165,10 +154,10 @@ export function regionClusterProcess(cluster: RegionCluster): RegionClusterProce
     async start(timeoutMs = 90_000) {
       if (pid() !== undefined) return;
       mkdirSync(k.dataDir, { recursive: true, mode: 0o700 });
-      const secure = cluster.secure;
-      const tls = secure === undefined ? undefined : writeKeystore(k.dir, secure).tls;
+      const security = clusterSecurity(cluster.secure);
+      if (cluster.secure !== undefined) writeKeystore(k.dir, cluster.secure);
       // A secure cluster's properties hold the admin password.
-      writeFileSync(files.properties, regionServerProperties(cluster, tls), { mode: 0o600 });
+      writeFileSync(files.properties, regionServerProperties(cluster), { mode: 0o600 });
       writeFileSync(files.log4j2, log4j2Yaml(k.logFile));
       for (const port of [k.port, k.controllerPort, ...cluster.listeners.map((l) => l.port)])
         if (!(await isPortFree(port)))
@@ -185,26 +174,24 @@ export function regionClusterProcess(cluster: RegionCluster): RegionClusterProce
         k.dataDir,
         readFileSync(idFile, "utf8").trim(),
         "standalone",
-        secure === undefined ? [] : adminScramFormatArgs(secure.adminPassword),
+        security.formatArgs,
       );
       // A small heap: three of these run beside the dev broker on a shared 2-core machine.
       const started = spawnKafkaJvm(files, pidFile, 256);
       const until = Date.now() + timeoutMs;
       let problem: string | undefined = "not polled yet";
+      const readiness = security.readiness();
       while (Date.now() < until) {
         if (!isAlive(started))
           throw new StackError(
             `region cluster ${cluster.id}: the broker exited while starting`,
             `see ${files.outFile} and ${k.logFile}`,
           );
-        problem =
-          secure === undefined
-            ? await checkKafka(k, true)
-            : await checkBrokers([cluster.broker], {
-                brokers: 1,
-                groups: true,
-                security: secureAdminClient(secure.caFile, secure.adminPassword),
-              });
+        problem = await checkBrokers([cluster.broker], {
+          brokers: 1,
+          groups: true,
+          ...readiness,
+        });
         if (problem === undefined) return;
         await delay(250);
       }

@@ -235,6 +235,38 @@ export function writeKeystore(
   return { tls: { caFile: m.caFile, keystoreFile }, changed };
 }
 
+/**
+ * How a node of a plain or a secure (`secure` given) test cluster differs, in one place for the
+ * region clusters (kafka-regions.ts) and the replicated cluster (kafka-cluster.ts). Pure.
+ */
+export const clusterSecurity = (secure: SecureBrokerMaterials | undefined) => ({
+  /** The host clients use: a secure broker's certificate holds `localhost`. */
+  host: secure === undefined ? "127.0.0.1" : "localhost",
+  /** The node's plain server.properties, made secure with the keystore in `dir`. */
+  properties: (
+    plain: string,
+    node: { readonly port: number; readonly controllerPort: number },
+    dir: string,
+  ): string =>
+    secure === undefined
+      ? plain
+      : overrideProperties(
+          plain,
+          secureNodeSettings(
+            node,
+            { caFile: secure.caFile, keystoreFile: keystoreFileIn(dir) },
+            secure.adminPassword,
+          ),
+        ),
+  /** StorageTool format arguments (the admin's SCRAM credential). */
+  formatArgs: secure === undefined ? [] : adminScramFormatArgs(secure.adminPassword),
+  /** checkBrokers' `security` for the readiness poll, as the admin (reads the CA file). */
+  readiness: () =>
+    secure === undefined
+      ? {}
+      : { security: secureAdminClient(secure.caFile, secure.adminPassword) },
+});
+
 export interface SecureKafkaUp {
   readonly action: "reused" | "started" | "restarted";
   readonly pid: number;

@@ -4,9 +4,9 @@ import type { Kafka, Producer } from "kafkajs";
 import { buildKafkaJs, explainingRefusals } from "./client.ts";
 import type { KafkaOptions } from "./client.ts";
 import type { DeadLetterRecord } from "./consumer-types.ts";
-import { isRecordTooLarge, KafkaError, toKafkaError } from "./errors.ts";
+import { isRecordTooLarge, toKafkaError } from "./errors.ts";
 import { installGzipCodec } from "./gzip-codec.ts";
-import { unacknowledged } from "./unacknowledged.ts";
+import { assertAcknowledged } from "./unacknowledged.ts";
 
 installGzipCodec();
 
@@ -91,15 +91,10 @@ export function createDeadLetterSender(kafka: Kafka): DeadLetterSender {
           ],
         })),
       });
-      const missing = unacknowledged(
+      assertAcknowledged(
         records.map((r) => ({ topic: r.topic, partition: DEAD_LETTER_PARTITION })),
         acks,
       );
-      if (missing[0] !== undefined)
-        throw new KafkaError(
-          `kafka resolved the dead-letter send without acknowledging ${missing[0].topic}:${DEAD_LETTER_PARTITION}; sending again`,
-          { retriable: true, context: { operation: "send", topic: missing[0].topic } },
-        );
     } catch (error) {
       // A fresh producer after any failure keeps idempotence sequence numbers in step.
       producer = undefined;

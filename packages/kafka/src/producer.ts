@@ -18,7 +18,7 @@ import type { Compression } from "./compression-choice.ts";
 import { installGzipCodec } from "./gzip-codec.ts";
 import type { ProducerRecord } from "./producer-record.ts";
 import { splitByPartitionBytes } from "./split.ts";
-import { unacknowledged } from "./unacknowledged.ts";
+import { assertAcknowledged } from "./unacknowledged.ts";
 
 /** Whether kafkajs checksums record batches with our crc32c (see crc32c.ts). */
 export const fastCrc32c = installFastCrc32c();
@@ -155,13 +155,7 @@ export function createProducer(
           });
           // kafkajs may resolve without sending some partitions (unacknowledged.ts): fail the
           // send, so the caller sends every record again on a fresh producer.
-          const missing = unacknowledged(chunk, acks);
-          const first = missing[0];
-          if (first !== undefined)
-            throw new KafkaError(
-              `kafka resolved the send without acknowledging ${missing.map((m) => `${m.topic}:${m.partition}`).join(", ")}; sending again`,
-              { retriable: true, context: { operation: "send", topic: first.topic } },
-            );
+          assertAcknowledged(chunk, acks);
         }
       } catch (error) {
         const first = records[0];

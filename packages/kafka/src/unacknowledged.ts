@@ -4,17 +4,14 @@
 // resolves (kafkajs#1303, open; a fix was proposed in kafkajs PR #1798). Found by the broker-loss
 // chaos test: a round of writes never reached the other regions, the capture slot having
 // confirmed it. So every send is checked against the partitions the broker acknowledged.
+import type { TopicPartition } from "./consumer-types.ts";
+import { KafkaError } from "./errors.ts";
 
 /** One acknowledged partition as kafkajs reports it (its RecordMetadata). */
 export interface PartitionAck {
   readonly topicName: string;
   readonly partition: number;
   readonly errorCode: number;
-}
-
-export interface TopicPartition {
-  readonly topic: string;
-  readonly partition: number;
 }
 
 /**
@@ -34,4 +31,21 @@ export function unacknowledged(
     if (!acked.has(id(r.topic, r.partition)))
       missing.set(id(r.topic, r.partition), { topic: r.topic, partition: r.partition });
   return [...missing.values()];
+}
+
+/**
+ * @throws KafkaError (retriable, so the caller sends the records again) naming the partitions
+ * `records` go to that `acks` leaves unacknowledged.
+ */
+export function assertAcknowledged(
+  records: readonly TopicPartition[],
+  acks: readonly PartitionAck[],
+): void {
+  const missing = unacknowledged(records, acks);
+  const first = missing[0];
+  if (first !== undefined)
+    throw new KafkaError(
+      `kafka resolved the send without acknowledging ${missing.map((m) => `${m.topic}:${m.partition}`).join(", ")}; sending again`,
+      { retriable: true, context: { operation: "send", topic: first.topic } },
+    );
 }

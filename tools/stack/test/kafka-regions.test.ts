@@ -61,7 +61,6 @@ describe("regionServerProperties", () => {
     admin: { username: "admin", passwordFile: "/repo/.stack/secure/secrets/kafka-admin" },
     adminPassword: "s3cret",
   };
-  const tls = { caFile: materials.caFile, keystoreFile: "/k/keystore.pem" };
 
   it("makes a secure cluster SASL_SSL only on its own ports, with ACLs, and clients reach it as localhost", () => {
     const [, cluster] = regionClusterLayout(
@@ -72,13 +71,14 @@ describe("regionServerProperties", () => {
     );
     if (cluster === undefined) throw new Error("no cluster");
     expect(cluster.broker).toBe("localhost:19294");
-    const p = regionServerProperties(cluster, tls);
+    const p = regionServerProperties(cluster);
     expect(setting(p, "listeners")).toBe("SASL_SSL://127.0.0.1:19294,CONTROLLER://127.0.0.1:19295");
     expect(setting(p, "listener.security.protocol.map")).toBe("CONTROLLER:SSL,SASL_SSL:SASL_SSL");
     expect(setting(p, "allow.everyone.if.no.acl.found")).toBe("false");
-    expect(setting(p, "ssl.keystore.location")).toBe("/k/keystore.pem");
+    expect(setting(p, "ssl.keystore.location")).toBe(
+      "/repo/.stack/kafka-regions/eu-west/keystore.pem",
+    );
     expect(p).not.toMatch(/PLAINTEXT:\/\//);
-    expect(() => regionServerProperties(cluster)).toThrow(/no keystore/);
   });
 
   it("refuses extra (plaintext) listeners on a secure cluster", () => {
