@@ -4,8 +4,13 @@
 // resolves (kafkajs#1303, open; a fix was proposed in kafkajs PR #1798). Found by the broker-loss
 // chaos test: a round of writes never reached the other regions, the capture slot having
 // confirmed it. So every send is checked against the partitions the broker acknowledged.
-import type { TopicPartition } from "./consumer-types.ts";
 import { KafkaError } from "./errors.ts";
+
+/** A partition a send went to (consumer-types.ts has the same shape; importing it makes a cycle). */
+interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
 
 /** One acknowledged partition as kafkajs reports it (its RecordMetadata). */
 export interface PartitionAck {
