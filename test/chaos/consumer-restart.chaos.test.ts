@@ -3,17 +3,14 @@
 // (consumer.ts), once the broker is back it rejoins and reads on, and its owner never hears of a
 // crash. On a private single-broker cluster, so no other test loses its broker; in the chaos
 // project because it kills a JVM.
-import { rmSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
-import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createBatchConsumer } from "@georep/kafka";
 import type { BatchConsumer } from "@georep/kafka";
 import { silentLogger } from "@georep/observability";
-import { findRepoRoot, waitFor } from "@georep/testkit";
-import { stackConfig } from "../../tools/stack/config.ts";
-import { regionClusterLayout, regionClusterProcess } from "../../tools/stack/kafka-regions.ts";
-import type { RegionClusterProcess } from "../../tools/stack/kafka-regions.ts";
+import { waitFor } from "@georep/testkit";
+import { startPrivateBroker } from "../kafka/private-broker.ts";
+import type { PrivateBroker } from "../kafka/private-broker.ts";
 
 /** Ports 19380-19381: apart from the dev broker, the replicated cluster and the region clusters. */
 const PORT = 19_380;
@@ -21,43 +18,24 @@ const TOPIC = "consumer-restart";
 /** The outage: well past kafkajs' own retries. */
 const OUTAGE_MS = 40_000;
 
-let broker: RegionClusterProcess | undefined;
+let broker: PrivateBroker | undefined;
 let consumer: BatchConsumer | undefined;
 
 beforeAll(async () => {
-  const stack = stackConfig(findRepoRoot(), process.env);
-  const [cluster] = regionClusterLayout(stack, [{ id: "consumer-restart" }], PORT);
-  if (cluster === undefined) throw new Error("no cluster layout");
-  broker = regionClusterProcess(cluster);
-  await broker.stop("kill"); // one left by a crashed run
-  rmSync(cluster.kafka.dir, { recursive: true, force: true });
-  await broker.start();
-  const admin = kafkajs().admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1 }] });
-  await admin.disconnect();
+  broker = await startPrivateBroker({ id: "consumer-restart", port: PORT, topics: [TOPIC] });
 });
 
 afterAll(async () => {
   try {
     await consumer?.stop();
   } finally {
-    await broker?.stop("kill");
-    if (broker !== undefined) rmSync(broker.cluster.kafka.dir, { recursive: true, force: true });
+    await broker?.close();
   }
 });
 
-function kafkajs(): Kafka {
-  if (broker === undefined) throw new Error("no broker");
-  return new Kafka({
-    clientId: "consumer-restart-test",
-    brokers: [broker.cluster.broker],
-    logLevel: logLevel.NOTHING,
-  });
-}
-
 async function produce(values: readonly string[]): Promise<void> {
-  const producer = kafkajs().producer();
+  if (broker === undefined) throw new Error("no broker");
+  const producer = broker.kafkajs("consumer-restart-test").producer();
   await producer.connect();
   try {
     await producer.send({ topic: TOPIC, messages: values.map((value) => ({ value })) });
@@ -75,7 +53,7 @@ it("restarts itself after kafkajs gives up on an unreachable broker, then reads 
   let next = 0n;
   consumer = createBatchConsumer({
     kafka: {
-      brokers: [broker.cluster.broker],
+      brokers: [broker.process.cluster.broker],
       clientId: "consumer-restart",
       logger: silentLogger(),
     },
@@ -101,12 +79,12 @@ it("restarts itself after kafkajs gives up on an unreachable broker, then reads 
   await produce(["a", "b"]);
   await waitFor(() => seen.length === 2, { description: "the first records", timeoutMs: 30_000 });
 
-  await broker.stop("kill");
+  await broker.process.stop("kill");
   // The outage itself is the scenario, not a wait for a condition.
   await delay(OUTAGE_MS);
   expect(crashes).toEqual([]);
 
-  await broker.start();
+  await broker.process.start();
   const backAt = performance.now();
   await produce(["c", "d"]);
   await waitFor(() => seen.length >= 4, {

@@ -5,9 +5,17 @@
 //   consuming ──rebalance──▶ joining ──▶ …       consuming ──crash (non-retriable)──▶ failed
 //   any ──stop()──▶ stopping (current batch finishes) ──▶ stopped
 //
-// autoCommit is off and nothing is auto-resolved: a batch counts as consumed only when its
-// handler says so, after the caller made its effect durable. The caller's store, not Kafka's
-// committed offsets, is the source of truth: Kafka's offsets are committed as an optimisation.
+// The caller's store, not Kafka's committed offsets, is the source of truth: a batch counts as
+// consumed when its handler says so, after the caller made its effect durable, and Kafka's
+// offsets are committed (autoCommit off) only as an optimisation. Each batch is handled in its
+// partition's lane (batch-lanes.ts); its offset is resolved for the next fetch as it starts, and
+// on a link whose round trip exceeds the handling time kafkajs fetches the next batch meanwhile
+// (prefetch-rule.ts). The lane keeps the partition in order and in step with the store:
+//   handler says seek ──▶ seek; a batch already fetched behind it is stale and dropped
+//   handler throws ──▶ seek back to the batch, and eachBatch (or, after a prefetch, the
+//                      partition's next eachBatch) throws that error: kafkajs retries and
+//                      gives up as if the handler had thrown in eachBatch
+//   group join ──▶ lanes settle before positions are read from the store
 import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import { buildKafkaJs, explainRefusal } from "./client.ts";
 import type {
@@ -22,6 +30,8 @@ import { isBrokerUnreachable } from "./broker-unreachable.ts";
 import { createDeadLetterSender } from "./dead-letters.ts";
 import { isSecurityRefusal, toKafkaError } from "./errors.ts";
 import { createOffsetCommits } from "./offset-commits.ts";
+import { createBatchLanes } from "./batch-lanes.ts";
+import { createPrefetchRule } from "./prefetch-rule.ts";
 
 export type {
   BatchConsumer,
@@ -58,6 +68,8 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
   let running = false;
   const deadLetters = createDeadLetterSender(kafka);
   const commits = createOffsetCommits(log);
+  const lanes = createBatchLanes();
+  const prefetch = createPrefetchRule();
   // A refusal (login, CA, ACL) says what to fix; anything else passes as kafkajs gave it.
   const consumeError = (error: unknown): unknown => {
     const e = toKafkaError(error, {
@@ -85,6 +97,9 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     }));
     c.pause(byTopic);
     try {
+      // Batches still being handled move the store's positions: read them once they are done.
+      await lanes.settled();
+      lanes.forgetFailures();
       const offsets = await options.startOffsets(assigned);
       for (const tp of assigned) {
         const next = offsets.get(partitionId(tp.topic, tp.partition));
@@ -102,27 +117,49 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    const { topic, partition } = batch;
     if (batch.messages.length === 0 || payload.isStale()) return;
+    const failed = await lanes.previous(partitionId(topic, partition));
+    if (failed !== undefined) throw failed.error;
+    // The batch before it sought elsewhere (it was fetched from the old position), or stop().
+    if (payload.isStale() || !running) return;
+    const messages = batch.messages.map(toConsumed);
+    const first = messages[0]?.offset ?? 0n;
     const controls: BatchControls = {
       heartbeat: () => payload.heartbeat(),
       isActive: () => running && payload.isRunning() && !payload.isStale(),
     };
-    const outcome = await options.onBatch(
-      { topic: batch.topic, partition: batch.partition, messages: batch.messages.map(toConsumed) },
-      controls,
+    payload.resolveOffset(batch.messages[batch.messages.length - 1]?.offset ?? first.toString());
+    const seek = (offset: bigint): void => {
+      consumer?.seek({ topic, partition, offset: offset.toString() });
+    };
+    const id = partitionId(topic, partition);
+    lanes.run(
+      id,
+      async () => {
+        const started = performance.now();
+        const outcome = await options.onBatch({ topic, partition, messages }, controls);
+        prefetch.handled(performance.now() - started);
+        if (outcome.kind === "seek") seek(outcome.offset);
+        // Not awaited: a commit is a round trip to the coordinator, and only an optimisation.
+        else void commits.consumed(payload, outcome.through + 1n);
+      },
+      (error) => {
+        log.debug({ err: error, topic, partition }, "batch failed; reading it again");
+        try {
+          seek(first);
+        } catch (seekError) {
+          // The consumer is stopping or replaced: its successor positions from the store.
+          log.debug(
+            { err: seekError, topic, partition },
+            "seeking back after a failed batch failed",
+          );
+        }
+      },
     );
-    switch (outcome.kind) {
-      case "seek":
-        consumer?.seek({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: outcome.offset.toString(),
-        });
-        return;
-      case "consumed":
-        payload.resolveOffset(outcome.through.toString());
-        await commits.consumed(payload, outcome.through + 1n);
-    }
+    if (prefetch.prefetch()) return;
+    const outcome = await lanes.previous(id);
+    if (outcome !== undefined) throw outcome.error;
   }
 
   /** Consecutive restarts after an unreachable broker, and since when (reset at a group join). */
@@ -183,6 +220,9 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
       allowAutoTopicCreation: false,
     });
     consumer = c;
+    c.on(c.events.FETCH, (e) => {
+      prefetch.fetched(e.payload.duration);
+    });
     c.on(c.events.GROUP_JOIN, (e) => {
       restarts = 0;
       unreachableSince = undefined;
@@ -237,6 +277,7 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
       const c = consumer;
       consumer = undefined;
       if (c !== undefined) await c.disconnect();
+      await lanes.settled();
       await deadLetters.close();
     },
   };
