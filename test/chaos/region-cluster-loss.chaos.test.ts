@@ -2,7 +2,9 @@
 // region writes. The other two keep replicating between themselves; the cut-off region's slot
 // holds its WAL (nothing it wrote is confirmed); the alert conditions show in the metrics; once
 // the cluster is back, every region converges to exact totals, and the time that takes is
-// printed (docs/operate.md, "Topology").
+// printed (docs/operate.md, "Topology"). During the outage one of the others is restarted
+// (SIGKILL): it starts with a peer's cluster unreachable, merges the reachable one meanwhile and
+// picks the lost one up once it is back.
 //
 // Secured, like the rest of the chaos suite: every region on the secure stack, each cluster
 // SASL_SSL with ACLs and each region's principal on all three (secure-region-kafka.ts).
@@ -144,6 +146,21 @@ it("a region whose cluster is lost holds its WAL while the others replicate, the
     timeoutMs: 60_000,
     intervalMs: 1_000,
   });
+
+  // A replicator (re)started while a peer's cluster is down: it starts, merges what the reachable
+  // peer writes meanwhile, and (below) the lost peer's writes once its cluster is back.
+  await a.proc.kill9();
+  const restartedAt = performance.now();
+  await a.proc.start();
+  const restartedIn = (performance.now() - restartedAt) / 1000;
+  await writeRound([b], { ...writes, round: 4, truth: live });
+  // The cut-off region holds writes it could not ship: only the two connected ones can agree.
+  await waitFor(() => regionsExact([a, b], live), {
+    description: "the connected regions exact on the reachable region's writes after the restart",
+    timeoutMs: 90_000,
+  });
+  const restartMerged = (performance.now() - restartedAt) / 1000;
+
   const outage = (performance.now() - lostAt) / 1000;
   const atEnd = await slotState(cut);
   // Tens of seconds later the slot is still behind the writes it could not ship. It may have
@@ -167,6 +184,7 @@ it("a region whose cluster is lost holds its WAL while the others replicate, the
       `region cluster loss: outage ${outage.toFixed(1)} s; the others' writes exact in all three ${pairConverged.toFixed(1)} s after the loss`,
       `  broker back (ready) ${((back - returning) / 1000).toFixed(1)} s after its restart; all three exact ${((converged - back) / 1000).toFixed(1)} s after it was ready (${((converged - returning) / 1000).toFixed(1)} s after the restart)`,
       `  slot of the cut-off region: retained WAL ${slotBefore.retained} → ${retainedAtEnd} bytes during the outage`,
+      `  ${a.id} restarted with the cut-off cluster down: active after ${restartedIn.toFixed(1)} s, the reachable region's writes merged ${restartMerged.toFixed(1)} s after its restart`,
     ].join("\n"),
   );
   // And its slot moves on again: the stranded writes are durable in its cluster now.
