@@ -1,3 +1,4 @@
+import { isBrokerUnreachable } from "./broker-unreachable.ts";
 import { securityRefusal } from "./security-errors.ts";
 
 /** Where a Kafka operation failed; carried by every KafkaError. */
@@ -79,8 +80,9 @@ export function toKafkaError(error: unknown, context: KafkaErrorContext): KafkaE
   return new KafkaError(`kafka ${context.operation} failed${where}: ${name}: ${message}`, {
     cause: error,
     // Connection-level errors are transient; unknown errors are treated as retriable too, so a
-    // caller's loop keeps trying instead of losing data. Only kafkajs' explicit `false` stops it.
-    retriable: e.retriable !== false,
+    // caller's loop keeps trying instead of losing data. Only kafkajs' explicit `false` stops it,
+    // except on its retries running out against a broker that did not answer: time fixes that.
+    retriable: e.retriable !== false || isBrokerUnreachable(error),
     context: { ...context, ...found(e) },
     ...(typeof e.type === "string" ? { kafkaType: e.type } : {}),
   });

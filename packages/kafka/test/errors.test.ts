@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { KafkaJSConnectionError, KafkaJSNonRetriableError, logLevel } from "kafkajs";
+import {
+  KafkaJSConnectionError,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  logLevel,
+} from "kafkajs";
 import { createLogger } from "@georep/observability";
 import { Writable } from "node:stream";
 import { KafkaError, toKafkaError } from "../src/errors.ts";
@@ -19,6 +24,22 @@ describe("KafkaError", () => {
     expect(
       toKafkaError(new KafkaJSNonRetriableError("nope"), { operation: "send" }).retriable,
     ).toBe(false);
+  });
+
+  it("is retriable when kafkajs ran out of retries against a broker that did not answer", () => {
+    // What a send ends with while a region's cluster is down: the shipper must keep retrying it
+    // as a transient failure, not report it as a refusal that needs a fix.
+    const down = new KafkaJSNumberOfRetriesExceeded(
+      new KafkaJSConnectionError("Connection error: connect ECONNREFUSED 127.0.0.1:19296"),
+      { retryCount: 8, retryTime: 5000 },
+    );
+    expect(down.retriable).toBe(false);
+    expect(toKafkaError(down, { operation: "send" }).retriable).toBe(true);
+    const other = new KafkaJSNumberOfRetriesExceeded(new KafkaJSNonRetriableError("nope"), {
+      retryCount: 8,
+      retryTime: 5000,
+    });
+    expect(toKafkaError(other, { operation: "send" }).retriable).toBe(false);
   });
 });
 
