@@ -125,11 +125,12 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     if (payload.isStale() || !running) return;
     const messages = batch.messages.map(toConsumed);
     const first = messages[0]?.offset ?? 0n;
+    const last = messages[messages.length - 1]?.offset ?? first;
     const controls: BatchControls = {
       heartbeat: () => payload.heartbeat(),
       isActive: () => running && payload.isRunning() && !payload.isStale(),
     };
-    payload.resolveOffset(batch.messages[batch.messages.length - 1]?.offset ?? first.toString());
+    payload.resolveOffset(last.toString());
     const seek = (offset: bigint): void => {
       consumer?.seek({ topic, partition, offset: offset.toString() });
     };
@@ -140,9 +141,14 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
         const started = performance.now();
         const outcome = await options.onBatch({ topic, partition, messages }, controls);
         prefetch.handled(performance.now() - started);
-        if (outcome.kind === "seek") seek(outcome.offset);
+        if (outcome.kind === "seek") {
+          seek(outcome.offset);
+          return;
+        }
+        // Consumed short of the batch's end: the rest is read again (resolved past already).
+        if (outcome.through < last) seek(outcome.through + 1n);
         // Not awaited: a commit is a round trip to the coordinator, and only an optimisation.
-        else void commits.consumed(payload, outcome.through + 1n);
+        void commits.consumed(payload, outcome.through + 1n);
       },
       (error) => {
         log.debug({ err: error, topic, partition }, "batch failed; reading it again");
