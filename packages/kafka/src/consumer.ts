@@ -115,12 +115,18 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     }
   }
 
+  /** Waits for the partition's lane; its batch's failure is thrown here, as kafkajs expects. */
+  async function afterLane(id: string): Promise<void> {
+    const failed = await lanes.previous(id);
+    if (failed !== undefined) throw failed.error;
+  }
+
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
+    const id = partitionId(topic, partition);
     if (batch.messages.length === 0 || payload.isStale()) return;
-    const failed = await lanes.previous(partitionId(topic, partition));
-    if (failed !== undefined) throw failed.error;
+    await afterLane(id);
     // The batch before it sought elsewhere (it was fetched from the old position), or stop().
     if (payload.isStale() || !running) return;
     const messages = batch.messages.map(toConsumed);
@@ -134,7 +140,6 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     const seek = (offset: bigint): void => {
       consumer?.seek({ topic, partition, offset: offset.toString() });
     };
-    const id = partitionId(topic, partition);
     lanes.run(
       id,
       async () => {
@@ -163,9 +168,7 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
         }
       },
     );
-    if (prefetch.prefetch()) return;
-    const outcome = await lanes.previous(id);
-    if (outcome !== undefined) throw outcome.error;
+    if (!prefetch.prefetch()) await afterLane(id);
   }
 
   /** Consecutive restarts after an unreachable broker, and since when (reset at a group join). */
