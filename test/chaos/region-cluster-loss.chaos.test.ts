@@ -4,7 +4,9 @@
 // the cluster is back, every region converges to exact totals, and the time that takes is
 // printed (docs/operate.md, "Topology"). During the outage one of the others is restarted
 // (SIGKILL): it starts with a peer's cluster unreachable, merges the reachable one meanwhile and
-// picks the lost one up once it is back.
+// picks the lost one up once it is back. Then the cut-off region's own replicator is restarted
+// with its own cluster still down: it merges the others' writes, and ships its own once the
+// cluster is back.
 //
 // Secured, like the rest of the chaos suite: every region on the secure stack, each cluster
 // SASL_SSL with ACLs and each region's principal on all three (secure-region-kafka.ts).
@@ -161,6 +163,23 @@ it("a region whose cluster is lost holds its WAL while the others replicate, the
   });
   const restartMerged = (performance.now() - restartedAt) / 1000;
 
+  // The cut-off region's own replicator (re)started while its own cluster is down: it comes up
+  // (its capture waits for the cluster, the slot keeps the WAL) and merges what the others write.
+  await cut.proc.kill9();
+  const cutRestartedAt = performance.now();
+  await cut.proc.start();
+  const cutRestartedIn = (performance.now() - cutRestartedAt) / 1000;
+  await writeRound([b], { ...writes, round: 5, truth: live });
+  await waitFor(
+    async () =>
+      (await regionsExact([a, b], live)) && (await regionsExact([cut], union(live, stranded))),
+    {
+      description: "the cut-off region, restarted, to merge the others' writes",
+      timeoutMs: 90_000,
+    },
+  );
+  const cutMerged = (performance.now() - cutRestartedAt) / 1000;
+
   const outage = (performance.now() - lostAt) / 1000;
   const atEnd = await slotState(cut);
   // Tens of seconds later the slot is still behind the writes it could not ship. It may have
@@ -185,6 +204,7 @@ it("a region whose cluster is lost holds its WAL while the others replicate, the
       `  broker back (ready) ${((back - returning) / 1000).toFixed(1)} s after its restart; all three exact ${((converged - back) / 1000).toFixed(1)} s after it was ready (${((converged - returning) / 1000).toFixed(1)} s after the restart)`,
       `  slot of the cut-off region: retained WAL ${slotBefore.retained} → ${retainedAtEnd} bytes during the outage`,
       `  ${a.id} restarted with the cut-off cluster down: active after ${restartedIn.toFixed(1)} s, the reachable region's writes merged ${restartMerged.toFixed(1)} s after its restart`,
+      `  ${cut.id} restarted with its own cluster down: active after ${cutRestartedIn.toFixed(1)} s, the others' writes merged ${cutMerged.toFixed(1)} s after its restart`,
     ].join("\n"),
   );
   // And its slot moves on again: the stranded writes are durable in its cluster now.

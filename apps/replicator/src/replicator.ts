@@ -110,6 +110,9 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
   // This region's own cluster: its shipper writes there, its dead letters and heartbeats stay
   // there (the shared kafka.brokers unless regions[] names one; docs/operate.md, "Topology").
   const ownBrokers = clusterBrokers(config, config.region);
+  // Resolved when the capture first finds that cluster down at start (it then waits for it).
+  let captureWaits = (): void => undefined;
+  const captureWaiting = new Promise<void>((resolve) => (captureWaits = resolve));
 
   const fail = (error: Error): void => {
     if (state === "stopping" || state === "stopped" || state === "failed") return;
@@ -224,6 +227,13 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           metrics,
           clock,
           signer: config.envelopeSigning?.signer,
+          onKafkaWait: (error) => {
+            log.warn(
+              { err: error, brokers: ownBrokers },
+              "this region's Kafka cluster is unreachable: capture waits for it (the slot keeps the WAL), merging goes on",
+            );
+            captureWaits();
+          },
         });
       }
       let onApplied: ((envelopes: readonly RowsEnvelope[]) => void) | undefined = deps.onApplied;
@@ -278,7 +288,16 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       merger = newMerger();
       // Side by side: a restart after an outage is back to work ~1 s sooner. Both settle before
       // a failure is thrown, so stop() never meets a role still starting.
-      const started = await Promise.allSettled([capture?.start(), merger.start()]);
+      const captureRun = capture?.start().then(() => "running" as const);
+      const captureFirst =
+        captureRun && Promise.race([captureRun, captureWaiting.then(() => "waiting" as const)]);
+      const started = await Promise.allSettled([captureFirst, merger.start()]);
+      // Waiting for this region's cluster: it streams once the cluster answers; a later failure
+      // is a failed role like any other.
+      if (started[0].status === "fulfilled" && started[0].value === "waiting")
+        captureRun?.then(() => {
+          log.info("this region's Kafka cluster answers: capture running");
+        }, roleFailed("capture"));
       for (const [i, s] of started.entries())
         if (s.status === "rejected") {
           roleMetrics.failed(i === 0 ? "capture" : "merge");

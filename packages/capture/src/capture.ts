@@ -2,7 +2,8 @@
 //
 //   created ──start()──▶ starting (topics) ──▶ running ──stop()──▶ stopping (flush, wait for
 //   Kafka, ack the durable LSN, close) ──▶ stopped
-import { createKafka } from "@georep/kafka";
+import { setTimeout as delay } from "node:timers/promises";
+import { KafkaError, createKafka } from "@georep/kafka";
 import type { KafkaClient, KafkaSecurity } from "@georep/kafka";
 import type { EnvelopeSigner } from "@georep/contract";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
@@ -27,12 +28,25 @@ export interface CaptureDeps {
   readonly signer?: EnvelopeSigner | undefined;
   /** SASL_SSL to the brokers (resolved secrets: never logged); absent: plaintext. */
   readonly kafkaSecurity?: KafkaSecurity | undefined;
+  /**
+   * Set: start() waits for an unreachable cluster instead of failing, calling this after every
+   * attempt that found it down (each KAFKA_RETRY_MS) until it answers or stop() is called. The
+   * slot is not read meanwhile, so it keeps the WAL. Absent: start() fails with the KafkaError.
+   */
+  readonly onKafkaWait?: ((error: KafkaError) => void) | undefined;
 }
+
+/** How often a start waiting for the cluster tries again (as the merger retries a source cluster). */
+const KAFKA_RETRY_MS = 5_000;
 
 export type CaptureStatus = ReaderStatus & ShipperStatus;
 
 export interface Capture {
-  /** @throws KafkaError when the topics cannot be created. Replication failures are retried. */
+  /**
+   * Resolves once streaming, or at once after stop() (when it waited for the cluster).
+   * @throws KafkaError when the topics cannot be created (and, with `onKafkaWait`, when that is
+   * not because the cluster is unreachable). Replication failures are retried.
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): CaptureStatus;
@@ -51,6 +65,7 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
     beforeConfirm,
     signer,
     kafkaSecurity,
+    onKafkaWait,
     ...raw
   } = input;
   const config = parseCaptureConfig(raw);
@@ -117,15 +132,39 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
   });
   let shipped: ShippedMark | undefined;
   let stopped = false;
+  const halt = new AbortController();
+  const waiting = metrics.gauge(
+    "georep_capture_waiting_for_kafka",
+    "1 while the capture's start waits for its region's Kafka cluster to answer (the slot keeps the WAL)",
+  );
+  /** The shipper's start (topics, on this region's cluster), waiting out an unreachable cluster. */
+  const startShipper = async (): Promise<void> => {
+    for (;;) {
+      try {
+        await shipper.start();
+        waiting.set(0);
+        return;
+      } catch (error) {
+        const unreachable = error instanceof KafkaError && error.retriable;
+        if (onKafkaWait === undefined || !unreachable || stopped) throw error;
+        waiting.set(1);
+        onKafkaWait(error);
+        await delay(KAFKA_RETRY_MS, undefined, { signal: halt.signal }).catch(() => undefined);
+        if (halt.signal.aborted) return;
+      }
+    }
+  };
   return {
     async start() {
-      await shipper.start();
+      await startShipper();
+      if (halt.signal.aborted) return;
       shipped = await readShippedMark(kafka, config.region, log);
       await reader.start();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      halt.abort();
       await reader.stop();
       await shipper.close();
       if (injected === undefined) await kafka.disconnect();

@@ -10,6 +10,7 @@ import { pgConnection } from "@georep/schema";
 import {
   createBatchConsumer,
   createDeadLetters,
+  KafkaError,
   createKafka,
   reportTopicConfig,
 } from "@georep/kafka";
@@ -67,10 +68,12 @@ export function createMerger(config: MergerConfig): Merger {
     pool,
     metrics,
     log,
-    deadLetter: (records) =>
-      consumers === undefined
-        ? Promise.reject(new Error("merger not started"))
-        : deadLetters.send(records),
+    deadLetter: async (records) => {
+      if (consumers === undefined) throw new Error("merger not started");
+      if (records.length === 0) return;
+      await ensureDeadLetterTopic();
+      return deadLetters.send(records);
+    },
   });
   const topics = worker.topics;
   const clusters = sourceClusters(config.region, config.regions, config.kafka);
@@ -89,6 +92,13 @@ export function createMerger(config: MergerConfig): Merger {
     } finally {
       await kafka.disconnect();
     }
+  };
+  let deadLetterTopicReady = false;
+  /** Ensured at start, or at the first dead letter when this region's cluster was down then. */
+  const ensureDeadLetterTopic = async (): Promise<void> => {
+    if (deadLetterTopicReady) return;
+    await ensure(kafkaOptions, [deadLetterTopic(config.region)]);
+    deadLetterTopicReady = true;
   };
   const openCluster = async (cluster: SourceCluster): Promise<BatchConsumer> => {
     const on = { ...kafkaOptions, brokers: cluster.brokers };
@@ -152,7 +162,15 @@ export function createMerger(config: MergerConfig): Merger {
       state = "starting";
       try {
         await checkDatabase(pool, config.region);
-        await ensure(kafkaOptions, [deadLetterTopic(config.region)]);
+        // This region's own cluster down must not stop merging the others' (their clusters may
+        // be up): a dead letter fails its batch, to be retried, until the topic is ensured.
+        await ensureDeadLetterTopic().catch((error: unknown) => {
+          if (!(error instanceof KafkaError && error.retriable)) throw error;
+          log.warn(
+            { err: error, topic: deadLetterTopic(config.region) },
+            "this region's Kafka cluster is unreachable: merging goes on, dead letters wait for it",
+          );
+        });
         await housekeeping.prune(options.conflictRetentionHours);
         const c = createClusterConsumers({
           clusters,

@@ -2,7 +2,9 @@
 // waits for room in the sink (backpressure), cuts the window, writes the rows kept as values
 // (re-reading unchanged-TOAST columns still unknown), tracks the cut in the ledger and ships it.
 //
-//   waiting ──linger / wake──▶ ready? ──sink.ready()──▶ cutting ──▶ shipping (async) ──▶ waiting
+//   parked ──filled──▶ waiting ──linger / wake──▶ ready? ──sink.ready()──▶ cutting ──▶ shipping (async) ──▶ parked
+//   Parked while the window is empty, so an idle stream sets no timer at all (the linger is
+//   counted from the first change, not polled).
 //   cutting ──error (re-read failed)──▶ onError (the reader restarts from durable)
 import type { Logger } from "@georep/observability";
 import type { Ledger } from "../ledger.ts";
@@ -31,6 +33,8 @@ export interface FlushDeps {
 }
 
 export interface FlushLoop {
+  /** Something reached the window: the linger starts if the loop was parked. */
+  filled(): void;
   /** Flush now instead of after the linger (the window is full). */
   wake(): void;
   /** True between a cut and its tracking in the ledger. */
@@ -42,13 +46,23 @@ export interface FlushLoop {
 export function startFlushLoop(deps: FlushDeps): FlushLoop {
   const run = { stopping: false };
   let busy = false;
+  let unpark: (() => void) | undefined;
   let wakeUp: (() => void) | undefined;
+  // A wake() that came while parked: the window filled up before the loop resumed.
+  let urgent = false;
   let timer: NodeJS.Timeout | undefined;
-  const sleep = (): Promise<void> =>
-    new Promise((resolve) => {
-      wakeUp = resolve;
-      timer = setTimeout(resolve, deps.lingerMs);
-    });
+  const sleep = async (): Promise<void> => {
+    // Checked and parked in one turn of the event loop: nothing can fill the window in between.
+    if (deps.window().empty) await new Promise<void>((resolve) => (unpark = resolve));
+    unpark = undefined;
+    if (!run.stopping && !urgent)
+      await new Promise<void>((resolve) => {
+        wakeUp = resolve;
+        timer = setTimeout(resolve, deps.lingerMs);
+      });
+    wakeUp = undefined;
+    urgent = false;
+  };
   const complete = async (rows: CoalescedRow[], replica: string): Promise<ShipRow[]> => {
     const out: ShipRow[] = [];
     for (const row of rows) {
@@ -129,13 +143,19 @@ export function startFlushLoop(deps: FlushDeps): FlushLoop {
     }
   })();
   return {
-    wake: () => wakeUp?.(),
+    filled: () => unpark?.(),
+    wake: () => {
+      urgent = true;
+      unpark?.();
+      wakeUp?.();
+    },
     get busy() {
       return busy;
     },
     async stop() {
       run.stopping = true;
       clearTimeout(timer);
+      unpark?.();
       wakeUp?.();
       await done;
     },

@@ -61,6 +61,7 @@ export function startStreaming(d: StreamDeps): Streaming {
     {
       onMessage: (message) => {
         feeder.onMessage(message);
+        flush.filled();
         const rows = window.rows;
         if (rows >= d.maxBatchRows) flush.wake();
         if (rows >= d.maxBatchRows * 4 && !paused) {
@@ -70,6 +71,7 @@ export function startStreaming(d: StreamDeps): Streaming {
       },
       onKeepalive: (walEnd) => {
         feeder.onKeepalive(walEnd, flush.busy || ledger.pending > 0);
+        flush.filled();
         d.onReceived();
       },
       ackPosition: () => ledger.durable,
