@@ -1,10 +1,25 @@
 /**
- * Helpers for the lag bench: a replicator as its own OS process (as production runs it, through
- * @georep/testkit's replicatorProcess, as the demo and the chaos suite do), its CPU time, its
- * /metrics, and (re-exported) Prometheus histograms merged across processes.
+ * Helpers for the lag bench: a replicator as its own OS process, as production runs it (the built
+ * bundle, through @georep/testkit's replicatorProcess), its CPU time, its /metrics, and
+ * (re-exported) Prometheus histograms merged across processes.
  */
-import { freePort, replicatorProcess } from "@georep/testkit";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { findRepoRoot, freePort, replicatorProcess } from "@georep/testkit";
 import { clockTicks, readProcStat } from "./proc-cpu.ts";
+
+let built = false;
+/** Builds the replicator's bundle from the sources as they are, once per bench process. */
+function buildBundle(): void {
+  if (built) return;
+  const root = findRepoRoot();
+  const run = spawnSync(process.execPath, ["--import", "tsx", join(root, "tools/build/main.ts")], {
+    cwd: join(root, "apps/replicator"),
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  if (run.status !== 0) throw new Error(`building the replicator bundle exited ${run.status}`);
+  built = true;
+}
 
 export interface BenchReplicator {
   readonly region: string;
@@ -25,7 +40,12 @@ export async function startReplicator(
   region: string,
   config: Record<string, unknown>,
 ): Promise<BenchReplicator> {
-  const proc = replicatorProcess(region, { ...config, http: { port: await freePort() } });
+  buildBundle();
+  const proc = replicatorProcess(
+    region,
+    { ...config, http: { port: await freePort() } },
+    { bundle: true },
+  );
   await proc.start();
   const pid = proc.pid;
   if (pid === undefined) throw new Error(`replicator ${region}: no pid after start`);

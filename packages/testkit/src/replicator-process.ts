@@ -1,11 +1,12 @@
-// A region's replicator as its own OS process (`node --import tsx apps/replicator/src/main.ts`),
-// as production runs it: the demo, the chaos suite and the drills start regions this way, and can
-// SIGKILL one. Its HTTP server listens on a port of its own, for /metrics.
+// A region's replicator as its own OS process (`node --import tsx apps/replicator/src/main.ts`,
+// or with `bundle`, the built `apps/replicator/dist/georep-replicator.mjs` production runs): the
+// demo, the chaos suite and the drills start regions this way, and can SIGKILL one. Its HTTP
+// server listens on a port of its own, for /metrics.
 //
 //   created ──start()──▶ active (logged "replicator active") ──stop() / kill9()──▶ exited ──start()──▶ …
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -38,6 +39,9 @@ export interface ReplicatorProcess {
   kill9(): Promise<void>;
 }
 
+/** The replicator's production executable, relative to the repository root (its package.json `bin`). */
+export const REPLICATOR_BUNDLE = "apps/replicator/dist/georep-replicator.mjs";
+
 /** A free TCP port on 127.0.0.1: bind port 0, read it, close. */
 export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -58,7 +62,15 @@ export const freePort = (): Promise<number> =>
 export function replicatorProcess(
   region: string,
   config: Record<string, unknown>,
-  options: { readonly logLevel?: string } = {},
+  options: {
+    readonly logLevel?: string;
+    /**
+     * Run the bundle `pnpm build` writes (REPLICATOR_BUNDLE), as deployed: it loads in about half
+     * the time tsx takes to compile the sources, which is what a restart's figures should show.
+     * The caller builds it first (it is not checked against the sources).
+     */
+    readonly bundle?: boolean;
+  } = {},
 ): ReplicatorProcess {
   const port = (config["http"] as { port?: number } | undefined)?.port ?? 0;
   const dir = mkdtempSync(join(tmpdir(), `georep-${region}-`));
@@ -67,6 +79,13 @@ export function replicatorProcess(
   writeFileSync(configPath, JSON.stringify(config));
   writeFileSync(logPath, "");
   const root = findRepoRoot();
+  const bundlePath = join(root, REPLICATOR_BUNDLE);
+  if (options.bundle === true && !existsSync(bundlePath))
+    throw new Error(`no ${REPLICATOR_BUNDLE}: run \`pnpm build\` first`);
+  const entry =
+    options.bundle === true
+      ? [bundlePath]
+      : ["--import", "tsx", join(root, "apps/replicator/src/main.ts")];
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const alive = (): boolean =>
@@ -86,15 +105,11 @@ export function replicatorProcess(
       const log = openSync(logPath, "a");
       // The log is appended to across restarts: readiness is read from this run's part only.
       const from = statSync(logPath).size;
-      const proc = spawn(
-        process.execPath,
-        ["--import", "tsx", join(root, "apps/replicator/src/main.ts"), "--config", configPath],
-        {
-          cwd: root,
-          stdio: ["ignore", log, log],
-          env: { ...process.env, GEOREP_LOG_LEVEL: options.logLevel ?? "info" },
-        },
-      );
+      const proc = spawn(process.execPath, [...entry, "--config", configPath], {
+        cwd: root,
+        stdio: ["ignore", log, log],
+        env: { ...process.env, GEOREP_LOG_LEVEL: options.logLevel ?? "info" },
+      });
       child = proc;
       exited = new Promise((resolve) => {
         proc.once("exit", () => {
