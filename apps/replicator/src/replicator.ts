@@ -296,7 +296,9 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       // is a failed role like any other.
       if (started[0].status === "fulfilled" && started[0].value === "waiting")
         captureRun?.then(() => {
-          log.info("this region's Kafka cluster answers: capture running");
+          // start() also resolves when a stop ends the wait.
+          if (state !== "stopping" && state !== "stopped")
+            log.info("this region's Kafka cluster answers: capture running");
         }, roleFailed("capture"));
       for (const [i, s] of started.entries())
         if (s.status === "rejected") {
