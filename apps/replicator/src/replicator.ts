@@ -295,11 +295,16 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
       // Waiting for this region's cluster: it streams once the cluster answers; a later failure
       // is a failed role like any other.
       if (started[0].status === "fulfilled" && started[0].value === "waiting")
-        captureRun?.then(() => {
-          // start() also resolves when a stop ends the wait.
-          if (state !== "stopping" && state !== "stopped")
-            log.info("this region's Kafka cluster answers: capture running");
-        }, roleFailed("capture"));
+        captureRun?.then(
+          () => {
+            // start() also resolves when a stop ends the wait.
+            if (state !== "stopping" && state !== "stopped")
+              log.info("this region's Kafka cluster answers: capture running");
+          },
+          (error: unknown) => {
+            if (state !== "stopping" && state !== "stopped") roleFailed("capture")(error as Error);
+          },
+        );
       for (const [i, s] of started.entries())
         if (s.status === "rejected") {
           roleMetrics.failed(i === 0 ? "capture" : "merge");

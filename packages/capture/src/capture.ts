@@ -30,8 +30,9 @@ export interface CaptureDeps {
   readonly kafkaSecurity?: KafkaSecurity | undefined;
   /**
    * Set: start() waits for an unreachable cluster instead of failing, calling this after every
-   * attempt that found it down (each KAFKA_RETRY_MS) until it answers or stop() is called. The
-   * slot is not read meanwhile, so it keeps the WAL. Absent: start() fails with the KafkaError.
+   * attempt that found it down and trying again KAFKA_RETRY_MS later (an attempt itself runs
+   * kafkajs' retries, tens of seconds), until it answers or stop() is called. The slot is not
+   * read meanwhile, so it keeps the WAL. Absent: start() fails with the KafkaError.
    */
   readonly onKafkaWait?: ((error: KafkaError) => void) | undefined;
 }
@@ -133,32 +134,41 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
   let shipped: ShippedMark | undefined;
   let stopped = false;
   const halt = new AbortController();
+  // A call, not the property: a check after an await must not be narrowed away.
+  const halted = (): boolean => halt.signal.aborted;
   const waiting = metrics.gauge(
     "georep_capture_waiting_for_kafka",
     "1 while the capture's start waits for its region's Kafka cluster to answer (the slot keeps the WAL)",
   );
   /** The shipper's start (topics, on this region's cluster), waiting out an unreachable cluster. */
   const startShipper = async (): Promise<void> => {
-    for (;;) {
-      try {
-        await shipper.start();
-        waiting.set(0);
-        return;
-      } catch (error) {
-        const unreachable = error instanceof KafkaError && error.retriable;
-        if (onKafkaWait === undefined || !unreachable || stopped) throw error;
-        waiting.set(1);
-        onKafkaWait(error);
-        await delay(KAFKA_RETRY_MS, undefined, { signal: halt.signal }).catch(() => undefined);
-        if (halt.signal.aborted) return;
+    try {
+      for (;;) {
+        try {
+          await shipper.start();
+          return;
+        } catch (error) {
+          // A stop ends the wait: what the attempt met no longer matters.
+          if (halted()) return;
+          const unreachable = error instanceof KafkaError && error.retriable;
+          if (onKafkaWait === undefined || !unreachable) throw error;
+          waiting.set(1);
+          onKafkaWait(error);
+          await delay(KAFKA_RETRY_MS, undefined, { signal: halt.signal }).catch(() => undefined);
+          if (halted()) return;
+        }
       }
+    } finally {
+      waiting.set(0);
     }
   };
   return {
     async start() {
       await startShipper();
-      if (halt.signal.aborted) return;
+      if (halted()) return;
       shipped = await readShippedMark(kafka, config.region, log);
+      // A stop that came during the read: the reader must not start after it stopped.
+      if (halted()) return;
       await reader.start();
     },
     async stop() {

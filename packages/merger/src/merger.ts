@@ -71,7 +71,18 @@ export function createMerger(config: MergerConfig): Merger {
     deadLetter: async (records) => {
       if (consumers === undefined) throw new Error("merger not started");
       if (records.length === 0) return;
-      await ensureDeadLetterTopic();
+      try {
+        await ensureDeadLetterTopic();
+      } catch (error) {
+        // Unreachable: the batch fails and is read again (its partition waits meanwhile).
+        // Refused (ACLs, a cluster too small): no retry helps, as at start.
+        if (!(error instanceof KafkaError && error.retriable)) fail(error);
+        log.warn(
+          { err: error, topic: deadLetterTopic(config.region) },
+          "dead letters cannot reach this region's Kafka cluster; the batch is retried",
+        );
+        throw error;
+      }
       return deadLetters.send(records);
     },
   });

@@ -86,6 +86,8 @@ export function startFlushLoop(deps: FlushDeps): FlushLoop {
     if (window.empty) return;
     busy = true;
     try {
+      // A wake() for rows in this cut must not skip the next cut's linger.
+      urgent = false;
       const cut = window.cut();
       // The replica and ledger of the stream this cut came from, taken before any await: a
       // restart that starts a new incarnation meanwhile must not relabel these rows.

@@ -71,7 +71,6 @@ export function startStreaming(d: StreamDeps): Streaming {
       },
       onKeepalive: (walEnd) => {
         feeder.onKeepalive(walEnd, flush.busy || ledger.pending > 0);
-        flush.filled();
         d.onReceived();
       },
       ackPosition: () => ledger.durable,
