@@ -238,12 +238,12 @@ export function parseReplicatorConfig(
   for (const [i, peer] of c.peers.entries()) {
     if (peer.region === c.region || !ids.includes(peer.region))
       throw new ConfigError(
-        `replicator config: peers[${i}].region '${peer.region}' must be another configured region (${ids.filter((id) => id !== c.region).join(", ")})`,
+        `replicator config: peers.${i}.region '${peer.region}' must be another configured region (${ids.filter((id) => id !== c.region).join(", ")})`,
         `peers.${i}.region`,
       );
     if (peer.postgres.url === c.postgres.url)
       throw new ConfigError(
-        `replicator config: peers[${i}].postgres.url is this region's own database; give '${peer.region}''s`,
+        `replicator config: peers.${i}.postgres.url is this region's own database; give '${peer.region}''s`,
         `peers.${i}.postgres.url`,
       );
   }
