@@ -1,23 +1,12 @@
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Envelope, HeartbeatEnvelope } from "@georep/contract";
-import { originTopic } from "@georep/contract";
 import { propertyConfig } from "@georep/crdt/testing";
-import { createMergeTransaction, sourceTopics } from "@georep/merger";
-import {
-  createCollectionMetrics,
-  createCollector,
-  liveRegions,
-  readStateSlices,
-  recordHeartbeat,
-} from "@georep/merger/testing";
-import type { Collector } from "@georep/merger/testing";
-import { createMetrics, silentLogger } from "@georep/observability";
 import { stateLayout } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
+import { createExchange, one } from "./gc-exchange.ts";
 import type { RegionDb } from "./helpers.ts";
-import { itemsSpec, rows, setupRegionDb, testRegions } from "./helpers.ts";
+import { itemsSpec, setupRegionDb, testRegions } from "./helpers.ts";
 import { history, historyTable } from "./sql-history.ts";
 
 // Tombstone collection on the real merge and collection SQL (docs/data-model.md, "Tombstones"):
@@ -29,7 +18,6 @@ import { history, historyTable } from "./sql-history.ts";
 // inserted again after collection counts from zero.
 const CLUSTERS = ["us-east", "eu-west", "ap-south"];
 const regionIds = testRegions(3);
-const regionRefs = regionIds.map((id) => ({ id }));
 const dbs: RegionDb[] = [];
 const pools: pg.Pool[] = [];
 let run = 0;
@@ -49,7 +37,6 @@ afterAll(async () => {
 });
 
 type Action = typeof action extends fc.Arbitrary<infer T> ? T : never;
-type Message = { kind: "rows"; envelope: Envelope } | { kind: "beat"; beat: HeartbeatEnvelope };
 
 const action: fc.Arbitrary<
   | { kind: "ship"; from: number }
@@ -83,84 +70,17 @@ it("collection never changes what any region shows, and frees every dead key eve
         const gcWriter = await historyTable(dbs, regionIds, gc);
         const ctlWriter = await historyTable(dbs, regionIds, ctl);
         for (const p of pools) await p.query("TRUNCATE georep.peer_progress, georep.applied");
-        const merge = createMergeTransaction({ tables: [gc, ctl], logger: silentLogger() });
-        const collectors = dbs.map((d, i) => collectorFor(d.region, pools[i] as pg.Pool, gc));
-        const channels = new Map<string, Message[]>();
-        const shipped = dbs.map(() => new Map<string, string>());
-        const channel = (from: number, to: number): Message[] => {
-          const key = `${from}>${to}`;
-          let c = channels.get(key);
-          if (c === undefined) channels.set(key, (c = []));
-          return c;
-        };
-        const ship = async (from: number): Promise<void> => {
-          const db = dbs[from] as RegionDb;
-          // stable is read before the state: every change committed later is stamped above it
-          // (one writer at a time here, so the wall clock is that bound).
-          const stable = (await one(db, "SELECT georep.wall_stamp()::text AS v")) ?? "0";
-          const applied = await db.client.query<{ origin: string; stamp: string }>(
-            "SELECT origin, stamp::text AS stamp FROM georep.applied",
-          );
-          // Like the WAL: only own rows that changed since the last shipment (a tombstone goes out
-          // once; a collected row is not shipped at all).
-          const sent = shipped[from] as Map<string, string>;
-          const slices = [
-            ...(await readStateSlices(db.client, gc, db.region)),
-            ...(await readStateSlices(db.client, ctl, db.region)),
-          ].filter((s) => {
-            const id = `${s.table}:${JSON.stringify(s.key)}`;
-            const text = JSON.stringify(s);
-            if (sent.get(id) === text) return false;
-            sent.set(id, text);
-            return true;
-          });
-          const beat: HeartbeatEnvelope = {
-            v: 1,
-            kind: "heartbeat",
-            origin: db.region,
-            lsn: "0/1",
-            commitTime: Date.now(),
-            stamp: stable,
-            progress: {
-              stable,
-              applied: Object.fromEntries(applied.rows.map((r) => [r.origin, r.stamp])),
-            },
-          };
-          for (let to = 0; to < dbs.length; to++) {
-            if (to === from) continue;
-            const c = channel(from, to);
-            for (const s of slices) c.push({ kind: "rows", envelope: rows(db.region, [s]) });
-            c.push({ kind: "beat", beat });
-          }
-        };
-        const deliver = async (from: number, to: number, n: number): Promise<void> => {
-          const target = dbs[to] as RegionDb;
-          for (const m of channel(from, to).splice(0, n)) {
-            if (m.kind === "rows")
-              await merge.run(target.client, { envelopes: [m.envelope as never], progress: [] });
-            else
-              await recordHeartbeat(pools[to] as pg.Pool, {
-                topic: originTopic(m.beat.origin),
-                partition: 0,
-                origin: m.beat.origin,
-                beat: m.beat,
-              });
-          }
-        };
+        const x = createExchange(dbs, pools, [gc, ctl], gc);
         const step = async (a: Action): Promise<void> => {
-          if (a.kind === "ship") await ship(a.from);
-          else if (a.kind === "deliver" && a.from !== a.to) await deliver(a.from, a.to, a.n);
-          else if (a.kind === "collect") await (collectors[a.at] as Collector).pass();
+          if (a.kind === "ship") await x.ship(a.from);
+          else if (a.kind === "deliver" && a.from !== a.to) await x.deliver(a.from, a.to, a.n);
+          else if (a.kind === "collect") await x.collect(a.at);
         };
         const writeBoth = async (ops: typeof first): Promise<void> => {
           await gcWriter.write(ops);
           await ctlWriter.write(ops);
         };
-        const exchangeAll = async (): Promise<void> => {
-          for (let f = 0; f < dbs.length; f++) await ship(f);
-          for (let f = 0; f < dbs.length; f++)
-            for (let t = 0; t < dbs.length; t++) if (f !== t) await deliver(f, t, Infinity);
-        };
+        const exchangeAll = (): Promise<void> => x.exchangeAll();
 
         await writeBoth(first);
         // Partial, reordered exchange with collections in between; then the rest of the history
@@ -172,7 +92,7 @@ it("collection never changes what any region shows, and frees every dead key eve
         // Quiescence: three rounds carry every delete, every report of it, and the reports of those.
         for (let round = 0; round < 4; round++) {
           await exchangeAll();
-          for (const c of collectors) await c.pass();
+          for (let at = 0; at < dbs.length; at++) await x.collect(at);
         }
         await exchangeAll();
 
@@ -220,24 +140,68 @@ it("collection never changes what any region shows, and frees every dead key eve
   );
 }, 600_000);
 
-function collectorFor(region: string, pool: pg.Pool, spec: TableSpec): Collector {
-  return createCollector({
-    pool,
-    self: region,
-    live: () => liveRegions(regionRefs),
-    sources: sourceTopics(region, regionRefs),
-    partitions: 1,
-    layouts: new Map([[`public.${spec.name}`, stateLayout(spec)]]),
-    metrics: createCollectionMetrics(createMetrics()),
-    clock: () => Date.now(),
-    log: silentLogger(),
-    collect: true,
-    batchKeys: 2,
-    blockedAfterSeconds: 600,
-    lockTimeoutMs: 1000,
-  });
-}
+it("a key inserted again while regions collect it at different moments counts from zero everywhere", async () => {
+  // Region 0 collects keys 1 and 2 while regions 1 and 2 still hold their old state. Then region
+  // 0 (collected) inserts key 1 again, and region 1 (not collected, with an old increment of its
+  // own on key 2) inserts key 2 again. Without lifetimes, region 1 max-merged region 0's fresh
+  // share into the old one and subtracted the old base (key 1 showed 2, not 7), and region 0
+  // took region 1's continued share whole (key 2 showed 7, not 4).
+  run += 1;
+  const gc = itemsSpec(`gc_race_${run}`);
+  const ctl = itemsSpec(`ctl_race_${run}`);
+  const writers = [await historyTable(dbs, regionIds, gc), await historyTable(dbs, regionIds, ctl)];
+  for (const p of pools) await p.query("TRUNCATE georep.peer_progress, georep.applied");
+  const x = createExchange(dbs, pools, [gc, ctl], gc);
+  const write = async (ops: Parameters<(typeof writers)[0]["write"]>[0]) => {
+    for (const w of writers) await w.write(ops);
+  };
+  await write([
+    [0, { kind: "insert", key: 1, hits: 5, label: "a" }],
+    [0, { kind: "insert", key: 2, hits: 5, label: "a" }],
+  ]);
+  await x.exchangeAll();
+  await write([[1, { kind: "inc", key: 2, by: 3 }]]);
+  await x.exchangeAll();
+  await write([
+    [0, { kind: "delete", key: 1 }],
+    [0, { kind: "delete", key: 2 }],
+  ]);
+  // Regions 1 and 2 apply the deletes and report it to region 0 only: region 0 alone passes
+  // the barrier.
+  await x.exchangeAll();
+  await x.collect(1);
+  await x.collect(2);
+  for (const from of [1, 2]) {
+    await x.ship(from);
+    await x.deliver(from, 0, Infinity);
+  }
+  await x.collect(0);
+  const stateRows = async (d: RegionDb): Promise<string | undefined> =>
+    one(d, `SELECT count(*)::text AS v FROM ${stateLayout(gc).stateTable}`);
+  expect(await stateRows(dbs[0] as RegionDb), "region 0 collected both keys").toBe("0");
+  expect(await stateRows(dbs[1] as RegionDb), "region 1 still holds them").not.toBe("0");
 
-async function one(d: RegionDb, sql: string): Promise<string | undefined> {
-  return (await d.client.query<{ v: string }>(sql)).rows[0]?.v;
-}
+  await write([
+    [0, { kind: "insert", key: 1, hits: 7, label: "b" }],
+    [1, { kind: "insert", key: 2, hits: 4, label: "b" }],
+  ]);
+  const hits = async (d: RegionDb, t: TableSpec, id: number): Promise<string | undefined> =>
+    one(d, `SELECT hits::text AS v FROM ${t.name} WHERE id = ${id}`);
+  await x.ship(0);
+  await x.ship(1);
+  for (let f = 0; f < dbs.length; f++)
+    for (let t = 0; t < dbs.length; t++) if (f !== t) await x.deliver(f, t, Infinity);
+  for (const d of dbs) {
+    expect(await hits(d, gc, 1), `${d.region}: key 1 right after the re-insert`).toBe("7");
+    expect(await hits(d, gc, 2), `${d.region}: key 2 right after the re-insert`).toBe("4");
+  }
+  for (let round = 0; round < 4; round++) {
+    await x.exchangeAll();
+    for (let at = 0; at < dbs.length; at++) await x.collect(at);
+  }
+  for (const d of dbs)
+    for (const t of [gc, ctl]) {
+      expect(await hits(d, t, 1), `${d.region} ${t.name}: key 1`).toBe("7");
+      expect(await hits(d, t, 2), `${d.region} ${t.name}: key 2`).toBe("4");
+    }
+});

@@ -21,6 +21,7 @@ import {
   rowArbOver,
   rowOfStateRows,
   show,
+  shownRowOfStateRows,
   stateRowsOfRow,
   withTextRegisters,
 } from "@georep/crdt/testing";
@@ -119,6 +120,7 @@ function slice(table: string, key: string, r: StateRow): RowSlice {
     ins: r.ins?.toString() ?? null,
     del: r.del?.toString() ?? null,
     delBase: (r.delBase ?? null) as RowSlice["delBase"],
+    born: r.born.toString(),
   };
 }
 
@@ -145,12 +147,17 @@ function withZone(r: StateRow): StateRow {
   return { ...r, zone: zones[h] ?? null };
 }
 
-function foldZone(pieces: readonly StateRow[]): string | null {
+/** The core's state-row merge of one replica's pieces, in delivery order. */
+function foldPieces(pieces: readonly StateRow[]): StateRow | undefined {
   const [first, ...rest] = pieces;
-  if (first === undefined) return null;
+  if (first === undefined) return undefined;
   const into = { ...first, counters: new Map(first.counters), registers: new Map(first.registers) };
   for (const p of rest) mergeStateRow(into, p);
-  return into.zone;
+  return into;
+}
+
+function foldZone(pieces: readonly StateRow[]): string | null {
+  return foldPieces(pieces)?.zone ?? null;
 }
 
 /** The state rows of every key, read back as the merger reads slices (one replica at a time). */
@@ -193,6 +200,30 @@ function expectedView(row: RowState): RowView {
   };
 }
 
+/**
+ * Delivers every key's pieces through the real merger: shuffled, with re-deliveries (`order`),
+ * in batches of the given sizes.
+ */
+async function deliverShuffled(
+  name: string,
+  states: readonly (readonly StateRow[])[],
+  order: readonly number[],
+  batchSizes: readonly number[],
+): Promise<void> {
+  const pieces = states.flatMap((rows, k) =>
+    rows.map((r) => envelope(r.replica, [slice(name, KEYS[k] ?? "", r)])),
+  );
+  const delivered = [...pieces];
+  for (const n of order)
+    delivered.splice(n % (delivered.length + 1), 0, pieces[n % pieces.length] as RowsEnvelope);
+  const mergeTransaction = createMergeTransaction({ tables: [table], logger: silentLogger() });
+  for (let at = 0, b = 0; at < delivered.length; b++) {
+    const size = batchSizes[b % batchSizes.length] ?? 1;
+    await mergeTransaction.run(client, { envelopes: delivered.slice(at, at + size), progress: [] });
+    at += size;
+  }
+}
+
 it("the SQL merge and view give what the core's merge gives, for random states (real PostgreSQL)", async () => {
   const settings = propertyConfig(process.env, 60);
   const { seed } = settings;
@@ -212,25 +243,7 @@ it("the SQL merge and view give what the core's merge gives, for random states (
         const states = text.map((rows) =>
           rows.flatMap((row) => stateRowsOfRow(row, cols).map(withZone)),
         );
-        const pieces = states.flatMap((rows, k) =>
-          rows.map((r) => envelope(r.replica, [slice(name, KEYS[k] ?? "", r)])),
-        );
-        const delivered = [...pieces];
-        for (const n of order)
-          delivered.splice(
-            n % (delivered.length + 1),
-            0,
-            pieces[n % pieces.length] as RowsEnvelope,
-          );
-        const mergeTransaction = createMergeTransaction({ tables: [s], logger: silentLogger() });
-        for (let at = 0, b = 0; at < delivered.length; b++) {
-          const size = batchSizes[b % batchSizes.length] ?? 1;
-          await mergeTransaction.run(client, {
-            envelopes: delivered.slice(at, at + size),
-            progress: [],
-          });
-          at += size;
-        }
+        await deliverShuffled(name, states, order, batchSizes);
 
         const layout = stateLayout(s);
         const state = await readState(s);
@@ -257,6 +270,75 @@ it("the SQL merge and view give what the core's merge gives, for random states (
           expect(seen(user.rows.find((r) => r["id"] === key)), `${key}: user table`).toEqual(
             expectedView(expected),
           );
+        }
+      },
+    ),
+    {
+      seed,
+      numRuns: settings.numRuns,
+      ...(settings.path === undefined ? {} : { path: settings.path }),
+    },
+  );
+});
+
+/** A birth per piece, comparable to its stamps, so that later lifetimes kill and replace. */
+function withBirth(r: StateRow, choice: number): StateRow {
+  const top = topStamp(r);
+  const births = [0n, r.ins ?? 0n, top < 0n ? 0n : top, top + 1n];
+  return { ...r, born: births[choice % births.length] ?? 0n };
+}
+
+it("with lifetimes, the SQL merge and view give what the core's state-row merge and lifetime rule give", async () => {
+  const settings = propertyConfig(process.env, 40);
+  const { seed } = settings;
+  console.log(
+    `merge differential with lifetimes: seed ${seed}, ${settings.numRuns} runs (replay with GEOREP_SEED=${seed})`,
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.tuple(...KEYS.map(() => rowsArb)),
+      fc.array(fc.nat(3), { minLength: 1, maxLength: 16 }),
+      fc.array(fc.nat(), { maxLength: 20 }),
+      fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 10 }),
+      async (perKey, births, order, batchSizes) => {
+        await reset();
+        const name = `${table.schema}.${table.name}`;
+        let b = 0;
+        const states = perKey.map((rows) =>
+          rows.flatMap((row) =>
+            stateRowsOfRow(withTextRegisters(row), cols).map((r) =>
+              withBirth(withZone(r), births[b++ % births.length] ?? 0),
+            ),
+          ),
+        );
+        await deliverShuffled(name, states, order, batchSizes);
+        const layout = stateLayout(table);
+        const state = await readState(table);
+        const view = await client.query<Record<string, string | null> & { alive__: boolean }>(
+          `SELECT * FROM ${layout.visibleView}`,
+        );
+        const user = await client.query<Record<string, string | null>>(`SELECT * FROM ${name}`);
+        for (const [k, pieces] of states.entries()) {
+          const key = KEYS[k] ?? "";
+          const expected = REPLICAS.map((replica) =>
+            foldPieces(pieces.filter((p) => p.replica === replica)),
+          ).filter((r): r is StateRow => r !== undefined);
+          const got = state.get(key) ?? [];
+          for (const want of expected) {
+            const r = got.find((g) => g.replica === want.replica);
+            expect(r?.born, `${key}/${want.replica}: born`).toBe(want.born);
+            if (
+              r === undefined ||
+              !equalRow(rowOfStateRows([r], cols), rowOfStateRows([want], cols))
+            )
+              throw new Error(
+                `${key}/${want.replica}: SQL share ${r && show(rowOfStateRows([r], cols))}\n  core ${show(rowOfStateRows([want], cols))}`,
+              );
+          }
+          const shown = expectedView(shownRowOfStateRows(expected, cols));
+          const v = view.rows.find((r) => r["id"] === key);
+          expect(seen(v, v?.alive__ === true), `${key}: visible view`).toEqual(shown);
+          expect(seen(user.rows.find((r) => r["id"] === key)), `${key}: user table`).toEqual(shown);
         }
       },
     ),

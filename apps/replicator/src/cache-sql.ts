@@ -8,9 +8,10 @@ import type { StateLayout } from "@georep/schema";
  * The version of a row is "<generation>:<sum>": the generation is the region's newest
  * incarnation (it grows when the database lost history and the region starts writing under a
  * new replica id), the sum adds every counter component and every HLC stamp of every state row
- * of the key. Counters can go down (pncounters, deletes), so totals cannot be compared; the
- * state can only grow: components and stamps merge by max, a delete raises its del__t. Any
- * change to the state raises the sum, so a higher version was read later. A database that lost
+ * of the key, and every share's birth weighted above all of that. Counters can go down
+ * (pncounters, deletes), so totals cannot be compared; the state can only grow: components and
+ * stamps merge by max, a delete raises its del__t, and a share that starts over (a new lifetime,
+ * components from zero) raises its birth. Any change to the state raises the sum, so a higher version was read later. A database that lost
  * history can hold less state than before, which is why the generation comes first.
  */
 
@@ -36,6 +37,9 @@ export const GENERATION_SQL =
   "SELECT coalesce(max(incarnation), 1)::text AS gen FROM georep.incarnations";
 const GENERATION = `(${GENERATION_SQL}) g`;
 
+/** 2^80: above the sum of every component and stamp of a key (each below 2^63, far fewer than 2^17 of them). */
+const BORN_WEIGHT = "1208925819614629174706176";
+
 function versionSum(layout: StateLayout, alias: string): string {
   const columns = [
     ...componentColumns(layout),
@@ -43,8 +47,9 @@ function versionSum(layout: StateLayout, alias: string): string {
     layout.insertStamp,
     layout.deleteStamp,
   ];
-  // numeric: a sum of stamps (about 2^56 each) passes bigint's range.
-  return `sum(${columns.map((c) => `coalesce(${alias}.${quoteIdent(c)}, 0)::numeric`).join(" + ")})`;
+  // numeric: a sum of stamps (about 2^56 each) passes bigint's range. A share that starts over
+  // (a new lifetime) drops its components, but its birth grows, weighted above any sum of the rest.
+  return `sum(${[...columns.map((c) => `coalesce(${alias}.${quoteIdent(c)}, 0)::numeric`), `${alias}.${quoteIdent(layout.born)}::numeric * ${BORN_WEIGHT}`].join(" + ")})`;
 }
 
 function outputs(layout: StateLayout, keyOf: (i: number) => string): string {

@@ -46,6 +46,11 @@ export const rowSliceSchema = z
     del: decimal.nullable(),
     /** Tombstone base: replica -> component column -> component observed at delete time. */
     delBase: z.record(replicaIdSchema, z.record(column, decimal)).nullable(),
+    /**
+     * When this lifetime of the origin's share began (docs/data-model.md, "Lifetimes"); a greater
+     * one replaces the share whole. Absent: 0, as from a region that predates lifetimes.
+     */
+    born: decimal.optional(),
   })
   .strict();
 

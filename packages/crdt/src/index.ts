@@ -118,7 +118,22 @@ export type {
   EncodedRowBody,
   EncodedStamp,
 } from "./codec-encode.ts";
-export { STATE_ROW_MERGE, mergeStateRow, takesIncoming, topStamp } from "./state-row.ts";
-export type { StateMergeRule, StateRegister, StateRow, StateRowField, Taken } from "./state-row.ts";
+export {
+  STATE_ROW_MERGE,
+  baseApplies,
+  isKilled,
+  lifetimesOf,
+  mergeStateRow,
+  takesIncoming,
+  topStamp,
+} from "./state-row.ts";
+export type {
+  Lifetimes,
+  StateMergeRule,
+  StateRegister,
+  StateRow,
+  StateRowField,
+  Taken,
+} from "./state-row.ts";
 export { applyCameraUpload, createCameraCounter } from "./camera.ts";
 export type { CameraChange, CameraCounter, CameraStore, CameraUpload } from "./camera.ts";

@@ -13,6 +13,13 @@ export type StateRegister = { readonly v: string | null; readonly t: bigint };
 
 export interface StateRow {
   readonly replica: ReplicaId;
+  /**
+   * When this replica's current lifetime of the row began (0: before lifetimes existed). A
+   * replica starts its share over, components from zero, when it inserts the key or writes it
+   * after a newer lifetime killed its share (`isKilled`): the new share replaces the old one
+   * everywhere, so state that one region has collected and another still holds cannot mix.
+   */
+  born: bigint;
   /** The zone this replica's share of the row is routed to (data residency), or none. */
   zone: string | null;
   /** Counter components by component name; a missing component is 0. */
@@ -26,7 +33,9 @@ export interface StateRow {
 }
 
 /**
- * The merge rule of each field of a state row. This table is the one definition: `mergeStateRow`
+ * The merge rule of each field of a state row, within one lifetime: `lifetime` decides first
+ * (the side with the greater `born` replaces the whole row), and the other rules merge two sides
+ * of one lifetime. A lexicographic join of a total order and a semilattice is a semilattice. This table is the one definition: `mergeStateRow`
  * below interprets it in TypeScript, and the merger's SQL (`ON CONFLICT DO UPDATE` of the state
  * upsert) is generated from it rule by rule; a differential test runs both on random states.
  *
@@ -35,12 +44,15 @@ export interface StateRow {
  *     stamp): per-component max, which is the G-counter's merge.
  *   - `newer`: a pair goes with its stamp (a register's value, a delete's base): LWW. Within one
  *     replica equal stamps are the same write, so which side a tie keeps does not matter.
+ *   - `replaces`: the whole row (a later lifetime of the replica's share; its other fields are
+ *     that lifetime's, and its tombstone is at least the earlier lifetime's).
  *   - `follows-newest`: the side holding the row's greatest stamp (insert, delete, any register);
  *     on a tie the greater zone, so the result does not depend on arrival order.
  */
-export type StateMergeRule = "max" | "newer" | "follows-newest";
+export type StateMergeRule = "replaces" | "max" | "newer" | "follows-newest";
 
 export const STATE_ROW_MERGE = {
+  lifetime: "replaces",
   component: "max",
   register: "newer",
   insert: "max",
@@ -76,7 +88,7 @@ function zoneAbove(incoming: string | null, current: string | null): boolean {
 export type Taken = "pair" | "number" | "nothing";
 
 export function decide(
-  rule: Exclude<StateMergeRule, "follows-newest">,
+  rule: Exclude<StateMergeRule, "follows-newest" | "replaces">,
   incoming: bigint | null,
   current: bigint | null,
 ): Taken {
@@ -89,6 +101,10 @@ export function decide(
  * of one key before a single set-based upsert. Commutative, associative and idempotent.
  */
 export function mergeStateRow(into: StateRow, next: StateRow): void {
+  if (next.born !== into.born) {
+    if (takesIncoming(next.born, into.born)) replaceStateRow(into, next);
+    return;
+  }
   const nextTop = topStamp(next);
   const intoTop = topStamp(into);
   if (nextTop > intoTop || (nextTop === intoTop && zoneAbove(next.zone, into.zone)))
@@ -107,3 +123,51 @@ export function mergeStateRow(into: StateRow, next: StateRow): void {
   if (del !== "nothing") into.del = next.del;
   if (del === "pair") into.delBase = next.delBase;
 }
+
+function replaceStateRow(into: StateRow, next: StateRow): void {
+  into.born = next.born;
+  into.zone = next.zone;
+  into.counters.clear();
+  for (const [c, v] of next.counters) into.counters.set(c, v);
+  into.registers.clear();
+  for (const [c, r] of next.registers) into.registers.set(c, r);
+  into.ins = next.ins;
+  into.del = next.del;
+  into.delBase = next.delBase;
+}
+
+/**
+ * Which state rows of one key count toward what the key shows (docs/data-model.md,
+ * "Lifetimes"). A share is killed when a delete at or above its birth exists and a later
+ * lifetime began: everything of the earlier lifetime is then dead for good, whether this region
+ * still holds it or has collected it. Before any later lifetime begins, nothing is killed, and a
+ * tombstone's base is subtracted as it always was (`baseApplies`). Shares that predate
+ * lifetimes are all born 0, so for them this is the rule as it was.
+ */
+export interface Lifetimes {
+  /** The greatest delete stamp of the key (null: none). */
+  readonly lastDelete: bigint | null;
+  /** The greatest birth of the key's shares. */
+  readonly lastBorn: bigint;
+}
+
+export function lifetimesOf(rows: readonly StateRow[]): Lifetimes {
+  let lastDelete: bigint | null = null;
+  let lastBorn = 0n;
+  for (const r of rows) {
+    if (r.del !== null && (lastDelete === null || r.del > lastDelete)) lastDelete = r.del;
+    if (r.born > lastBorn) lastBorn = r.born;
+  }
+  return { lastDelete, lastBorn };
+}
+
+export const isKilled = (born: bigint, l: Lifetimes): boolean =>
+  l.lastDelete !== null && born <= l.lastDelete && born < l.lastBorn;
+
+/**
+ * The key's winning tombstone's base (what its delete observed) is subtracted from a share born
+ * at or before that delete: a share born after it is a lifetime the delete never saw (it counts
+ * from zero), and once a later lifetime began, the earlier shares are killed anyway.
+ */
+export const baseApplies = (born: bigint, l: Lifetimes): boolean =>
+  l.lastDelete !== null && born <= l.lastDelete;

@@ -78,6 +78,7 @@ describe("state rows: the form every region stores a row in", () => {
   it("keeps the zone of the newest side, and the greater zone on a tie, whatever the order", () => {
     const row = (zone: string | null, ins: bigint | null): StateRow => ({
       replica: "us-east",
+      born: 0n,
       zone,
       counters: new Map(),
       registers: new Map(),

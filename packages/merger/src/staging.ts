@@ -69,6 +69,7 @@ export function toStaged(slice: RowSlice, replica: string, layout: StateLayout):
     ins: slice.ins === null ? null : BigInt(slice.ins),
     del: slice.del === null ? null : BigInt(slice.del),
     delBase: slice.delBase,
+    born: slice.born === undefined ? 0n : BigInt(slice.born),
   };
 }
 

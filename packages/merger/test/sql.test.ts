@@ -20,8 +20,8 @@ describe("merge SQL", () => {
     expect(sql).toContain("unnest(g__p1, g__p2,");
     expect(sql).toContain('x."bucket"::timestamptz');
     expect(sql).toContain('x."del__base"::jsonb');
-    // 2 keys, origin, zone, 4 components, 3 registers × 2, ins, del, base; a flag; 7 progress arrays (the last: the fence)
-    expect(mergeCallSql(layout).match(/\$\d+::/g)?.length).toBe(17 + 1 + 7);
+    // 2 keys, origin, zone, 4 components, 3 registers × 2, ins, del, base, born; a flag; 7 progress arrays (the last: the fence)
+    expect(mergeCallSql(layout).match(/\$\d+::/g)?.length).toBe(18 + 1 + 7);
   });
 
   it("runs every step in one VOLATILE plpgsql function with index probes forced", () => {
@@ -47,21 +47,36 @@ describe("merge SQL", () => {
     const sql = upsertStateSql(layout);
     const newer = (stamp: string): string =>
       `(excluded.${stamp} IS NOT NULL AND (s.${stamp} IS NULL OR excluded.${stamp} > s.${stamp}))`;
+    // replaces: a later lifetime takes every field, an earlier one none; the rules below merge
+    // within one lifetime.
+    const lifetime = (column: string, within: string): string =>
+      `${column} = CASE WHEN ${newer('"born__"')} THEN excluded.${column} WHEN excluded."born__" = s."born__" THEN ${within} ELSE s.${column} END`;
     // max: the component itself decides.
-    expect(sql).toContain('"people_in__p" = greatest(s."people_in__p", excluded."people_in__p")');
+    expect(sql).toContain(
+      lifetime('"people_in__p"', 'greatest(s."people_in__p", excluded."people_in__p")'),
+    );
     // newer: the value goes with its stamp.
     expect(sql).toContain(
-      `"status__v" = CASE WHEN ${newer('"status__t"')} THEN excluded."status__v" ELSE s."status__v" END`,
+      lifetime(
+        '"status__v"',
+        `CASE WHEN ${newer('"status__t"')} THEN excluded."status__v" ELSE s."status__v" END`,
+      ),
     );
     expect(sql).toContain(
-      `"del__base" = CASE WHEN ${newer('"del__t"')} THEN excluded."del__base" ELSE s."del__base" END`,
+      lifetime(
+        '"del__base"',
+        `CASE WHEN ${newer('"del__t"')} THEN excluded."del__base" ELSE s."del__base" END`,
+      ),
     );
+    expect(sql).toContain('"born__" = greatest(s."born__", excluded."born__")');
     // follows-newest: the zone goes with the greatest stamp, ties by code point.
-    expect(sql).toMatch(/"zone" = CASE WHEN \(coalesce\(greatest\(excluded\./);
+    expect(sql).toMatch(
+      /THEN CASE WHEN \(coalesce\(greatest\(excluded\.[^]*THEN excluded\."zone" ELSE s\."zone" END/,
+    );
     expect(sql).toContain('excluded.zone COLLATE "C"');
     expect(sql).toMatch(/ON CONFLICT \("camera_id", "bucket", origin\)/);
     expect(sql).toContain(
-      `WHERE (excluded."people_in__p" IS NOT NULL AND (s."people_in__p" IS NULL OR excluded."people_in__p" > s."people_in__p")) OR`,
+      `WHERE /* replaces */ ${newer('"born__"')} OR (excluded."born__" = s."born__" AND ((excluded."people_in__p" IS NOT NULL AND (s."people_in__p" IS NULL OR excluded."people_in__p" > s."people_in__p")) OR`,
     );
   });
 

@@ -37,6 +37,7 @@ export const completeRow: fc.Arbitrary<Values> = fc.tuple(
     if (codec.keyOrder.includes(c)) return text;
     if (c.endsWith("__p") || c.endsWith("__n")) return decimal;
     if (c === "del__base") return fc.option(deleteBase, { nil: null });
+    if (c === "born__") return decimal;
     if (c.endsWith("__t")) return fc.option(decimal, { nil: null });
     return fc.option(text, { nil: null });
   }),

@@ -28,6 +28,7 @@ export function stateTuple(
     ins__t: "100",
     del__t: null,
     del__base: null,
+    born__: "0",
     ...overrides,
   };
 }

@@ -41,7 +41,8 @@ export function sliceJsonSql(layout: StateLayout): string {
   return `jsonb_build_object('table', ${table}, 'key', jsonb_build_object(${key}), 'zone', s.zone,
     'counters', jsonb_build_object(${counters}), 'registers', '{}'::jsonb${registers === "" ? "" : ` || ${registers}`},
     'ins', s.${layout.insertStamp}::text, 'del', s.${layout.deleteStamp}::text,
-    'delBase', (SELECT jsonb_object_agg(o.key, coalesce((SELECT jsonb_object_agg(c.key, to_jsonb(c.value #>> '{}')) FROM jsonb_each(o.value) c), '{}'::jsonb)) FROM jsonb_each(s.${layout.deleteBase}) o))`;
+    'delBase', (SELECT jsonb_object_agg(o.key, coalesce((SELECT jsonb_object_agg(c.key, to_jsonb(c.value #>> '{}')) FROM jsonb_each(o.value) c), '{}'::jsonb)) FROM jsonb_each(s.${layout.deleteBase}) o),
+    'born', s.${layout.born}::text)`;
 }
 
 /**

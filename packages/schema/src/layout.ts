@@ -48,6 +48,12 @@ export interface StateLayout {
   readonly registers: readonly RegisterLayout[];
   readonly origin: "origin";
   readonly zone: "zone";
+  /**
+   * The birth stamp of the origin's current lifetime of the row (0: before lifetimes). No user
+   * column can produce this name: user names hold no `__`, and every other engine column adds a
+   * letter after it.
+   */
+  readonly born: "born__";
   readonly insertStamp: "ins__t";
   readonly deleteStamp: "del__t";
   /** jsonb {region: {p-or-n column: component}} observed by the tombstone's writer. */
@@ -93,6 +99,7 @@ export function stateLayout(spec: TableSpec): StateLayout {
     ),
     origin: "origin",
     zone: "zone",
+    born: "born__",
     insertStamp: "ins__t",
     deleteStamp: "del__t",
     deleteBase: "del__base",
@@ -106,7 +113,7 @@ export function componentColumns(layout: StateLayout): string[] {
 
 /**
  * Every column of the state table in one fixed order: key, origin, zone, components, registers
- * (value, stamp), insert and delete stamps, delete base. The reader's tuple layout and repair's
+ * (value, stamp), insert and delete stamps, delete base, birth. The reader's tuple layout and repair's
  * digests use it; the physical order may differ between regions (widened tables).
  */
 export function stateColumnNames(layout: StateLayout): string[] {
@@ -120,6 +127,7 @@ export function stateColumnNames(layout: StateLayout): string[] {
       layout.insertStamp,
       layout.deleteStamp,
       layout.deleteBase,
+      layout.born,
     ]),
   ];
 }

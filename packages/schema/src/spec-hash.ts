@@ -4,7 +4,7 @@ import type { TableSpec } from "./table-spec.ts";
 import type { LocalReplica } from "./sql/capture-trigger.ts";
 
 /** Bump when the compiled SQL changes shape, so every installed table is recompiled. */
-export const COMPILER_VERSION = 11;
+export const COMPILER_VERSION = 12;
 
 /**
  * What a table's compiled SQL depends on: its spec, the replica its trigger writes under (and

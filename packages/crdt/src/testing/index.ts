@@ -31,5 +31,11 @@ export type { RowArbOptions } from "./arbitraries.ts";
 export { gcounterLaws, lwwLaws, pncounterLaws } from "./subjects.ts";
 export { rowLaws } from "./row-subject.ts";
 export type { RowOp } from "./row-subject.ts";
-export { registerText, rowOfStateRows, stateRowsOfRow, withTextRegisters } from "./state-rows.ts";
+export {
+  registerText,
+  rowOfStateRows,
+  shownRowOfStateRows,
+  stateRowsOfRow,
+  withTextRegisters,
+} from "./state-rows.ts";
 export type { StateColumns } from "./state-rows.ts";

@@ -7,6 +7,7 @@ import { pncounterFrom } from "../pncounter.ts";
 import type { RegisterColumn } from "../register-column.ts";
 import { withStamps } from "../row.ts";
 import type { RowState, Tombstone } from "../row.ts";
+import { baseApplies, isKilled, lifetimesOf } from "../state-row.ts";
 import type { StateRow } from "../state-row.ts";
 import { maxStamp } from "../stamp.ts";
 import type { Stamp } from "../stamp.ts";
@@ -68,6 +69,7 @@ export function stateRowsOfRow(row: RowState, cols: StateColumns): StateRow[] {
     if (r === undefined) {
       r = {
         replica,
+        born: 0n,
         zone: null,
         counters: new Map(),
         registers: new Map(),
@@ -146,4 +148,33 @@ export function rowOfStateRows(rows: readonly StateRow[], cols: StateColumns): R
     if (r.del !== null) deleted = maxStamp(deleted, tombstoneOf(r, r.del, cols));
   }
   return withStamps({ counters, registers }, inserted, deleted);
+}
+
+/**
+ * The row a key's state rows show, lifetimes applied as the visible view applies them: killed
+ * shares give no counts and no register values (their inserts and deletes still decide whether
+ * the row is alive), and the winning tombstone's base is subtracted only from shares born at or
+ * before it.
+ */
+export function shownRowOfStateRows(rows: readonly StateRow[], cols: StateColumns): RowState {
+  const l = lifetimesOf(rows);
+  // Base entries of shares born after the delete are not subtracted from them.
+  const unseen = new Set(rows.filter((r) => !baseApplies(r.born, l)).map((r) => r.replica));
+  const withBases = rows.map((r) => {
+    if (r.delBase === null || unseen.size === 0) return r;
+    const base = Object.entries(r.delBase as Record<string, unknown>).filter(
+      ([replica]) => !unseen.has(replica),
+    );
+    return { ...r, delBase: Object.fromEntries(base) };
+  });
+  const all = rowOfStateRows(withBases, cols);
+  const live = rowOfStateRows(
+    withBases.filter((r) => !isKilled(r.born, l)),
+    cols,
+  );
+  return withStamps(
+    { counters: live.counters, registers: live.registers },
+    all.inserted,
+    all.deleted,
+  );
 }

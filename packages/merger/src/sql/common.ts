@@ -7,7 +7,7 @@ export interface StageColumn {
   readonly type: string;
 }
 
-/** Staged rows mirror the state table's columns: keys, origin, zone, components, registers, ins/del. */
+/** Staged rows mirror the state table's columns: keys, origin, zone, components, registers, ins/del, birth. */
 export function stageColumns(layout: StateLayout): StageColumn[] {
   return [
     ...layout.key.map((k) => ({ name: k.name, type: k.type })),
@@ -21,6 +21,7 @@ export function stageColumns(layout: StateLayout): StageColumn[] {
     { name: layout.insertStamp, type: "bigint" },
     { name: layout.deleteStamp, type: "bigint" },
     { name: layout.deleteBase, type: "jsonb" },
+    { name: layout.born, type: "bigint" },
   ];
 }
 

@@ -59,5 +59,6 @@ export function stageParams(
     rows.map((r) =>
       r.delBase === null || r.delBase === undefined ? null : JSON.stringify(r.delBase),
     ),
+    rows.map((r) => r.born.toString()),
   ];
 }

@@ -12,7 +12,7 @@ const takes = (incoming: string, current: string): string =>
 
 /**
  * Merges the staged slices into the state rows (key, replica) by the core's state-row rules
- * (`STATE_ROW_MERGE` in @georep/crdt): one SQL form per rule, applied to the fields the table
+ * (`STATE_ROW_MERGE` in @georep/crdt): the lifetime first, then one SQL form per rule, applied to the fields the table
  * gives that rule, so this upsert and the TypeScript pre-merge cannot drift apart. Rows whose
  * state would not change are left alone (no dead tuple, no WAL): re-deliveries are cheap.
  */
@@ -26,36 +26,41 @@ export function upsertStateSql(layout: StateLayout): string {
   // Zones order by code point, as the core compares strings, whatever the database's collation.
   const zone = (rel: string): string => `${rel}.${layout.zone} COLLATE "C"`;
   /** Each rule's SQL: the SET items for one field and the condition under which it changes. */
-  const rules: { [R in StateMergeRule]: (field: Field) => { set: string[]; when: string } } = {
+  type WithinLifetime = Exclude<StateMergeRule, "replaces">;
+  const rules: {
+    [R in WithinLifetime]: (field: Field) => { set: Array<[string, string]>; when: string };
+  } = {
     max: ({ decides }) => ({
-      set: [`${q(decides)} = greatest(s.${q(decides)}, excluded.${q(decides)})`],
+      set: [[q(decides), `greatest(s.${q(decides)}, excluded.${q(decides)})`]],
       when: takes(`excluded.${q(decides)}`, `s.${q(decides)}`),
     }),
     newer: ({ decides, carries }) => {
       const when = takes(`excluded.${q(decides)}`, `s.${q(decides)}`);
       return {
-        set: [...carries, decides].map(
-          (c) => `${q(c)} = CASE WHEN ${when} THEN excluded.${q(c)} ELSE s.${q(c)} END`,
-        ),
+        set: [...carries, decides].map((c): [string, string] => [
+          q(c),
+          `CASE WHEN ${when} THEN excluded.${q(c)} ELSE s.${q(c)} END`,
+        ]),
         when,
       };
     },
     "follows-newest": ({ carries }) => {
       const when = `(${top("excluded")} > ${top("s")} OR (${top("excluded")} = ${top("s")} AND ${takes(zone("excluded"), zone("s"))}))`;
       return {
-        set: carries.map(
-          (c) => `${q(c)} = CASE WHEN ${when} THEN excluded.${q(c)} ELSE s.${q(c)} END`,
-        ),
+        set: carries.map((c): [string, string] => [
+          q(c),
+          `CASE WHEN ${when} THEN excluded.${q(c)} ELSE s.${q(c)} END`,
+        ]),
         when,
       };
     },
   };
-  const fields: Array<[StateMergeRule, Field]> = [
-    ...componentColumns(layout).map((c): [StateMergeRule, Field] => [
+  const fields: Array<[WithinLifetime, Field]> = [
+    ...componentColumns(layout).map((c): [WithinLifetime, Field] => [
       STATE_ROW_MERGE.component,
       { decides: c, carries: [] },
     ]),
-    ...layout.registers.map((r): [StateMergeRule, Field] => [
+    ...layout.registers.map((r): [WithinLifetime, Field] => [
       STATE_ROW_MERGE.register,
       { decides: r.stamp, carries: [r.value] },
     ]),
@@ -64,10 +69,25 @@ export function upsertStateSql(layout: StateLayout): string {
     [STATE_ROW_MERGE.zone, { decides: "", carries: [layout.zone] }],
   ];
   const merged = fields.map(([rule, field]) => rules[rule](field));
+  // The lifetime decides first: a later one replaces the row whole, an earlier one changes
+  // nothing, and only within one lifetime do the rules above merge field by field.
+  const lifetime: "replaces" = STATE_ROW_MERGE.lifetime;
+  const born = q(layout.born);
+  const later = takes(`excluded.${born}`, `s.${born}`);
+  const same = `excluded.${born} = s.${born}`;
+  const set = [
+    ...merged
+      .flatMap((m) => m.set)
+      .map(
+        ([c, expr]) =>
+          `${c} = CASE WHEN ${later} THEN excluded.${c} WHEN ${same} THEN ${expr} ELSE s.${c} END`,
+      ),
+    `${born} = greatest(s.${born}, excluded.${born})`,
+  ];
   return `INSERT INTO ${layout.stateTable} AS s (${cols.join(", ")})
 SELECT ${cols.join(", ")} FROM ${stagedRows(layout)} ORDER BY ${conflictKey}
-ON CONFLICT (${conflictKey}) DO UPDATE SET ${merged.flatMap((m) => m.set).join(",\n  ")}
-WHERE ${merged.map((m) => m.when).join(" OR ")}`;
+ON CONFLICT (${conflictKey}) DO UPDATE SET ${set.join(",\n  ")}
+WHERE /* ${lifetime} */ ${later} OR (${same} AND (${merged.map((m) => m.when).join(" OR ")}))`;
 }
 
 /** A field of the state row: the column its rule decides by, and the columns that go with it. */

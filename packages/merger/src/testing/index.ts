@@ -25,6 +25,7 @@ export async function readStateSlices(
     "ins__t::text AS ins__t",
     "del__t::text AS del__t",
     "del__base",
+    "born__::text AS born__",
   ];
   const { rows } = await client.query<Record<string, unknown>>(
     `SELECT ${cols.join(", ")} FROM ${layout.stateTable} WHERE origin = $1`,
@@ -46,6 +47,7 @@ export async function readStateSlices(
     ins: text(row["ins__t"]),
     del: text(row["del__t"]),
     delBase: (row["del__base"] ?? null) as RowSlice["delBase"],
+    born: text(row["born__"]) ?? "0",
   }));
 }
 

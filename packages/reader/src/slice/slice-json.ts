@@ -168,6 +168,7 @@ function compile(codec: TableCodec): Compiled {
   const ins = part(`},"ins":`, at(layout.insertStamp));
   const del = part(`,"del":`, at(layout.deleteStamp));
   const delBase = part(`,"delBase":`, at(layout.deleteBase));
+  const born = part(`,"born":`, at(layout.born));
 
   /** The value's state; @throws DecodeError when it is unknown. */
   const known = (src: Source, p: Part): number => {
@@ -226,6 +227,9 @@ function compile(codec: TableCodec): Compiled {
     text(delBase);
     if (known(src, delBase) === NULL_VALUE) arena.raw(NULL);
     else src.deleteBase(delBase.index);
+    if (known(src, born) === NULL_VALUE) throw new DecodeError(`born__ is NULL`);
+    text(born);
+    src.write(born.index);
     text(close);
     return zoneValue;
   };

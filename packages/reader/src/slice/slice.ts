@@ -12,6 +12,7 @@ interface SlicePlan {
   readonly ins: number;
   readonly del: number;
   readonly delBase: number;
+  readonly born: number;
 }
 
 const plans = new WeakMap<TableCodec, SlicePlan>();
@@ -29,6 +30,7 @@ function planOf(codec: TableCodec): SlicePlan {
       ins: codec.indexOf(layout.insertStamp),
       del: codec.indexOf(layout.deleteStamp),
       delBase: codec.indexOf(layout.deleteBase),
+      born: codec.indexOf(layout.born),
     };
     plans.set(codec, plan);
   }
@@ -84,6 +86,8 @@ export function valuesToSlice(codec: TableCodec, values: Values): RowSlice {
     if (t !== null) registers[column] = { v: need(codec, values, vi), t };
   }
   const delBase = deleteBase(need(codec, values, plan.delBase));
+  const born = need(codec, values, plan.born);
+  if (born === null) throw new DecodeError(`born__ is NULL`);
   return {
     table: codec.table,
     key,
@@ -93,6 +97,7 @@ export function valuesToSlice(codec: TableCodec, values: Values): RowSlice {
     ins: need(codec, values, plan.ins),
     del: need(codec, values, plan.del),
     delBase,
+    born,
   };
 }
 
@@ -103,8 +108,8 @@ export function tupleToSlice(codec: TableCodec, tuple: Tuple): RowSlice {
 
 /**
  * True when a column the slice is built from is still unknown: a key, the zone, a counter
- * component, a register's stamp (or its value when stamped), the insert/delete stamps or the
- * delete base. Columns the slice does not read may stay unknown.
+ * component, a register's stamp (or its value when stamped), the insert/delete stamps, the
+ * delete base or the birth. Columns the slice does not read may stay unknown.
  */
 export function lacksSliceColumn(codec: TableCodec, values: Values): boolean {
   const plan = planOf(codec);
@@ -114,7 +119,9 @@ export function lacksSliceColumn(codec: TableCodec, values: Values): boolean {
     const t = values[ti];
     if (t === undefined || (t !== null && values[vi] === undefined)) return true;
   }
-  return [plan.zone, plan.ins, plan.del, plan.delBase].some((i) => values[i] === undefined);
+  return [plan.zone, plan.ins, plan.del, plan.delBase, plan.born].some(
+    (i) => values[i] === undefined,
+  );
 }
 
 /**

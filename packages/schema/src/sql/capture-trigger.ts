@@ -11,9 +11,11 @@ import { canonicalTextSetFor } from "../canonical-text.ts";
  * AFTER (not BEFORE) because an upsert fires BEFORE INSERT and then BEFORE UPDATE: only AFTER
  * triggers fire for the action actually taken, so `INSERT … ON CONFLICT DO UPDATE` counts once.
  *
- *   INSERT: own components grow by the inserted values, every register is stamped, ins__t is
- *           stamped; if the key already had state, the row is rewritten to what state resolves to.
- *   UPDATE: own components grow by (new - old); changed registers are stamped.
+ *   INSERT: own share starts over (a new lifetime, born at the insert's stamp): components are
+ *           the inserted values, every register is stamped, ins__t is stamped; if the key already
+ *           had state, the row is rewritten to what state resolves to.
+ *   UPDATE: own components grow by (new - old); changed registers are stamped. A share a later
+ *           lifetime killed starts over first, joining the key's latest lifetime.
  *   DELETE: del__t is stamped and del__base records every component observed.
  * A stamp is max(wall-clock stamp, greatest stamp already in the row's state + 1): a local write
  * always lands above the value it overwrites, even when this region's wall clock is behind.
@@ -43,8 +45,23 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
     layout.deleteStamp,
     ...layout.registers.map((r) => r.stamp),
   ];
+  const born = q(layout.born);
+  // The key's state in one read: how many shares, the greatest stamp or birth (a local write
+  // stamps above it), the greatest delete and birth, and this replica's own birth.
   const topStamp = (rec: string): string =>
-    `SELECT count(*), max(greatest(${stampCols.map((c) => `s.${q(c)}`).join(", ")})) INTO n_state, top FROM ${layout.stateTable} s WHERE ${keyMatch(rec)};`;
+    `SELECT count(*), max(greatest(${[...stampCols.map((c) => `s.${q(c)}`), `s.${born}`].join(", ")})), max(s.${q(layout.deleteStamp)}), coalesce(max(s.${born}), 0), max(s.${born}) FILTER (WHERE s.origin = ${lit})
+      INTO n_state, top, last_del, last_born, own_born FROM ${layout.stateTable} s WHERE ${keyMatch(rec)};`;
+  // Our share is killed (the core's isKilled): a delete at or above its birth, and a later birth.
+  const killed = "(own_born IS NOT NULL AND own_born <= last_del AND own_born < last_born)";
+  // Starting our share over: components from zero, no register written, no insert, born anew;
+  // the tombstone stays (it is at least every earlier lifetime's, which peers may still hold).
+  const startOver = (rec: string, at: string): string =>
+    `UPDATE ${layout.stateTable} s SET ${[
+      ...componentColumns(layout).map((c) => `${q(c)} = 0`),
+      ...layout.registers.flatMap((r) => [`${q(r.value)} = NULL`, `${q(r.stamp)} = NULL`]),
+      "ins__t = NULL",
+      `${born} = ${at}`,
+    ].join(", ")} WHERE ${keyMatch(rec)} AND s.origin = ${lit};`;
   const home = (rec: string): string => homeExpression(layout.spec, recordColumn(rec));
   const zoneOf = (rec: string): string =>
     `(SELECT r.zone FROM georep.regions r WHERE r.id = ${home(rec)})`;
@@ -57,6 +74,9 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
     "n_state bigint;",
     "base jsonb;",
     "z text;",
+    "last_del bigint;",
+    "last_born bigint;",
+    "own_born bigint;",
     ...layout.counters.map((c) => `d_${c.column} bigint := 0;`),
     ...layout.registers.map((r) => `ch_${r.column} boolean := false;`),
   ];
@@ -73,6 +93,7 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
     ...componentColumns(layout).map(q),
     ...layout.registers.flatMap((r) => [q(r.value), q(r.stamp)]),
     "ins__t",
+    born,
   ];
   const upsertVals = (rec: string, insert: boolean): string[] => [
     keyOf(rec),
@@ -90,6 +111,8 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
           ],
     ),
     insert ? "stamp" : "NULL",
+    // An insert begins a lifetime; any other write joins the key's latest one.
+    insert ? "stamp" : "last_born",
   ];
   const counterSet = layout.counters.flatMap((c) =>
     c.n === undefined
@@ -147,13 +170,24 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
       ? "false"
       : layout.registers.map((r) => `ch_${r.column}`).join(" OR ");
   // Counters only (the common case): a narrow UPDATE with no CASE per register, no stamp.
+  // Only when our share is of the key's latest lifetime (then it cannot be killed); otherwise
+  // (no share yet, or an earlier lifetime's) the key's state is read first.
   const counterPath =
     counterSet.length === 0
       ? ""
       : `UPDATE ${layout.stateTable} s SET ${counterSet.join(", ")}
-    WHERE ${keyMatch("NEW")} AND s.origin = ${lit};
+    WHERE ${keyMatch("NEW")} AND s.origin = ${lit}
+      AND NOT EXISTS (SELECT 1 FROM ${layout.stateTable} x WHERE ${layout.key.map((k) => `x.${q(k.name)} = NEW.${q(k.name)}`).join(" AND ")} AND x.${born} > s.${born});
   IF NOT FOUND THEN
-    INSERT INTO ${layout.stateTable} (${upsertCols.join(", ")}) VALUES (${upsertVals("NEW", false).join(", ")});
+    ${topStamp("NEW")}
+    IF ${killed} THEN
+      ${startOver("NEW", "last_born")}
+    END IF;
+    UPDATE ${layout.stateTable} s SET ${counterSet.join(", ")}
+      WHERE ${keyMatch("NEW")} AND s.origin = ${lit};
+    IF NOT FOUND THEN
+      INSERT INTO ${layout.stateTable} (${upsertCols.join(", ")}) VALUES (${upsertVals("NEW", false).join(", ")});
+    END IF;
   END IF;`;
   const updatePath = `  IF (${keyOf("NEW")}) IS DISTINCT FROM (${keyOf("OLD")}) THEN
     RAISE EXCEPTION 'georep: the key of a replicated row of ${tableName} cannot change' USING ERRCODE = 'feature_not_supported', HINT = 'Delete the row and insert it under the new key.';
@@ -170,6 +204,9 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
     ${topStamp("NEW")}
     stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1${floor});
     ${homeChanged === "false" ? "" : `IF ${homeChanged} THEN z := ${zoneOf("NEW")}; END IF;`}
+    IF ${killed} THEN
+      ${startOver("NEW", "last_born")}
+    END IF;
     ${upsert("NEW", false)}
     RETURN NULL;
   END IF;
@@ -226,6 +263,9 @@ BEGIN
       INSERT INTO ${layout.stateTable} (${upsertCols.join(", ")}) VALUES (${upsertVals("NEW", true).join(", ")});
       RETURN NULL;
     END IF;
+    -- No user row: the key is dead here. An insert begins a new lifetime of our share, which
+    -- replaces the earlier one everywhere and kills every share born before the delete.
+    ${startOver("NEW", "stamp")}
     ${upsert("NEW", true)}
     IF n_state > 0 THEN
       -- The key already had state (a tombstone, or increments from regions whose insert has not

@@ -14,6 +14,7 @@ export function stateColumnDefinitions(layout: StateLayout): Array<[string, stri
     [layout.insertStamp, "bigint"],
     [layout.deleteStamp, "bigint"],
     [layout.deleteBase, "jsonb"],
+    [layout.born, "bigint NOT NULL DEFAULT 0"],
   ];
 }
 
