@@ -8,6 +8,7 @@ import { createExchange, one } from "./gc-exchange.ts";
 import type { RegionDb } from "./helpers.ts";
 import { itemsSpec, setupRegionDb, testRegions } from "./helpers.ts";
 import { history, historyTable } from "./sql-history.ts";
+import type { Op } from "./sql-history.ts";
 
 // Tombstone collection on the real merge and collection SQL (docs/data-model.md, "Tombstones"):
 // three regions run a random plain-SQL history on two copies of a table, `gc` (collected) and
@@ -146,15 +147,7 @@ it("a key inserted again while regions collect it at different moments counts fr
   // own on key 2) inserts key 2 again. Without lifetimes, region 1 max-merged region 0's fresh
   // share into the old one and subtracted the old base (key 1 showed 2, not 7), and region 0
   // took region 1's continued share whole (key 2 showed 7, not 4).
-  run += 1;
-  const gc = itemsSpec(`gc_race_${run}`);
-  const ctl = itemsSpec(`ctl_race_${run}`);
-  const writers = [await historyTable(dbs, regionIds, gc), await historyTable(dbs, regionIds, ctl)];
-  for (const p of pools) await p.query("TRUNCATE georep.peer_progress, georep.applied");
-  const x = createExchange(dbs, pools, [gc, ctl], gc);
-  const write = async (ops: Parameters<(typeof writers)[0]["write"]>[0]) => {
-    for (const w of writers) await w.write(ops);
-  };
+  const { gc, ctl, x, write } = await collectedAndControl("race");
   await write([
     [0, { kind: "insert", key: 1, hits: 5, label: "a" }],
     [0, { kind: "insert", key: 2, hits: 5, label: "a" }],
@@ -205,3 +198,85 @@ it("a key inserted again while regions collect it at different moments counts fr
       expect(await hits(d, t, 2), `${d.region} ${t.name}: key 2`).toBe("4");
     }
 });
+
+it("a later share never erases a delete, and an update made after a re-insert is not lost to the delete arriving later", async () => {
+  const { gc, ctl, x, write } = await collectedAndControl("life");
+  const read = async (d: RegionDb, t: TableSpec, id: number) =>
+    (
+      await d.client.query<{ hits: string; label: string | null }>(
+        `SELECT hits::text AS hits, label FROM ${t.name} WHERE id = ${id}`,
+      )
+    ).rows[0];
+
+  // Key 5: region 2 inserts it, region 0 deletes it and alone collects it, then inserts it
+  // again. Region 0's new share must not erase its delete where region 2's old share is held.
+  await write([[2, { kind: "insert", key: 5, hits: 5, label: "a" }]]);
+  await x.exchangeAll();
+  await write([[0, { kind: "delete", key: 5 }]]);
+  await x.exchangeAll();
+  await x.collect(1);
+  await x.collect(2);
+  for (const from of [1, 2]) {
+    await x.ship(from);
+    await x.deliver(from, 0, Infinity);
+  }
+  await x.collect(0);
+  await write([[0, { kind: "insert", key: 5, hits: 7, label: "b" }]]);
+  await x.ship(0);
+  for (const to of [1, 2]) await x.deliver(0, to, Infinity);
+  for (const d of dbs)
+    expect(await read(d, gc, 5), `${d.region}: key 5 after region 0 inserted it again`).toEqual({
+      hits: "7",
+      label: "b",
+    });
+
+  // Key 6: region 0 inserts it, region 1 adds 3; region 0 deletes it and only region 2 hears of
+  // it, and inserts it again; region 1 gets that insert before the delete, then adds 2 and
+  // relabels it. Region 1's update comes after the re-insert: it must survive the delete.
+  await write([[0, { kind: "insert", key: 6, hits: 1, label: "a" }]]);
+  await x.exchangeAll();
+  await write([[1, { kind: "inc", key: 6, by: 3 }]]);
+  await x.exchangeAll();
+  await write([[0, { kind: "delete", key: 6 }]]);
+  await x.ship(0);
+  await x.deliver(0, 2, Infinity);
+  await write([[2, { kind: "insert", key: 6, hits: 4, label: "b" }]]);
+  await x.ship(2);
+  await x.deliver(2, 1, Infinity);
+  await write([
+    [1, { kind: "inc", key: 6, by: 2 }],
+    [1, { kind: "set", key: 6, label: "x" }],
+  ]);
+  for (let round = 0; round < 4; round++) {
+    await x.exchangeAll();
+    for (let at = 0; at < dbs.length; at++) await x.collect(at);
+  }
+  for (const d of dbs)
+    for (const t of [gc, ctl]) {
+      expect(await read(d, t, 5), `${d.region} ${t.name}: key 5`).toEqual({
+        hits: "7",
+        label: "b",
+      });
+      expect(await read(d, t, 6), `${d.region} ${t.name}: key 6`).toEqual({
+        hits: "6",
+        label: "x",
+      });
+    }
+});
+
+/**
+ * A fresh collected table and its never-collected control copy in every region, the exchange
+ * between the regions, and a writer of the same ops to both copies.
+ */
+async function collectedAndControl(name: string) {
+  run += 1;
+  const gc = itemsSpec(`gc_${name}_${run}`);
+  const ctl = itemsSpec(`ctl_${name}_${run}`);
+  const writers = [await historyTable(dbs, regionIds, gc), await historyTable(dbs, regionIds, ctl)];
+  for (const p of pools) await p.query("TRUNCATE georep.peer_progress, georep.applied");
+  const x = createExchange(dbs, pools, [gc, ctl], gc);
+  const write = async (ops: ReadonlyArray<[number, Op]>): Promise<void> => {
+    for (const w of writers) await w.write(ops);
+  };
+  return { gc, ctl, x, write };
+}

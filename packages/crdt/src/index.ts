@@ -119,6 +119,7 @@ export type {
   EncodedStamp,
 } from "./codec-encode.ts";
 export {
+  ACROSS_LIFETIMES,
   STATE_ROW_MERGE,
   baseApplies,
   isKilled,

@@ -44,8 +44,8 @@ export interface StateRow {
  *     stamp): per-component max, which is the G-counter's merge.
  *   - `newer`: a pair goes with its stamp (a register's value, a delete's base): LWW. Within one
  *     replica equal stamps are the same write, so which side a tie keeps does not matter.
- *   - `replaces`: the whole row (a later lifetime of the replica's share; its other fields are
- *     that lifetime's, and its tombstone is at least the earlier lifetime's).
+ *   - `replaces`: the whole row but its tombstone (a later lifetime of the replica's share;
+ *     its other fields are that lifetime's; see ACROSS_LIFETIMES).
  *   - `follows-newest`: the side holding the row's greatest stamp (insert, delete, any register);
  *     on a tie the greater zone, so the result does not depend on arrival order.
  */
@@ -61,6 +61,15 @@ export const STATE_ROW_MERGE = {
 } as const satisfies Record<string, StateMergeRule>;
 
 export type StateRowField = keyof typeof STATE_ROW_MERGE;
+
+/**
+ * Fields a later lifetime does not replace: they merge by their rule whatever the births. The
+ * tombstone, because a region that collected a key forgets its own earlier delete: its next
+ * share of the key, born later, must not erase that delete where peers still hold the earlier
+ * shares it kills (docs/data-model.md, "Lifetimes"). Still a semilattice: the product of the
+ * lexicographic join of the other fields and the tombstone's own join.
+ */
+export const ACROSS_LIFETIMES: ReadonlySet<StateRowField> = new Set(["delete"]);
 
 /** Greater by the rule's deciding number; NULL (never written) is below everything. */
 export function takesIncoming(incoming: bigint | null, current: bigint | null): boolean {
@@ -102,7 +111,8 @@ export function decide(
  */
 export function mergeStateRow(into: StateRow, next: StateRow): void {
   if (next.born !== into.born) {
-    if (takesIncoming(next.born, into.born)) replaceStateRow(into, next);
+    if (takesIncoming(next.born, into.born)) replaceLifetime(into, next);
+    mergeDelete(into, next);
     return;
   }
   const nextTop = topStamp(next);
@@ -119,12 +129,17 @@ export function mergeStateRow(into: StateRow, next: StateRow): void {
     else if (taken === "number") into.registers.set(c, { v: cur?.v ?? null, t: r.t });
   }
   if (decide(STATE_ROW_MERGE.insert, next.ins, into.ins) !== "nothing") into.ins = next.ins;
+  mergeDelete(into, next);
+}
+
+function mergeDelete(into: StateRow, next: StateRow): void {
   const del = decide(STATE_ROW_MERGE.delete, next.del, into.del);
   if (del !== "nothing") into.del = next.del;
   if (del === "pair") into.delBase = next.delBase;
 }
 
-function replaceStateRow(into: StateRow, next: StateRow): void {
+/** A later lifetime takes every field but the tombstone (see ACROSS_LIFETIMES). */
+function replaceLifetime(into: StateRow, next: StateRow): void {
   into.born = next.born;
   into.zone = next.zone;
   into.counters.clear();
@@ -132,8 +147,6 @@ function replaceStateRow(into: StateRow, next: StateRow): void {
   into.registers.clear();
   for (const [c, r] of next.registers) into.registers.set(c, r);
   into.ins = next.ins;
-  into.del = next.del;
-  into.delBase = next.delBase;
 }
 
 /**

@@ -13,6 +13,7 @@ import { upsertStateSql } from "../src/sql/state-upsert.ts";
 import { stageEnvelopes } from "../src/staging.ts";
 
 const layout = stateLayout(parseTableSpec(countingResultsSpec));
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("merge SQL", () => {
   it("stages every state column through one unnest of the function's text arrays", () => {
@@ -62,12 +63,11 @@ describe("merge SQL", () => {
         `CASE WHEN ${newer('"status__t"')} THEN excluded."status__v" ELSE s."status__v" END`,
       ),
     );
+    // The tombstone merges across lifetimes (ACROSS_LIFETIMES): a later birth does not erase it.
     expect(sql).toContain(
-      lifetime(
-        '"del__base"',
-        `CASE WHEN ${newer('"del__t"')} THEN excluded."del__base" ELSE s."del__base" END`,
-      ),
+      `"del__base" = CASE WHEN ${newer('"del__t"')} THEN excluded."del__base" ELSE s."del__base" END`,
     );
+    expect(sql).toMatch(new RegExp(`\\)\\) OR ${escape(newer('"del__t"'))}$`));
     expect(sql).toContain('"born__" = greatest(s."born__", excluded."born__")');
     // follows-newest: the zone goes with the greatest stamp, ties by code point.
     expect(sql).toMatch(

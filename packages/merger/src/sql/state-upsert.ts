@@ -1,6 +1,6 @@
 import type { StateLayout } from "@georep/schema";
-import { STATE_ROW_MERGE } from "@georep/crdt";
-import type { StateMergeRule } from "@georep/crdt";
+import { ACROSS_LIFETIMES, STATE_ROW_MERGE } from "@georep/crdt";
+import type { StateMergeRule, StateRowField } from "@georep/crdt";
 import { componentColumns, quoteIdent } from "@georep/schema";
 import { stageColumns, stagedRows } from "./common.ts";
 
@@ -55,39 +55,48 @@ export function upsertStateSql(layout: StateLayout): string {
       };
     },
   };
-  const fields: Array<[WithinLifetime, Field]> = [
-    ...componentColumns(layout).map((c): [WithinLifetime, Field] => [
+  const fields: Array<[StateRowField, WithinLifetime, Field]> = [
+    ...componentColumns(layout).map((c): [StateRowField, WithinLifetime, Field] => [
+      "component",
       STATE_ROW_MERGE.component,
       { decides: c, carries: [] },
     ]),
-    ...layout.registers.map((r): [WithinLifetime, Field] => [
+    ...layout.registers.map((r): [StateRowField, WithinLifetime, Field] => [
+      "register",
       STATE_ROW_MERGE.register,
       { decides: r.stamp, carries: [r.value] },
     ]),
-    [STATE_ROW_MERGE.insert, { decides: layout.insertStamp, carries: [] }],
-    [STATE_ROW_MERGE.delete, { decides: layout.deleteStamp, carries: [layout.deleteBase] }],
-    [STATE_ROW_MERGE.zone, { decides: "", carries: [layout.zone] }],
+    ["insert", STATE_ROW_MERGE.insert, { decides: layout.insertStamp, carries: [] }],
+    [
+      "delete",
+      STATE_ROW_MERGE.delete,
+      { decides: layout.deleteStamp, carries: [layout.deleteBase] },
+    ],
+    ["zone", STATE_ROW_MERGE.zone, { decides: "", carries: [layout.zone] }],
   ];
-  const merged = fields.map(([rule, field]) => rules[rule](field));
-  // The lifetime decides first: a later one replaces the row whole, an earlier one changes
-  // nothing, and only within one lifetime do the rules above merge field by field.
+  // The lifetime decides first: a later one replaces the row (but the fields merged across
+  // lifetimes), an earlier one changes nothing of it, and only within one lifetime do the
+  // rules above merge field by field.
   const lifetime: "replaces" = STATE_ROW_MERGE.lifetime;
   const born = q(layout.born);
   const later = takes(`excluded.${born}`, `s.${born}`);
   const same = `excluded.${born} = s.${born}`;
+  const within = fields.filter(([f]) => !ACROSS_LIFETIMES.has(f)).map(([, r, f]) => rules[r](f));
+  const across = fields.filter(([f]) => ACROSS_LIFETIMES.has(f)).map(([, r, f]) => rules[r](f));
   const set = [
-    ...merged
+    ...within
       .flatMap((m) => m.set)
       .map(
         ([c, expr]) =>
           `${c} = CASE WHEN ${later} THEN excluded.${c} WHEN ${same} THEN ${expr} ELSE s.${c} END`,
       ),
+    ...across.flatMap((m) => m.set).map(([c, expr]) => `${c} = ${expr}`),
     `${born} = greatest(s.${born}, excluded.${born})`,
   ];
   return `INSERT INTO ${layout.stateTable} AS s (${cols.join(", ")})
 SELECT ${cols.join(", ")} FROM ${stagedRows(layout)} ORDER BY ${conflictKey}
 ON CONFLICT (${conflictKey}) DO UPDATE SET ${set.join(",\n  ")}
-WHERE /* ${lifetime} */ ${later} OR (${same} AND (${merged.map((m) => m.when).join(" OR ")}))`;
+WHERE /* ${lifetime} */ ${later} OR (${same} AND (${within.map((m) => m.when).join(" OR ")}))${across.map((m) => ` OR ${m.when}`).join("")}`;
 }
 
 /** A field of the state row: the column its rule decides by, and the columns that go with it. */

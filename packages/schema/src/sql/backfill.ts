@@ -20,6 +20,7 @@ export function backfillSql(layout: StateLayout, replica: string): string {
     ...layout.counters.flatMap((c) => (c.n === undefined ? [q(c.p)] : [q(c.p), q(c.n)])),
     ...layout.registers.flatMap((r) => [q(r.value), q(r.stamp)]),
     "ins__t",
+    q(layout.born),
   ];
   const home = homeExpression(layout.spec, recordColumn("t"));
   const values = [
@@ -32,6 +33,8 @@ export function backfillSql(layout: StateLayout, replica: string): string {
         : [`greatest(t.${q(c.column)}, 0)`, `greatest(-t.${q(c.column)}, 0)`],
     ),
     ...layout.registers.flatMap((r) => [`t.${q(r.column)}::text`, "s.stamp"]),
+    "s.stamp",
+    // Born at its insert, as a local insert is (docs/data-model.md, "Lifetimes").
     "s.stamp",
   ];
   return `${CANONICAL_TEXT_SETTINGS_SQL};

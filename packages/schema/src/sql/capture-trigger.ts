@@ -55,13 +55,23 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
   const killed = "(own_born IS NOT NULL AND own_born <= last_del AND own_born < last_born)";
   // Starting our share over: components from zero, no register written, no insert, born anew;
   // the tombstone stays (it is at least every earlier lifetime's, which peers may still hold).
-  const startOver = (rec: string, at: string): string =>
+  // An insert also takes the key's winning tombstone into our share: whoever merges the new
+  // lifetime then knows the earlier shares are killed, before that delete itself arrives.
+  const startOver = (rec: string, insert: boolean): string =>
     `UPDATE ${layout.stateTable} s SET ${[
       ...componentColumns(layout).map((c) => `${q(c)} = 0`),
       ...layout.registers.flatMap((r) => [`${q(r.value)} = NULL`, `${q(r.stamp)} = NULL`]),
       "ins__t = NULL",
-      `${born} = ${at}`,
+      `${born} = ${insert ? "stamp" : "last_born"}`,
+      ...(insert
+        ? [
+            "del__t = greatest(s.del__t, last_del)",
+            "del__base = CASE WHEN last_del > coalesce(s.del__t, -1) THEN last_base ELSE s.del__base END",
+          ]
+        : []),
     ].join(", ")} WHERE ${keyMatch(rec)} AND s.origin = ${lit};`;
+  const winningBase = (rec: string): string =>
+    `SELECT s.del__base INTO last_base FROM ${layout.stateTable} s WHERE ${keyMatch(rec)} ORDER BY s.del__t DESC NULLS LAST, s.origin COLLATE "C" DESC LIMIT 1;`;
   const home = (rec: string): string => homeExpression(layout.spec, recordColumn(rec));
   const zoneOf = (rec: string): string =>
     `(SELECT r.zone FROM georep.regions r WHERE r.id = ${home(rec)})`;
@@ -77,6 +87,7 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
     "last_del bigint;",
     "last_born bigint;",
     "own_born bigint;",
+    "last_base jsonb;",
     ...layout.counters.map((c) => `d_${c.column} bigint := 0;`),
     ...layout.registers.map((r) => `ch_${r.column} boolean := false;`),
   ];
@@ -94,6 +105,8 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
     ...layout.registers.flatMap((r) => [q(r.value), q(r.stamp)]),
     "ins__t",
     born,
+    "del__t",
+    "del__base",
   ];
   const upsertVals = (rec: string, insert: boolean): string[] => [
     keyOf(rec),
@@ -111,8 +124,11 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
           ],
     ),
     insert ? "stamp" : "NULL",
-    // An insert begins a lifetime; any other write joins the key's latest one.
+    // An insert begins a lifetime, with the key's winning tombstone; any other write joins
+    // the key's latest lifetime.
     insert ? "stamp" : "last_born",
+    insert ? "last_del" : "NULL",
+    insert ? "last_base" : "NULL",
   ];
   const counterSet = layout.counters.flatMap((c) =>
     c.n === undefined
@@ -181,7 +197,7 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
   IF NOT FOUND THEN
     ${topStamp("NEW")}
     IF ${killed} THEN
-      ${startOver("NEW", "last_born")}
+      ${startOver("NEW", false)}
     END IF;
     UPDATE ${layout.stateTable} s SET ${counterSet.join(", ")}
       WHERE ${keyMatch("NEW")} AND s.origin = ${lit};
@@ -205,7 +221,7 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
     stamp := greatest(${WALL_STAMP}, coalesce(top, 0) + 1${floor});
     ${homeChanged === "false" ? "" : `IF ${homeChanged} THEN z := ${zoneOf("NEW")}; END IF;`}
     IF ${killed} THEN
-      ${startOver("NEW", "last_born")}
+      ${startOver("NEW", false)}
     END IF;
     ${upsert("NEW", false)}
     RETURN NULL;
@@ -265,7 +281,10 @@ BEGIN
     END IF;
     -- No user row: the key is dead here. An insert begins a new lifetime of our share, which
     -- replaces the earlier one everywhere and kills every share born before the delete.
-    ${startOver("NEW", "stamp")}
+    IF last_del IS NOT NULL THEN
+      ${winningBase("NEW")}
+    END IF;
+    ${startOver("NEW", true)}
     ${upsert("NEW", true)}
     IF n_state > 0 THEN
       -- The key already had state (a tombstone, or increments from regions whose insert has not
