@@ -161,14 +161,7 @@ it("a key inserted again while regions collect it at different moments counts fr
   ]);
   // Regions 1 and 2 apply the deletes and report it to region 0 only: region 0 alone passes
   // the barrier.
-  await x.exchangeAll();
-  await x.collect(1);
-  await x.collect(2);
-  for (const from of [1, 2]) {
-    await x.ship(from);
-    await x.deliver(from, 0, Infinity);
-  }
-  await x.collect(0);
+  await x.collectInRegion0Only();
   const stateRows = async (d: RegionDb): Promise<string | undefined> =>
     one(d, `SELECT count(*)::text AS v FROM ${stateLayout(gc).stateTable}`);
   expect(await stateRows(dbs[0] as RegionDb), "region 0 collected both keys").toBe("0");
@@ -213,14 +206,7 @@ it("a later share never erases a delete, and an update made after a re-insert is
   await write([[2, { kind: "insert", key: 5, hits: 5, label: "a" }]]);
   await x.exchangeAll();
   await write([[0, { kind: "delete", key: 5 }]]);
-  await x.exchangeAll();
-  await x.collect(1);
-  await x.collect(2);
-  for (const from of [1, 2]) {
-    await x.ship(from);
-    await x.deliver(from, 0, Infinity);
-  }
-  await x.collect(0);
+  await x.collectInRegion0Only();
   await write([[0, { kind: "insert", key: 5, hits: 7, label: "b" }]]);
   await x.ship(0);
   for (const to of [1, 2]) await x.deliver(0, to, Infinity);

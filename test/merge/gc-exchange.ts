@@ -32,6 +32,11 @@ export interface Exchange {
   collect(at: number): Promise<void>;
   /** Every region ships, then every message is delivered. */
   exchangeAll(): Promise<void>;
+  /**
+   * After a delete in region 0: everything is delivered, regions 1 and 2 apply it and report
+   * that to region 0 only, which alone passes the barrier and collects.
+   */
+  collectInRegion0Only(): Promise<void>;
 }
 
 export function createExchange(
@@ -106,16 +111,28 @@ export function createExchange(
         });
     }
   };
+  const exchangeAll = async (): Promise<void> => {
+    for (let f = 0; f < dbs.length; f++) await ship(f);
+    for (let f = 0; f < dbs.length; f++)
+      for (let t = 0; t < dbs.length; t++) if (f !== t) await deliver(f, t, Infinity);
+  };
+  const collect = async (at: number): Promise<void> => {
+    await (collectors[at] as Collector).pass();
+  };
   return {
     ship,
     deliver,
-    collect: async (at) => {
-      await (collectors[at] as Collector).pass();
-    },
-    exchangeAll: async () => {
-      for (let f = 0; f < dbs.length; f++) await ship(f);
-      for (let f = 0; f < dbs.length; f++)
-        for (let t = 0; t < dbs.length; t++) if (f !== t) await deliver(f, t, Infinity);
+    collect,
+    exchangeAll,
+    collectInRegion0Only: async () => {
+      await exchangeAll();
+      await collect(1);
+      await collect(2);
+      for (const from of [1, 2]) {
+        await ship(from);
+        await deliver(from, 0, Infinity);
+      }
+      await collect(0);
     },
   };
 }
