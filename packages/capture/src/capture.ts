@@ -3,8 +3,8 @@
 //   created ──start()──▶ starting (topics) ──▶ running ──stop()──▶ stopping (flush, wait for
 //   Kafka, ack the durable LSN, close) ──▶ stopped
 import { setTimeout as delay } from "node:timers/promises";
-import { KafkaError, createKafka } from "@georep/kafka";
-import type { KafkaClient, KafkaSecurity } from "@georep/kafka";
+import { createKafka, isRetriable } from "@georep/kafka";
+import type { KafkaClient, KafkaError, KafkaSecurity } from "@georep/kafka";
 import type { EnvelopeSigner } from "@georep/contract";
 import type { Logger, Metrics, WallClock } from "@georep/observability";
 import { createReader } from "@georep/reader";
@@ -150,8 +150,7 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
         } catch (error) {
           // A stop ends the wait: what the attempt met no longer matters.
           if (halted()) return;
-          const unreachable = error instanceof KafkaError && error.retriable;
-          if (onKafkaWait === undefined || !unreachable) throw error;
+          if (onKafkaWait === undefined || !isRetriable(error)) throw error;
           waiting.set(1);
           onKafkaWait(error);
           await delay(KAFKA_RETRY_MS, undefined, { signal: halt.signal }).catch(() => undefined);

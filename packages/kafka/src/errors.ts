@@ -112,6 +112,14 @@ export function isSecurityRefusal(error: unknown): error is KafkaError {
   );
 }
 
+/**
+ * Whether the cluster could not be reached (or answered only with a condition that passes):
+ * retrying later can succeed, unlike a refusal. What waiting for a region's cluster decides by.
+ */
+export function isRetriable(error: unknown): error is KafkaError {
+  return error instanceof KafkaError && error.retriable;
+}
+
 /** The client's login as a refusal names it: never the password. */
 export interface LoginContext {
   readonly user: string;

@@ -19,7 +19,13 @@ export { createDeadLetters } from "./dead-letters.ts";
 export type { DeadLetterSender } from "./dead-letters.ts";
 export { reportTopicConfig } from "./topic-report.ts";
 export type { TailRecord } from "./tail.ts";
-export { KafkaError, isRecordTooLarge, isSecurityRefusal, toKafkaError } from "./errors.ts";
+export {
+  KafkaError,
+  isRecordTooLarge,
+  isRetriable,
+  isSecurityRefusal,
+  toKafkaError,
+} from "./errors.ts";
 export { ClusterTooSmallError, clusterSizeMessage } from "./cluster-size.ts";
 export type { KafkaErrorContext } from "./errors.ts";
 export { pinoLogCreator, kafkaLogLevel } from "./log-creator.ts";

@@ -7,7 +7,7 @@ import {
 } from "kafkajs";
 import { createLogger } from "@georep/observability";
 import { Writable } from "node:stream";
-import { KafkaError, toKafkaError } from "../src/errors.ts";
+import { KafkaError, isRetriable, toKafkaError } from "../src/errors.ts";
 import { pinoLogCreator } from "../src/log-creator.ts";
 
 describe("KafkaError", () => {
@@ -40,6 +40,16 @@ describe("KafkaError", () => {
       retryTime: 5000,
     });
     expect(toKafkaError(other, { operation: "send" }).retriable).toBe(false);
+  });
+
+  it("isRetriable: only a KafkaError that a later attempt can get past", () => {
+    const down = toKafkaError(new KafkaJSConnectionError("Connection refused"), { operation: "x" });
+    const refused = toKafkaError(new KafkaJSNonRetriableError("nope"), { operation: "x" });
+    expect(isRetriable(down)).toBe(true);
+    expect(isRetriable(refused)).toBe(false);
+    // kafkajs' own error, not yet mapped, and anything else: not a reason to wait.
+    expect(isRetriable(new KafkaJSConnectionError("Connection refused"))).toBe(false);
+    expect(isRetriable(new Error("boom"))).toBe(false);
   });
 });
 

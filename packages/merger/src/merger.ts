@@ -10,7 +10,7 @@ import { pgConnection } from "@georep/schema";
 import {
   createBatchConsumer,
   createDeadLetters,
-  KafkaError,
+  isRetriable,
   createKafka,
   reportTopicConfig,
 } from "@georep/kafka";
@@ -76,7 +76,7 @@ export function createMerger(config: MergerConfig): Merger {
       } catch (error) {
         // Unreachable: the batch fails and is read again (its partition waits meanwhile).
         // Refused (ACLs, a cluster too small): no retry helps, as at start.
-        if (!(error instanceof KafkaError && error.retriable)) fail(error);
+        if (!isRetriable(error)) fail(error);
         log.warn(
           { err: error, topic: deadLetterTopic(config.region) },
           "dead letters cannot reach this region's Kafka cluster; the batch is retried",
@@ -176,7 +176,7 @@ export function createMerger(config: MergerConfig): Merger {
         // This region's own cluster down must not stop merging the others' (their clusters may
         // be up): a dead letter fails its batch, to be retried, until the topic is ensured.
         await ensureDeadLetterTopic().catch((error: unknown) => {
-          if (!(error instanceof KafkaError && error.retriable)) throw error;
+          if (!isRetriable(error)) throw error;
           log.warn(
             { err: error, topic: deadLetterTopic(config.region) },
             "this region's Kafka cluster is unreachable: merging goes on, dead letters wait for it",
