@@ -43,8 +43,10 @@ describe("KafkaError", () => {
   });
 
   it("isRetriable: only a KafkaError that a later attempt can get past", () => {
-    const down = toKafkaError(new KafkaJSConnectionError("Connection refused"), { operation: "x" });
-    const refused = toKafkaError(new KafkaJSNonRetriableError("nope"), { operation: "x" });
+    const down = toKafkaError(new KafkaJSConnectionError("Connection refused"), {
+      operation: "send",
+    });
+    const refused = toKafkaError(new KafkaJSNonRetriableError("nope"), { operation: "send" });
     expect(isRetriable(down)).toBe(true);
     expect(isRetriable(refused)).toBe(false);
     // kafkajs' own error, not yet mapped, and anything else: not a reason to wait.
