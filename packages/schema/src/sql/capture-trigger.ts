@@ -38,8 +38,8 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
   const q = quoteIdent;
   const keyCols = layout.key.map((k) => q(k.name));
   const keyOf = (rec: string): string => layout.key.map((k) => `${rec}.${q(k.name)}`).join(", ");
-  const keyMatch = (rec: string): string =>
-    layout.key.map((k) => `s.${q(k.name)} = ${rec}.${q(k.name)}`).join(" AND ");
+  const keyMatch = (rec: string, alias = "s"): string =>
+    layout.key.map((k) => `${alias}.${q(k.name)} = ${rec}.${q(k.name)}`).join(" AND ");
   const stampCols = [
     layout.insertStamp,
     layout.deleteStamp,
@@ -193,7 +193,7 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
       ? ""
       : `UPDATE ${layout.stateTable} s SET ${counterSet.join(", ")}
     WHERE ${keyMatch("NEW")} AND s.origin = ${lit}
-      AND NOT EXISTS (SELECT 1 FROM ${layout.stateTable} x WHERE ${layout.key.map((k) => `x.${q(k.name)} = NEW.${q(k.name)}`).join(" AND ")} AND x.${born} > s.${born});
+      AND NOT EXISTS (SELECT 1 FROM ${layout.stateTable} x WHERE ${keyMatch("NEW", "x")} AND x.${born} > s.${born});
   IF NOT FOUND THEN
     ${topStamp("NEW")}
     IF ${killed} THEN
