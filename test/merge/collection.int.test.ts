@@ -2,6 +2,9 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { propertyConfig } from "@georep/crdt/testing";
+import { silentLogger, systemClock } from "@georep/observability";
+import { ownStateSlices } from "@georep/reader/testing";
+import { repairRegion } from "@georep/repair";
 import { stateLayout } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
 import { createExchange, one } from "./gc-exchange.ts";
@@ -248,6 +251,53 @@ it("a later share never erases a delete, and an update made after a re-insert is
         label: "x",
       });
     }
+});
+
+it("state shipped again (a lost slot's own-state emit, a repair) never brings back a key a region collected", async () => {
+  // Region 1 inserts key 8, region 0 deletes it and alone collects it. Region 1's own share
+  // still says "inserted", and it is shipped again twice: by region 1's own-state emit after a
+  // lost slot, and by a repair of region 0 from region 2 (which copies every replica's rows but
+  // region 0's own, the one that held the delete). Either brought key 8 back, alive, in region 0.
+  const { gc, ctl, x, write } = await collectedAndControl("again");
+  const layout = stateLayout(gc);
+  const [r0, r1, r2] = dbs as [RegionDb, RegionDb, RegionDb];
+  await write([[1, { kind: "insert", key: 8, hits: 5, label: "a" }]]);
+  await x.exchangeAll();
+  await write([[0, { kind: "delete", key: 8 }]]);
+  await x.collectInRegion0Only();
+  const count = (d: RegionDb, table: string): Promise<string | undefined> =>
+    one(d, `SELECT count(*)::text AS v FROM ${table}`);
+  expect(await count(r0, layout.stateTable), "region 0 collected key 8").toBe("0");
+
+  await x.mergeInto(0, r1.region, await ownStateSlices(r1.client, layout, r1.region));
+  expect(await count(r0, gc.name), "region 0 after region 1's own state came again").toBe("0");
+
+  const repair = () =>
+    repairRegion({
+      target: { region: r0.region, pool: pools[0] as pg.Pool, zone: undefined, replica: r0.region },
+      sources: [{ region: r2.region, pool: pools[2] as pg.Pool }],
+      layouts: [layout],
+      logger: silentLogger(),
+      clock: systemClock,
+    });
+  await one(r0, `DELETE FROM ${layout.stateTable}`); // as collected again: the repair has work
+  const repaired = await repair();
+  expect(repaired.stateRowsChanged, "the repair copied key 8's rows").toBeGreaterThan(0);
+  expect(await count(r0, gc.name), "region 0 after a repair from region 2").toBe("0");
+  const again = await repair();
+  expect(
+    again.tables.map((t) => t.differingRanges),
+    "a repaired region and its source compare equal (rows digested with the key's tombstone)",
+  ).toEqual([0]);
+
+  for (let round = 0; round < 4; round++) {
+    await x.exchangeAll();
+    for (let at = 0; at < dbs.length; at++) await x.collect(at);
+  }
+  for (const d of dbs) {
+    expect(await count(d, layout.stateTable), `${d.region}: key 8 collected`).toBe("0");
+    expect(await count(d, gc.name), `${d.region}: rows`).toBe(await count(d, ctl.name));
+  }
 });
 
 /**

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { Envelope, HeartbeatEnvelope } from "@georep/contract";
+import type { Envelope, HeartbeatEnvelope, RowSlice } from "@georep/contract";
 import { originTopic } from "@georep/contract";
 import { createMergeTransaction, sourceTopics } from "@georep/merger";
 import {
@@ -37,6 +37,8 @@ export interface Exchange {
    * that to region 0 only, which alone passes the barrier and collects.
    */
   collectInRegion0Only(): Promise<void>;
+  /** Region `to` merges state shipped again by `origin` (an own-state emit), outside the channels. */
+  mergeInto(to: number, origin: string, slices: RowSlice[]): Promise<void>;
 }
 
 export function createExchange(
@@ -133,6 +135,10 @@ export function createExchange(
         await deliver(from, 0, Infinity);
       }
       await collect(0);
+    },
+    mergeInto: async (to, origin, slices) => {
+      const target = dbs[to] as RegionDb;
+      await merge.run(target.client, { envelopes: [rows(origin, slices) as never], progress: [] });
     },
   };
 }

@@ -1,6 +1,11 @@
 import type pg from "pg";
 import { beginReadSql } from "./read-transaction.ts";
-import { CANONICAL_TEXT_SETTINGS_SQL, quoteIdent, stateColumnNames } from "@georep/schema";
+import {
+  CANONICAL_TEXT_SETTINGS_SQL,
+  quoteIdent,
+  reshippedStateSql,
+  stateColumnNames,
+} from "@georep/schema";
 import type { StateLayout } from "@georep/schema";
 import { bucketSql, scopeSql } from "./scope.ts";
 import type { RepairScope } from "./scope.ts";
@@ -14,7 +19,9 @@ export interface StateRangeDigest {
 /**
  * Digests of a table's CRDT state (every origin's and every incarnation's row) per key range,
  * within a repair scope. Regions whose state agrees produce equal digests, whatever order they
- * merged it in: state rows are the CRDT's joined state, not its history.
+ * merged it in: state rows are the CRDT's joined state, not its history. Rows are digested as
+ * repair ships them, with their key's winning tombstone: a region that merged a repaired page
+ * holds them so, its peers may not, and both agree.
  */
 export async function stateDigests(
   pool: pg.Pool,
@@ -35,7 +42,7 @@ export async function stateDigests(
     const { rows } = await client.query<{ bucket: number; rows: string; digest: string }>(
       `SELECT ${bucketSql(layout, scope.buckets)} AS bucket, count(*)::text AS rows,
               md5(string_agg(md5(ROW(${cols})::text), '' ORDER BY ${key})) AS digest
-       FROM ${layout.stateTable} s WHERE ${scopeSql(scope)} GROUP BY 1`,
+       FROM (${reshippedStateSql(layout)}) s WHERE ${scopeSql(scope)} GROUP BY 1`,
     );
     await client.query("COMMIT");
     return new Map(rows.map((r) => [r.bucket, { rows: Number(r.rows), digest: r.digest }]));

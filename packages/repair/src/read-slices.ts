@@ -7,6 +7,7 @@ import {
   componentColumns,
   quoteIdent,
   quoteLiteral,
+  reshippedStateSql,
 } from "@georep/schema";
 import type { StateLayout } from "@georep/schema";
 import { RepairError } from "./errors.ts";
@@ -47,7 +48,7 @@ export function sliceJsonSql(layout: StateLayout): string {
 
 /**
  * Reads the next page of a table's state rows in the given buckets, in (key, origin) order after
- * `after`. Keyset pagination: memory is bounded by the page, no cursor transaction is held, and
+ * `after`, each with its key's winning tombstone (as shipped again: reshippedStateSql). Keyset pagination: memory is bounded by the page, no cursor transaction is held, and
  * a repair can resume from any page boundary.
  * @throws RepairError when a row is not a valid slice (a peer's state this region cannot merge).
  */
@@ -61,13 +62,18 @@ export async function readSlices(
   /** Read in this exported snapshot (read-transaction.ts). */
   snapshot?: string,
 ): Promise<{ slices: ReplicaSlice[]; cursor: PageCursor | undefined }> {
-  const keys = [...layout.key.map((k) => `s.${q(k.name)}`), "s.origin"];
+  const keyCols = layout.key.map((k) => `s.${q(k.name)}`);
+  const keys = [...keyCols, "s.origin"];
   const casts = [...layout.key.map((k) => k.type), "text"];
   const params: unknown[] = [buckets];
-  let where = `${bucketSql(layout, scope.buckets)} = ANY($1::int[]) AND ${scopeSql(scope)}`;
+  // Every row of a key is read into the window that gives it the key's winning tombstone
+  // (reshippedStateSql); scope and the page's (key, origin) bound apply after it.
+  let keyWhere = `${bucketSql(layout, scope.buckets)} = ANY($1::int[])`;
+  let where = scopeSql(scope);
   if (after !== undefined) {
     const at = after.map((v, i) => `$${i + 2}::${casts[i] ?? "text"}`);
     params.push(...after);
+    keyWhere += ` AND (${keyCols.join(", ")}) >= (${at.slice(0, keyCols.length).join(", ")})`;
     where += ` AND (${keys.join(", ")}) > (${at.join(", ")})`;
   }
   params.push(limit);
@@ -78,7 +84,7 @@ export async function readSlices(
     const { rows } = await client.query<{ origin: string; slice: unknown; cursor: string[] }>(
       `SELECT s.origin, ${sliceJsonSql(layout)} AS slice,
               ARRAY[${keys.map((k) => `${k}::text`).join(", ")}] AS cursor
-       FROM ${layout.stateTable} s WHERE ${where} ORDER BY ${keys.join(", ")} LIMIT $${params.length}`,
+       FROM (${reshippedStateSql(layout, keyWhere)}) s WHERE ${where} ORDER BY ${keys.join(", ")} LIMIT $${params.length}`,
       params,
     );
     await client.query("COMMIT");

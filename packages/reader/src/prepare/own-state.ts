@@ -1,5 +1,5 @@
 import type { Queryable } from "../postgres/queryable.ts";
-import { quoteIdent } from "@georep/schema";
+import { quoteIdent, reshippedStateSql } from "@georep/schema";
 import type { TableCodec, Tuple } from "../postgres/tuple.ts";
 
 function selectList(codec: TableCodec): string {
@@ -7,7 +7,8 @@ function selectList(codec: TableCodec): string {
 }
 
 /**
- * Streams every state row of one of this region's replicas (origin = replica) in key order, `batchSize` rows at a
+ * Streams every state row of one of this region's replicas (origin = replica), each with its
+ * key's winning tombstone, in key order, `batchSize` rows at a
  * time (keyset pagination, so memory stays bounded and no long cursor transaction is held).
  */
 export async function* readOwnState(
@@ -17,20 +18,22 @@ export async function* readOwnState(
   batchSize: number,
 ): AsyncGenerator<Tuple[]> {
   const keys = codec.keyOrder.map(quoteIdent);
-  const keyTuple = `(${keys.join(", ")})`;
+  const keyTuple = `(${keys.map((k) => `s.${k}`).join(", ")})`;
   const casts = codec.layout.key.map((k, i) => `$${i + 2}::${k.type}`);
   let after: Tuple | undefined;
   for (;;) {
     const params: unknown[] = [replica];
-    let where = "origin = $1";
+    let keyWhere = "true";
     if (after !== undefined) {
       const last = after;
       params.push(...codec.keyOrder.map((k) => last[k]));
-      where += ` AND ${keyTuple} > (${casts.join(", ")})`;
+      keyWhere = `${keyTuple} > (${casts.join(", ")})`;
     }
     params.push(batchSize);
+    // Shipped again: each row with its key's winning tombstone (reshippedStateSql says why).
     const { rows } = await client.query<Record<string, string | null>>(
-      `SELECT ${selectList(codec)} FROM ${codec.layout.stateTable} WHERE ${where} ORDER BY ${keys.join(", ")} LIMIT $${params.length}`,
+      `SELECT ${selectList(codec)} FROM (${reshippedStateSql(codec.layout, keyWhere)}) s
+       WHERE origin = $1 ORDER BY ${keys.join(", ")} LIMIT $${params.length}`,
       params,
     );
     if (rows.length === 0) return;

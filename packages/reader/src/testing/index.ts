@@ -3,6 +3,12 @@ import pg from "pg";
 import type { Lsn } from "../postgres/lsn.ts";
 import { ZERO_LSN, formatLsn, parseLsn } from "../postgres/lsn.ts";
 import { startSession } from "../postgres/session.ts";
+import type { Queryable } from "../postgres/queryable.ts";
+import { tableCodec } from "../postgres/tuple.ts";
+import { readOwnState } from "../prepare/own-state.ts";
+import { tupleToSlice } from "../slice/slice.ts";
+import type { RowSlice } from "@georep/contract";
+import type { StateLayout } from "@georep/schema";
 
 /**
  * Opens a replication session on `slot` the way the reader does (session.ts, its status
@@ -65,4 +71,20 @@ export async function acknowledgeThrough(
     await session.stop();
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * The slices the own-state emit after a lost slot ships for one replica of one table: the
+ * reader's own read (prepare/own-state.ts), one page at a time.
+ */
+export async function ownStateSlices(
+  client: Queryable,
+  layout: StateLayout,
+  replica: string,
+): Promise<RowSlice[]> {
+  const codec = tableCodec(layout);
+  const slices: RowSlice[] = [];
+  for await (const tuples of readOwnState(client, codec, replica, 100))
+    slices.push(...tuples.map((t) => tupleToSlice(codec, t)));
+  return slices;
 }

@@ -4,6 +4,7 @@ import type { StateLayout } from "../layout.ts";
 import { componentColumns } from "../layout.ts";
 import { homeExpression, recordColumn } from "./home.ts";
 import { rowLimitCheck } from "./row-limit.ts";
+import { winningTombstoneOrder } from "./winning-tombstone.ts";
 import { canonicalTextSetFor } from "../canonical-text.ts";
 
 /**
@@ -71,7 +72,7 @@ export function captureTriggerSql(layout: StateLayout, local: LocalReplica): str
         : []),
     ].join(", ")} WHERE ${keyMatch(rec)} AND s.origin = ${lit};`;
   const winningBase = (rec: string): string =>
-    `SELECT s.del__base INTO last_base FROM ${layout.stateTable} s WHERE ${keyMatch(rec)} ORDER BY s.del__t DESC NULLS LAST, s.origin COLLATE "C" DESC LIMIT 1;`;
+    `SELECT s.del__base INTO last_base FROM ${layout.stateTable} s WHERE ${keyMatch(rec)} ORDER BY ${winningTombstoneOrder(layout, "s.")} LIMIT 1;`;
   const home = (rec: string): string => homeExpression(layout.spec, recordColumn(rec));
   const zoneOf = (rec: string): string =>
     `(SELECT r.zone FROM georep.regions r WHERE r.id = ${home(rec)})`;

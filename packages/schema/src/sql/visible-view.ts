@@ -1,6 +1,7 @@
 import { quoteIdent, quoteLiteral as sqlString } from "../identifiers.ts";
 import type { StateLayout } from "../layout.ts";
 import { homeExpression } from "./home.ts";
+import { winningTombstoneOrder } from "./winning-tombstone.ts";
 
 /**
  * The view that resolves a table's CRDT state into the row services see. It is the single
@@ -40,7 +41,7 @@ export function visibleViewSql(layout: StateLayout): string {
   const lifetimes = `SELECT s.*, NOT coalesce(${born} <= max(${layout.deleteStamp}) ${w} AND ${born} < max(${born}) ${w}, false) AS live__, max(${layout.deleteStamp}) ${w} AS del__max FROM ${layout.stateTable} s`;
   const inner = [
     "s.*",
-    `first_value(${layout.deleteBase}) OVER (PARTITION BY ${part} ORDER BY ${layout.deleteStamp} DESC NULLS LAST, ${byCodePoint} DESC) AS base__`,
+    `first_value(${layout.deleteBase}) OVER (PARTITION BY ${part} ORDER BY ${winningTombstoneOrder(layout)}) AS base__`,
     ...(homeWins ? [`${homeExpression(layout.spec, inputOf)} AS home__`] : []),
   ];
   const component = (col: string): string =>
