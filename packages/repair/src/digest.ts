@@ -3,7 +3,7 @@ import { beginReadSql } from "./read-transaction.ts";
 import {
   CANONICAL_TEXT_SETTINGS_SQL,
   quoteIdent,
-  reshippedStateSql,
+  reshippedStateScanSql,
   stateColumnNames,
 } from "@georep/schema";
 import type { StateLayout } from "@georep/schema";
@@ -42,7 +42,7 @@ export async function stateDigests(
     const { rows } = await client.query<{ bucket: number; rows: string; digest: string }>(
       `SELECT ${bucketSql(layout, scope.buckets)} AS bucket, count(*)::text AS rows,
               md5(string_agg(md5(ROW(${cols})::text), '' ORDER BY ${key})) AS digest
-       FROM (${reshippedStateSql(layout)}) s WHERE ${scopeSql(scope)} GROUP BY 1`,
+       FROM (${reshippedStateScanSql(layout)}) s WHERE ${scopeSql(scope)} GROUP BY 1`,
     );
     await client.query("COMMIT");
     return new Map(rows.map((r) => [r.bucket, { rows: Number(r.rows), digest: r.digest }]));

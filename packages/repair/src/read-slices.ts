@@ -62,18 +62,13 @@ export async function readSlices(
   /** Read in this exported snapshot (read-transaction.ts). */
   snapshot?: string,
 ): Promise<{ slices: ReplicaSlice[]; cursor: PageCursor | undefined }> {
-  const keyCols = layout.key.map((k) => `s.${q(k.name)}`);
-  const keys = [...keyCols, "s.origin"];
+  const keys = [...layout.key.map((k) => `s.${q(k.name)}`), "s.origin"];
   const casts = [...layout.key.map((k) => k.type), "text"];
   const params: unknown[] = [buckets];
-  // Every row of a key is read into the window that gives it the key's winning tombstone
-  // (reshippedStateSql); scope and the page's (key, origin) bound apply after it.
-  let keyWhere = `${bucketSql(layout, scope.buckets)} = ANY($1::int[])`;
-  let where = scopeSql(scope);
+  let where = `${bucketSql(layout, scope.buckets)} = ANY($1::int[]) AND ${scopeSql(scope)}`;
   if (after !== undefined) {
     const at = after.map((v, i) => `$${i + 2}::${casts[i] ?? "text"}`);
     params.push(...after);
-    keyWhere += ` AND (${keyCols.join(", ")}) >= (${at.slice(0, keyCols.length).join(", ")})`;
     where += ` AND (${keys.join(", ")}) > (${at.join(", ")})`;
   }
   params.push(limit);
@@ -84,7 +79,7 @@ export async function readSlices(
     const { rows } = await client.query<{ origin: string; slice: unknown; cursor: string[] }>(
       `SELECT s.origin, ${sliceJsonSql(layout)} AS slice,
               ARRAY[${keys.map((k) => `${k}::text`).join(", ")}] AS cursor
-       FROM (${reshippedStateSql(layout, keyWhere)}) s WHERE ${where} ORDER BY ${keys.join(", ")} LIMIT $${params.length}`,
+       FROM (${reshippedStateSql(layout, where)}) s ORDER BY ${keys.join(", ")} LIMIT $${params.length}`,
       params,
     );
     await client.query("COMMIT");

@@ -42,4 +42,4 @@ export { pgConnection } from "./pg-connection.ts";
 export { keyList, keyMatch, keyVar, touchedKeys, visibleOf } from "./sql/key-sql.ts";
 export { lockUserRowsCall, writeUserRowsCall } from "./sql/user-row-functions.ts";
 export { deadKeySql } from "./sql/collect-function.ts";
-export { reshippedStateSql } from "./sql/winning-tombstone.ts";
+export { reshippedStateScanSql, reshippedStateSql } from "./sql/winning-tombstone.ts";

@@ -23,17 +23,17 @@ export async function* readOwnState(
   let after: Tuple | undefined;
   for (;;) {
     const params: unknown[] = [replica];
-    let keyWhere = "true";
+    let where = "s.origin = $1";
     if (after !== undefined) {
       const last = after;
       params.push(...codec.keyOrder.map((k) => last[k]));
-      keyWhere = `${keyTuple} > (${casts.join(", ")})`;
+      where += ` AND ${keyTuple} > (${casts.join(", ")})`;
     }
     params.push(batchSize);
     // Shipped again: each row with its key's winning tombstone (reshippedStateSql says why).
     const { rows } = await client.query<Record<string, string | null>>(
-      `SELECT ${selectList(codec)} FROM (${reshippedStateSql(codec.layout, keyWhere)}) s
-       WHERE origin = $1 ORDER BY ${keys.join(", ")} LIMIT $${params.length}`,
+      `SELECT ${selectList(codec)} FROM (${reshippedStateSql(codec.layout, where)}) s
+       ORDER BY ${keys.join(", ")} LIMIT $${params.length}`,
       params,
     );
     if (rows.length === 0) return;
