@@ -153,9 +153,12 @@ describe("tombstone collection", () => {
         timeoutMs: 30_000,
         description: `gc-2's raced re-inserts both counted in ${r.id}`,
       });
+      // 30 deleted buckets, less gc-0's re-inserted one; gc-2's raced one is collected in a (it
+      // waited for that), and elsewhere only if collection got there before the re-insert.
       expect(
         await gauge(r, "georep_tombstones_collected_total", { table: "public.counting_results" }),
-      ).toBeGreaterThanOrEqual(29);
+        `${r.id}: keys collected`,
+      ).toBeGreaterThanOrEqual(r === a ? 29 : 28);
     }
     // Inserted again once collected everywhere: counts from zero.
     await c.pool.query(

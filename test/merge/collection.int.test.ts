@@ -5,7 +5,13 @@ import { propertyConfig } from "@georep/crdt/testing";
 import { silentLogger, systemClock } from "@georep/observability";
 import { ownStateSlices } from "@georep/reader/testing";
 import { repairRegion } from "@georep/repair";
-import { stateLayout } from "@georep/schema";
+import {
+  addMember,
+  holdCollection,
+  releaseCollection,
+  removeMember,
+  stateLayout,
+} from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
 import { createExchange, one } from "./gc-exchange.ts";
 import type { RegionDb } from "./helpers.ts";
@@ -298,6 +304,38 @@ it("state shipped again (a lost slot's own-state emit, a repair) never brings ba
     expect(await count(d, layout.stateTable), `${d.region}: key 8 collected`).toBe("0");
     expect(await count(d, gc.name), `${d.region}: rows`).toBe(await count(d, ctl.name));
   }
+});
+
+it("a region being added, or a member the merger has not picked up yet, holds collection until it reports", async () => {
+  // `georep region add` holds collection in every peer before it copies the new region a
+  // snapshot, and makes it a member afterwards; a running merger learns of a new member only at
+  // its next membership check. A delete the snapshot missed must not be collected meanwhile:
+  // the new region would write into the old lifetime without it. Without the hold (or with the
+  // merger's own list alone), region 0 collected key 9 at once.
+  const { gc, write, x } = await collectedAndControl("held");
+  const layout = stateLayout(gc);
+  const r0 = dbs[0] as RegionDb;
+  const joining = `${r0.region}-new`;
+  const stateRows = (): Promise<string | undefined> =>
+    one(r0, `SELECT count(*)::text AS v FROM ${layout.stateTable}`);
+  await write([[1, { kind: "insert", key: 9, hits: 5, label: "a" }]]);
+  await x.exchangeAll();
+  await write([[0, { kind: "delete", key: 9 }]]);
+  const pool = pools[0] as pg.Pool;
+  try {
+    await holdCollection(pool, joining, "test");
+    await x.collectInRegion0Only();
+    expect(await stateRows(), "held: region 0 keeps key 9").not.toBe("0");
+    await addMember(pool, { id: joining });
+    await releaseCollection(pool, joining);
+    await x.collectInRegion0Only();
+    expect(await stateRows(), "a member not heard from: region 0 keeps key 9").not.toBe("0");
+  } finally {
+    await releaseCollection(pool, joining);
+    await removeMember(pool, joining);
+  }
+  await x.collectInRegion0Only();
+  expect(await stateRows(), "once it is gone, region 0 collects key 9").toBe("0");
 });
 
 /**

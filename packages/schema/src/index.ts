@@ -35,7 +35,15 @@ export { READER_ROLE, MERGER_ROLE, PEER_ROLE } from "./sql/roles.ts";
 export { countingResultsSpec } from "./counting-results.ts";
 export { userTableSql } from "./sql/state-table.ts";
 export { firstIssue } from "./zod-issue.ts";
-export { addMember, readMembers, readRegionRows, removeMember, sameMembers } from "./membership.ts";
+export {
+  addMember,
+  holdCollection,
+  readMembers,
+  readRegionRows,
+  releaseCollection,
+  removeMember,
+  sameMembers,
+} from "./membership.ts";
 export type { Member, RegionRow } from "./membership.ts";
 export { ENGINE_MIGRATION_VERSIONS } from "./sql/engine-schema.ts";
 export { pgConnection } from "./pg-connection.ts";

@@ -47,6 +47,23 @@ export async function removeMember(q: Queryable, id: string): Promise<void> {
   );
 }
 
+/**
+ * Holds tombstone collection in this region for `region`, which is not a member yet (`georep
+ * region add` copies a snapshot to it): until released, collection waits for it as for a member
+ * it has not heard from. Idempotent.
+ */
+export async function holdCollection(q: Queryable, region: string, reason: string): Promise<void> {
+  await q.query(
+    "INSERT INTO georep.collection_holds (region, reason) VALUES ($1, $2) ON CONFLICT (region) DO NOTHING",
+    [region, reason],
+  );
+}
+
+/** Releases holdCollection's hold (the region is a member now, or no longer coming). */
+export async function releaseCollection(q: Queryable, region: string): Promise<void> {
+  await q.query("DELETE FROM georep.collection_holds WHERE region = $1", [region]);
+}
+
 /** Whether two member lists name the same regions in the same zones. */
 export function sameMembers(a: readonly Member[], b: readonly Member[]): boolean {
   const key = (m: readonly Member[]) => JSON.stringify(m.map((x) => [x.id, x.zone ?? null]).sort());

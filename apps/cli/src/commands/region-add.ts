@@ -19,8 +19,10 @@ import type { RepairProgress, SnapshotCopyReport } from "@georep/repair";
 import {
   addMember,
   currentIncarnation,
+  holdCollection,
   installSchema,
   readMembers,
+  releaseCollection,
   startIncarnation,
   stateLayout,
 } from "@georep/schema";
@@ -146,6 +148,12 @@ export async function fillRegion(
       const sourceZones = [
         ...new Set(regions.flatMap((r) => (r.zone === undefined ? [] : [r.zone]))),
       ];
+      // Peers' collection waits for the new region from before the snapshot: a delete the copy
+      // misses must not be collected anywhere until the region has applied it (it reports so
+      // once it runs). Released below once it is a member, which collection waits for too.
+      if (mode === "add")
+        for (const peer of peers)
+          await holdCollection(pool(peer), target.region, "georep region add");
       const copy = await copySnapshot({
         target: { region: target.region, zone, pool: pool(target), replica },
         source: { region: source.region, pool: pool(source) },
@@ -166,6 +174,7 @@ export async function fillRegion(
       if (mode === "add")
         for (const peer of peers) {
           await addMember(pool(peer), { id: target.region, zone });
+          await releaseCollection(pool(peer), target.region);
           registeredIn.push(peer.region);
         }
       return {

@@ -13,15 +13,18 @@ const beatRowSchema = z.object({
 
 /**
  * The barrier's inputs as the database holds them: partitions with progress (all merge workers'),
- * the newest heartbeat merged per partition, and origins of which rows are set aside or lost.
+ * the newest heartbeat merged per partition, origins of which rows are set aside or lost, and
+ * the regions collection waits for besides the merger's own list: the membership as it is now
+ * (a region added since the merger started) and regions being added (collection holds).
  * @throws the driver's error; a ZodError when a peer_progress row does not parse.
  */
 export async function readBarrierInputs(pool: Pool): Promise<{
   progressed: SourcePartition[];
   beats: PartitionBeat[];
   blocked: Set<string>;
+  waitedFor: string[];
 }> {
-  const [progress, beats, blocked] = await Promise.all([
+  const [progress, beats, blocked, waitedFor] = await Promise.all([
     pool.query<SourcePartition>(`SELECT topic, partition, origin FROM georep.progress`),
     pool.query<Record<string, unknown>>(
       `SELECT topic, partition, origin, stable::text AS stable, applied FROM georep.peer_progress`,
@@ -29,6 +32,10 @@ export async function readBarrierInputs(pool: Pool): Promise<{
     pool.query<{ origin: string }>(
       `SELECT origin FROM georep.quarantine
        UNION SELECT origin FROM georep.gaps WHERE repaired_at IS NULL`,
+    ),
+    pool.query<{ region: string }>(
+      `SELECT id AS region FROM georep.regions WHERE removed_at IS NULL
+       UNION SELECT region FROM georep.collection_holds`,
     ),
   ]);
   return {
@@ -45,6 +52,7 @@ export async function readBarrierInputs(pool: Pool): Promise<{
       };
     }),
     blocked: new Set(blocked.rows.map((r) => r.origin)),
+    waitedFor: waitedFor.rows.map((r) => r.region),
   };
 }
 

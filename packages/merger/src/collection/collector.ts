@@ -13,6 +13,7 @@ import { computeBarrier } from "./barrier.ts";
 import type { Barrier, SourcePartition } from "./barrier.ts";
 import { readBarrierInputs, writeApplied } from "./barrier-inputs.ts";
 import type { CollectionMetrics } from "./collection-metrics.ts";
+import { waitedRegions } from "./live-regions.ts";
 import { collectionSql } from "./collection-sql.ts";
 
 export interface CollectorDeps {
@@ -124,16 +125,11 @@ export function createCollector(deps: CollectorDeps): Collector {
   // A barrier unknown since start is no alarm until blockedAfterSeconds passed: the first
   // heartbeats take a few seconds to go round.
   const startedAt = deps.clock();
-  const gauges = (b: Barrier): void => {
+  const gauges = (b: Barrier, live: readonly string[]): void => {
     const now = deps.clock();
     const settled = (now - startedAt) / 1000 > deps.blockedAfterSeconds;
     const ages = new Map<string, number>();
-    const blocking = new Map(
-      deps
-        .live()
-        .filter((r) => r !== deps.self)
-        .map((r) => [r, false]),
-    );
+    const blocking = new Map(live.filter((r) => r !== deps.self).map((r) => [r, false]));
     for (const [deleter, holders] of b.heldBy) {
       const stamp = b.barrier.get(deleter);
       const age = stamp === undefined ? Infinity : Math.max(0, (now - Number(stamp >> 16n)) / 1000);
@@ -149,15 +145,16 @@ export function createCollector(deps: CollectorDeps): Collector {
     async pass() {
       try {
         const inputs = await readBarrierInputs(deps.pool);
+        const live = waitedRegions(deps.live(), inputs.waitedFor);
         const b = computeBarrier({
           self: deps.self,
-          live: deps.live(),
+          live,
           partitions: expected(inputs.progressed),
           beats: inputs.beats,
           blocked: inputs.blocked,
         });
         await writeApplied(deps.pool, b.applied);
-        gauges(b);
+        gauges(b, live);
         const collected = new Map<string, number>();
         if (deps.collect)
           for (const [name, table] of sql) collected.set(name, await collectTable(name, table, b));

@@ -340,6 +340,21 @@ REVOKE ALL ON FUNCTION georep.prune_audit(interval) FROM PUBLIC;
     // recompiled by COMPILER_VERSION 11).
     sql: "SELECT 1",
   },
+  {
+    version: 13,
+    description:
+      "collection holds: a region being added holds tombstone collection until it is a member",
+    sql: `
+-- Written by \`georep region add\` in every peer before it copies a snapshot, deleted once the new
+-- region is a member there: tombstone collection waits for a held region as for a silent member
+-- (docs/data-model.md, "A region being added"). The merge role reads it (grant in ROLES_SQL).
+CREATE TABLE IF NOT EXISTS georep.collection_holds (
+  region text PRIMARY KEY,
+  reason text NOT NULL,
+  since timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+`,
+  },
 ];
 
 /** Every engine migration's version, ascending: what a database installed by this georep holds. */

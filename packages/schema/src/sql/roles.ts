@@ -30,6 +30,7 @@ export const ROLES_SQL = `DO $$ BEGIN
 END $$;
 GRANT USAGE ON SCHEMA georep TO ${READER_ROLE}, ${MERGER_ROLE}, ${PEER_ROLE};
 GRANT SELECT ON georep.settings, georep.regions TO ${READER_ROLE}, ${MERGER_ROLE};
+GRANT SELECT ON georep.collection_holds TO ${MERGER_ROLE};
 -- What peers' repair reads besides the state tables (tableGrantsSql): whose database this is
 -- (database-check.ts) and what it applied of theirs (peer-progress.ts).
 GRANT SELECT ON georep.settings, georep.progress TO ${PEER_ROLE};
