@@ -338,6 +338,41 @@ it("a region being added, or a member the merger has not picked up yet, holds co
   expect(await stateRows(), "once it is gone, region 0 collects key 9").toBe("0");
 });
 
+it("a removed region's tombstones are collected once the remaining regions report its final beats", async () => {
+  // Region 2 inserts and deletes key 10, everyone applies it, then region 2 is removed for good.
+  // Its last heartbeats stand: the remaining regions keep reporting what they applied of it, and
+  // its tombstone gets a barrier. Before, a removed region's tombstones were kept for ever.
+  const { gc, write, x } = await collectedAndControl("removed");
+  const layout = stateLayout(gc);
+  await write([[2, { kind: "insert", key: 10, hits: 5, label: "a" }]]);
+  await x.exchangeAll();
+  await write([[2, { kind: "delete", key: 10 }]]);
+  for (let round = 0; round < 2; round++) {
+    await x.exchangeAll();
+    for (const at of [0, 1]) await x.collect(at);
+  }
+  const stateRows = (d: RegionDb): Promise<string | undefined> =>
+    one(d, `SELECT count(*)::text AS v FROM ${layout.stateTable} WHERE id = 10`);
+  try {
+    await x.removeRegion(2);
+    for (let round = 0; round < 3; round++) {
+      for (const [from, to] of [
+        [0, 1],
+        [1, 0],
+      ] as const) {
+        await x.ship(from);
+        await x.deliver(from, to, Infinity);
+      }
+      for (const at of [0, 1]) await x.collect(at);
+    }
+    for (const d of dbs.slice(0, 2))
+      expect(await stateRows(d), `${d.region}: the removed region's deleted key`).toBe("0");
+  } finally {
+    // The databases are shared by this file's tests: region 2 is a member again.
+    for (const p of pools) await p.query("UPDATE georep.regions SET removed_at = NULL");
+  }
+});
+
 /**
  * A fresh collected table and its never-collected control copy in every region, the exchange
  * between the regions, and a writer of the same ops to both copies.

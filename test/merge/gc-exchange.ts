@@ -11,7 +11,7 @@ import {
 } from "@georep/merger/testing";
 import type { Collector } from "@georep/merger/testing";
 import { createMetrics, silentLogger } from "@georep/observability";
-import { stateLayout } from "@georep/schema";
+import { removeMember, stateLayout } from "@georep/schema";
 import type { TableSpec } from "@georep/schema";
 import type { RegionDb } from "./helpers.ts";
 import { rows } from "./helpers.ts";
@@ -37,6 +37,11 @@ export interface Exchange {
    * that to region 0 only, which alone passes the barrier and collects.
    */
   collectInRegion0Only(): Promise<void>;
+  /**
+   * Region `i` is removed for good (as `georep region remove` does once every other region has
+   * applied all it shipped): the others mark it removed and their collectors no longer list it.
+   */
+  removeRegion(i: number): Promise<void>;
   /** Region `to` merges state shipped again by `origin` (an own-state emit), outside the channels. */
   mergeInto(to: number, origin: string, slices: RowSlice[]): Promise<void>;
 }
@@ -48,9 +53,11 @@ export function createExchange(
   collected: TableSpec,
 ): Exchange {
   const regionRefs = dbs.map((d) => ({ id: d.region }));
+  const removed = new Set<string>();
+  const live = () => regionRefs.filter((r) => !removed.has(r.id));
   const merge = createMergeTransaction({ tables, logger: silentLogger() });
   const collectors = dbs.map((d, i) =>
-    collectorFor(d.region, regionRefs, pools[i] as pg.Pool, collected),
+    collectorFor(d.region, live, pools[i] as pg.Pool, collected),
   );
   const channels = new Map<string, Message[]>();
   const shipped = dbs.map(() => new Map<string, string>());
@@ -136,6 +143,11 @@ export function createExchange(
       }
       await collect(0);
     },
+    removeRegion: async (i) => {
+      const gone = (dbs[i] as RegionDb).region;
+      for (const [j, p] of pools.entries()) if (j !== i) await removeMember(p, gone);
+      removed.add(gone);
+    },
     mergeInto: async (to, origin, slices) => {
       const target = dbs[to] as RegionDb;
       await merge.run(target.client, { envelopes: [rows(origin, slices) as never], progress: [] });
@@ -145,15 +157,15 @@ export function createExchange(
 
 function collectorFor(
   region: string,
-  regionRefs: ReadonlyArray<{ id: string }>,
+  live: () => ReadonlyArray<{ id: string }>,
   pool: pg.Pool,
   spec: TableSpec,
 ): Collector {
   return createCollector({
     pool,
     self: region,
-    live: () => liveRegions(regionRefs),
-    sources: sourceTopics(region, regionRefs),
+    live: () => liveRegions(live()),
+    sources: sourceTopics(region, live()),
     partitions: 1,
     layouts: new Map([[`public.${spec.name}`, stateLayout(spec)]]),
     metrics: createCollectionMetrics(createMetrics()),

@@ -6,6 +6,7 @@ import { hostname, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ENGINE_MIGRATION_VERSIONS } from "@georep/schema";
 import { createTestDatabase, devKafka, georep } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { audited } from "../src/audit.ts";
@@ -95,8 +96,8 @@ describe("audit trail", () => {
     expect(run.code, run.stderr).toBe(0);
     const rows = expectRun(await rowsOf(db.url), "ap-south", "ok");
     expect(rows[0]).toMatchObject({ command: "schema apply", arguments: { config } });
-    expect(rows[1]?.detail).toMatch(
-      /migrations applied: 1, 2, .*9, 10, 11, 12; tables installed: public.counting_results/,
+    expect(rows[1]?.detail).toContain(
+      `migrations applied: ${ENGINE_MIGRATION_VERSIONS.join(", ")}; tables installed: public.counting_results`,
     );
   });
 

@@ -37,6 +37,7 @@ export { userTableSql } from "./sql/state-table.ts";
 export { firstIssue } from "./zod-issue.ts";
 export {
   addMember,
+  admitMember,
   holdCollection,
   readMembers,
   readRegionRows,

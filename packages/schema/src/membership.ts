@@ -39,12 +39,35 @@ export async function addMember(q: Queryable, member: Member): Promise<void> {
   );
 }
 
-/** Marks a member removed (idempotent: the first removal's time is kept). */
+/**
+ * Marks a member removed (idempotent: the first removal's time is kept) and drops any collection
+ * hold for it: collection no longer waits for it.
+ */
 export async function removeMember(q: Queryable, id: string): Promise<void> {
   await q.query(
-    "UPDATE georep.regions SET removed_at = coalesce(removed_at, clock_timestamp()) WHERE id = $1",
+    `WITH released AS (DELETE FROM georep.collection_holds WHERE region = $1)
+     UPDATE georep.regions SET removed_at = coalesce(removed_at, clock_timestamp()) WHERE id = $1`,
     [id],
   );
+}
+
+/**
+ * Adds a member that `georep region add` held collection for and releases the hold, in one
+ * transaction: a hold left behind a member would stop collection for good.
+ */
+export async function admitMember(pool: pg.Pool, member: Member): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await addMember(client, member);
+    await releaseCollection(client, member.id);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined); // the original error is the one to report
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 /**

@@ -17,12 +17,11 @@ import {
 import { copySnapshot } from "@georep/repair";
 import type { RepairProgress, SnapshotCopyReport } from "@georep/repair";
 import {
-  addMember,
+  admitMember,
   currentIncarnation,
   holdCollection,
   installSchema,
   readMembers,
-  releaseCollection,
   startIncarnation,
   stateLayout,
 } from "@georep/schema";
@@ -173,8 +172,7 @@ export async function fillRegion(
       const registeredIn: string[] = [];
       if (mode === "add")
         for (const peer of peers) {
-          await addMember(pool(peer), { id: target.region, zone });
-          await releaseCollection(pool(peer), target.region);
+          await admitMember(pool(peer), { id: target.region, zone });
           registeredIn.push(peer.region);
         }
       return {

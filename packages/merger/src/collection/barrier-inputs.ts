@@ -15,7 +15,8 @@ const beatRowSchema = z.object({
  * The barrier's inputs as the database holds them: partitions with progress (all merge workers'),
  * the newest heartbeat merged per partition, origins of which rows are set aside or lost, and
  * the regions collection waits for besides the merger's own list: the membership as it is now
- * (a region added since the merger started) and regions being added (collection holds).
+ * (a region added since the merger started) and regions being added (collection holds); and
+ * the regions removed for good.
  * @throws the driver's error; a ZodError when a peer_progress row does not parse.
  */
 export async function readBarrierInputs(pool: Pool): Promise<{
@@ -23,8 +24,9 @@ export async function readBarrierInputs(pool: Pool): Promise<{
   beats: PartitionBeat[];
   blocked: Set<string>;
   waitedFor: string[];
+  removed: string[];
 }> {
-  const [progress, beats, blocked, waitedFor] = await Promise.all([
+  const [progress, beats, blocked, removed] = await Promise.all([
     pool.query<SourcePartition>(`SELECT topic, partition, origin FROM georep.progress`),
     pool.query<Record<string, unknown>>(
       `SELECT topic, partition, origin, stable::text AS stable, applied FROM georep.peer_progress`,
@@ -34,10 +36,16 @@ export async function readBarrierInputs(pool: Pool): Promise<{
        UNION SELECT origin FROM georep.gaps WHERE repaired_at IS NULL`,
     ),
     pool.query<{ region: string }>(
-      `SELECT id AS region FROM georep.regions WHERE removed_at IS NULL
-       UNION SELECT region FROM georep.collection_holds`,
+      `SELECT id AS region FROM georep.regions WHERE removed_at IS NOT NULL`,
     ),
   ]);
+  // After the beats, never before: a hold written after this read is written after every beat
+  // read above, so the reports they carry were applied before the snapshot the hold protects.
+  const waitedFor = await pool.query<{ region: string }>(
+    `SELECT id AS region FROM georep.regions WHERE removed_at IS NULL
+     UNION SELECT h.region FROM georep.collection_holds h
+     WHERE NOT EXISTS (SELECT 1 FROM georep.regions r WHERE r.id = h.region AND r.removed_at IS NOT NULL)`,
+  );
   return {
     progressed: progress.rows,
     beats: beats.rows.map((raw) => {
@@ -53,6 +61,7 @@ export async function readBarrierInputs(pool: Pool): Promise<{
     }),
     blocked: new Set(blocked.rows.map((r) => r.origin)),
     waitedFor: waitedFor.rows.map((r) => r.region),
+    removed: removed.rows.map((r) => r.region),
   };
 }
 

@@ -27,6 +27,13 @@ export interface BarrierInput {
   readonly self: string;
   /** Every live region, this one included (live-regions.ts). */
   readonly live: readonly string[];
+  /**
+   * Regions removed for good (`georep region remove`), their partitions listed among
+   * `partitions` with the last heartbeats merged from them: the removal waited until every
+   * remaining region had applied all they shipped, so those beats are final, and their
+   * tombstones get a barrier like a live region's. Absent: none.
+   */
+  readonly removed?: readonly string[];
   /** Every source partition this region consumes, whichever merge worker holds it. */
   readonly partitions: readonly SourcePartition[];
   readonly beats: readonly PartitionBeat[];
@@ -86,12 +93,12 @@ function perOrigin(input: BarrierInput): {
   return { applied, reported };
 }
 
-/** @returns this region's applied(·) and, per live region, the barrier its tombstones wait for. */
+/** @returns this region's applied(·) and, per live or removed region, the barrier its tombstones wait for. */
 export function computeBarrier(input: BarrierInput): Barrier {
   const { applied, reported } = perOrigin(input);
   const barrier = new Map<string, bigint>();
   const heldBy = new Map<string, readonly string[]>();
-  for (const deleter of input.live) {
+  for (const deleter of new Set([...input.live, ...(input.removed ?? [])])) {
     // The deleter applied its own tombstone; everyone else's term is what it applied of the deleter.
     const terms = input.live
       .filter((r) => r !== deleter)
@@ -112,4 +119,30 @@ export function computeBarrier(input: BarrierInput): Barrier {
     );
   }
   return { applied, barrier, heldBy };
+}
+
+/**
+ * What the collection SQL compares each state row's tombstone with, per region of the row's
+ * origin. A row's tombstone need not be its own region's delete: an insert, a repair page and an
+ * own-state emit copy the key's winning tombstone into other shares (docs/data-model.md,
+ * "Shipped again"), and a region that has not applied that delete yet may hold such a copy
+ * without the deleter's own row. So a live region's rows get the lowest barrier of all live
+ * regions, which is at or below the barrier of whichever live region deleted; none while a live
+ * region's barrier is unknown. A removed region's rows get the lower of that and its own barrier,
+ * which is frozen at its last heartbeats; without one, they stay.
+ */
+export function collectionBounds(
+  b: Barrier,
+  live: readonly string[],
+): { regions: string[]; stamps: bigint[] } {
+  const none = { regions: [], stamps: [] };
+  if (live.some((r) => !b.barrier.has(r))) return none;
+  const lowest = minOf(live.map((r) => b.barrier.get(r) as bigint));
+  if (lowest === undefined) return none;
+  const regions = [...b.barrier.keys()];
+  const stamps = regions.map((r) => {
+    const own = b.barrier.get(r) as bigint;
+    return own < lowest ? own : lowest;
+  });
+  return { regions, stamps };
 }

@@ -11,6 +11,7 @@ export interface CollectionMetrics {
 }
 
 export function createCollectionMetrics(metrics: Metrics): CollectionMetrics {
+  const named = new Set<string>();
   const collected = metrics.counter(
     "georep_tombstones_collected_total",
     "Deleted keys whose every state row was collected (the tombstone every live region applied), by table.",
@@ -42,7 +43,12 @@ export function createCollectionMetrics(metrics: Metrics): CollectionMetrics {
       for (const [origin, seconds] of ages) age.set({ origin }, seconds);
     },
     setBlockedBy: (blocking) => {
-      for (const [peer, on] of blocking) blockedBy.set({ peer }, on ? 1 : 0);
+      // A peer no longer waited for (a hold released, a region removed) reads 0, not its last value.
+      for (const peer of named) if (!blocking.has(peer)) blockedBy.set({ peer }, 0);
+      for (const [peer, on] of blocking) {
+        blockedBy.set({ peer }, on ? 1 : 0);
+        named.add(peer);
+      }
     },
   };
 }

@@ -4,12 +4,13 @@
 //     ──▶ per table: collect up to batchKeys keys per transaction, until a batch comes back short
 //     ──▶ gauges: tombstones waiting, barrier age, who holds the barrier
 import type { Pool } from "pg";
+import { originTopic } from "@georep/contract";
 import type { Logger, WallClock } from "@georep/observability";
 import type { StateLayout } from "@georep/schema";
 import { sqlStateOf } from "@georep/schema";
 import { MergeError } from "../errors.ts";
 import type { SourceTopic } from "../routing.ts";
-import { computeBarrier } from "./barrier.ts";
+import { collectionBounds, computeBarrier } from "./barrier.ts";
 import type { Barrier, SourcePartition } from "./barrier.ts";
 import { readBarrierInputs, writeApplied } from "./barrier-inputs.ts";
 import type { CollectionMetrics } from "./collection-metrics.ts";
@@ -57,16 +58,23 @@ export function createCollector(deps: CollectorDeps): Collector {
   const sql = new Map(
     [...deps.layouts].map(([name, l]) => [name, { layout: l, ...collectionSql(l) }]),
   );
-  const expected = (progressed: readonly SourcePartition[]): SourcePartition[] => {
+  const expected = (
+    progressed: readonly SourcePartition[],
+    removed: ReadonlySet<string>,
+  ): SourcePartition[] => {
     const byTopic = new Map(deps.sources.map((s) => [s.topic, s.origin]));
     const all = new Map<string, SourcePartition>();
-    for (const s of deps.sources)
+    // A removed region's origin topic too, no longer consumed: its last beats are final
+    // (barrier.ts); its zone topics' partitions come with their progress below.
+    const removedTopics = [...removed].map((origin) => ({ topic: originTopic(origin), origin }));
+    for (const s of [...deps.sources, ...removedTopics])
       for (let partition = 0; partition < deps.partitions; partition++)
         all.set(`${s.topic}/${partition}`, { topic: s.topic, partition, origin: s.origin });
     // A topic with more partitions than configured: those with progress count too.
     for (const p of progressed) {
       const origin = byTopic.get(p.topic);
       if (origin !== undefined) all.set(`${p.topic}/${p.partition}`, { ...p, origin });
+      else if (removed.has(p.origin)) all.set(`${p.topic}/${p.partition}`, p);
     }
     return [...all.values()];
   };
@@ -105,10 +113,10 @@ export function createCollector(deps: CollectorDeps): Collector {
   const collectTable = async (
     name: string,
     table: { layout: StateLayout; collect: string; waiting: string },
-    b: Barrier,
+    bounds: { regions: string[]; stamps: bigint[] },
   ): Promise<number> => {
-    const regions = [...b.barrier.keys()];
-    const stamps = regions.map((r) => String(b.barrier.get(r)));
+    const regions = bounds.regions;
+    const stamps = bounds.stamps.map(String);
     let total = 0;
     for (let i = 0; i < MAX_BATCHES_PER_PASS; i++) {
       const keys = await batch(table, regions, stamps);
@@ -146,18 +154,22 @@ export function createCollector(deps: CollectorDeps): Collector {
       try {
         const inputs = await readBarrierInputs(deps.pool);
         const live = waitedRegions(deps.live(), inputs.waitedFor);
+        const removed = new Set(inputs.removed.filter((r) => !live.includes(r)));
         const b = computeBarrier({
           self: deps.self,
           live,
-          partitions: expected(inputs.progressed),
+          removed: [...removed],
+          partitions: expected(inputs.progressed, removed),
           beats: inputs.beats,
           blocked: inputs.blocked,
         });
         await writeApplied(deps.pool, b.applied);
         gauges(b, live);
         const collected = new Map<string, number>();
+        const bounds = collectionBounds(b, live);
         if (deps.collect)
-          for (const [name, table] of sql) collected.set(name, await collectTable(name, table, b));
+          for (const [name, table] of sql)
+            collected.set(name, await collectTable(name, table, bounds));
         return { barrier: b, collected };
       } catch (error) {
         throw new MergeError(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeBarrier, UNBOUNDED } from "../../src/collection/barrier.ts";
+import { collectionBounds, computeBarrier, UNBOUNDED } from "../../src/collection/barrier.ts";
 import type { BarrierInput, PartitionBeat } from "../../src/collection/barrier.ts";
 
 const parts = (origin: string, n: number) =>
@@ -111,5 +111,60 @@ describe("computeBarrier", () => {
     });
     // c stopped: its reports did not move, so b's tombstones stay behind c's last word.
     expect(later.barrier.get("b")).toBe(30n);
+  });
+
+  it("a removed region's tombstones get a barrier from its final beats and the live regions' reports of it", () => {
+    // c was removed: a no longer consumes it, but its last beats stand, and b still reports it.
+    const input: BarrierInput = { ...base(), live: ["a", "b"], removed: ["c"] };
+    const b = computeBarrier(input);
+    expect(b.applied.get("c"), "a's applied(c): c's oldest final beat").toBe(80n);
+    // a's term is its own applied(c) = 80, b's is its report of c, min over b's partitions = 40.
+    expect(b.barrier.get("c")).toBe(40n);
+    expect(b.heldBy.get("c")).toEqual(["b"]);
+    // c is no one's term any more: b's tombstones wait only for a (its applied(b) = 90).
+    expect(b.barrier.get("b")).toBe(90n);
+  });
+
+  it("a removed region whose beats were not all recorded, or not reported by a live region, has no barrier", () => {
+    const input: BarrierInput = { ...base(), live: ["a", "b"], removed: ["c"] };
+    const oneBeatMissing = computeBarrier({
+      ...input,
+      beats: input.beats.filter((x) => !(x.origin === "c" && x.partition === 1)),
+    });
+    expect(oneBeatMissing.barrier.has("c")).toBe(false);
+    const notReported = computeBarrier({
+      ...input,
+      beats: input.beats.map((x) => (x.origin === "b" ? { ...x, applied: new Map() } : x)),
+    });
+    expect(notReported.barrier.has("c")).toBe(false);
+    expect(notReported.heldBy.get("c")).toEqual(["b"]);
+    // Without the removed list (the code before), c's tombstones had no barrier at all.
+    expect(computeBarrier({ ...input, removed: undefined }).barrier.has("c")).toBe(false);
+  });
+
+  it("collection compares every row's tombstone with the lowest barrier: a copied tombstone may be any region's delete", () => {
+    const input: BarrierInput = { ...base(), live: ["a", "b", "c"] };
+    const b = computeBarrier(input);
+    expect([...b.barrier]).toEqual([
+      ["a", 50n],
+      ["b", 30n],
+      ["c", 40n],
+    ]);
+    expect(collectionBounds(b, input.live)).toEqual({
+      regions: ["a", "b", "c"],
+      stamps: [30n, 30n, 30n],
+    });
+    // A removed region's barrier is frozen at its last beats: its rows get the lower bound, the
+    // live regions' rows are not held back by it.
+    const removed = computeBarrier({ ...input, live: ["a", "b"], removed: ["c"] });
+    expect(removed.barrier.get("c")).toBe(40n);
+    expect(collectionBounds(removed, ["a", "b"])).toEqual({
+      regions: ["a", "b", "c"],
+      stamps: [50n, 50n, 40n],
+    });
+    // One live region's barrier unknown: nothing is collected, whoever deleted.
+    const silent = computeBarrier({ ...input, beats: input.beats.filter((x) => x.origin !== "c") });
+    expect(silent.barrier.has("a")).toBe(false);
+    expect(collectionBounds(silent, input.live)).toEqual({ regions: [], stamps: [] });
   });
 });

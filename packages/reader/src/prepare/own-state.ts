@@ -31,9 +31,11 @@ export async function* readOwnState(
     }
     params.push(batchSize);
     // Shipped again: each row with its key's winning tombstone (reshippedStateSql says why).
+    // ORDER BY qualified: a bare name would sort by the selected text, not the key the page's
+    // bound compares (ids 1..12 in pages of 5: 1, 10, 11, 12, 2 | then past 2, 10-12 again).
     const { rows } = await client.query<Record<string, string | null>>(
       `SELECT ${selectList(codec)} FROM (${reshippedStateSql(codec.layout, where)}) s
-       ORDER BY ${keys.join(", ")} LIMIT $${params.length}`,
+       ORDER BY ${keys.map((k) => `s.${k}`).join(", ")} LIMIT $${params.length}`,
       params,
     );
     if (rows.length === 0) return;

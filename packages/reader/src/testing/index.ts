@@ -81,10 +81,11 @@ export async function ownStateSlices(
   client: Queryable,
   layout: StateLayout,
   replica: string,
+  batchSize = 100,
 ): Promise<RowSlice[]> {
   const codec = tableCodec(layout);
   const slices: RowSlice[] = [];
-  for await (const tuples of readOwnState(client, codec, replica, 100))
+  for await (const tuples of readOwnState(client, codec, replica, batchSize))
     slices.push(...tuples.map((t) => tupleToSlice(codec, t)));
   return slices;
 }
