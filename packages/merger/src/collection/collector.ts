@@ -139,6 +139,8 @@ export function createCollector(deps: CollectorDeps): Collector {
     const ages = new Map<string, number>();
     const blocking = new Map(live.filter((r) => r !== deps.self).map((r) => [r, false]));
     for (const [deleter, holders] of b.heldBy) {
+      // A removed region's barrier is frozen at its last beats, and old by nature: no alarm.
+      if (!live.includes(deleter)) continue;
       const stamp = b.barrier.get(deleter);
       const age = stamp === undefined ? Infinity : Math.max(0, (now - Number(stamp >> 16n)) / 1000);
       ages.set(deleter, age);

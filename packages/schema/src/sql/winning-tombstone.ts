@@ -26,7 +26,8 @@ function withWinningTombstone(layout: StateLayout, winning: (column: string) => 
  * A table's state rows as a region ships them again (the own state emitted after a lost slot,
  * repair's pages and digests), aliased `s` with `where` applied: every column as stored, except
  * that each row carries its key's winning tombstone (stamp and base) among the rows of its zone
- * (a zone's delete, whose base holds counts, never travels on a row outside it). A share's own
+ * (a zone's delete, whose base holds counts, is not shipped again on a row outside it; the
+ * trigger's copy on insert is key-wide, into a row of the key's zone at the time). A share's own
  * tombstone counts only through the key's greatest, so this changes nothing a region shows but
  * at exactly equal stamps (docs/data-model.md, "Shipped again"); and a share shipped again can
  * reach a region that has collected the key, where it must arrive dead, not as the live row it
