@@ -82,7 +82,7 @@ try {
         postgres: { url: db.url },
         kafka: devKafka(endpoints.kafka.brokers),
         tables: ["counting_results"],
-        merge: { collectTombstones: true, collectionIntervalMs: 1_000 },
+        merge: { collectTombstones: true, collectionIntervalMs: 1_000, collectionGraceSeconds: 0 },
       }),
     );
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });

@@ -21,6 +21,7 @@ import {
 import type { TestDatabase } from "@georep/testkit";
 import { createKafka } from "@georep/kafka";
 import { createMetrics, silentLogger, systemClock } from "@georep/observability";
+import type { Logger } from "@georep/observability";
 import { createCapture } from "@georep/capture";
 import type { Capture } from "@georep/capture";
 
@@ -285,8 +286,10 @@ export async function slotPosition(client: pg.Client, slot: string): Promise<str
 export function testCapture(
   r: RegionDb,
   options: { heartbeatIntervalMs?: number; statusIntervalMs?: number } = {},
+  deps: { logger?: Logger; awaitReportedProgress?: boolean } = {},
 ): Capture {
   return createCapture({
+    ...deps,
     region: r.region,
     pgUrl: r.db.url,
     slotName: r.slot,
@@ -299,7 +302,7 @@ export function testCapture(
       ...options,
     },
     tables: [parseTableSpec(countingResultsSpec)],
-    logger: silentLogger(),
+    logger: deps.logger ?? silentLogger(),
     metrics: createMetrics(),
     clock: systemClock,
   });

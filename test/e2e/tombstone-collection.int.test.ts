@@ -84,6 +84,8 @@ describe("tombstone collection", () => {
         collectTombstones: true,
         collectionIntervalMs: 1_000,
         collectionBlockedAfterSeconds: 30,
+        // No region here loses history; the grace is tested in test/merge/collection.
+        collectionGraceSeconds: 0,
       },
     });
   });

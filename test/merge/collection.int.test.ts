@@ -306,6 +306,28 @@ it("state shipped again (a lost slot's own-state emit, a repair) never brings ba
   }
 });
 
+it("a tombstone younger than the grace stays however far the barrier has passed", async () => {
+  // The grace gives a region whose database went back in time (an asynchronous standby promoted,
+  // a restore) the time to get its own lost deletes back from its peers' repair before they
+  // collect them. Without it, region 0 collected key 11 at once.
+  const { gc, write, x } = await collectedAndControl("grace");
+  const layout = stateLayout(gc);
+  const stateRows = (): Promise<string | undefined> =>
+    one(dbs[0] as RegionDb, `SELECT count(*)::text AS v FROM ${layout.stateTable}`);
+  await write([[1, { kind: "insert", key: 11, hits: 5, label: "a" }]]);
+  await x.exchangeAll();
+  await write([[0, { kind: "delete", key: 11 }]]);
+  try {
+    x.setGrace(60_000);
+    await x.collectInRegion0Only();
+    expect(await stateRows(), "within the grace: region 0 keeps key 11").not.toBe("0");
+  } finally {
+    x.setGrace(0);
+  }
+  await x.collectInRegion0Only();
+  expect(await stateRows(), "past it, region 0 collects key 11").toBe("0");
+});
+
 it("a region being added, or a member the merger has not picked up yet, holds collection until it reports", async () => {
   // `georep region add` holds collection in every peer before it copies the new region a
   // snapshot, and makes it a member afterwards; a running merger learns of a new member only at

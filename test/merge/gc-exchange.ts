@@ -42,6 +42,8 @@ export interface Exchange {
    * applied all it shipped): the others mark it removed and their collectors no longer list it.
    */
   removeRegion(i: number): Promise<void>;
+  /** From now on every region's collector keeps tombstones younger than `ms` (0 at first). */
+  setGrace(ms: number): void;
   /** Region `to` merges state shipped again by `origin` (an own-state emit), outside the channels. */
   mergeInto(to: number, origin: string, slices: RowSlice[]): Promise<void>;
 }
@@ -56,9 +58,9 @@ export function createExchange(
   const removed = new Set<string>();
   const live = () => regionRefs.filter((r) => !removed.has(r.id));
   const merge = createMergeTransaction({ tables, logger: silentLogger() });
-  const collectors = dbs.map((d, i) =>
-    collectorFor(d.region, live, pools[i] as pg.Pool, collected),
-  );
+  const collectorsWith = (graceMs: number): Collector[] =>
+    dbs.map((d, i) => collectorFor(d.region, live, pools[i] as pg.Pool, collected, graceMs));
+  let collectors = collectorsWith(0);
   const channels = new Map<string, Message[]>();
   const shipped = dbs.map(() => new Map<string, string>());
   const channel = (from: number, to: number): Message[] => {
@@ -148,6 +150,9 @@ export function createExchange(
       for (const [j, p] of pools.entries()) if (j !== i) await removeMember(p, gone);
       removed.add(gone);
     },
+    setGrace: (ms) => {
+      collectors = collectorsWith(ms);
+    },
     mergeInto: async (to, origin, slices) => {
       const target = dbs[to] as RegionDb;
       await merge.run(target.client, { envelopes: [rows(origin, slices) as never], progress: [] });
@@ -160,6 +165,7 @@ function collectorFor(
   live: () => ReadonlyArray<{ id: string }>,
   pool: pg.Pool,
   spec: TableSpec,
+  graceMs: number,
 ): Collector {
   return createCollector({
     pool,
@@ -173,6 +179,7 @@ function collectorFor(
     log: silentLogger(),
     collect: true,
     batchKeys: 2,
+    graceMs,
     blockedAfterSeconds: 600,
     lockTimeoutMs: 1000,
   });

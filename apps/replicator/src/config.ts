@@ -179,6 +179,7 @@ const configSchema = z
         /** Tombstone collection (docs/data-model.md, "Tombstones"); off unless collectTombstones. */
         collectTombstones: mergerOptionsSchema.shape.collectTombstones,
         collectionIntervalMs: mergerOptionsSchema.shape.collectionIntervalMs,
+        collectionGraceSeconds: mergerOptionsSchema.shape.collectionGraceSeconds,
         collectionBlockedAfterSeconds: mergerOptionsSchema.shape.collectionBlockedAfterSeconds,
       })
       .strict()

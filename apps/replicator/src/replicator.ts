@@ -227,6 +227,7 @@ export function createReplicator(deps: ReplicatorDeps): Replicator {
           metrics,
           clock,
           signer: config.envelopeSigning?.signer,
+          awaitReportedProgress: config.merge.collectTombstones,
           onKafkaWait: (error) => {
             log.warn(
               { err: error, brokers: ownBrokers },

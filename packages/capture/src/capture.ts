@@ -10,7 +10,7 @@ import type { Logger, Metrics, WallClock } from "@georep/observability";
 import { createReader } from "@georep/reader";
 import type { CaptureBatch, CaptureSink, ReaderStatus, ShippedMark } from "@georep/reader";
 import type { TableSpec } from "@georep/schema";
-import { createShipper, readShippedMark } from "@georep/shipper";
+import { createShipper, readReportedProgress, readShippedMark } from "@georep/shipper";
 import type { ShipperStatus } from "@georep/shipper";
 import { parseCaptureConfig } from "./options.ts";
 import type { CaptureConfigInput } from "./options.ts";
@@ -35,6 +35,12 @@ export interface CaptureDeps {
    * read meanwhile, so it keeps the WAL. Absent: start() fails with the KafkaError.
    */
   readonly onKafkaWait?: ((error: KafkaError) => void) | undefined;
+  /**
+   * Set where regions collect tombstones: a new incarnation (the database went back in time)
+   * waits until this database has applied what the region's heartbeats last reported, read from
+   * its topic (docs/data-model.md, "A region that loses history").
+   */
+  readonly awaitReportedProgress?: boolean | undefined;
 }
 
 /** How often a start waiting for the cluster tries again (as the merger retries a source cluster). */
@@ -67,6 +73,7 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
     signer,
     kafkaSecurity,
     onKafkaWait,
+    awaitReportedProgress,
     ...raw
   } = input;
   const config = parseCaptureConfig(raw);
@@ -130,6 +137,9 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
     backoff: { initialMs: t.backoffInitialMs, maxMs: t.backoffMaxMs },
     shipped: () => shipped,
     ...(beforeConfirm === undefined ? {} : { beforeConfirm }),
+    ...(awaitReportedProgress === true
+      ? { reported: () => readReportedProgress(kafka, config.region, log) }
+      : {}),
   });
   let shipped: ShippedMark | undefined;
   let stopped = false;

@@ -9,7 +9,7 @@ import type { TopicReport, TopicSpec } from "./admin.ts";
 import { kafkaLogLevel, pinoLogCreator } from "./log-creator.ts";
 import { createProducer } from "./producer.ts";
 import { readTail, topicEnds } from "./tail.ts";
-import type { TailRecord } from "./tail.ts";
+import type { TailOptions, TailRecord } from "./tail.ts";
 import type { Producer, ProducerOptions } from "./producer.ts";
 import type { RegionAcl } from "./region-acls.ts";
 import { brokerSaslMechanisms } from "./sasl-mechanisms.ts";
@@ -47,11 +47,8 @@ export interface KafkaClient {
   readonly admin: {
     /** @throws KafkaError naming the topic the broker refused. */
     ensureTopics(topics: readonly TopicSpec[]): Promise<TopicReport>;
-    /**
-     * The newest record of every non-empty partition; records up to `maxRecordBytes` (default
-     * 1 MiB) are fetched at once. @throws KafkaError
-     */
-    readTail(topic: string, timeoutMs: number, maxRecordBytes?: number): Promise<TailRecord[]>;
+    /** The newest records of every non-empty partition (tail.ts). @throws KafkaError */
+    readTail(topic: string, timeoutMs: number, options?: TailOptions): Promise<TailRecord[]>;
     /** End offset per partition (none for a missing topic). @throws KafkaError */
     topicEnds(topic: string): Promise<Map<number, bigint>>;
     /** Deletes a consumer group that has no members left. @throws KafkaError */
@@ -138,8 +135,7 @@ export function createKafka(options: KafkaOptions): KafkaClient {
     },
     admin: {
       ensureTopics: (topics) => named(ensureTopics(kafka, topics)),
-      readTail: (topic, timeoutMs, maxRecordBytes) =>
-        named(readTail(kafka, topic, timeoutMs, maxRecordBytes)),
+      readTail: (topic, timeoutMs, options) => named(readTail(kafka, topic, timeoutMs, options)),
       topicEnds: (topic) => named(topicEnds(kafka, topic)),
       deleteGroup: (groupId) => named(deleteGroup(kafka, groupId)),
       createAcls: (acls) => named(createAcls(kafka, acls)),

@@ -18,7 +18,7 @@ export type {
 export { createDeadLetters } from "./dead-letters.ts";
 export type { DeadLetterSender } from "./dead-letters.ts";
 export { reportTopicConfig } from "./topic-report.ts";
-export type { TailRecord } from "./tail.ts";
+export type { TailOptions, TailRecord } from "./tail.ts";
 export {
   KafkaError,
   isRecordTooLarge,

@@ -1,5 +1,6 @@
-// The newest record of each partition of a topic, read once at start (capture compares what its
-// region already shipped with what its database holds). A throwaway consumer group, deleted after.
+// The newest records of each partition of a topic, read once at start (capture compares what its
+// region already shipped, and last reported, with what its database holds). A throwaway consumer
+// group, deleted after.
 import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import { settlesWithin } from "@georep/retry";
@@ -22,18 +23,26 @@ export interface TailRecord {
   readonly value: Buffer | null;
 }
 
+export interface TailOptions {
+  /** The fetch size per partition (default 1 MiB): the topic's message limit, so a large record is fetched in one go. */
+  readonly maxRecordBytes?: number | undefined;
+  /** Records per partition, newest last (default 1). */
+  readonly depth?: number | undefined;
+}
+
 /**
- * Reads the last record of every non-empty partition of `topic`; a missing or empty topic
- * gives none. Bounded by `timeoutMs`. `maxRecordBytes` (default 1 MiB) is the fetch size per
- * partition: the topic's message limit, so a large last record is fetched in one go.
+ * Reads the last `depth` records of every non-empty partition of `topic`, in offset order per
+ * partition; a missing or empty topic gives none. Bounded by `timeoutMs`.
  * @throws KafkaError when the broker cannot answer in time.
  */
 export async function readTail(
   kafka: Kafka,
   topic: string,
   timeoutMs: number,
-  maxRecordBytes = 1024 * 1024,
+  options: TailOptions = {},
 ): Promise<TailRecord[]> {
+  const maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024;
+  const depth = BigInt(Math.max(1, options.depth ?? 1));
   const admin = kafka.admin();
   const groupId = `${TAIL_GROUP_PREFIX}${topic}.${randomUUID()}`;
   try {
@@ -41,7 +50,8 @@ export async function readTail(
     if (!(await admin.listTopics()).includes(topic)) return [];
     const offsets = (await admin.fetchTopicOffsets(topic))
       .map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }))
-      .filter((o) => o.high > o.low);
+      .filter((o) => o.high > o.low)
+      .map((o) => ({ ...o, from: o.high - depth > o.low ? o.high - depth : o.low }));
     if (offsets.length === 0) return [];
     const consumer = kafka.consumer({
       groupId,
@@ -50,7 +60,8 @@ export async function readTail(
       maxBytesPerPartition: maxRecordBytes,
       maxBytes: Math.max(10 * 1024 * 1024, maxRecordBytes),
     });
-    const found = new Map<number, TailRecord>();
+    const found = new Map<number, TailRecord[]>();
+    let complete = 0;
     let timer: NodeJS.Timeout | undefined;
     try {
       await consumer.connect();
@@ -75,15 +86,15 @@ export async function readTail(
           .run({
             autoCommit: false,
             eachMessage: ({ partition, message }) => {
-              const last = offsets.find((o) => o.partition === partition)?.high;
-              if (last !== undefined && BigInt(message.offset) === last - 1n) {
-                found.set(partition, {
-                  partition,
-                  offset: BigInt(message.offset),
-                  value: message.value,
-                });
-                if (found.size === offsets.length) done();
-              }
+              const o = offsets.find((x) => x.partition === partition);
+              const offset = BigInt(message.offset);
+              if (o === undefined || offset < o.from || offset >= o.high) return Promise.resolve();
+              const records = found.get(partition) ?? [];
+              if (records.some((r) => r.offset === offset)) return Promise.resolve();
+              records.push({ partition, offset, value: message.value });
+              found.set(partition, records);
+              if (offset === o.high - 1n) complete += 1;
+              if (complete === offsets.length) done();
               return Promise.resolve();
             },
           })
@@ -91,7 +102,7 @@ export async function readTail(
             // After a timeout the consumer is being torn down: seeking it would throw.
             if (finished) return;
             for (const o of offsets)
-              consumer.seek({ topic, partition: o.partition, offset: (o.high - 1n).toString() });
+              consumer.seek({ topic, partition: o.partition, offset: o.from.toString() });
           })
           .catch(done);
       });
@@ -102,7 +113,9 @@ export async function readTail(
       await bounded(consumer.disconnect(), 5_000);
       await bounded(admin.deleteGroups([groupId]), 5_000);
     }
-    return [...found.values()].sort((a, b) => a.partition - b.partition);
+    return [...found.values()]
+      .flat()
+      .sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : 1));
   } catch (error) {
     throw toKafkaError(error, { operation: "read-tail", topic });
   } finally {

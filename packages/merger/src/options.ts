@@ -34,6 +34,13 @@ export const mergerOptionsSchema = z
      * (docs/data-model.md, "Tombstones"). Applied progress is computed and reported either way.
      */
     collectTombstones: z.boolean().default(false),
+    /**
+     * A tombstone is collected only once it is this old as well as past the barrier: a region
+     * whose database goes back in time (failover to an asynchronous standby, a restore) gets its
+     * own lost deletes back from its peers' repair, which must come before they collect them
+     * (docs/data-model.md, "A region that loses history"). 0 only where no region ever does.
+     */
+    collectionGraceSeconds: z.number().int().nonnegative().default(3_600),
     /** Deleted keys collected per transaction (each holds the state table's lock briefly). */
     collectionBatchKeys: positiveInt.max(100_000).default(500),
     /** A collection barrier older than this names the regions holding it (georep_gc_blocked_by). */

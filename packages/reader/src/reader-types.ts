@@ -32,6 +32,12 @@ export interface ReaderOptions {
   readonly beforeConfirm?: () => Promise<void>;
   /** What this region's topic says it shipped last, read at capture start (see lost-history.ts). */
   readonly shipped?: () => ShippedMark | undefined;
+  /**
+   * What this region's heartbeats last reported as applied per origin, read from its topic when
+   * a new incarnation is about to start; given, the incarnation waits until the database has
+   * applied as much (prepare.ts). Absent: no wait (no region collects tombstones).
+   */
+  readonly reported?: () => Promise<ReadonlyMap<string, bigint> | undefined>;
 }
 
 export interface ReaderStatus {

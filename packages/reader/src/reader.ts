@@ -122,6 +122,8 @@ export function createReader(o: ReaderOptions): Reader {
           ledger,
           log,
           invalidated,
+          reported: o.reported,
+          stopping: isStopping,
           // What Kafka acknowledged from this process counts too: a database restored under a
           // running replicator (same identity, slot kept) ends its WAL before it.
           shipped: newerMark(

@@ -52,3 +52,5 @@ export { keyList, keyMatch, keyVar, touchedKeys, visibleOf } from "./sql/key-sql
 export { lockUserRowsCall, writeUserRowsCall } from "./sql/user-row-functions.ts";
 export { deadKeySql } from "./sql/collect-function.ts";
 export { reshippedStateScanSql, reshippedStateSql } from "./sql/winning-tombstone.ts";
+export { appliedShortOf, readApplied, waitForApplied } from "./applied-progress.ts";
+export type { AppliedWait } from "./applied-progress.ts";

@@ -22,7 +22,9 @@ export async function readShippedMark(
   const topic = originTopic(region);
   let tail;
   try {
-    tail = await kafka.admin.readTail(topic, TAIL_TIMEOUT_MS, MAX_MESSAGE_BYTES);
+    tail = await kafka.admin.readTail(topic, TAIL_TIMEOUT_MS, {
+      maxRecordBytes: MAX_MESSAGE_BYTES,
+    });
   } catch (error) {
     log.error(
       { err: error, topic },

@@ -129,20 +129,21 @@ export function computeBarrier(input: BarrierInput): Barrier {
  * without the deleter's own row. So a live region's rows get the lowest barrier of all live
  * regions, which is at or below the barrier of whichever live region deleted; none while a live
  * region's barrier is unknown. A removed region's rows get the lower of that and its own barrier,
- * which is frozen at its last heartbeats; without one, they stay.
+ * which is frozen at its last heartbeats; without one, they stay. No bound is above `graceFloor`
+ * (the wall clock minus the grace, as a stamp).
  */
 export function collectionBounds(
   b: Barrier,
   live: readonly string[],
+  graceFloor: bigint,
 ): { regions: string[]; stamps: bigint[] } {
   const none = { regions: [], stamps: [] };
   if (live.some((r) => !b.barrier.has(r))) return none;
   const lowest = minOf(live.map((r) => b.barrier.get(r) as bigint));
   if (lowest === undefined) return none;
   const regions = [...b.barrier.keys()];
-  const stamps = regions.map((r) => {
-    const own = b.barrier.get(r) as bigint;
-    return own < lowest ? own : lowest;
-  });
+  const stamps = regions.map(
+    (r) => minOf([b.barrier.get(r) as bigint, lowest, graceFloor]) as bigint,
+  );
   return { regions, stamps };
 }

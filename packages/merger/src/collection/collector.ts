@@ -5,6 +5,7 @@
 //     ──▶ gauges: tombstones waiting, barrier age, who holds the barrier
 import type { Pool } from "pg";
 import { originTopic } from "@georep/contract";
+import { packHlc, unpackHlc } from "@georep/crdt";
 import type { Logger, WallClock } from "@georep/observability";
 import type { StateLayout } from "@georep/schema";
 import { sqlStateOf } from "@georep/schema";
@@ -31,6 +32,8 @@ export interface CollectorDeps {
   readonly log: Logger;
   /** Whether to collect at all; off, a pass only computes and reports applied progress. */
   readonly collect: boolean;
+  /** A tombstone younger than this stays whatever the barrier (options.collectionGraceSeconds). */
+  readonly graceMs: number;
   /** Keys collected per transaction. */
   readonly batchKeys: number;
   /** A barrier older than this names the regions holding it (georep_gc_blocked_by). */
@@ -142,7 +145,8 @@ export function createCollector(deps: CollectorDeps): Collector {
       // A removed region's barrier is frozen at its last beats, and old by nature: no alarm.
       if (!live.includes(deleter)) continue;
       const stamp = b.barrier.get(deleter);
-      const age = stamp === undefined ? Infinity : Math.max(0, (now - Number(stamp >> 16n)) / 1000);
+      const age =
+        stamp === undefined ? Infinity : Math.max(0, (now - unpackHlc(stamp).physicalMs) / 1000);
       ages.set(deleter, age);
       if (age > deps.blockedAfterSeconds && (settled || stamp !== undefined))
         for (const r of holders) blocking.set(r, true);
@@ -168,7 +172,8 @@ export function createCollector(deps: CollectorDeps): Collector {
         await writeApplied(deps.pool, b.applied);
         gauges(b, live);
         const collected = new Map<string, number>();
-        const bounds = collectionBounds(b, live);
+        const graceFloor = packHlc(Math.max(0, Math.floor(deps.clock() - deps.graceMs)));
+        const bounds = collectionBounds(b, live, graceFloor);
         if (deps.collect)
           for (const [name, table] of sql)
             collected.set(name, await collectTable(name, table, bounds));

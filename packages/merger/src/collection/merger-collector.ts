@@ -29,6 +29,7 @@ export function createMergerCollector(
     log,
     collect: options.collectTombstones,
     batchKeys: options.collectionBatchKeys,
+    graceMs: options.collectionGraceSeconds * 1000,
     blockedAfterSeconds: options.collectionBlockedAfterSeconds,
     lockTimeoutMs: 100,
   });

@@ -150,7 +150,7 @@ describe("computeBarrier", () => {
       ["b", 30n],
       ["c", 40n],
     ]);
-    expect(collectionBounds(b, input.live)).toEqual({
+    expect(collectionBounds(b, input.live, 1000n)).toEqual({
       regions: ["a", "b", "c"],
       stamps: [30n, 30n, 30n],
     });
@@ -158,13 +158,16 @@ describe("computeBarrier", () => {
     // live regions' rows are not held back by it.
     const removed = computeBarrier({ ...input, live: ["a", "b"], removed: ["c"] });
     expect(removed.barrier.get("c")).toBe(40n);
-    expect(collectionBounds(removed, ["a", "b"])).toEqual({
+    expect(collectionBounds(removed, ["a", "b"], 1000n)).toEqual({
       regions: ["a", "b", "c"],
       stamps: [50n, 50n, 40n],
     });
     // One live region's barrier unknown: nothing is collected, whoever deleted.
     const silent = computeBarrier({ ...input, beats: input.beats.filter((x) => x.origin !== "c") });
     expect(silent.barrier.has("a")).toBe(false);
-    expect(collectionBounds(silent, input.live)).toEqual({ regions: [], stamps: [] });
+    expect(collectionBounds(silent, input.live, 1000n)).toEqual({ regions: [], stamps: [] });
+    // The grace caps every bound: tombstones younger than it stay whatever the barriers say.
+    expect(collectionBounds(b, input.live, 35n).stamps).toEqual([30n, 30n, 30n]);
+    expect(collectionBounds(b, input.live, 20n).stamps).toEqual([20n, 20n, 20n]);
   });
 });

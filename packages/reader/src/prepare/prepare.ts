@@ -7,6 +7,7 @@ import {
   markAttached,
   readIdentity,
   startIncarnation,
+  waitForApplied,
 } from "@georep/schema";
 import type { Incarnation } from "@georep/schema";
 import type { Ledger } from "../ledger.ts";
@@ -38,7 +39,14 @@ export interface PrepareDeps {
   readonly invalidated: boolean;
   /** What this region's topic says it shipped last (undefined: nothing, or not read). */
   readonly shipped: ShippedMark | undefined;
+  /** What this region last reported as applied (ReaderOptions.reported); absent: no wait. */
+  readonly reported?: (() => Promise<ReadonlyMap<string, bigint> | undefined>) | undefined;
+  readonly stopping: () => boolean;
 }
+
+/** How often a new incarnation's wait for the reported progress looks again, and logs. */
+const REPORTED_POLL_MS = 1_000;
+const REPORTED_LOG_MS = 15_000;
 
 export interface Prepared {
   readonly ledger: Ledger;
@@ -94,6 +102,7 @@ export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
     await markAttached(d.pool, current.replica);
     return { ledger: d.ledger, resynced: pending !== undefined, replica: current.replica };
   }
+  if (reason !== undefined) await coverReported(d, reason);
   await markResync(d.pool, d.slot, reason ?? (state.kind === "lost" ? "invalidated" : "initial"));
   if (state.kind !== "missing") {
     if (state.kind === "lost")
@@ -116,6 +125,36 @@ export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
   await emitAndClear(d, ledger, start);
   await markAttached(d.pool, incarnation.replica);
   return { ledger, resynced: true, replica: incarnation.replica };
+}
+
+/**
+ * Before a database that went back in time writes again (a new incarnation; the trigger refuses
+ * local writes until then) or ships its old shares again, it applies what its region last
+ * reported: peers may have collected deletes on the strength of those reports, and a share
+ * written or shipped without such a delete would bring the key back where it was collected.
+ * @throws ReaderError when stopped meanwhile.
+ */
+async function coverReported(d: PrepareDeps, reason: string): Promise<void> {
+  const floor = await d.reported?.();
+  if (floor === undefined) return;
+  let loggedAt = -Infinity;
+  const outcome = await waitForApplied(d.pool, floor, {
+    self: d.region,
+    pollMs: REPORTED_POLL_MS,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    stopped: d.stopping,
+    onShort: (origins) => {
+      if (d.clock() - loggedAt < REPORTED_LOG_MS) return;
+      loggedAt = d.clock();
+      d.log.warn(
+        { reason, origins },
+        "this database went back in time: its new incarnation waits until it has applied what this region last reported of these origins (peers may have collected deletes on it)",
+      );
+    },
+  });
+  if (outcome === "stopped")
+    throw new ReaderError("stopped while waiting for the reported progress", { slot: d.slot });
+  d.log.info({ reason }, "this database has applied what this region last reported");
 }
 
 async function newIncarnation(
