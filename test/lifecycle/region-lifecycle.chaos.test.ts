@@ -23,7 +23,12 @@ import { regionsExact } from "../chaos/exact-regions.ts";
 describe("region lifecycle: add, rebuild, remove", () => {
   const { seed } = propertyConfig();
   const dir = mkdtempSync(join(tmpdir(), "georep-lifecycle-"));
-  const extra = { membershipCheckIntervalMs: 1_000 };
+  // Tombstone collection on, as production with retention runs: a rebuild then waits until its
+  // source applied what the lost region last reported (apps/cli/src/commands/rebuild-wait.ts).
+  const extra = {
+    membershipCheckIntervalMs: 1_000,
+    merge: { collectTombstones: true, collectionGraceSeconds: 0, collectionIntervalMs: 1_000 },
+  };
   let chaos: ChaosRegions;
   /** Regions whose process the test started (added, rebuilt, rolled): stopped in afterAll. */
   const added: ChaosRegion[] = [];
@@ -161,6 +166,14 @@ describe("region lifecycle: add, rebuild, remove", () => {
     // With postgres.roles, as schema apply does (on a new cluster the roles have none yet; here
     // the line is what can be checked).
     expect(out).toMatch(/^role passwords set: georep_reader, georep_merger, georep_peer$/m);
+    // The source's merged peer heartbeats came with the snapshot: the new region knows at once
+    // what it applied of every origin (a region removed earlier included), before it runs.
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const heard = await client
+      .query<{ n: number }>("SELECT count(DISTINCT origin)::int AS n FROM georep.peer_progress")
+      .finally(() => client.end());
+    expect(heard.rows[0]?.n, "the source's peer heartbeats copied with the snapshot").toBe(2);
     await writing;
     first = await Promise.all(
       first.map((r, i) => roll(r, (files[i] as { config: Record<string, unknown> }).config)),
@@ -191,6 +204,14 @@ describe("region lifecycle: add, rebuild, remove", () => {
     const all = [...first, ...added.filter((r) => r.id.endsWith("-r4"))];
     const lost = all[2] as ChaosRegion;
     const others = all.filter((r) => r !== lost);
+    // The lost region's heartbeats reported what it applied of the others: the rebuild's wait
+    // has something to cover.
+    await waitFor(
+      async () =>
+        (await lost.pool.query<{ n: string }>("SELECT count(*)::text AS n FROM georep.applied"))
+          .rows[0]?.n === String(others.length),
+      { description: "the lost region reporting what it applied of every peer", timeoutMs: 60_000 },
+    );
     await lost.proc.kill9();
     await lost.pool.end();
     await lost.db.drop(); // chaos.close() drops it again: IF EXISTS

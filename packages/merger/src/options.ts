@@ -28,10 +28,9 @@ export const mergerOptionsSchema = z
      */
     collectionIntervalMs: positiveInt.default(5_000),
     /**
-     * Whether dead keys' state rows are collected (off by default): safe for keys never written
-     * again once deleted, e.g. time buckets expired by retention. A key re-inserted while some
-     * regions have collected it and others not yet can end with different counts
-     * (docs/data-model.md, "Tombstones"). Applied progress is computed and reported either way.
+     * Whether dead keys' state rows are collected (off by default; docs/data-model.md,
+     * "Tombstones", says what is still open). Applied progress is computed and reported either
+     * way. On, a region that loses history also waits to apply what it last reported.
      */
     collectTombstones: z.boolean().default(false),
     /**

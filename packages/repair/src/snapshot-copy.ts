@@ -3,7 +3,8 @@
 //
 //   ends of the peer's own topics ──▶ BEGIN REPEATABLE READ on the peer, export its snapshot,
 //   read its georep.progress ──▶ every state row in that snapshot merged into the target
-//   (repairRegion, all origins and incarnations) ──▶ the target's georep.progress seeded ──▶ COMMIT
+//   (repairRegion, all origins and incarnations) ──▶ the target's georep.progress seeded, and the
+//   peers' heartbeats the source merged (heard-beats.ts) ──▶ COMMIT
 //
 // Each origin's changes then reach the target exactly once-or-more: those the peer had applied
 // are in the copy, and the target's merger reads on from the offset the peer had applied to. The
@@ -15,6 +16,7 @@ import type { RepairPeer, RepairReport, RepairTarget } from "./repair.ts";
 import { repairRegion } from "./repair.ts";
 import type { RepairOptions } from "./repair.ts";
 import { RepairError } from "./errors.ts";
+import { readHeardBeats, writeHeardBeats } from "./heard-beats.ts";
 
 /** End offsets per topic and partition (the next offset each would be written at). */
 export type TopicEnds = ReadonlyMap<string, ReadonlyMap<number, bigint>>;
@@ -32,6 +34,8 @@ export interface SnapshotCopyReport extends RepairReport {
   readonly positions: readonly SeededPosition[];
   /** The source's quarantined rows and unrepaired gaps the target took over. */
   readonly setAside: { readonly quarantined: number; readonly gaps: number };
+  /** The source's recorded peer heartbeats the target took over (heard-beats.ts). */
+  readonly heardBeats: number;
 }
 
 export interface SnapshotCopyOptions extends Omit<RepairOptions, "sources" | "target"> {
@@ -63,6 +67,7 @@ export async function copySnapshot(o: SnapshotCopyOptions): Promise<SnapshotCopy
       kafka_offset: string;
     }>("SELECT topic, partition, origin, kafka_offset::text FROM georep.progress");
     const setAside = await readSetAside(holder, o.target.region, o.consumes);
+    const beats = await readHeardBeats(holder, o.target.region);
     const report = await repairRegion({
       ...o,
       sources: [{ ...o.source, snapshot: exported?.id ?? "" }],
@@ -72,12 +77,14 @@ export async function copySnapshot(o: SnapshotCopyOptions): Promise<SnapshotCopy
     // positions: the target takes it over, to retry and to repair as the source would.
     await writeSetAside(o.target.pool, setAside);
     await writePositions(o.target.pool, positions);
+    await writeHeardBeats(o.target.pool, beats);
     await holder.query("COMMIT");
     return {
       ...report,
       source: o.source.region,
       positions,
       setAside: { quarantined: setAside.quarantine.length, gaps: setAside.gaps.length },
+      heardBeats: beats.length,
     };
   } catch (error) {
     await holder.query("ROLLBACK").catch(() => undefined); // the original error is the one to report

@@ -4,6 +4,7 @@
 import pg from "pg";
 import { UsageError } from "@georep/command-line";
 import { createKafka } from "@georep/kafka";
+import type { KafkaClient } from "@georep/kafka";
 import { sourceTopics } from "@georep/merger";
 import { silentLogger, systemClock } from "@georep/observability";
 import type { ReplicatorConfig } from "@georep/replicator";
@@ -29,6 +30,7 @@ import { audited } from "../audit.ts";
 import type { AuditTrail } from "../audit.ts";
 import { loadRegionConfigs } from "../config.ts";
 import { progressBar } from "../output/progress.ts";
+import { waitForSourceToCover } from "./rebuild-wait.ts";
 import {
   checkEmpty,
   checkPeersVerify,
@@ -91,6 +93,18 @@ export async function fillRegion(
     logger: silentLogger(),
     ...kafkaSecurityOption(source),
   });
+  const ownClients: KafkaClient[] = [];
+  // The lost region's topic is on its own cluster (per-region clusters) or the shared one.
+  const ownKafka = (c: ReplicatorConfig): KafkaClient => {
+    const client = createKafka({
+      brokers: clusterBrokers(c, c.region),
+      clientId: `georep-region-${mode}`,
+      logger: silentLogger(),
+      ...kafkaSecurityOption(c),
+    });
+    ownClients.push(client);
+    return client;
+  };
   const bar = progressBar(
     ` ${target.region} ← {source} {table} [{bar}] {value}/{total} rows`,
     flags.progress,
@@ -137,6 +151,13 @@ export async function fillRegion(
       checkPeersVerify(target, peers);
       await checkEmpty(pool(target), target);
       await checkSameSchema(pool(source), source.region, target);
+      if (mode === "rebuild" && target.merge.collectTombstones)
+        await waitForSourceToCover({
+          kafka: ownKafka(target),
+          lost: target.region,
+          source: { region: source.region, pool: pool(source) },
+          bar,
+        });
 
       const { replica, rolePasswordsSet } = await prepareTarget(mode, pool(target), target, trail);
       const zone = target.regions.find((r) => r.id === target.region)?.zone;
@@ -188,6 +209,7 @@ export async function fillRegion(
   } finally {
     bar.stop();
     await kafka.disconnect();
+    await Promise.all(ownClients.map((c) => c.disconnect()));
     await Promise.all([...pools.values()].map((p) => p.end()));
   }
 }
