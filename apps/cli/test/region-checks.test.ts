@@ -2,7 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "@georep/command-line";
 import { parseReplicatorConfig } from "@georep/replicator";
-import { checkPeersVerify } from "../src/commands/region-checks.ts";
+import { checkPeersVerify, interruptedAdd } from "../src/commands/region-checks.ts";
 
 const pem = () => {
   const k = generateKeyPairSync("ed25519");
@@ -75,5 +75,17 @@ describe("checkPeersVerify", () => {
     expect(() => {
       checkPeersVerify(unsigned, [peer]);
     }).not.toThrow();
+  });
+});
+
+describe("interruptedAdd", () => {
+  const live = { member: "live", held: false } as const;
+  const held = { member: "absent", held: true } as const;
+  it("is an add that registered the region in some peers and still holds it in the others", () => {
+    expect(interruptedAdd([live, held])).toBe(true);
+    expect(interruptedAdd([live, live])).toBe(false); // finished: the region exists
+    expect(interruptedAdd([held, held])).toBe(false); // nothing registered: a plain add
+    expect(interruptedAdd([live, { member: "absent", held: false }])).toBe(false);
+    expect(interruptedAdd([live, held, { member: "removed", held: false }])).toBe(false);
   });
 });

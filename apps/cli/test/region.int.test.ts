@@ -91,4 +91,44 @@ describe("georep region: bad input changes nothing", () => {
       );
     }
   });
+
+  it("resumes an add interrupted while registering the region, into an empty database", async () => {
+    // As an add that failed between its peers: us-east made ap-south a member (releasing its
+    // hold), eu-west still holds collection for it. Before, a rerun was refused ("already
+    // exists") and the operator was left with a half-registered region.
+    const [east, west] = regions as [CliRegion, CliRegion];
+    await east.client.query("INSERT INTO georep.regions (id) VALUES ('ap-south')");
+    await west.client.query(
+      "INSERT INTO georep.collection_holds (region, reason) VALUES ('ap-south', 'georep region add')",
+    );
+    const run = await georep(
+      "region",
+      "add",
+      "--region",
+      "ap-south",
+      "--config",
+      freshConfig,
+      ...regions.map((r) => r.config),
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/interrupted while registering it: resumed/);
+    for (const r of regions) {
+      expect(await removed(r, "ap-south"), `${r.region}: a member`).toBe(false);
+      const holds = await r.client.query("SELECT 1 FROM georep.collection_holds");
+      expect(holds.rowCount, `${r.region}: no hold left`).toBe(0);
+    }
+    // Now it exists everywhere: another add is refused.
+    const again = await georep(
+      "region",
+      "add",
+      "--region",
+      "ap-south",
+      "--config",
+      freshConfig,
+      ...regions.map((r) => r.config),
+    );
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists/);
+  });
 });

@@ -38,6 +38,7 @@ export { firstIssue } from "./zod-issue.ts";
 export {
   addMember,
   admitMember,
+  collectionHeld,
   holdCollection,
   readMembers,
   readRegionRows,

@@ -82,6 +82,14 @@ export async function holdCollection(q: Queryable, region: string, reason: strin
   );
 }
 
+/** Whether holdCollection holds collection here for `region`. */
+export async function collectionHeld(q: Queryable, region: string): Promise<boolean> {
+  const { rows } = await q.query("SELECT 1 FROM georep.collection_holds WHERE region = $1", [
+    region,
+  ]);
+  return rows.length > 0;
+}
+
 /** Releases holdCollection's hold (the region is a member now, or no longer coming). */
 export async function releaseCollection(q: Queryable, region: string): Promise<void> {
   await q.query("DELETE FROM georep.collection_holds WHERE region = $1", [region]);

@@ -19,6 +19,7 @@ import { copySnapshot } from "@georep/repair";
 import type { RepairProgress, SnapshotCopyReport } from "@georep/repair";
 import {
   admitMember,
+  collectionHeld,
   currentIncarnation,
   holdCollection,
   installSchema,
@@ -37,6 +38,7 @@ import {
   checkSameSchema,
   checkSourceZone,
   configOf,
+  interruptedAdd,
   membershipOf,
 } from "./region-checks.ts";
 
@@ -48,6 +50,8 @@ export interface RegionFillReport {
   /** The replica the region's local writes count under from now on. */
   readonly replica: string;
   readonly copy: SnapshotCopyReport;
+  /** An earlier add of the region was interrupted while registering it (interruptedAdd). */
+  readonly resumed: boolean;
   /** Peers whose membership now lists the region (add only). */
   readonly registeredIn: readonly string[];
   /** The least-privilege roles whose passwords were set from the config (as schema apply does). */
@@ -120,9 +124,16 @@ export async function fillRegion(
   };
   try {
     return await audited(action, async (trail) => {
-      for (const peer of peers) {
-        const member = await membershipOf(pool(peer), target.region);
-        if (mode === "add" && member !== "absent")
+      const standing = await Promise.all(
+        peers.map(async (peer) => ({
+          peer,
+          member: await membershipOf(pool(peer), target.region),
+          held: await collectionHeld(pool(peer), target.region),
+        })),
+      );
+      const resumed = mode === "add" && interruptedAdd(standing);
+      for (const { peer, member } of standing) {
+        if (mode === "add" && member !== "absent" && !resumed)
           throw new UsageError(
             `region '${target.region}' already exists (${member} in '${peer.region}''s membership); pick a new region id${member === "live" ? ", or rebuild a lost region with georep region rebuild" : ": a removed region's id is never reused"}`,
             "--region",
@@ -201,6 +212,7 @@ export async function fillRegion(
         region: target.region,
         replica,
         copy,
+        resumed,
         registeredIn,
         rolePasswordsSet,
         seconds: (Date.now() - started) / 1000,
@@ -249,6 +261,9 @@ async function prepareTarget(
 export function renderRegionFill(report: RegionFillReport): string {
   const verb = report.mode === "add" ? "added" : "rebuilt";
   const lines = [
+    ...(report.resumed
+      ? [`an earlier add of ${report.region} was interrupted while registering it: resumed`]
+      : []),
     `region ${report.region} ${verb} from ${report.copy.source} in ${report.seconds.toFixed(1)} s: ${report.copy.rowsMerged} state rows copied, ${report.copy.positions.length} partition positions seeded, ${report.copy.setAside.quarantined} set-aside rows and ${report.copy.setAside.gaps} unrepaired gaps taken over; local writes count under replica ${report.replica}`,
   ];
   if (report.rolePasswordsSet.length > 0)

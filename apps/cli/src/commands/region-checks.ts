@@ -140,3 +140,20 @@ export function checkPeersVerify(
 
 const names = (configs: readonly ReplicatorConfig[]): string =>
   configs.map((c) => `'${c.region}'`).join(", ");
+
+/**
+ * An add interrupted while registering the region: it is a member of some peers and still held
+ * for in the others (admitMember releases a peer's hold as it makes the region a member there,
+ * and every peer was held before the copy). Its replicator never ran, so it is filled again
+ * (into an empty database) and registered everywhere. A region live everywhere is an add that
+ * finished: it exists.
+ */
+export function interruptedAdd(
+  standing: ReadonlyArray<{ member: "live" | "removed" | "absent"; held: boolean }>,
+): boolean {
+  return (
+    standing.some((s) => s.member === "live") &&
+    standing.some((s) => s.member === "absent") &&
+    standing.every((s) => s.member === "live" || (s.member === "absent" && s.held))
+  );
+}
