@@ -101,15 +101,17 @@ describe("georep region: bad input changes nothing", () => {
     await west.client.query(
       "INSERT INTO georep.collection_holds (region, reason) VALUES ('ap-south', 'georep region add')",
     );
-    const run = await georep(
-      "region",
-      "add",
-      "--region",
-      "ap-south",
-      "--config",
-      freshConfig,
-      ...regions.map((r) => r.config),
-    );
+    const add = () =>
+      georep(
+        "region",
+        "add",
+        "--region",
+        "ap-south",
+        "--config",
+        freshConfig,
+        ...regions.map((r) => r.config),
+      );
+    const run = await add();
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/interrupted while registering it: resumed/);
@@ -119,15 +121,7 @@ describe("georep region: bad input changes nothing", () => {
       expect(holds.rowCount, `${r.region}: no hold left`).toBe(0);
     }
     // Now it exists everywhere: another add is refused.
-    const again = await georep(
-      "region",
-      "add",
-      "--region",
-      "ap-south",
-      "--config",
-      freshConfig,
-      ...regions.map((r) => r.config),
-    );
+    const again = await add();
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists/);
   });
