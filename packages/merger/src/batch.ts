@@ -13,7 +13,7 @@ import type { BatchMergeDeps, Dead, SoloResult } from "./batch-merge.ts";
 import { MergeError } from "./errors.ts";
 import { FENCED_SQLSTATE } from "./sql/progress-fence.ts";
 import { createGroupCommit } from "./group-commit.ts";
-import { missingOffsets, recordGap } from "./gaps.ts";
+import { missingOffsets, offsetRanges, recordGap } from "./gaps.ts";
 import type { MergerMetrics } from "./metrics.ts";
 import type { ProgressStore } from "./progress-store.ts";
 import { clockSkewOf, receivedCommitTime } from "./clock-bounds.ts";
@@ -144,6 +144,21 @@ export function createBatchProcessor(
       byEnvelope.set(merged, message);
     }
     await deps.deadLetter(dead.map((d) => toDead(batch, d)));
+    // A dead letter may be a change of the origin this region does not apply: like records Kafka
+    // deleted, a gap until repair from the origin brings its state, so that this region reports
+    // nothing past it to tombstone collection. Recorded before progress moves past it.
+    for (const range of offsetRanges(dead.map((d) => d.message.offset)))
+      await recordGap(
+        deps,
+        {
+          origin: source.origin,
+          topic: batch.topic,
+          partition: batch.partition,
+          fromOffset: range.from,
+          toOffset: range.to,
+        },
+        "dead-lettered",
+      );
     const entry: ProgressEntry = {
       topic: batch.topic,
       partition: batch.partition,

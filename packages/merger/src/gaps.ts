@@ -57,6 +57,7 @@ ON CONFLICT (topic, partition, from_offset) DO UPDATE
 export async function recordGap(
   deps: { readonly pool: Pool; readonly metrics: MergerMetrics; readonly logger: Logger },
   gap: Gap,
+  cause: "deleted" | "dead-lettered" = "deleted",
 ): Promise<void> {
   const records = gap.toOffset - gap.fromOffset + 1n;
   try {
@@ -74,6 +75,15 @@ export async function recordGap(
       { cause: error },
     );
   }
+  if (cause === "dead-lettered") {
+    // Counted as dead letters already; recorded so that the origin's progress is not reported
+    // past a change this region did not apply (docs/merge.md, "Gaps").
+    deps.logger.warn(
+      { origin: gap.origin, topic: gap.topic, partition: gap.partition },
+      `dead-lettered records ${gap.topic}/${gap.partition} offsets ${gap.fromOffset}-${gap.toOffset} recorded in georep.gaps for repair from ${gap.origin}: until repaired, this region reports nothing of ${gap.origin}'s progress`,
+    );
+    return;
+  }
   deps.metrics.gap(gap.origin, Number(records));
   deps.logger.error(
     {
@@ -86,6 +96,17 @@ export async function recordGap(
     },
     `records ${gap.topic}/${gap.partition} offsets ${gap.fromOffset}-${gap.toOffset} were deleted by Kafka before this region read them; merging what follows, and recorded in georep.gaps for repair from ${gap.origin} (automatic with peers configured, otherwise run georep repair)`,
   );
+}
+
+/** Consecutive offsets as [from, to] ranges, in order (dead letters recorded as gaps). Pure. */
+export function offsetRanges(offsets: readonly bigint[]): Array<{ from: bigint; to: bigint }> {
+  const ranges: Array<{ from: bigint; to: bigint }> = [];
+  for (const offset of [...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && offset === last.to + 1n) last.to = offset;
+    else if (last === undefined || offset > last.to) ranges.push({ from: offset, to: offset });
+  }
+  return ranges;
 }
 
 /**
