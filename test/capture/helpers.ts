@@ -285,7 +285,11 @@ export async function slotPosition(client: pg.Client, slot: string): Promise<str
  */
 export function testCapture(
   r: RegionDb,
-  options: { heartbeatIntervalMs?: number; statusIntervalMs?: number } = {},
+  options: {
+    heartbeatIntervalMs?: number;
+    statusIntervalMs?: number;
+    reportedWaitMs?: number;
+  } = {},
   deps: { logger?: Logger; awaitReportedProgress?: boolean } = {},
 ): Capture {
   return createCapture({

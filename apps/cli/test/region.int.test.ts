@@ -98,6 +98,14 @@ describe("georep region: bad input changes nothing", () => {
     // exists") and the operator was left with a half-registered region.
     const [east, west] = regions as [CliRegion, CliRegion];
     await east.client.query("INSERT INTO georep.regions (id) VALUES ('ap-south')");
+    // us-east, the snapshot's source, also knows a region removed for good and its final beat.
+    await east.client.query(
+      "INSERT INTO georep.regions (id, removed_at) VALUES ('gone', now() - interval '1 day')",
+    );
+    await east.client.query(
+      `INSERT INTO georep.peer_progress (topic, partition, origin, stable, applied)
+       VALUES ('georep.gone', 0, 'gone', 117726112007192576, '{"us-east": "5"}')`,
+    );
     await west.client.query(
       "INSERT INTO georep.collection_holds (region, reason) VALUES ('ap-south', 'georep region add')",
     );
@@ -119,6 +127,19 @@ describe("georep region: bad input changes nothing", () => {
       expect(await removed(r, "ap-south"), `${r.region}: a member`).toBe(false);
       const holds = await r.client.query("SELECT 1 FROM georep.collection_holds");
       expect(holds.rowCount, `${r.region}: no hold left`).toBe(0);
+    }
+    // The new region knows what its source knew of the removed region: removed, and its final
+    // beat (its tombstones get a barrier there too). Before, it knew neither.
+    const client = new pg.Client({ connectionString: fresh.url });
+    await client.connect();
+    try {
+      const gone = await client.query<{ removed: boolean; stable: string }>(
+        `SELECT r.removed_at IS NOT NULL AS removed, p.stable::text AS stable
+         FROM georep.regions r JOIN georep.peer_progress p ON p.origin = r.id WHERE r.id = 'gone'`,
+      );
+      expect(gone.rows).toEqual([{ removed: true, stable: "117726112007192576" }]);
+    } finally {
+      await client.end();
     }
     // Now it exists everywhere: another add is refused.
     const again = await add();

@@ -134,11 +134,12 @@ export function createCapture(input: CaptureConfigInput & CaptureDeps): Capture 
     heartbeatIntervalMs: t.heartbeatIntervalMs,
     statusIntervalMs: t.statusIntervalMs,
     resyncBatchRows: t.resyncBatchRows,
+    reportedWaitMs: t.reportedWaitMs,
     backoff: { initialMs: t.backoffInitialMs, maxMs: t.backoffMaxMs },
     shipped: () => shipped,
     ...(beforeConfirm === undefined ? {} : { beforeConfirm }),
     ...(awaitReportedProgress === true
-      ? { reported: () => readReportedProgress(kafka, config.region, log) }
+      ? { reported: () => readReportedProgress(kafka, config.region) }
       : {}),
   });
   let shipped: ShippedMark | undefined;

@@ -25,6 +25,13 @@ export const captureTuningSchema = z
     heartbeatIntervalMs: ms(100, 600_000).default(5_000),
     statusIntervalMs: ms(100, 60_000).default(1_000),
     resyncBatchRows: z.number().int().min(1).max(100_000).default(5_000),
+    /**
+     * With awaitReportedProgress: how long a new incarnation waits at most for the database to
+     * apply what its region last reported before it starts anyway (an error is logged). Within a
+     * region's RTO: an origin whose cluster is down, or a Kafka gap only repair closes, can keep
+     * the wait from ending (docs/data-model.md, "A region that loses history").
+     */
+    reportedWaitMs: ms(0, 3_600_000).default(240_000),
     backoffInitialMs: ms(10, 60_000).default(200),
     backoffMaxMs: ms(10, 600_000).default(5_000),
     compression: z.enum(["none", "gzip"]).default("gzip"),

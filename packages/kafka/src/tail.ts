@@ -28,6 +28,8 @@ export interface TailOptions {
   readonly maxRecordBytes?: number | undefined;
   /** Records per partition, newest last (default 1). */
   readonly depth?: number | undefined;
+  /** Which records to return (default all); the others are read past and dropped at once. */
+  readonly keep?: ((value: Buffer | null) => boolean) | undefined;
 }
 
 /**
@@ -51,7 +53,12 @@ export async function readTail(
     const offsets = (await admin.fetchTopicOffsets(topic))
       .map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }))
       .filter((o) => o.high > o.low)
-      .map((o) => ({ ...o, from: o.high - depth > o.low ? o.high - depth : o.low }));
+      .map((o) => ({
+        ...o,
+        from: o.high - depth > o.low ? o.high - depth : o.low,
+        /** The newest offset read so far: a record redelivered after a rebalance is read past. */
+        through: undefined as bigint | undefined,
+      }));
     if (offsets.length === 0) return [];
     const consumer = kafka.consumer({
       groupId,
@@ -90,8 +97,10 @@ export async function readTail(
               const offset = BigInt(message.offset);
               if (o === undefined || offset < o.from || offset >= o.high) return Promise.resolve();
               const records = found.get(partition) ?? [];
-              if (records.some((r) => r.offset === offset)) return Promise.resolve();
-              records.push({ partition, offset, value: message.value });
+              if (offset <= (o.through ?? -1n)) return Promise.resolve();
+              o.through = offset;
+              if (options.keep?.(message.value) !== false)
+                records.push({ partition, offset, value: message.value });
               found.set(partition, records);
               if (offset === o.high - 1n) complete += 1;
               if (complete === offsets.length) done();

@@ -42,6 +42,10 @@ export function readerMetrics(metrics: Metrics) {
       "georep_reader_resyncs_total",
       "Full own-state re-emits (new or invalidated slot)",
     ),
+    waitingForReported: metrics.gauge(
+      "georep_reader_waiting_for_reported",
+      '1 while a new incarnation waits until this database has applied what the region last reported (docs/data-model.md, "A region that loses history")',
+    ),
     durable: position("durable", durable),
     received: position("received", received),
   };

@@ -34,10 +34,13 @@ export interface ReaderOptions {
   readonly shipped?: () => ShippedMark | undefined;
   /**
    * What this region's heartbeats last reported as applied per origin, read from its topic when
-   * a new incarnation is about to start; given, the incarnation waits until the database has
-   * applied as much (prepare.ts). Absent: no wait (no region collects tombstones).
+   * a new incarnation is about to start ("none": no such heartbeat found); given, the incarnation
+   * waits until the database has applied as much (prepare.ts). Absent: no wait (no region
+   * collects tombstones).
    */
-  readonly reported?: () => Promise<ReadonlyMap<string, bigint> | undefined>;
+  readonly reported?: () => Promise<ReadonlyMap<string, bigint> | "none">;
+  /** How long that wait lasts at most before the incarnation starts anyway (logged as an error; default: no bound). */
+  readonly reportedWaitMs?: number;
 }
 
 export interface ReaderStatus {
@@ -51,8 +54,13 @@ export interface ReaderStatus {
   readonly restarts: number;
   readonly resyncs: number;
   readonly lastHeartbeatAt: number | undefined;
-  /** WAL was written (by the last heartbeat, at least) that is not yet durable in Kafka. */
+  /**
+   * WAL was written (by the last heartbeat, at least) that is not yet durable in Kafka; false
+   * while the reader waits for the reported progress (nothing is expected to move meanwhile).
+   */
   readonly walPending: boolean;
+  /** A new incarnation waits until the database has applied what the region last reported. */
+  readonly waitingForReported: boolean;
   readonly lastError: string | undefined;
 }
 

@@ -123,6 +123,11 @@ export function createReader(o: ReaderOptions): Reader {
           log,
           invalidated,
           reported: o.reported,
+          reportedWaitMs: o.reportedWaitMs ?? Infinity,
+          onReportedWait: (waiting) => {
+            waitingForReported = waiting;
+            m.waitingForReported.set(waiting ? 1 : 0);
+          },
           stopping: isStopping,
           // What Kafka acknowledged from this process counts too: a database restored under a
           // running replicator (same identity, slot kept) ends its WAL before it.
@@ -173,6 +178,7 @@ export function createReader(o: ReaderOptions): Reader {
   };
   let heartbeatTimer: NodeJS.Timeout | undefined;
   let walWritten = 0n;
+  let waitingForReported = false;
   let running: Promise<void> | undefined;
 
   return {
@@ -209,7 +215,8 @@ export function createReader(o: ReaderOptions): Reader {
       receivedLsn: formatLsn(ledger.received),
       durableLsn: formatLsn(ledger.durable),
       replica,
-      walPending: ledger.durable < walWritten,
+      walPending: !waitingForReported && ledger.durable < walWritten,
+      waitingForReported,
       ...s,
     }),
   };

@@ -67,7 +67,7 @@ export async function copySnapshot(o: SnapshotCopyOptions): Promise<SnapshotCopy
       kafka_offset: string;
     }>("SELECT topic, partition, origin, kafka_offset::text FROM georep.progress");
     const setAside = await readSetAside(holder, o.target.region, o.consumes);
-    const beats = await readHeardBeats(holder, o.target.region);
+    const heard = await readHeardBeats(holder, o.target.region);
     const report = await repairRegion({
       ...o,
       sources: [{ ...o.source, snapshot: exported?.id ?? "" }],
@@ -77,14 +77,14 @@ export async function copySnapshot(o: SnapshotCopyOptions): Promise<SnapshotCopy
     // positions: the target takes it over, to retry and to repair as the source would.
     await writeSetAside(o.target.pool, setAside);
     await writePositions(o.target.pool, positions);
-    await writeHeardBeats(o.target.pool, beats);
+    await writeHeardBeats(o.target.pool, heard);
     await holder.query("COMMIT");
     return {
       ...report,
       source: o.source.region,
       positions,
       setAside: { quarantined: setAside.quarantine.length, gaps: setAside.gaps.length },
-      heardBeats: beats.length,
+      heardBeats: heard.beats.length,
     };
   } catch (error) {
     await holder.query("ROLLBACK").catch(() => undefined); // the original error is the one to report

@@ -1,35 +1,48 @@
 import { MAX_MESSAGE_BYTES, decodeEnvelope, originTopic } from "@georep/contract";
-import type { KafkaClient } from "@georep/kafka";
-import type { Logger } from "@georep/observability";
+import type { KafkaClient, TailRecord } from "@georep/kafka";
 
-/** How long reading the origin topic's tail may take. */
+/** How long each read of the origin topic's tail may take. */
 const TAIL_TIMEOUT_MS = 30_000;
 /**
- * Records read back per partition. Heartbeats reach every partition every heartbeatIntervalMs
- * (5 s), and a partition gets at most one record per shipped batch (a batch every linger, 20 ms):
- * 512 reach back past the last heartbeat at any rate the shipper sends.
+ * Records read back per partition, tried in turn until a heartbeat with progress turns up.
+ * Heartbeats reach every partition every heartbeatIntervalMs (5 s); a burst of large batches or
+ * an own-state emit (every state row, no heartbeat between) can put many records after the last.
  */
-export const REPORT_DEPTH = 512;
+export const REPORT_DEPTHS = [512, 16_384] as const;
+// Rows envelopes start so (route.ts writes `kind` first): dropped unread, so a deep read holds
+// only heartbeats in memory. Anything else is decoded.
+const ROWS_PREFIX = Buffer.from('{"kind":"rows"');
 
 /**
  * What this region's heartbeats last reported as applied, per other origin (the greatest value
  * among the heartbeats in its topic's tail: a region's reports only grow). Peers may have
  * collected tombstones on the strength of it, so a database of this region that went back in
  * time must apply as much before it writes (docs/data-model.md, "A region that loses history").
- * Undefined when the tail holds no heartbeat with progress (nothing reported, or only older
- * versions' heartbeats).
- * @throws KafkaError when the topic cannot be read: the caller retries.
+ * `"none"` when the tail holds no heartbeat with progress within the deepest read (nothing
+ * reported, only older versions' heartbeats, or more records since the last one than it reads).
+ * @throws KafkaError when the topic cannot be read.
  */
 export async function readReportedProgress(
   kafka: KafkaClient,
   region: string,
-  log: Logger,
-): Promise<ReadonlyMap<string, bigint> | undefined> {
+): Promise<ReadonlyMap<string, bigint> | "none"> {
   const topic = originTopic(region);
-  const tail = await kafka.admin.readTail(topic, TAIL_TIMEOUT_MS, {
-    maxRecordBytes: MAX_MESSAGE_BYTES,
-    depth: REPORT_DEPTH,
-  });
+  for (const depth of REPORT_DEPTHS) {
+    const tail = await kafka.admin.readTail(topic, TAIL_TIMEOUT_MS, {
+      maxRecordBytes: MAX_MESSAGE_BYTES,
+      depth,
+      keep: (value) => value !== null && !value.subarray(0, ROWS_PREFIX.length).equals(ROWS_PREFIX),
+    });
+    const reported = greatestReported(tail, region);
+    if (reported !== undefined) return reported;
+  }
+  return "none";
+}
+
+function greatestReported(
+  tail: readonly TailRecord[],
+  region: string,
+): Map<string, bigint> | undefined {
   let reported: Map<string, bigint> | undefined;
   for (const record of tail) {
     const decoded = decodeEnvelope(record.value, {
@@ -45,10 +58,5 @@ export async function readReportedProgress(
       if (value > (reported.get(origin) ?? -1n)) reported.set(origin, value);
     }
   }
-  if (reported === undefined && tail.length > 0)
-    log.warn(
-      { topic, records: tail.length },
-      "no heartbeat with progress in this region's topic tail: nothing to wait for before a new incarnation",
-    );
   return reported;
 }

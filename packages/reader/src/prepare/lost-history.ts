@@ -35,16 +35,40 @@ export interface HistoryEvidence {
   readonly resyncPending: boolean;
 }
 
+/** Why a new incarnation must start, and whether the database went back in time for it. */
+export interface LostHistory {
+  readonly reason: string;
+  /**
+   * The database is older than what its region already did (not just its slot gone): it may
+   * have lost changes it applied and reported (prepare.ts waits for those).
+   */
+  readonly wentBack: boolean;
+}
+
 /**
  * Why this database may have lost history its current incarnation already shipped (a new
  * incarnation must start), or undefined. Pure: every fact is read by the caller.
  */
+export function lostHistory(e: HistoryEvidence): LostHistory | undefined {
+  const back = wentBackReason(e);
+  if (back !== undefined) return { reason: back, wentBack: true };
+  if (e.slot.kind !== "ok" && e.current.attachedAt !== null)
+    return {
+      reason: `replication slot ${e.slot.kind === "lost" ? "invalidated" : "missing"} after streaming`,
+      wentBack: false,
+    };
+  return undefined;
+}
+
+/** lostHistory's reason alone. */
 export function lostHistoryReason(e: HistoryEvidence): string | undefined {
+  return lostHistory(e)?.reason;
+}
+
+function wentBackReason(e: HistoryEvidence): string | undefined {
   const { current, shipped } = e;
   if (!sameIdentity(current.identity, e.identity))
     return `database identity changed (${identityChange(current.identity, e.identity)})`;
-  if (e.slot.kind !== "ok" && current.attachedAt !== null)
-    return `replication slot ${e.slot.kind === "lost" ? "invalidated" : "missing"} after streaming`;
   if (shipped === undefined) return undefined;
   const theirs = incarnationOfReplica(shipped.replica) ?? 0;
   if (theirs > current.incarnation)

@@ -14,7 +14,7 @@ import type { Ledger } from "../ledger.ts";
 import { createLedger } from "../ledger.ts";
 import type { Lsn } from "../postgres/lsn.ts";
 import { formatLsn, parseLsn } from "../postgres/lsn.ts";
-import { lostHistoryReason } from "./lost-history.ts";
+import { lostHistory } from "./lost-history.ts";
 import type { ShippedMark } from "./lost-history.ts";
 import { readOwnState } from "./own-state.ts";
 import type { CaptureSink } from "../sink.ts";
@@ -40,7 +40,10 @@ export interface PrepareDeps {
   /** What this region's topic says it shipped last (undefined: nothing, or not read). */
   readonly shipped: ShippedMark | undefined;
   /** What this region last reported as applied (ReaderOptions.reported); absent: no wait. */
-  readonly reported?: (() => Promise<ReadonlyMap<string, bigint> | undefined>) | undefined;
+  readonly reported?: (() => Promise<ReadonlyMap<string, bigint> | "none">) | undefined;
+  /** How long that wait lasts at most; past it the incarnation starts anyway (an error logged). */
+  readonly reportedWaitMs: number;
+  readonly onReportedWait: (waiting: boolean) => void;
   readonly stopping: () => boolean;
 }
 
@@ -82,7 +85,7 @@ export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
   const state: SlotState = inspected.kind === "ok" && d.invalidated ? { kind: "lost" } : inspected;
   const pending = await resyncPending(d.pool, d.slot);
   const wal = await d.pool.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn");
-  const reason = lostHistoryReason({
+  const lost = lostHistory({
     current,
     identity,
     slot: state,
@@ -90,6 +93,7 @@ export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
     shipped: d.shipped,
     resyncPending: pending !== undefined,
   });
+  const reason = lost?.reason;
   if (reason === undefined && state.kind === "ok") {
     d.ledger.raise(state.confirmedFlush);
     if (pending !== undefined) {
@@ -102,7 +106,7 @@ export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
     await markAttached(d.pool, current.replica);
     return { ledger: d.ledger, resynced: pending !== undefined, replica: current.replica };
   }
-  if (reason !== undefined) await coverReported(d, reason);
+  if (lost?.wentBack === true) await coverReported(d, lost.reason);
   await markResync(d.pool, d.slot, reason ?? (state.kind === "lost" ? "invalidated" : "initial"));
   if (state.kind !== "missing") {
     if (state.kind === "lost")
@@ -135,26 +139,57 @@ export async function prepareSlot(d: PrepareDeps): Promise<Prepared> {
  * @throws ReaderError when stopped meanwhile.
  */
 async function coverReported(d: PrepareDeps, reason: string): Promise<void> {
-  const floor = await d.reported?.();
-  if (floor === undefined) return;
-  let loggedAt = -Infinity;
-  const outcome = await waitForApplied(d.pool, floor, {
-    self: d.region,
-    pollMs: REPORTED_POLL_MS,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    stopped: d.stopping,
-    onShort: (origins) => {
-      if (d.clock() - loggedAt < REPORTED_LOG_MS) return;
-      loggedAt = d.clock();
-      d.log.warn(
-        { reason, origins },
-        "this database went back in time: its new incarnation waits until it has applied what this region last reported of these origins (peers may have collected deletes on it)",
-      );
-    },
+  if (d.reported === undefined) return;
+  const floor = await d.reported().catch((error: unknown) => {
+    d.log.error(
+      { err: error, reason },
+      "could not read what this region last reported from its topic: starting the new incarnation without waiting for it",
+    );
+    return "none" as const;
   });
-  if (outcome === "stopped")
-    throw new ReaderError("stopped while waiting for the reported progress", { slot: d.slot });
-  d.log.info({ reason }, "this database has applied what this region last reported");
+  if (floor === "none") {
+    d.log.warn(
+      { reason },
+      "no heartbeat with progress in this region's topic tail: nothing to wait for before the new incarnation",
+    );
+    return;
+  }
+  const started = d.clock();
+  const late = (): boolean => d.clock() - started > d.reportedWaitMs;
+  let loggedAt = -Infinity;
+  let short: readonly string[] = [];
+  d.onReportedWait(true);
+  try {
+    const outcome = await waitForApplied(d.pool, floor, {
+      self: d.region,
+      pollMs: REPORTED_POLL_MS,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      stopped: () => d.stopping() || late(),
+      onShort: (origins) => {
+        short = origins;
+        if (d.clock() - loggedAt < REPORTED_LOG_MS) return;
+        loggedAt = d.clock();
+        d.log.warn(
+          { reason, origins },
+          "this database went back in time: its new incarnation waits until it has applied what this region last reported of these origins (peers may have collected deletes on it)",
+        );
+      },
+    });
+    if (outcome === "covered") {
+      d.log.info({ reason }, "this database has applied what this region last reported");
+      return;
+    }
+    if (d.stopping())
+      throw new ReaderError("stopped while waiting for the reported progress", { slot: d.slot });
+    // Bounded: a region must come back within its RTO even when an origin cannot be read (its
+    // cluster down, a Kafka gap only repair closes, which runs once capture streams).
+    d.log.error(
+      { reason, origins: short, waitedMs: d.clock() - started },
+      'starting the new incarnation without having applied what this region last reported of these origins: a key that peers collected meanwhile may come back here (docs/data-model.md, "A region that loses history")',
+    );
+  } finally {
+    d.onReportedWait(false);
+  }
 }
 
 async function newIncarnation(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Incarnation } from "@georep/schema";
-import { lostHistoryReason } from "../../src/prepare/lost-history.ts";
+import { lostHistory, lostHistoryReason } from "../../src/prepare/lost-history.ts";
 import type { HistoryEvidence } from "../../src/prepare/lost-history.ts";
 import { lsnFromBigInt } from "../../src/postgres/lsn.ts";
 
@@ -52,6 +52,21 @@ describe("lostHistoryReason", () => {
     ],
   ])("starts a new incarnation after %s", (_name, change, reason) => {
     expect(lostHistoryReason({ ...ok, ...change })).toMatch(reason);
+  });
+
+  it("tells a database that went back in time from one that only lost its slot", () => {
+    // Only the first may have lost deletes it applied and reported: its new incarnation waits.
+    expect(lostHistory({ ...ok, slot: { kind: "missing" } })?.wentBack).toBe(false);
+    expect(lostHistory({ ...ok, slot: { kind: "lost" } })?.wentBack).toBe(false);
+    expect(lostHistory({ ...ok, identity: { ...identity, timeline: 2 } })?.wentBack).toBe(true);
+    // A slot gone and the WAL behind what was shipped: went back, whichever is seen first.
+    const both = lostHistory({
+      ...ok,
+      slot: { kind: "missing" },
+      shipped: { replica: "us-east", lsn: lsnFromBigInt(5000n) },
+    });
+    expect(both?.wentBack).toBe(true);
+    expect(both?.reason).toMatch(/went back in time/);
   });
 
   it("keeps the incarnation whose own first attach was interrupted", () => {
