@@ -62,6 +62,9 @@ export function replicatorConfig(
     },
     signing: { privateKey: file(keys.signingKey) },
     tables: ["counting_results"],
+    // The camera system deletes old buckets for retention: their state must be freed
+    // (docs/data-model.md, "Tombstones"). Every region alike.
+    merge: { collectTombstones: true },
     // A pod has one address, so not a separate interface: all of the pod's (the kubelet probes
     // its IP), and the NetworkPolicy admits only the monitoring namespace to the port.
     http: { port: HTTP_PORT, host: "0.0.0.0" },
