@@ -8,7 +8,8 @@ import type { StateLayout } from "@georep/schema";
  * The version of a row is "<generation>:<sum>": the generation is the region's newest
  * incarnation (it grows when the database lost history and the region starts writing under a
  * new replica id), the sum adds every counter component and every HLC stamp of every state row
- * of the key, and every share's birth weighted above all of that. Counters can go down
+ * of the key, every share's birth weighted above all of that, and the key's latest birth above
+ * that again (a key collected and inserted again: fewer shares, a later birth). Counters can go down
  * (pncounters, deletes), so totals cannot be compared; the state can only grow: components and
  * stamps merge by max, a delete raises its del__t, and a share that starts over (a new lifetime,
  * components from zero) raises its birth. Any change to the state raises the sum, so a higher version was read later. A database that lost
@@ -39,6 +40,13 @@ const GENERATION = `(${GENERATION_SQL}) g`;
 
 /** 2^80: above the sum of every component and stamp of a key (each below 2^63, far fewer than 2^17 of them). */
 const BORN_WEIGHT = "1208925819614629174706176";
+/**
+ * 2^160: above the whole sum, births included (each below 2^63 times BORN_WEIGHT, far fewer than
+ * 2^17 of them). The key's latest birth weighs this: a key collected (every state row gone) and
+ * inserted again is born above every stamp it had, but has fewer shares than before, so its sum
+ * alone could be below the version cached for it while dead.
+ */
+const LIFETIME_WEIGHT = "1461501637330902918203684832716283019655932542976";
 
 function versionSum(layout: StateLayout, alias: string): string {
   const columns = [
@@ -49,7 +57,8 @@ function versionSum(layout: StateLayout, alias: string): string {
   ];
   // numeric: a sum of stamps (about 2^56 each) passes bigint's range. A share that starts over
   // (a new lifetime) drops its components, but its birth grows, weighted above any sum of the rest.
-  return `sum(${[...columns.map((c) => `coalesce(${alias}.${quoteIdent(c)}, 0)::numeric`), `${alias}.${quoteIdent(layout.born)}::numeric * ${BORN_WEIGHT}`].join(" + ")})`;
+  const born = `${alias}.${quoteIdent(layout.born)}::numeric`;
+  return `max(${born}) * ${LIFETIME_WEIGHT} + sum(${[...columns.map((c) => `coalesce(${alias}.${quoteIdent(c)}, 0)::numeric`), `${born} * ${BORN_WEIGHT}`].join(" + ")})`;
 }
 
 function outputs(layout: StateLayout, keyOf: (i: number) => string): string {

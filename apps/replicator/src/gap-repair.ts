@@ -1,5 +1,5 @@
 // Repairs the gaps the merger recorded (georep.gaps: records Kafka deleted before this region
-// read them) from each gap's origin region, whose state rows hold every change those records
+// read them, or that it dead-lettered) from each gap's origin region, whose state rows hold every change those records
 // carried, then marks them repaired (docs/merge.md, "Gaps").
 import type pg from "pg";
 import { listUnrepairedGaps, markGapsRepaired } from "@georep/merger";
@@ -24,6 +24,20 @@ export interface GapRepairDeps {
   readonly checkPeers: () => Promise<void>;
   /** Origins already reported as having no peer (logged once per process). */
   readonly reportedWithoutPeer: Set<string>;
+  /** When each origin's gaps were last repaired (this process), and how many repairs in a row. */
+  readonly repairedAt: Map<string, { at: number; streak: number }>;
+}
+
+/** Repairs of one origin less than this apart are in a row (twice the longest backoff). */
+const STREAK_WINDOW_MS = 10 * 60_000;
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * How long after a repair of an origin the next may run: at once after the first of a row (a
+ * gap found on one partition, then another), then 5 s, doubling up to 5 min. Pure.
+ */
+export function repairBackoffMs(streak: number): number {
+  return streak <= 1 ? 0 : Math.min(5_000 * 2 ** (streak - 2), MAX_BACKOFF_MS);
 }
 
 /**
@@ -46,11 +60,15 @@ export async function repairGaps(d: GapRepairDeps): Promise<number> {
       if (!d.reportedWithoutPeer.has(origin))
         d.logger.error(
           { origin, gaps: ranges },
-          `records from ${origin} were deleted by Kafka before this region read them, and no peer is configured for ${origin} to repair from: run georep repair with every region's config (it marks the gaps repaired), or add ${origin} to peers`,
+          `records from ${origin} are missing here (Kafka deleted them before this region read them, or this region dead-lettered them), and no peer is configured for ${origin} to repair from: run georep repair with every region's config (it marks the gaps repaired), or add ${origin} to peers`,
         );
       d.reportedWithoutPeer.add(origin);
       continue;
     }
+    // Dead letters that keep coming (an origin whose signing key this region lacks) must not
+    // copy its whole state again at every check: repairs of one origin back off.
+    const last = d.repairedAt.get(origin);
+    if (last !== undefined && d.clock() - last.at < repairBackoffMs(last.streak)) continue;
     if (!checked) await d.checkPeers();
     checked = true;
     d.logger.warn({ origin, gaps: ranges }, "repairing gaps from their origin region");
@@ -64,6 +82,9 @@ export async function repairGaps(d: GapRepairDeps): Promise<number> {
       signal: d.signal,
     });
     const marked = await markGapsRepaired(d.pool, originGaps);
+    const now = d.clock();
+    const streak = last !== undefined && now - last.at < STREAK_WINDOW_MS ? last.streak + 1 : 1;
+    d.repairedAt.set(origin, { at: now, streak });
     merged += report.rowsMerged;
     d.logger.info(
       {

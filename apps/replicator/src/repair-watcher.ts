@@ -70,6 +70,7 @@ export function startRepairWatcher(d: RepairWatcherDeps): RepairWatcher {
   let warnedNoPeers = false;
   let ends: { replica: string; ends: TopicEnds } | undefined;
   const reportedWithoutPeer = new Set<string>();
+  const repairedAt = new Map<string, { at: number; streak: number }>();
 
   /** Gaps wait while an incarnation is pending: its repair from every peer comes first. */
   const gaps = async (): Promise<void> => {
@@ -88,6 +89,7 @@ export function startRepairWatcher(d: RepairWatcherDeps): RepairWatcher {
         signal: abort.signal,
         checkPeers: d.checkPeers,
         reportedWithoutPeer,
+        repairedAt,
       }),
     );
   };

@@ -105,6 +105,26 @@ describe("counter cache (PostgreSQL state -> Redis, versioned)", () => {
     expect(await cached(1)).toMatchObject({ hits: "2", balance: "0" });
   });
 
+  it("caches a key inserted again after tombstone collection removed its state", async () => {
+    // Three shares, deleted, cached dead; collection then removes every state row, and the key is
+    // inserted again: one share, a later birth. Before, its version sum was below the dead one's
+    // and the cache kept showing the key deleted until the TTL.
+    const state = layout.stateTable;
+    await pool.query("INSERT INTO tallies (id, at, hits) VALUES (3, $1, 4)", [AT]);
+    for (const origin of [`cc${tag}-b`, `cc${tag}-c`])
+      await pool.query(
+        `INSERT INTO ${state} SELECT (jsonb_populate_record(NULL::${state}, to_jsonb(s) || jsonb_build_object('origin', $1::text))).* FROM ${state} s WHERE id = 3 AND origin = $2`,
+        [origin, region],
+      );
+    await pool.query("DELETE FROM tallies WHERE id = 3");
+    await refresh(3);
+    expect(Object.keys(await cached(3))).toEqual([VERSION_FIELD]);
+    await pool.query(`DELETE FROM ${state} WHERE id = 3`); // collected
+    await pool.query("INSERT INTO tallies (id, at, hits) VALUES (3, $1, 7)", [AT]);
+    expect(await refresh(3)).toBe(1);
+    expect(await cached(3)).toMatchObject({ hits: "7" });
+  });
+
   it("never lets an older read overwrite a newer one", async () => {
     await pool.query("INSERT INTO tallies (id, at, hits, balance) VALUES (2, $1, 1, 1)", [AT]);
     await refresh(2);

@@ -42,6 +42,17 @@ export interface BatchProcessorDeps extends BatchMergeDeps {
 }
 
 /**
+ * Dead letters that may be a change of the topic's origin (refused for its form, size, version or
+ * signature); not an envelope of another region on it (own-origin, wrong-topic, unknown-origin).
+ */
+const MAY_BE_A_CHANGE: ReadonlySet<string> = new Set([
+  "oversized",
+  "malformed",
+  "unknown-version",
+  "bad-signature",
+]);
+
+/**
  * One Kafka batch (one partition): skip what the database says is applied, dead-letter bad
  * messages, merge the good ones and record progress in one transaction, then report the batch
  * consumed so the consumer commits Kafka's offset.
@@ -147,7 +158,8 @@ export function createBatchProcessor(
     // A dead letter may be a change of the origin this region does not apply: like records Kafka
     // deleted, a gap until repair from the origin brings its state, so that this region reports
     // nothing past it to tombstone collection. Recorded before progress moves past it.
-    for (const range of offsetRanges(dead.map((d) => d.message.offset)))
+    const changes = dead.filter((d) => MAY_BE_A_CHANGE.has(d.reason));
+    for (const range of offsetRanges(changes.map((d) => d.message.offset)))
       await recordGap(
         deps,
         {

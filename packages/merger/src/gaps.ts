@@ -50,6 +50,19 @@ ON CONFLICT (topic, partition, from_offset) DO UPDATE
       repaired_at = CASE WHEN excluded.to_offset > georep.gaps.to_offset THEN NULL
                          ELSE georep.gaps.repaired_at END`;
 
+// Dead letters arriving batch after batch (an origin whose key this region lacks) extend the
+// unrepaired gap they continue instead of adding a row per batch.
+const RECORD_DEAD_LETTERS_SQL = `WITH extended AS (
+  UPDATE georep.gaps SET to_offset = greatest(to_offset, $5)
+  WHERE topic = $2 AND partition = $3 AND repaired_at IS NULL AND from_offset <= $4 AND to_offset >= $4 - 1
+  RETURNING 1)
+INSERT INTO georep.gaps (origin, topic, partition, from_offset, to_offset)
+SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM extended)
+ON CONFLICT (topic, partition, from_offset) DO UPDATE
+  SET to_offset = greatest(georep.gaps.to_offset, excluded.to_offset),
+      repaired_at = CASE WHEN excluded.to_offset > georep.gaps.to_offset THEN NULL
+                         ELSE georep.gaps.repaired_at END`;
+
 /**
  * Records a gap durably, counts it and logs it as an error.
  * @throws MergeError (retriable when the connection was lost) when the row cannot be written.
@@ -61,7 +74,7 @@ export async function recordGap(
 ): Promise<void> {
   const records = gap.toOffset - gap.fromOffset + 1n;
   try {
-    await deps.pool.query(RECORD_GAP_SQL, [
+    await deps.pool.query(cause === "deleted" ? RECORD_GAP_SQL : RECORD_DEAD_LETTERS_SQL, [
       gap.origin,
       gap.topic,
       gap.partition,

@@ -32,7 +32,7 @@ export interface AppliedWait {
   readonly sleep: (ms: number) => Promise<void>;
   /** Told the origins still short after every poll that finds some. */
   readonly onShort: (origins: readonly string[]) => void;
-  /** Checked before every poll: true ends the wait with `"stopped"`. */
+  /** Checked after every poll that finds some short: true ends the wait with `"stopped"`. */
   readonly stopped?: () => boolean;
 }
 
@@ -46,10 +46,10 @@ export async function waitForApplied(
   w: AppliedWait,
 ): Promise<"covered" | "stopped"> {
   for (;;) {
-    if (w.stopped?.() === true) return "stopped";
     const short = appliedShortOf(await readApplied(db), floor, w.self);
     if (short.length === 0) return "covered";
     w.onShort(short);
+    if (w.stopped?.() === true) return "stopped";
     await w.sleep(w.pollMs);
   }
 }

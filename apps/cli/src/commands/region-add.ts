@@ -24,6 +24,7 @@ import {
   holdCollection,
   installSchema,
   readMembers,
+  readRegionRows,
   startIncarnation,
   stateLayout,
 } from "@georep/schema";
@@ -132,6 +133,7 @@ export async function fillRegion(
         })),
       );
       const resumed = mode === "add" && interruptedAdd(standing);
+      if (resumed) await checkResumedZone(standing, pool, target);
       for (const { peer, member } of standing) {
         if (mode === "add" && member !== "absent" && !resumed)
           throw new UsageError(
@@ -223,6 +225,29 @@ export async function fillRegion(
     await kafka.disconnect();
     await Promise.all(ownClients.map((c) => c.disconnect()));
     await Promise.all([...pools.values()].map((p) => p.end()));
+  }
+}
+
+/**
+ * A resumed add keeps the zone the peers that admitted the region already hold: admitting it
+ * again leaves their row as it is, and the copy's positions follow the zone.
+ * @throws UsageError naming the peer and both zones.
+ */
+async function checkResumedZone(
+  standing: ReadonlyArray<{ peer: ReplicatorConfig; member: string }>,
+  pool: (c: ReplicatorConfig) => pg.Pool,
+  target: ReplicatorConfig,
+): Promise<void> {
+  const zone = target.regions.find((r) => r.id === target.region)?.zone ?? null;
+  for (const { peer, member } of standing) {
+    if (member !== "live") continue;
+    const row = (await readRegionRows(pool(peer))).find((r) => r.id === target.region);
+    const theirs = row?.zone ?? null;
+    if (theirs !== zone)
+      throw new UsageError(
+        `resuming the add of '${target.region}': '${peer.region}' admitted it in zone ${theirs ?? "(none)"}, this config gives ${zone ?? "(none)"}; give it the zone it was added with`,
+        "--config",
+      );
   }
 }
 
