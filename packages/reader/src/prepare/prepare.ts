@@ -61,10 +61,11 @@ export interface Prepared {
 /**
  * Makes the slot usable and returns the ledger to stream with, and the replica to ship as.
  *
- * - The database may have lost history its incarnation already shipped (lostHistoryReason: its
+ * - The database may have lost history its incarnation already shipped (lostHistory: its
  *   identity changed, an attached slot is missing or lost, or the region's topic holds more than
  *   the database does): a new incarnation starts (fresh replica id, triggers and publication
- *   recompiled) before a new slot is created.
+ *   recompiled) before a new slot is created. A database that went back first applies what its
+ *   region last reported, when `reported` is given (coverReported).
  * - A missing slot is created and a lost one dropped and recreated; either way every state row
  *   of this region's replicas (the current one and earlier ones) is emitted once, tracked at the
  *   new slot's consistent point, before streaming from it. Creating the slot first and reading
