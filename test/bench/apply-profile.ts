@@ -1,5 +1,6 @@
-// Profile of the merge: time per client round trip with 3-row (with and without register writes),
-// 100-row and 2,000-row batches on 20k existing keys (KEYS=…), one connection, no Kafka.
+// Profile of the merge: time per client round trip, and the PostgreSQL backend's CPU per batch
+// (/proc), with 3-row and 100-row batches (with and without register writes) and 2,000-row
+// batches on 20k existing keys (KEYS=…), one connection, no Kafka.
 //   npx tsx test/bench/apply-profile.ts      (KEEP=1 keeps the database and prints its URL)
 import pg from "pg";
 import type { RowSlice } from "@georep/contract";
@@ -12,6 +13,7 @@ import {
   parseTableSpec,
 } from "@georep/schema";
 import { createTestDatabase } from "@georep/testkit";
+import { clockTicks, readProcStat } from "./proc-cpu.ts";
 
 const spec = parseTableSpec(countingResultsSpec);
 const db = await createTestDatabase("eu-west", "prof");
@@ -68,6 +70,8 @@ for (let i = 0; i < KEYS; i += 5000) {
   });
 }
 times.clear();
+const backendPid = (await orig("SELECT pg_backend_pid() AS pid")) as { rows: [{ pid: number }] };
+const backendTicks = (): number => readProcStat(backendPid.rows[0].pid)?.ticks ?? 0;
 // One partition's offsets run on across the profiles: each batch's fence (`after`) is the offset
 // the previous batch recorded, as a merge worker's would be.
 let offset = 0n;
@@ -75,10 +79,12 @@ for (const [name, size, iters, reg] of [
   ["small3", 3, 300, true],
   ["small3-noreg", 3, 300, false],
   ["big100", 100, 100, false],
+  ["big100-reg", 100, 100, true],
   ["big2000", 2000, 10, false],
 ] as const) {
   label = name;
   let n = 1;
+  const cpu0 = backendTicks();
   const t0 = performance.now();
   for (let it = 0; it < iters; it++) {
     const rows = Array.from({ length: size }, () =>
@@ -101,8 +107,9 @@ for (const [name, size, iters, reg] of [
     offset += 1n;
   }
   const total = performance.now() - t0;
+  const cpuMs = ((backendTicks() - cpu0) * 1000) / clockTicks();
   console.log(
-    `${name}: ${(total / iters).toFixed(2)} ms/batch, ${((size * iters) / (total / 1000)).toFixed(0)} rows/s`,
+    `${name}: ${(total / iters).toFixed(2)} ms/batch, ${((size * iters) / (total / 1000)).toFixed(0)} rows/s, backend CPU ${(cpuMs / iters).toFixed(2)} ms/batch`,
   );
   for (const [k, v] of times)
     if (k.startsWith(name + " "))
