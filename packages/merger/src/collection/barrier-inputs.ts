@@ -26,7 +26,7 @@ export async function readBarrierInputs(pool: Pool): Promise<{
   waitedFor: string[];
   removed: string[];
 }> {
-  const [progress, beats, blocked, removed] = await Promise.all([
+  const [progress, beats, blocked] = await Promise.all([
     pool.query<SourcePartition>(`SELECT topic, partition, origin FROM georep.progress`),
     pool.query<Record<string, unknown>>(
       `SELECT topic, partition, origin, stable::text AS stable, applied FROM georep.peer_progress`,
@@ -35,16 +35,16 @@ export async function readBarrierInputs(pool: Pool): Promise<{
       `SELECT origin FROM georep.quarantine
        UNION SELECT origin FROM georep.gaps WHERE repaired_at IS NULL`,
     ),
-    pool.query<{ region: string }>(
-      `SELECT id AS region FROM georep.regions WHERE removed_at IS NOT NULL`,
-    ),
   ]);
   // After the beats, never before: a hold written after this read is written after every beat
   // read above, so the reports they carry were applied before the snapshot the hold protects.
-  const waitedFor = await pool.query<{ region: string }>(
-    `SELECT id AS region FROM georep.regions WHERE removed_at IS NULL
-     UNION SELECT h.region FROM georep.collection_holds h
-     WHERE NOT EXISTS (SELECT 1 FROM georep.regions r WHERE r.id = h.region AND r.removed_at IS NOT NULL)`,
+  // Members, holds and removed regions in one snapshot: a region removed meanwhile is either
+  // still waited for or removed, never neither. (A removal after the beats' read leaves its
+  // barrier on beats older than its final ones: lower, so it collects less, never more.)
+  const regions = await pool.query<{ region: string; removed: boolean }>(
+    `SELECT id AS region, removed_at IS NOT NULL AS removed FROM georep.regions
+     UNION SELECT h.region, false FROM georep.collection_holds h
+     WHERE NOT EXISTS (SELECT 1 FROM georep.regions r WHERE r.id = h.region)`,
   );
   return {
     progressed: progress.rows,
@@ -60,8 +60,8 @@ export async function readBarrierInputs(pool: Pool): Promise<{
       };
     }),
     blocked: new Set(blocked.rows.map((r) => r.origin)),
-    waitedFor: waitedFor.rows.map((r) => r.region),
-    removed: removed.rows.map((r) => r.region),
+    waitedFor: regions.rows.filter((r) => !r.removed).map((r) => r.region),
+    removed: regions.rows.filter((r) => r.removed).map((r) => r.region),
   };
 }
 

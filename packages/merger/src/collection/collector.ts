@@ -5,7 +5,7 @@
 //     ──▶ gauges: tombstones waiting, barrier age, who holds the barrier
 import type { Pool } from "pg";
 import { originTopic } from "@georep/contract";
-import { packHlc, unpackHlc } from "@georep/crdt";
+import { packHlc } from "@georep/crdt";
 import type { Logger, WallClock } from "@georep/observability";
 import type { StateLayout } from "@georep/schema";
 import { sqlStateOf } from "@georep/schema";
@@ -14,6 +14,7 @@ import type { SourceTopic } from "../routing.ts";
 import { collectionBounds, computeBarrier } from "./barrier.ts";
 import type { Barrier, SourcePartition } from "./barrier.ts";
 import { readBarrierInputs, writeApplied } from "./barrier-inputs.ts";
+import { blockedPeers } from "./blocked-peers.ts";
 import type { CollectionMetrics } from "./collection-metrics.ts";
 import { waitedRegions } from "./live-regions.ts";
 import { collectionSql } from "./collection-sql.ts";
@@ -138,19 +139,13 @@ export function createCollector(deps: CollectorDeps): Collector {
   const startedAt = deps.clock();
   const gauges = (b: Barrier, live: readonly string[]): void => {
     const now = deps.clock();
-    const settled = (now - startedAt) / 1000 > deps.blockedAfterSeconds;
-    const ages = new Map<string, number>();
-    const blocking = new Map(live.filter((r) => r !== deps.self).map((r) => [r, false]));
-    for (const [deleter, holders] of b.heldBy) {
-      // A removed region's barrier is frozen at its last beats, and old by nature: no alarm.
-      if (!live.includes(deleter)) continue;
-      const stamp = b.barrier.get(deleter);
-      const age =
-        stamp === undefined ? Infinity : Math.max(0, (now - unpackHlc(stamp).physicalMs) / 1000);
-      ages.set(deleter, age);
-      if (age > deps.blockedAfterSeconds && (settled || stamp !== undefined))
-        for (const r of holders) blocking.set(r, true);
-    }
+    const { ages, blocking } = blockedPeers(b, {
+      self: deps.self,
+      live,
+      now,
+      blockedAfterSeconds: deps.blockedAfterSeconds,
+      settled: (now - startedAt) / 1000 > deps.blockedAfterSeconds,
+    });
     deps.metrics.setBarrierAge(ages);
     deps.metrics.setBlockedBy(blocking);
   };
