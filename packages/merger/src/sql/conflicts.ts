@@ -30,14 +30,16 @@ export function conflictCandidatesSql(layout: StateLayout): string {
   );
   return `WITH fresh AS MATERIALIZED (
   SELECT ${keyList(layout, "i")}, i.origin, r.column_name, r.v, r.t,
-    min(i.origin) OVER w <> max(i.origin) OVER w AS several,
-    EXISTS (SELECT 1 FROM ${layout.stateTable} o WHERE ${keyMatch(layout, "o", "i")} AND o.origin <> i.origin) AS others
+    min(i.origin) OVER w <> max(i.origin) OVER w AS several
   FROM ${stagedRows(layout)}
   LEFT JOIN ${layout.stateTable} s ON ${keyMatch(layout, "s", "i")} AND s.origin = i.origin
   CROSS JOIN LATERAL (VALUES ${values.join(", ")}) r(column_name, v, t, stored_t)
   WHERE r.t IS NOT NULL AND r.t > coalesce(r.stored_t, -1)
   WINDOW w AS (PARTITION BY ${keyList(layout, "i")}, r.column_name)),
-pre AS (SELECT v.* FROM (SELECT DISTINCT ${keyList(layout)} FROM fresh WHERE others) t ${visibleOf(layout)})
+pre AS (SELECT v.* FROM (
+    SELECT DISTINCT ${keyList(layout, "f")} FROM (SELECT DISTINCT ${keyList(layout)}, origin FROM fresh) f
+    WHERE EXISTS (SELECT 1 FROM ${layout.stateTable} o WHERE ${keyMatch(layout, "o", "f")} AND o.origin <> f.origin)
+  ) t ${visibleOf(layout)})
 INSERT INTO ${cand} (${keyList(layout)}, origin, column_name, v, t, pre_v, pre_t, pre_o)
 SELECT ${keyList(layout, "c")}, c.origin, c.column_name, c.v, c.t, x.pre_v, x.pre_t, x.pre_o
 FROM fresh c LEFT JOIN pre v ON ${keyMatch(layout, "v", "c")}
