@@ -20,8 +20,8 @@ function pick(
  * The winner held before is read from the visible view only for keys where a share of another
  * origin is held: elsewhere it is the write's own origin or none, which the final filter drops
  * anyway (several origins in one batch need no held winner: the ledger compares them after the
- * upsert). Skipping the view for a key written in its home region only, the common case, saves
- * most of this step's cost.
+ * upsert). Skipping the view for a key written in its home region only, the common case, took
+ * about 7% off a 100-row batch with register writes (docs/merge.md, apply-profile).
  */
 export function conflictCandidatesSql(layout: StateLayout): string {
   const { cand } = tempNames(layout);
