@@ -7,7 +7,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RowSlice } from "@georep/contract";
-import { propertyConfig } from "@georep/crdt/testing";
+import { databasePropertyParameters, propertyConfig } from "@georep/crdt/testing";
 import type { ConsumedBatch, DeadLetterRecord } from "@georep/kafka";
 import { QUARANTINE_REASONS, createMergeTransaction, routeMessage } from "@georep/merger";
 import {
@@ -169,7 +169,8 @@ interface QuarantineRow {
 }
 
 it("merges, dead-letters or sets aside every hostile message, and changes no other row", async () => {
-  const { seed, numRuns, path } = propertyConfig(process.env, 60);
+  const config = propertyConfig(process.env, 60);
+  const { seed } = config;
   const ids = fc.integer({ min: 1_000, max: CONTROL.remote - 1 });
   // Mostly mutations of valid envelopes, so many cases reach the database.
   const batchArb = fc.array(
@@ -232,7 +233,7 @@ it("merges, dead-letters or sets aside every hostile message, and changes no oth
         expect(after.get(id), `${id} changed\n  ${shown}`).toEqual(before.get(id));
       }
     }),
-    path === undefined ? { seed, numRuns } : { seed, numRuns, path },
+    databasePropertyParameters(config),
   );
   console.log(
     `hostile merge: ${tried} cases tried (seed ${seed}, replay with GEOREP_SEED=${seed}); ` +

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Envelope, RowSlice } from "@georep/contract";
-import { propertyConfig } from "@georep/crdt/testing";
+import { databasePropertyParameters, propertyConfig } from "@georep/crdt/testing";
 import { createMergeTransaction } from "@georep/merger";
 import { readStateSlices } from "@georep/merger/testing";
 import { silentLogger } from "@georep/observability";
@@ -30,7 +30,8 @@ afterAll(async () => {
 });
 
 it("random histories in three regions converge, with exact counters", async () => {
-  const { seed, numRuns } = propertyConfig(process.env, 15);
+  const config = propertyConfig(process.env, 15);
+  const { seed, numRuns } = config;
   console.log(
     `convergence property: seed ${seed}, ${numRuns} runs (replay with GEOREP_SEED=${seed})`,
   );
@@ -92,6 +93,6 @@ it("random histories in three regions converge, with exact counters", async () =
         }
       },
     ),
-    { numRuns, seed },
+    databasePropertyParameters(config),
   );
 });

@@ -17,6 +17,7 @@ import {
   HOME_COLUMN,
   PN_COLUMNS,
   REGISTER_COLUMNS,
+  databasePropertyParameters,
   propertyConfig,
   rowArbOver,
   rowOfStateRows,
@@ -273,11 +274,7 @@ it("the SQL merge and view give what the core's merge gives, for random states (
         }
       },
     ),
-    {
-      seed,
-      numRuns: settings.numRuns,
-      ...(settings.path === undefined ? {} : { path: settings.path }),
-    },
+    databasePropertyParameters(settings),
   );
 });
 
@@ -342,10 +339,6 @@ it("with lifetimes, the SQL merge and view give what the core's state-row merge 
         }
       },
     ),
-    {
-      seed,
-      numRuns: settings.numRuns,
-      ...(settings.path === undefined ? {} : { path: settings.path }),
-    },
+    databasePropertyParameters(settings),
   );
 });

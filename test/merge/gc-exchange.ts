@@ -101,10 +101,20 @@ export function createExchange(
         applied: Object.fromEntries(applied.rows.map((r) => [r.origin, r.stamp])),
       },
     };
+    // One message per key, carrying that key's slices of every table: the collected and the
+    // never-collected copy must reach a peer together, or a plain-SQL insert there would find
+    // the key in one copy and not the other, and the two histories would differ before any
+    // collection ran (seed 1091232762 did exactly that).
+    const byKey = new Map<string, RowSlice[]>();
+    for (const s of changed) {
+      const k = JSON.stringify(s.key);
+      byKey.set(k, [...(byKey.get(k) ?? []), s]);
+    }
     for (let to = 0; to < dbs.length; to++) {
       if (to === from) continue;
       const c = channel(from, to);
-      for (const s of changed) c.push({ kind: "rows", envelope: rows(db.region, [s]) });
+      for (const group of byKey.values())
+        c.push({ kind: "rows", envelope: rows(db.region, group) });
       c.push({ kind: "beat", beat });
     }
   };

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { regionIdPattern } from "@georep/contract";
 import type { Envelope } from "@georep/contract";
 import { incarnationOfReplica, regionOfReplica, replicaId } from "@georep/crdt";
-import { propertyConfig } from "@georep/crdt/testing";
+import { databasePropertyParameters, propertyConfig } from "@georep/crdt/testing";
 import { createMergeTransaction } from "@georep/merger";
 import { readStateSlices } from "@georep/merger/testing";
 import { silentLogger, systemClock } from "@georep/observability";
@@ -86,7 +86,8 @@ async function snapshot(db: RegionDb, spec: TableSpec, restore: boolean): Promis
 }
 
 it("a region that lost history starts a new incarnation and nothing is lost (real SQL merge)", async () => {
-  const { seed, numRuns } = propertyConfig(process.env, 8);
+  const config = propertyConfig(process.env, 8);
+  const { seed, numRuns } = config;
   console.log(
     `incarnation property: seed ${seed}, ${numRuns} runs (replay with GEOREP_SEED=${seed})`,
   );
@@ -176,7 +177,7 @@ it("a region that lost history starts a new incarnation and nothing is lost (rea
             expect(row.hits, `hits of key ${row.id}`).toBe(increments.get(row.id) ?? 0);
       },
     ),
-    { numRuns, seed },
+    databasePropertyParameters(config),
   );
 });
 
@@ -202,6 +203,6 @@ it("reads a replica's region and incarnation in SQL as the CRDT core does", asyn
         expect(rows.map((r) => Number(r.n))).toEqual(ids.map((id) => incarnationOfReplica(id)));
       },
     ),
-    { numRuns: 20 },
+    databasePropertyParameters(propertyConfig(process.env, 20)),
   );
 });

@@ -12,7 +12,7 @@ import {
   writeRowRegister,
 } from "@georep/crdt";
 import type { LocalContext, RowState } from "@georep/crdt";
-import { propertyConfig } from "@georep/crdt/testing";
+import { databasePropertyParameters, propertyConfig } from "@georep/crdt/testing";
 import type { InstalledDb } from "./fixtures.ts";
 import { installedDatabase, ownComponents, userAndVisible } from "./fixtures.ts";
 
@@ -139,7 +139,10 @@ describe("random SQL workloads keep counters equal to the sum of their component
           );
         }
       }),
-      { ...propertyConfig(process.env, 25), verbose: fc.VerbosityLevel.Verbose },
+      {
+        ...databasePropertyParameters(propertyConfig(process.env, 25)),
+        verbose: fc.VerbosityLevel.Verbose,
+      },
     );
   });
 

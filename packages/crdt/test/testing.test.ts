@@ -13,6 +13,7 @@ import type { GCounter } from "../src/index.ts";
 import {
   PropertyFailure,
   checkProperty,
+  databasePropertyParameters,
   gcounterArb,
   gcounterLaws,
   lawProperties,
@@ -34,7 +35,7 @@ const broken = (
   name: "broken",
   merge,
 });
-const fixed = { seed: 42, numRuns: 200 };
+const fixed = { seed: 42, numRuns: 200, shrink: true };
 
 describe("law harness", () => {
   it.each([
@@ -82,18 +83,25 @@ describe("law harness", () => {
     }).toThrow(failure?.message.split("\n")[0] ?? "");
   });
 
-  it("reads seed, runs and path from the environment", () => {
+  it("reads seed, runs, path and shrinking from the environment", () => {
     expect(propertyConfig({ GEOREP_SEED: "7", GEOREP_RUNS: "50", GEOREP_PATH: "1:2" })).toEqual({
       seed: 7,
       numRuns: 50,
       path: "1:2",
+      shrink: true,
     });
+    expect(propertyConfig({ GEOREP_NO_SHRINK: "1" }).shrink).toBe(false);
+    expect(propertyConfig({ GEOREP_NO_SHRINK: "0" }).shrink).toBe(true);
+    expect(() => propertyConfig({ GEOREP_NO_SHRINK: "yes" })).toThrow(
+      "GEOREP_NO_SHRINK (yes) must be 1 (report unshrunk) or 0.",
+    );
     expect(propertyConfig({}).numRuns).toBe(200);
     // A property on a real database asks for fewer runs; GEOREP_RUNS still wins.
     expect(propertyConfig({}, 15).numRuns).toBe(15);
     expect(propertyConfig({ GEOREP_RUNS: "1000", GEOREP_SEED: "-42" }, 15)).toEqual({
       seed: -42,
       numRuns: 1000,
+      shrink: true,
     });
     expect(Number.isSafeInteger(propertyConfig({}).seed)).toBe(true);
     expect(() => propertyConfig({ GEOREP_SEED: "abc" })).toThrow(CrdtError);
@@ -104,6 +112,31 @@ describe("law harness", () => {
     expect(replayCommand("x y", 3, null)).toBe(
       'GEOREP_SEED=3 npx vitest run --project unit packages/crdt -t "x y"',
     );
+  });
+
+  it("a database property out of time reports its counterexample, or fails as interrupted", async () => {
+    const slow = (): Promise<void> => new Promise((r) => setTimeout(r, 40));
+    const config = { seed: 1, numRuns: 1000, shrink: true };
+    // Shrinking this takes far longer than the budget: the report comes at the budget, with
+    // the counterexample shrunk so far.
+    const failing = fc.asyncProperty(fc.array(fc.nat(1000), { minLength: 5 }), async (a) => {
+      await slow();
+      if (a.reduce((x, y) => x + y, 0) > 500) throw new Error("sum above 500");
+    });
+    const started = Date.now();
+    await expect(fc.assert(failing, databasePropertyParameters(config, 400))).rejects.toThrow(
+      /Counterexample: \[\[/,
+    );
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // Never failing but slower than the budget: not a pass on fewer runs than asked.
+    const passing = fc.asyncProperty(fc.nat(), slow);
+    await expect(fc.assert(passing, databasePropertyParameters(config, 200))).rejects.toThrow(
+      /interrupted/,
+    );
+    // GEOREP_NO_SHRINK=1: the first counterexample, unshrunk.
+    await expect(
+      fc.assert(failing, databasePropertyParameters({ ...config, shrink: false }, 60_000)),
+    ).rejects.toThrow(/Shrunk 0 time/);
   });
 
   it("G-counter value after convergence is the exact sum of all increments", () => {

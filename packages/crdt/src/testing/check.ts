@@ -34,7 +34,11 @@ export function checkProperty<Ts extends [unknown, ...unknown[]]>(
   property: fc.IProperty<Ts>,
   config: PropertyConfig = propertyConfig(),
 ): void {
-  const params: fc.Parameters<Ts> = { seed: config.seed, numRuns: config.numRuns };
+  const params: fc.Parameters<Ts> = {
+    seed: config.seed,
+    numRuns: config.numRuns,
+    endOnFailure: !config.shrink,
+  };
   if (config.path !== undefined) params.path = config.path;
   const details = fc.check(property, params);
   if (!details.failed) return;

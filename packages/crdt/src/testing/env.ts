@@ -2,7 +2,7 @@ import { CrdtError } from "../errors.ts";
 
 /**
  * Property-run settings, read from the environment so any failure can be replayed exactly. This
- * is georep's one reader of GEOREP_SEED / GEOREP_RUNS / GEOREP_PATH: the CRDT laws, properties
+ * is georep's one reader of GEOREP_SEED / GEOREP_RUNS / GEOREP_PATH / GEOREP_NO_SHRINK: the CRDT laws, properties
  * run against a real database and the seeded drills all take their seed and run count from it.
  */
 export type PropertyConfig = {
@@ -12,6 +12,8 @@ export type PropertyConfig = {
   readonly numRuns: number;
   /** GEOREP_PATH; fast-check's counterexample path, to jump straight to a known failure. */
   readonly path?: string;
+  /** False when GEOREP_NO_SHRINK=1: report the first counterexample as found, unshrunk. */
+  readonly shrink: boolean;
 };
 
 /** Runs of an in-memory property when GEOREP_RUNS is unset. A soak run sets GEOREP_RUNS higher. */
@@ -28,8 +30,8 @@ function intFromEnv(name: string, value: string | undefined): number | undefined
 /**
  * @param runs runs when GEOREP_RUNS is unset: DEFAULT_RUNS, or fewer for a property whose every
  *   run costs database round trips. GEOREP_RUNS, when set, wins over both.
- * @throws CrdtError naming the variable when GEOREP_SEED or GEOREP_RUNS is not an integer, or
- *   GEOREP_RUNS is below 1.
+ * @throws CrdtError naming the variable when GEOREP_SEED or GEOREP_RUNS is not an integer,
+ *   GEOREP_RUNS is below 1, or GEOREP_NO_SHRINK is neither 0 nor 1.
  */
 export function propertyConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -40,6 +42,12 @@ export function propertyConfig(
     (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0;
   const numRuns = intFromEnv("GEOREP_RUNS", env["GEOREP_RUNS"]) ?? runs;
   if (numRuns < 1) throw new CrdtError(`GEOREP_RUNS (${numRuns}) must be at least 1.`);
+  const noShrink = env["GEOREP_NO_SHRINK"] ?? "";
+  if (!["", "0", "1"].includes(noShrink))
+    throw new CrdtError(`GEOREP_NO_SHRINK (${noShrink}) must be 1 (report unshrunk) or 0.`);
+  const shrink = noShrink !== "1";
   const path = env["GEOREP_PATH"];
-  return path === undefined || path === "" ? { seed, numRuns } : { seed, numRuns, path };
+  return path === undefined || path === ""
+    ? { seed, numRuns, shrink }
+    : { seed, numRuns, path, shrink };
 }
