@@ -103,6 +103,14 @@ export async function historyTable(
     );
   const increments = new Map<number, number>();
   const deleted = new Set<number>();
+  // Each op in a millisecond of its own. A stamp is the wall clock in milliseconds (or just above
+  // the key's state): two regions writing one key within a millisecond tie, and the tie goes to
+  // the greater region id. A history written twice (the collection test's two copies) would
+  // then resolve differently wherever its two runs split writes over milliseconds differently.
+  let last = 0;
+  const nextMillisecond = async (): Promise<void> => {
+    while (Date.now() <= last) await new Promise((r) => setTimeout(r, 1));
+  };
   return {
     increments,
     deleted,
@@ -111,7 +119,9 @@ export async function historyTable(
         const db = dbs[r];
         if (db === undefined) continue;
         if (o.kind === "delete") deleted.add(o.key);
+        await nextMillisecond();
         increments.set(o.key, (increments.get(o.key) ?? 0) + (await apply(db, spec.name, o)));
+        last = Date.now();
       }
     },
   };
