@@ -1,4 +1,4 @@
-// `georep region add|remove` refuse bad input before changing anything (issue 10). The happy
+// `georep region add|rebuild|remove` refuse bad input before changing anything (issue 10). The happy
 // paths run against live replicators in test/lifecycle/region-lifecycle.chaos.test.ts.
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -146,4 +146,65 @@ describe("georep region: bad input changes nothing", () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists/);
   });
+
+  it("refuses an id that exists, and a rebuild into a database that holds data, changing nothing", async () => {
+    // Runs after the resumed add: ap-south is a member everywhere and its database is filled.
+    const urls = [...regions.map((r) => r.db.url), fresh.url];
+    const client = new pg.Client({ connectionString: fresh.url });
+    await client.connect();
+    try {
+      await client.query(
+        "INSERT INTO counting_results (camera_id, bucket) VALUES ('cam-1', '2026-01-01 10:00+00')",
+      );
+    } finally {
+      await client.end();
+    }
+    const before = await Promise.all(urls.map(fingerprint));
+    const cli = (verb: string) =>
+      georep(
+        "region",
+        verb,
+        "--region",
+        "ap-south",
+        "--config",
+        freshConfig,
+        ...regions.map((r) => r.config),
+      );
+    const added = await cli("add");
+    expect(added.code).toBe(2);
+    expect(added.stderr).toMatch(/region 'ap-south' already exists \(live in 'us-east''s/);
+    const rebuilt = await cli("rebuild");
+    expect(rebuilt.code).toBe(2);
+    expect(rebuilt.stderr).toMatch(/its database already holds data/);
+    const after = await Promise.all(urls.map(fingerprint));
+    expect(after).toEqual(before);
+    expect(Object.keys(after[0] ?? {})).toContain("georep.regions");
+  });
 });
+
+/**
+ * Every row of every table in the georep and public schemas, hashed per table; but the audit
+ * trail, which records a refused command too (docs/operate.md, "Audit trail").
+ */
+async function fingerprint(url: string): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows: tables } = await client.query<{ name: string }>(
+      `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
+       WHERE schemaname IN ('georep', 'public') AND (schemaname, tablename) <> ('georep', 'audit')
+       ORDER BY 1`,
+    );
+    const out: Record<string, string> = {};
+    for (const { name } of tables) {
+      const { rows } = await client.query<{ h: string }>(
+        `SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h
+         FROM ${name} t`,
+      );
+      out[name] = rows[0]?.h ?? "";
+    }
+    return out;
+  } finally {
+    await client.end();
+  }
+}
