@@ -44,6 +44,21 @@ const entry = (partition: number, offset: bigint, after: bigint | null): Progres
   after,
 });
 
+/** A merge worker of `region` on its own pool, and its metrics. */
+const worker = () => {
+  const metrics = createMetrics();
+  const w = createMergeWorker({
+    config: { region, regions: [{ id: origin }, { id: region }], clock: () => Date.now() },
+    options: parseMergerOptions({}),
+    tables: [spec],
+    pool: pool(),
+    metrics: createMergerMetrics(metrics),
+    log: silentLogger(),
+    deadLetter: () => Promise.resolve(),
+  });
+  return { w, metrics };
+};
+
 const storedOffset = async (partition: number): Promise<string | undefined> =>
   (
     await db.client.query<{ o: string }>(
@@ -95,19 +110,6 @@ it("of two transactions racing for one partition's batch, exactly one applies it
 });
 
 it("a worker that wakes up behind another reads on from the database instead of applying", async () => {
-  const worker = () => {
-    const metrics = createMetrics();
-    const w = createMergeWorker({
-      config: { region, regions: [{ id: origin }, { id: region }], clock: () => Date.now() },
-      options: parseMergerOptions({}),
-      tables: [spec],
-      pool: pool(),
-      metrics: createMergerMetrics(metrics),
-      log: silentLogger(),
-      deadLetter: () => Promise.resolve(),
-    });
-    return { w, metrics };
-  };
   const batch = (from: number, hits: bigint): ConsumedBatch => ({
     topic,
     partition: 1,
@@ -132,4 +134,47 @@ it("a worker that wakes up behind another reads on from the database instead of 
   // From the database's position, a goes on with the next batch.
   expect(await a.w.onBatch(batch(5, 4n), controls)).toEqual({ kind: "consumed", through: 9n });
   expect(await storedOffset(1)).toBe("9");
+});
+
+it("a worker that wakes up behind another records no gap for what the other applied", async () => {
+  const a = worker().w;
+  const batch = (from: number): ConsumedBatch => ({
+    topic,
+    partition: 2,
+    messages: Array.from({ length: 5 }, (_v, i) => ({
+      offset: BigInt(from + i),
+      key: null,
+      value: encodeEnvelope(rows(origin, [itemSlice(table, 200 + from + i, 1n, 3n << 16n)])),
+      headers: {},
+      timestamp: Date.now(),
+    })),
+  });
+  const controls = { heartbeat: () => Promise.resolve(), isActive: () => true };
+  await a.progress.load([{ topic, partition: 2 }]);
+  expect(await a.onBatch(batch(0), controls)).toEqual({ kind: "consumed", through: 4n });
+  // Meanwhile another worker of the region applied offsets 5..9; a still holds next = 5 and is
+  // handed the batch from 10 on (the group's committed offset).
+  const merge = createMergeTransaction({ tables: [spec], logger: silentLogger() });
+  const c = await pool().connect();
+  try {
+    await merge.run(c, {
+      envelopes: [rows(origin, [itemSlice(table, 299, 1n, 3n << 16n)]) as never],
+      progress: [{ ...entry(2, 9n, 4n) }],
+    });
+  } finally {
+    c.release();
+  }
+  const gaps = async (): Promise<string[]> =>
+    (
+      await db.client.query<{ r: string }>(
+        "SELECT from_offset || '-' || to_offset AS r FROM georep.gaps WHERE partition = 2",
+      )
+    ).rows.map((r) => r.r);
+  // Before, a recorded offsets 5..9 as deleted unread, and a needless repair followed.
+  expect(await a.onBatch(batch(10), controls)).toEqual({ kind: "seek", offset: 10n });
+  expect(await gaps()).toEqual([]);
+  expect(await a.onBatch(batch(10), controls)).toEqual({ kind: "consumed", through: 14n });
+  // Records Kafka really deleted (15..19, applied by nobody) are still a gap.
+  expect(await a.onBatch(batch(20), controls)).toEqual({ kind: "consumed", through: 24n });
+  expect(await gaps()).toEqual(["15-19"]);
 });

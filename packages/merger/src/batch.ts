@@ -7,6 +7,7 @@ import type {
   ConsumedMessage,
   DeadLetterRecord,
 } from "@georep/kafka";
+import { partitionId } from "@georep/kafka";
 import type { WallClock } from "@georep/observability";
 import { groupRunner, mergeAlone, sourceOf, toDeadLetter } from "./batch-merge.ts";
 import type { BatchMergeDeps, Dead, SoloResult } from "./batch-merge.ts";
@@ -96,6 +97,10 @@ export function createBatchProcessor(
     // earliest offset. Recorded for repair before progress moves past them, then what follows is
     // merged; the fence compares with `after` (the offset last read), so the gap does not trip it.
     const missing = missingOffsets(expected, first.offset);
+    // The position in memory may be stale (this worker paused while another of the region's
+    // workers applied the partition): a gap is only a gap past what the database has applied.
+    if (missing !== undefined && (await appliedElsewhere(deps, batch, expected)))
+      return fenced(deps, batch, first.offset);
     if (missing !== undefined)
       await recordGap(deps, {
         origin: source.origin,
@@ -225,6 +230,17 @@ export function createBatchProcessor(
     }
     return { kind: "consumed", through: last.offset };
   };
+}
+
+/** Whether the database's next offset for the batch's partition is past `expected`. */
+async function appliedElsewhere(
+  deps: BatchProcessorDeps,
+  batch: ConsumedBatch,
+  expected: bigint | undefined,
+): Promise<boolean> {
+  const durable = await deps.progress.load([{ topic: batch.topic, partition: batch.partition }]);
+  const next = durable.get(partitionId(batch.topic, batch.partition));
+  return next !== undefined && (expected === undefined || next > expected);
 }
 
 /**
