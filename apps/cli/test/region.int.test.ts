@@ -1,13 +1,17 @@
 // `georep region add|rebuild|remove` refuse bad input before changing anything (issue 10). The happy
 // paths run against live replicators in test/lifecycle/region-lifecycle.chaos.test.ts.
+import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devKafka, createTestDatabase, georep } from "@georep/testkit";
+import { devKafka, createTestDatabase, findRepoRoot, georep } from "@georep/testkit";
 import type { TestDatabase } from "@georep/testkit";
 import { closeCliRegions, cliRegions } from "./cli-regions.ts";
 import type { CliRegion } from "./cli-regions.ts";
+
+const execFileAsync = promisify(execFile);
 
 describe("georep region: bad input changes nothing", () => {
   let regions: CliRegion[] = [];
@@ -17,17 +21,7 @@ describe("georep region: bad input changes nothing", () => {
   beforeAll(async () => {
     regions = await cliRegions("region", ["us-east", "eu-west"]);
     fresh = await createTestDatabase("ap-south", "region");
-    freshConfig = join(dirname(regions[0]?.config ?? ""), "ap-south.json");
-    writeFileSync(
-      freshConfig,
-      JSON.stringify({
-        region: "ap-south",
-        regions: [{ id: "us-east" }, { id: "eu-west" }, { id: "ap-south" }],
-        postgres: { url: fresh.url },
-        kafka: devKafka(),
-        tables: ["counting_results"],
-      }),
-    );
+    freshConfig = apSouthConfig(regions, fresh, "ap-south.json");
   });
   afterAll(async () => {
     await closeCliRegions(regions);
@@ -181,6 +175,75 @@ describe("georep region: bad input changes nothing", () => {
     expect(Object.keys(after[0] ?? {})).toContain("georep.regions");
   });
 });
+
+describe("georep region rebuild on a terminal", () => {
+  let regions: CliRegion[] = [];
+  let lost: TestDatabase;
+  let lostConfig: string;
+
+  beforeAll(async () => {
+    regions = await cliRegions("rebuild", ["us-east", "eu-west", "ap-south"]);
+    lost = await createTestDatabase("ap-south", "rebuilt");
+    lostConfig = apSouthConfig(regions, lost, "ap-south-rebuilt.json");
+  });
+  afterAll(async () => {
+    await closeCliRegions(regions);
+    await lost.drop();
+  });
+
+  it("shows its progress per source and table while it copies", async () => {
+    const [east, west] = regions as [CliRegion, CliRegion];
+    for (const r of [east, west]) {
+      await r.client.query(
+        "INSERT INTO georep.regions (id) VALUES ('ap-south') ON CONFLICT DO NOTHING",
+      );
+      await r.client.query(
+        `INSERT INTO counting_results (camera_id, bucket)
+         SELECT 'cam-' || i, '2026-01-01 10:00+00' FROM generate_series(1, 40) i`,
+      );
+    }
+    const args = [
+      "--import",
+      "tsx",
+      "apps/cli/src/main.ts",
+      "region",
+      "rebuild",
+      "--region",
+      "ap-south",
+      "--from",
+      "us-east",
+      "--config",
+      lostConfig,
+      east.config,
+      west.config,
+    ];
+    // `script` gives the command a terminal, where the bar is drawn (never into a pipe).
+    const { stdout } = await execFileAsync(
+      "script",
+      ["-qec", [process.execPath, ...args].join(" "), "/dev/null"],
+      { cwd: findRepoRoot() },
+    );
+    expect(stdout).toMatch(/ap-south ← us-east public\.counting_results \[[^\]]*\] \d+\/40 rows/);
+    expect(stdout).toMatch(/ap-south rebuilt from us-east in [\d.]+ s: 40 state rows copied/);
+  });
+});
+
+/** A config file for ap-south on `db`, next to the peers' configs, naming every region. */
+function apSouthConfig(peers: readonly CliRegion[], db: TestDatabase, file: string): string {
+  const path = join(dirname(peers[0]?.config ?? ""), file);
+  const ids = new Set([...peers.map((p) => p.region), "ap-south"]);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      region: "ap-south",
+      regions: [...ids].map((id) => ({ id })),
+      postgres: { url: db.url },
+      kafka: devKafka(),
+      tables: ["counting_results"],
+    }),
+  );
+  return path;
+}
 
 /**
  * Every row of every table in the georep and public schemas, hashed per table; but the audit
