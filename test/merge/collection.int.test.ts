@@ -78,8 +78,9 @@ it("collection never changes what any region shows, and frees every dead key eve
         run += 1;
         const gc = itemsSpec(`gc_${run}`);
         const ctl = itemsSpec(`ctl_${run}`);
-        const gcWriter = await historyTable(dbs, regionIds, gc);
-        const ctlWriter = await historyTable(dbs, regionIds, ctl);
+        const twice = { distinctMilliseconds: true };
+        const gcWriter = await historyTable(dbs, regionIds, gc, twice);
+        const ctlWriter = await historyTable(dbs, regionIds, ctl, twice);
         for (const p of pools) await p.query("TRUNCATE georep.peer_progress, georep.applied");
         const x = createExchange(dbs, pools, [gc, ctl], gc);
         const step = async (a: Action): Promise<void> => {
@@ -404,7 +405,11 @@ async function collectedAndControl(name: string) {
   run += 1;
   const gc = itemsSpec(`gc_${name}_${run}`);
   const ctl = itemsSpec(`ctl_${name}_${run}`);
-  const writers = [await historyTable(dbs, regionIds, gc), await historyTable(dbs, regionIds, ctl)];
+  const twice = { distinctMilliseconds: true };
+  const writers = [
+    await historyTable(dbs, regionIds, gc, twice),
+    await historyTable(dbs, regionIds, ctl, twice),
+  ];
   for (const p of pools) await p.query("TRUNCATE georep.peer_progress, georep.applied");
   const x = createExchange(dbs, pools, [gc, ctl], gc);
   const write = async (ops: ReadonlyArray<[number, Op]>): Promise<void> => {

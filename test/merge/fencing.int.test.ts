@@ -159,7 +159,7 @@ it("a worker that wakes up behind another records no gap for what the other appl
   try {
     await merge.run(c, {
       envelopes: [rows(origin, [itemSlice(table, 299, 1n, 3n << 16n)]) as never],
-      progress: [{ ...entry(2, 9n, 4n) }],
+      progress: [entry(2, 9n, 4n)],
     });
   } finally {
     c.release();

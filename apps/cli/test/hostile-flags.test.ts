@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { afterAll, expect, it } from "vitest";
 import { runProgram } from "@georep/command-line";
 import type { Command } from "@georep/command-line";
-import { propertyConfig } from "@georep/crdt/testing";
+import { propertyConfig, propertyParameters } from "@georep/crdt/testing";
 import { exitCodes } from "../src/exit-codes.ts";
 import { georepProgram } from "../src/program.ts";
 
@@ -104,7 +104,8 @@ async function georep(argv: readonly string[]): Promise<Run> {
 const STACK_FRAME = /\n\s+at .+:\d+:\d+\)?$/m;
 
 it("every hostile argv exits 0 with help or version, or 2 naming what is wrong", async () => {
-  const { seed, numRuns, path } = propertyConfig(process.env, 150);
+  const config = propertyConfig(process.env, 150);
+  const { seed } = config;
   const codes = new Map<number, number>();
   let tried = 0;
   await fc.assert(
@@ -125,7 +126,7 @@ it("every hostile argv exits 0 with help or version, or 2 naming what is wrong",
       // Names the flag, the command or the argument at fault, or the config file.
       expect(run.err, shown).toMatch(/--[a-z]|command|argument|Usage: georep/);
     }),
-    path === undefined ? { seed, numRuns } : { seed, numRuns, path },
+    propertyParameters(config),
   );
   console.log(
     `hostile CLI flags: ${tried} cases tried (seed ${seed}, replay with GEOREP_SEED=${seed}); ` +

@@ -220,13 +220,18 @@ describe("georep region rebuild on a terminal", () => {
     // `script` gives the command a terminal, where the bar is drawn (never into a pipe).
     const { stdout } = await execFileAsync(
       "script",
-      ["-qec", [process.execPath, ...args].join(" "), "/dev/null"],
-      { cwd: findRepoRoot() },
+      ["-qec", [process.execPath, ...args].map(shellQuote).join(" "), "/dev/null"],
+      { cwd: findRepoRoot(), timeout: 120_000 },
     );
     expect(stdout).toMatch(/ap-south ← us-east public\.counting_results \[[^\]]*\] \d+\/40 rows/);
     expect(stdout).toMatch(/ap-south rebuilt from us-east in [\d.]+ s: 40 state rows copied/);
   });
 });
+
+/** One word for sh -c, whatever it holds. */
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
 
 /** A config file for ap-south on `db`, next to the peers' configs, naming every region. */
 function apSouthConfig(peers: readonly CliRegion[], db: TestDatabase, file: string): string {
@@ -246,8 +251,9 @@ function apSouthConfig(peers: readonly CliRegion[], db: TestDatabase, file: stri
 }
 
 /**
- * Every row of every table in the georep and public schemas, hashed per table; but the audit
- * trail, which records a refused command too (docs/operate.md, "Audit trail").
+ * Every row of every table in the georep and public schemas, hashed per table (but the audit
+ * trail, which records a refused command too: docs/operate.md, "Audit trail"), and the
+ * database's replication slots and publications.
  */
 async function fingerprint(url: string): Promise<Record<string, string>> {
   const client = new pg.Client({ connectionString: url });
@@ -266,6 +272,17 @@ async function fingerprint(url: string): Promise<Record<string, string>> {
       );
       out[name] = rows[0]?.h ?? "";
     }
+    const slots = await client.query<{ s: string }>(
+      `SELECT coalesce(string_agg(slot_name || ':' || plugin, ',' ORDER BY slot_name), '') AS s
+       FROM pg_replication_slots WHERE database = current_database()`,
+    );
+    out["slots"] = slots.rows[0]?.s ?? "";
+    const publications = await client.query<{ s: string }>(
+      `SELECT coalesce(string_agg(x, ',' ORDER BY x), '') AS s FROM (
+         SELECT p.pubname || ':' || coalesce(r.prrelid::regclass::text, '') AS x
+         FROM pg_publication p LEFT JOIN pg_publication_rel r ON r.prpubid = p.oid) t`,
+    );
+    out["publications"] = publications.rows[0]?.s ?? "";
     return out;
   } finally {
     await client.end();

@@ -92,6 +92,8 @@ describe("law harness", () => {
     });
     expect(propertyConfig({ GEOREP_NO_SHRINK: "1" }).shrink).toBe(false);
     expect(propertyConfig({ GEOREP_NO_SHRINK: "0" }).shrink).toBe(true);
+    expect(propertyConfig({ GEOREP_BUDGET_MS: "900000" }).budgetMs).toBe(900_000);
+    expect(() => propertyConfig({ GEOREP_BUDGET_MS: "0" })).toThrow(/GEOREP_BUDGET_MS \(0\)/);
     expect(() => propertyConfig({ GEOREP_NO_SHRINK: "yes" })).toThrow(
       "GEOREP_NO_SHRINK (yes) must be 1 (report unshrunk) or 0.",
     );

@@ -98,8 +98,9 @@ export function createBatchProcessor(
     // merged; the fence compares with `after` (the offset last read), so the gap does not trip it.
     const missing = missingOffsets(expected, first.offset);
     // The position in memory may be stale (this worker paused while another of the region's
-    // workers applied the partition): a gap is only a gap past what the database has applied.
-    if (missing !== undefined && (await appliedElsewhere(deps, batch, expected)))
+    // workers applied the partition, or the database was restored): a gap is only a gap past
+    // what the database has applied. Read on from there; a real gap shows again after the seek.
+    if (missing !== undefined && (await durableNext(deps, batch)) !== expected)
       return fenced(deps, batch, first.offset);
     if (missing !== undefined)
       await recordGap(deps, {
@@ -232,15 +233,13 @@ export function createBatchProcessor(
   };
 }
 
-/** Whether the database's next offset for the batch's partition is past `expected`. */
-async function appliedElsewhere(
+/** The database's next offset for the batch's partition (undefined: no progress row). */
+async function durableNext(
   deps: BatchProcessorDeps,
   batch: ConsumedBatch,
-  expected: bigint | undefined,
-): Promise<boolean> {
+): Promise<bigint | undefined> {
   const durable = await deps.progress.load([{ topic: batch.topic, partition: batch.partition }]);
-  const next = durable.get(partitionId(batch.topic, batch.partition));
-  return next !== undefined && (expected === undefined || next > expected);
+  return durable.get(partitionId(batch.topic, batch.partition));
 }
 
 /**

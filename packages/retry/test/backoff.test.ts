@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { propertyConfig } from "@georep/crdt/testing";
+import { propertyConfig, propertyParameters } from "@georep/crdt/testing";
 import { backoffDelay } from "../src/backoff.ts";
 
 const low = (): number => 0;
@@ -38,7 +38,7 @@ describe("backoffDelay", () => {
           expect(delay).toBeLessThanOrEqual(Math.ceil(step));
         },
       ),
-      propertyConfig(process.env, 500),
+      propertyParameters(propertyConfig(process.env, 500)),
     );
   });
 

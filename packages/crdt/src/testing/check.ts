@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { propertyConfig } from "./env.ts";
 import type { PropertyConfig } from "./env.ts";
+import { propertyParameters } from "./parameters.ts";
 
 /** A failed property, with fast-check's report and the exact command that replays it. */
 export class PropertyFailure extends Error {
@@ -34,13 +35,7 @@ export function checkProperty<Ts extends [unknown, ...unknown[]]>(
   property: fc.IProperty<Ts>,
   config: PropertyConfig = propertyConfig(),
 ): void {
-  const params: fc.Parameters<Ts> = {
-    seed: config.seed,
-    numRuns: config.numRuns,
-    endOnFailure: !config.shrink,
-  };
-  if (config.path !== undefined) params.path = config.path;
-  const details = fc.check(property, params);
+  const details = fc.check(property, propertyParameters<Ts>(config));
   if (!details.failed) return;
   const path = details.counterexamplePath;
   throw new PropertyFailure(

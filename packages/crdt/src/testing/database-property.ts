@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import type { PropertyConfig } from "./env.ts";
+import { propertyParameters } from "./parameters.ts";
 
 /**
  * fast-check parameters for a property whose every run costs database round trips. Shrinking
@@ -7,19 +8,20 @@ import type { PropertyConfig } from "./env.ts";
  * off by its timeout reports no counterexample at all. Past `budgetMs` fast-check stops and
  * reports the smallest counterexample found so far; a property still generating runs then
  * fails as interrupted rather than passing on fewer runs than asked.
+ * An interrupted run keeps going in the background (fast-check cannot stop a promise) while
+ * the report is made; that only happens once the property has already failed or run out of time.
  * @param budgetMs keep it below the test's timeout, with room for the test's own set-up; the
- *   default suits the integration project's 180 s (vitest.config.ts).
+ *   default suits the integration project's 180 s (vitest.config.ts). GEOREP_BUDGET_MS wins,
+ *   for a soak run given a longer timeout.
  */
 export function databasePropertyParameters<Ts>(
   config: PropertyConfig,
   budgetMs = 150_000,
 ): fc.Parameters<Ts> {
+  const budget = config.budgetMs ?? budgetMs;
   return {
-    seed: config.seed,
-    numRuns: config.numRuns,
-    endOnFailure: !config.shrink,
+    ...propertyParameters<Ts>(config),
     // The plugin never looks at the values; fast-check types it Plugin<unknown> all the same.
-    plugins: [fc.interruptAfterTimeLimit(budgetMs, { failOnInterrupt: true }) as fc.Plugin<Ts>],
-    ...(config.path === undefined ? {} : { path: config.path }),
+    plugins: [fc.interruptAfterTimeLimit(budget, { failOnInterrupt: true }) as fc.Plugin<Ts>],
   };
 }

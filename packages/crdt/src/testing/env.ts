@@ -2,8 +2,8 @@ import { CrdtError } from "../errors.ts";
 
 /**
  * Property-run settings, read from the environment so any failure can be replayed exactly. This
- * is georep's one reader of GEOREP_SEED / GEOREP_RUNS / GEOREP_PATH / GEOREP_NO_SHRINK: the CRDT laws, properties
- * run against a real database and the seeded drills all take their seed and run count from it.
+ * is georep's one reader of GEOREP_SEED, _RUNS, _PATH, _NO_SHRINK and _BUDGET_MS: the CRDT laws,
+ * properties run against a real database and the seeded drills all take their settings from it.
  */
 export type PropertyConfig = {
   /** GEOREP_SEED; a fresh random seed when unset (print it, so a failure can be replayed). */
@@ -14,6 +14,8 @@ export type PropertyConfig = {
   readonly path?: string;
   /** False when GEOREP_NO_SHRINK=1: report the first counterexample as found, unshrunk. */
   readonly shrink: boolean;
+  /** GEOREP_BUDGET_MS: a database property's time budget, for a soak run with a longer timeout. */
+  readonly budgetMs?: number;
 };
 
 /** Runs of an in-memory property when GEOREP_RUNS is unset. A soak run sets GEOREP_RUNS higher. */
@@ -31,7 +33,7 @@ function intFromEnv(name: string, value: string | undefined): number | undefined
  * @param runs runs when GEOREP_RUNS is unset: DEFAULT_RUNS, or fewer for a property whose every
  *   run costs database round trips. GEOREP_RUNS, when set, wins over both.
  * @throws CrdtError naming the variable when GEOREP_SEED or GEOREP_RUNS is not an integer,
- *   GEOREP_RUNS is below 1, or GEOREP_NO_SHRINK is neither 0 nor 1.
+ *   GEOREP_RUNS or GEOREP_BUDGET_MS is below 1, or GEOREP_NO_SHRINK is neither 0 nor 1.
  */
 export function propertyConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -46,8 +48,15 @@ export function propertyConfig(
   if (!["", "0", "1"].includes(noShrink))
     throw new CrdtError(`GEOREP_NO_SHRINK (${noShrink}) must be 1 (report unshrunk) or 0.`);
   const shrink = noShrink !== "1";
+  const budgetMs = intFromEnv("GEOREP_BUDGET_MS", env["GEOREP_BUDGET_MS"]);
+  if (budgetMs !== undefined && budgetMs < 1)
+    throw new CrdtError(`GEOREP_BUDGET_MS (${budgetMs}) must be at least 1.`);
   const path = env["GEOREP_PATH"];
-  return path === undefined || path === ""
-    ? { seed, numRuns, shrink }
-    : { seed, numRuns, path, shrink };
+  return {
+    seed,
+    numRuns,
+    shrink,
+    ...(path === undefined || path === "" ? {} : { path }),
+    ...(budgetMs === undefined ? {} : { budgetMs }),
+  };
 }

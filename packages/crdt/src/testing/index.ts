@@ -9,6 +9,7 @@ export type { NetworkOutcome, NetworkScenario, NetworkStep } from "./network.ts"
 export { PropertyFailure, checkProperty, replayCommand } from "./check.ts";
 export { DEFAULT_RUNS, propertyConfig } from "./env.ts";
 export { databasePropertyParameters } from "./database-property.ts";
+export { propertyParameters } from "./parameters.ts";
 export type { PropertyConfig } from "./env.ts";
 export { show, structuralEqual } from "./equal.ts";
 export {
